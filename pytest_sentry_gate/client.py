@@ -1,0 +1,474 @@
+"""The Sentry web API client: read-only guard, retries, error mapping, caching, pagination, counts.
+
+Everything this package sends to Sentry goes through one ``httpx.Client`` owned by
+``SentryClient``. Its request hook is the read-only guard: only GET/HEAD under ``/api/0/``
+(after the base URL's path prefix), plus ``POST /api/<project_id>/envelope/`` when allowed.
+Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token travels only in the
+``Authorization`` header of ``get`` requests and never appears in a message, repr or response.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final, Literal
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from pytest_sentry_gate.errors import (
+    ApiError,
+    AuthError,
+    MalformedResponse,
+    NetworkUnavailable,
+    NotFound,
+    RateLimited,
+    ReadOnlyViolation,
+    ScopeError,
+    ServerError,
+)
+
+
+def _version() -> str:
+    try:
+        return version("pytest-sentry-gate")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+VERSION: Final = _version()
+
+DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
+USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
+GET_MANY_WORKERS: Final = 4
+DETAIL_LIMIT: Final = 200
+RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
+#: Ingest 429 without Retry-After: wait 60 s (Sentry's rate-limiting docs).
+INGEST_DEFAULT_RETRY_AFTER: Final = 60.0
+SCOPE_PATTERN: Final = re.compile(r"\b[a-z-]+:(?:read|write|admin|releases|ci)\b")
+ENVELOPE_PATH: Final = re.compile(r"/api/\d+/envelope/")
+HIDDEN_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "x-sentry-auth", "cookie", "set-cookie"}
+)
+TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
+CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
+GAVE_UP: Final = "{detail} (after {attempts} attempts)"
+NOT_JSON: Final = "body is not JSON (content-type {content_type!r}, {size} bytes)"
+NOT_A_LIST: Final = "expected a JSON list of items, got {kind}"
+CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
+UNEXPECTED_REDIRECT: Final = "unexpected redirect (HTTP {status}); check --sentry-url"
+
+Params = Mapping[str, str | int | Sequence[str]]
+_Pairs = tuple[tuple[str, str], ...]
+
+
+class BearerAuth(httpx.Auth):
+    """Sets ``Authorization: Bearer <token>`` when a token is set, and yields."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._token:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"BearerAuth(token={'<set>' if self._token else None})"
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """One successful answer: endpoint (path and sorted query), status, JSON, paging facts."""
+
+    endpoint: str
+    status: int
+    data: Any = field(repr=False)
+    hits: int | None
+    max_hits: int | None
+    next_cursor: str | None
+    headers: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count, where it came from, and whether it is exact (``False`` when capped)."""
+
+    value: int
+    exact: bool
+    query: dict[str, Any]
+    endpoint: str
+    source: Literal["x-hits", "paged"]
+    requests: int
+
+
+def _pairs(params: Params | None) -> _Pairs:
+    """Params as (key, value) string pairs, sorted by key (repeated values keep their order)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        if isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        elif isinstance(value, str | int):
+            pairs.append((key, str(value)))
+        else:
+            pairs.extend((key, str(item)) for item in value)
+    return tuple(sorted(pairs, key=lambda kv: kv[0]))
+
+
+def _endpoint(path: str, pairs: _Pairs) -> str:
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _float_header(response: httpx.Response, name: str) -> float | None:
+    try:
+        return float(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _next_cursor(response: httpx.Response) -> str | None:
+    link = response.links.get("next", {})
+    return link.get("cursor") if link.get("results") == "true" else None
+
+
+def _items(response: ApiResponse) -> list[Any]:
+    if not isinstance(response.data, list):
+        kind = type(response.data).__name__
+        raise MalformedResponse(response.endpoint, NOT_A_LIST.format(kind=kind))
+    return response.data
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+class SentryClient:
+    """Read-only Sentry web API client: cached GETs, bounded retries, errors from ``errors.py``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 3,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        allow_envelope: bool = False,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self._auth = BearerAuth(token)
+        self._secrets = tuple(s for s in (token,) if s)
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._allow_envelope = allow_envelope
+        self._sleep = sleep
+        self._clock = clock
+        self._user_agent = user_agent
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": user_agent},
+            event_hooks={"request": [self._guard]},
+            follow_redirects=False,
+        )
+        self._base = self._http.base_url
+        self._prefix = self._base.path.rstrip("/")
+        self._envelope_prefixes = {"", self._prefix}
+        self._cache: dict[tuple[str, _Pairs], ApiResponse] = {}
+        self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self.request_count = 0
+
+    def __repr__(self) -> str:
+        base = self._base.copy_with(username=None, password=None)
+        return f"SentryClient(base_url={str(base)!r})"
+
+    def __enter__(self) -> SentryClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the guard ----------------------------------------------------------------------------
+
+    def _guard(self, request: httpx.Request) -> None:
+        """Request hook: refuse anything but reads (and the allowed envelope) before sending."""
+        method, path = request.method, request.url.path
+        segments = path.split("/")
+        allowed = ".." not in segments and "." not in segments
+        if method in ("GET", "HEAD"):
+            allowed = allowed and path.startswith(f"{self._prefix}/api/0/")
+        elif method == "POST" and self._allow_envelope:
+            allowed = allowed and any(
+                path.startswith(prefix) and ENVELOPE_PATH.fullmatch(path[len(prefix) :])
+                for prefix in self._envelope_prefixes
+            )
+        else:
+            allowed = False
+        if not allowed:
+            query = request.url.query.decode()
+            raise ReadOnlyViolation(method, f"{path}?{query}" if query else path)
+        with self._count_lock:
+            self.request_count += 1
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def get(self, path: str, params: Params | None = None) -> ApiResponse:
+        """GET ``path`` (relative to the base URL) once per client; identical calls share it."""
+        key = (path, _pairs(params))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with self._locks_lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._cache[key] = self._fetch(path, key[1])
+            return cached
+
+    def get_json(self, path: str, params: Params | None = None) -> Any:
+        return self.get(path, params).data
+
+    def paginate(
+        self, path: str, params: Params | None = None, *, max_pages: int | None = None
+    ) -> Iterator[list[Any]]:
+        """Yield each page's items, following ``rel="next"`` while ``results="true"``."""
+        query = dict(params or {})
+        response = self.get(path, query)
+        seen: set[str] = set()
+        pages = 0
+        while True:
+            yield _items(response)
+            pages += 1
+            cursor = response.next_cursor
+            if cursor is None or (max_pages is not None and pages >= max_pages):
+                return
+            if cursor in seen:
+                raise MalformedResponse(response.endpoint, CURSOR_LOOP.format(cursor=cursor))
+            seen.add(cursor)
+            response = self.get(path, {**query, "cursor": cursor})
+
+    def count(self, path: str, params: Params | None = None, *, cap: int = 10_000) -> Count:
+        """Count from ``X-Hits`` in one request; without it, page and count items up to ``cap``."""
+        query = dict(params or {})
+        first = self.get(path, query)
+        if first.hits is not None:
+            capped = first.max_hits is not None and first.hits >= first.max_hits
+            return Count(first.hits, not capped, query, first.endpoint, "x-hits", 1)
+        total, requests, response = 0, 0, first
+        while True:
+            total += len(_items(response))
+            requests += 1
+            cursor = response.next_cursor
+            if total >= cap or cursor is None:
+                exact = total < cap or (total == cap and cursor is None)
+                return Count(min(total, cap), exact, query, first.endpoint, "paged", requests)
+            # Counting pages are not cached: a capped count may walk thousands of items.
+            pairs = _pairs({**query, "cursor": cursor})
+            response = self._fetch(path, pairs)
+
+    def get_many(
+        self, requests: Sequence[tuple[str, Params | None]]
+    ) -> list[ApiResponse | ApiError]:
+        """Run independent GETs concurrently; results in request order, ``ApiError``s returned."""
+
+        def one(request: tuple[str, Params | None]) -> ApiResponse | ApiError:
+            try:
+                return self.get(*request)
+            except ApiError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=GET_MANY_WORKERS) as pool:
+            return list(pool.map(one, requests))
+
+    # -- the one write ------------------------------------------------------------------------
+
+    def post_envelope(self, *, dsn: str, envelope: bytes) -> ApiResponse:
+        """POST one envelope to the DSN's ingest endpoint (only with ``allow_envelope``)."""
+        parts = urlsplit(dsn)
+        prefix, _, project_id = parts.path.rstrip("/").rpartition("/")
+        if not (parts.scheme and parts.hostname and parts.username and project_id.isdigit()):
+            raise ValueError("the DSN is not {scheme}://{public_key}@{host}[/path]/{project_id}")
+        path = f"/api/{project_id}/envelope/"
+        if not self._allow_envelope:
+            raise ReadOnlyViolation("POST", path)
+        self._secrets = (*self._secrets, parts.username)
+        port = f":{parts.port}" if parts.port else ""
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        self._envelope_prefixes.add(prefix)
+        headers = {
+            "X-Sentry-Auth": (
+                f"Sentry sentry_version=7, sentry_client={self._user_agent}, "
+                f"sentry_key={parts.username}"
+            ),
+            "Content-Type": "application/x-sentry-envelope",
+        }
+        url = f"{parts.scheme}://{host}{port}{prefix}{path}"
+        response, attempts = self._send(
+            "POST", url, path, content=envelope, headers=headers, retry=ENVELOPE_RETRY_STATUSES
+        )
+        return self._result(response, path, attempts, empty_ok=True)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _fetch(self, path: str, pairs: _Pairs) -> ApiResponse:
+        endpoint = _endpoint(path, pairs)
+        response, attempts = self._send(
+            "GET", path, endpoint, params=pairs, auth=self._auth, retry=RETRY_STATUSES
+        )
+        return self._result(response, endpoint, attempts, empty_ok=False)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        *,
+        retry: frozenset[int],
+        params: _Pairs = (),
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> tuple[httpx.Response, int]:
+        attempts = self._max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._http.request(
+                    method, url, params=params, content=content, headers=headers, auth=auth
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                stage = "dns" if _is_dns_failure(exc) else "connect"
+                host = httpx.URL(url).host or self._base.host
+                raise NetworkUnavailable(host, stage, self._redact(str(exc))) from exc
+            except httpx.TimeoutException as exc:
+                if attempt == attempts:
+                    seconds = self._timeout.read or 0.0
+                    message = TIMED_OUT.format(seconds=seconds, attempts=attempts)
+                    raise ServerError(endpoint, message) from exc
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                if attempt == attempts:
+                    message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempts)
+                    raise ServerError(endpoint, message) from exc
+            else:
+                if response.status_code not in retry or attempt == attempts:
+                    return response, attempt
+                self._sleep(self._delay(response, attempt))
+                continue
+            self._sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1)))
+
+    def _delay(self, response: httpx.Response, attempt: int) -> float:
+        if response.status_code == 429:
+            reset = _float_header(response, "X-Sentry-Rate-Limit-Reset")
+            wait = reset - self._clock() if reset is not None else None
+            if wait is None:
+                wait = _float_header(response, "Retry-After")
+            if wait is not None:
+                return max(0.0, min(self._backoff_cap, wait))
+        return self._backoff(attempt)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def _detail(self, response: httpx.Response) -> str:
+        try:
+            detail: Any = response.json().get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        if isinstance(detail, dict):
+            detail = detail.get("message", detail)
+        text = str(detail) if detail else (response.reason_phrase or f"HTTP {response.status_code}")
+        return self._redact(text)[:DETAIL_LIMIT]
+
+    def _result(
+        self, response: httpx.Response, endpoint: str, attempts: int, *, empty_ok: bool
+    ) -> ApiResponse:
+        status = response.status_code
+        if not response.is_success:
+            raise self._error(response, endpoint, attempts)
+        data: Any = None
+        if response.content or not empty_ok:
+            try:
+                data = response.json()
+            except ValueError:
+                message = NOT_JSON.format(
+                    content_type=response.headers.get("content-type", ""),
+                    size=len(response.content),
+                )
+                raise MalformedResponse(endpoint, message, status=status) from None
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in HIDDEN_HEADERS}
+        return ApiResponse(
+            endpoint=endpoint,
+            status=status,
+            data=data,
+            hits=_int_header(response, "X-Hits"),
+            max_hits=_int_header(response, "X-Max-Hits"),
+            next_cursor=_next_cursor(response),
+            headers=headers,
+        )
+
+    def _error(self, response: httpx.Response, endpoint: str, attempts: int) -> ApiError:
+        status, detail = response.status_code, self._detail(response)
+        if status == 401:
+            return AuthError(endpoint, detail)
+        if status == 403:
+            match = SCOPE_PATTERN.search(detail)
+            return ScopeError(endpoint, detail, missing_scope=match.group(0) if match else None)
+        if status == 404:
+            return NotFound(endpoint, detail)
+        if status == 429:
+            reset = _float_header(response, "X-Sentry-Rate-Limit-Reset")
+            retry_after = _float_header(response, "Retry-After")
+            if reset is None and retry_after is not None:
+                reset = self._clock() + retry_after
+            elif reset is None and ENVELOPE_PATH.search(response.request.url.path):
+                reset = self._clock() + INGEST_DEFAULT_RETRY_AFTER
+            return RateLimited(
+                endpoint, GAVE_UP.format(detail=detail, attempts=attempts), reset=reset
+            )
+        if status >= 500:
+            message = GAVE_UP.format(detail=detail, attempts=attempts)
+            return ServerError(endpoint, message, status=status)
+        if response.is_redirect:
+            return MalformedResponse(
+                endpoint, UNEXPECTED_REDIRECT.format(status=status), status=status
+            )
+        return ApiError(endpoint, detail, status=status)

@@ -1,0 +1,118 @@
+"""Organization and project slugs: confirm the configured one, or discover the only candidate.
+
+A configured slug that exists is used. A configured slug that does not exist fails, listing the
+candidates and the closest match. A missing slug with exactly one candidate is auto-selected
+(unless ``--no-auto-slug-discovery``) and the evidence says so; several candidates fail,
+listing them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from pytest_sentry_gate import errors
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.client import SentryClient
+
+WRONG_SLUG: Final = (
+    "{what} {slug!r} ({source}) does not exist or is not visible to this token. "
+    "Candidates: {candidates}.{closest}"
+)
+NO_SLUG: Final = "No {what} is set ({flag}, {env} or .sentryclirc) and {why}."
+AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a slug was settled: configured, auto-selected, and which candidates were seen."""
+
+    slug: str
+    auto_selected: bool
+    candidates: tuple[str, ...]
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "auto_selected": self.auto_selected,
+            "candidates": list(self.candidates),
+        }
+
+
+def resolve_org(client: SentryClient, slug: str | None, *, source: str, auto: bool) -> Resolution:
+    """Confirm or discover the organization."""
+    if slug is not None:
+        return _confirm(
+            client,
+            f"/api/0/organizations/{slug}/",
+            slug,
+            source,
+            lambda: _slugs(client, "/api/0/organizations/"),
+            "Organization",
+        )
+    candidates = _slugs(client, "/api/0/organizations/")
+    return _discover(candidates, auto, "organization", "--sentry-org", "SENTRY_ORG")
+
+
+def resolve_project(
+    client: SentryClient, org: str, slug: str | None, *, source: str, auto: bool
+) -> Resolution:
+    """Confirm or discover a project of ``org``."""
+    listing = f"/api/0/organizations/{org}/projects/"
+    if slug is not None:
+        return _confirm(
+            client,
+            f"/api/0/projects/{org}/{slug}/",
+            slug,
+            source,
+            lambda: _slugs(client, listing),
+            "Project",
+        )
+    return _discover(_slugs(client, listing), auto, "project", "--sentry-project", "SENTRY_PROJECT")
+
+
+def _confirm(
+    client: SentryClient, path: str, slug: str, source: str, candidates: Any, what: str
+) -> Resolution:
+    try:
+        client.get(path)
+    except errors.NotFound:
+        found: tuple[str, ...] = candidates()
+        close = difflib.get_close_matches(slug, found, n=1, cutoff=0.5)
+        closest = f" Closest match: {close[0]!r}." if close else ""
+        raise errors.SlugError(
+            WRONG_SLUG.format(
+                what=what,
+                slug=slug,
+                source=source,
+                candidates=", ".join(found) or "none",
+                closest=closest,
+            ),
+            candidates=found,
+        ) from None
+    return Resolution(slug=slug, auto_selected=False, candidates=())
+
+
+def _discover(
+    candidates: tuple[str, ...], auto: bool, what: str, flag: str, env: str
+) -> Resolution:
+    if len(candidates) == 1 and auto:
+        return Resolution(slug=candidates[0], auto_selected=True, candidates=candidates)
+    if not candidates:
+        why = "this token sees none"
+    elif len(candidates) == 1:
+        why = f"auto-discovery is off (the only candidate is {candidates[0]!r})"
+    else:
+        why = f"several candidates exist: {', '.join(candidates)}"
+    raise errors.SlugError(
+        NO_SLUG.format(what=what, flag=flag, env=env, why=why), candidates=candidates
+    )
+
+
+def _slugs(client: SentryClient, path: str) -> tuple[str, ...]:
+    slugs: list[str] = []
+    for page in client.paginate(path, {"per_page": 100}, max_pages=10):
+        slugs.extend(str(entry.get("slug")) for entry in page if isinstance(entry, dict))
+    return tuple(sorted(slugs))

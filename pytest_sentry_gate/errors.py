@@ -1,0 +1,119 @@
+"""Errors raised by pytest-sentry-gate.
+
+The tree::
+
+    SentryGateError                  anything this package raises on purpose
+    ├── ReadOnlyViolation            a request the read-only guard refused (never sent)
+    ├── NetworkUnavailable           DNS or TCP failed: inconclusive, never a Sentry misconfiguration
+    ├── SlugError                    an org or project slug that does not exist, or several candidates
+    └── ApiError                     Sentry answered, but not with what a check can use
+        ├── AuthError                401: the token is wrong, expired or revoked
+        │   └── TokenMissing         no token configured: nothing was sent
+        ├── ScopeError               403: the token lacks a scope (``missing_scope`` when known)
+        ├── NotFound                 404: organization, project, release or event does not exist
+        ├── RateLimited              429 after the bounded retries
+        ├── ServerError              5xx after the bounded retries, or a response that timed out
+        └── MalformedResponse        a body that is not the JSON the endpoint documents
+
+Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
+
+Every error carries the endpoint (path and query, never the host's credentials) and never the
+token: messages are built from the request path and the server's ``detail`` only.
+"""
+
+from __future__ import annotations
+
+
+class SentryGateError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ReadOnlyViolation(SentryGateError):
+    """The read-only guard refused a request before a byte was sent."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(
+            f"refused {method} {path}: pytest-sentry-gate only reads (GET/HEAD under /api/0/, "
+            "plus POST to /api/<project_id>/envelope/ with --send-test-event)"
+        )
+
+
+class NetworkUnavailable(SentryGateError):
+    """The Sentry host could not be reached: DNS did not resolve or TCP did not connect."""
+
+    def __init__(self, host: str, stage: str, detail: str) -> None:
+        self.host = host
+        self.stage = stage
+        self.detail = detail
+        super().__init__(f"{stage} failed for {host}: {detail}")
+
+
+class ApiError(SentryGateError):
+    """Sentry answered with a status or body a check cannot use."""
+
+    status: int | None = None
+
+    def __init__(self, endpoint: str, message: str, *, status: int | None = None) -> None:
+        self.endpoint = endpoint
+        if status is not None:
+            self.status = status
+        self.message = message
+        prefix = f"HTTP {self.status} " if self.status is not None else ""
+        super().__init__(f"{prefix}from {endpoint}: {message}")
+
+
+class AuthError(ApiError):
+    """401: the token was not accepted."""
+
+    status = 401
+
+
+class TokenMissing(AuthError):
+    """No token is configured, so no request was sent."""
+
+    def __init__(self) -> None:
+        super().__init__("(no request sent)", "no token is set")
+
+
+class ScopeError(ApiError):
+    """403: the token lacks a permission; ``missing_scope`` names it when Sentry says so."""
+
+    status = 403
+
+    def __init__(self, endpoint: str, message: str, *, missing_scope: str | None = None) -> None:
+        self.missing_scope = missing_scope
+        super().__init__(endpoint, message)
+
+
+class NotFound(ApiError):
+    """404: the organization, project, release or event does not exist (or is hidden)."""
+
+    status = 404
+
+
+class RateLimited(ApiError):
+    """429 after the bounded retries; ``reset`` is the epoch second Sentry named, if any."""
+
+    status = 429
+
+    def __init__(self, endpoint: str, message: str, *, reset: float | None = None) -> None:
+        self.reset = reset
+        super().__init__(endpoint, message)
+
+
+class ServerError(ApiError):
+    """5xx (or a read timeout) after the bounded retries."""
+
+
+class MalformedResponse(ApiError):
+    """The body is not JSON, or not the shape the endpoint documents."""
+
+
+class SlugError(SentryGateError):
+    """An organization or project slug that does not exist, or that discovery cannot decide."""
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...] = ()) -> None:
+        self.candidates = candidates
+        super().__init__(message)

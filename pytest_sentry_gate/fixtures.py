@@ -1,0 +1,119 @@
+"""The plugin's fixtures: settings, the org/project/repository, the network probe, the client.
+
+Each is session-scoped where it is read-only, and each can be overridden from a ``conftest.py``
+(for example to point ``sentry_client`` at a test server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_sentry_gate import errors, settings
+from pytest_sentry_gate.discovery import Resolution, resolve_org, resolve_project
+from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, check_id, item_mode
+from pytest_sentry_gate.verdict import Gate
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.client import SentryClient
+    from pytest_sentry_gate.network import ProbeResult
+
+
+@pytest.fixture(scope="session")
+def sentry_settings(pytestconfig: pytest.Config) -> settings.Settings:
+    """The resolved pytest-sentry-gate settings (flags > env > ini > .sentryclirc > default)."""
+    conf = pytestconfig.stash.get(SETTINGS_KEY, None)
+    if conf is None:
+        conf = settings.resolve(pytestconfig)
+        pytestconfig.stash[SETTINGS_KEY] = conf
+    return conf
+
+
+@pytest.fixture(scope="session")
+def repo_root(sentry_settings: settings.Settings) -> Path:
+    """The app repository the checks read."""
+    return sentry_settings.repo_root
+
+
+@pytest.fixture(scope="session")
+def network_probe(sentry_settings: settings.Settings) -> ProbeResult | None:
+    """DNS resolution then a TCP connect to the Sentry host, once per session (None on replay)."""
+    if sentry_settings.record_mode == "none":
+        return None
+    from pytest_sentry_gate.network import probe
+
+    return probe(sentry_settings.url)
+
+
+@pytest.fixture(scope="session")
+def sentry_client(
+    sentry_settings: settings.Settings, network_probe: ProbeResult | None
+) -> Iterator[SentryClient]:
+    """The read-only Sentry API client; a check using it is PARTIAL when the host is unreachable."""
+    if network_probe is not None and not network_probe.ok:
+        raise errors.NetworkUnavailable(
+            network_probe.host, network_probe.stage, network_probe.detail
+        )
+    if sentry_settings.token is None:
+        raise errors.TokenMissing()
+    from pytest_sentry_gate.client import SentryClient
+
+    client = SentryClient(
+        base_url=sentry_settings.url,
+        token=sentry_settings.token,
+        allow_envelope=sentry_settings.send_test_event,
+    )
+    with client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def org_resolution(sentry_settings: settings.Settings, sentry_client: SentryClient) -> Resolution:
+    """How the organization slug was settled (configured or auto-selected)."""
+    return resolve_org(
+        sentry_client,
+        sentry_settings.org,
+        source=sentry_settings.sources.get("org", "default"),
+        auto=sentry_settings.auto_slug_discovery,
+    )
+
+
+@pytest.fixture(scope="session")
+def sentry_org(org_resolution: Resolution) -> str:
+    """The Sentry organization slug."""
+    return org_resolution.slug
+
+
+@pytest.fixture(scope="session")
+def project_resolution(
+    sentry_settings: settings.Settings, sentry_client: SentryClient, sentry_org: str
+) -> Resolution:
+    """How the (main) project slug was settled (configured or auto-selected)."""
+    return resolve_project(
+        sentry_client,
+        sentry_org,
+        sentry_settings.project,
+        source=sentry_settings.sources.get("project", "default"),
+        auto=sentry_settings.auto_slug_discovery,
+    )
+
+
+@pytest.fixture(scope="session")
+def sentry_project(project_resolution: Resolution) -> str:
+    """The Sentry project slug (the first of ``--sentry-project``)."""
+    return project_resolution.slug
+
+
+@pytest.fixture
+def gate(request: pytest.FixtureRequest) -> Gate:
+    """Where a check records its evidence, risks, next commands and verdict."""
+    item = request.node
+    run = item.config.stash.get(RUN_KEY, None)
+    record = Gate(
+        check_id=check_id(item), mode=item_mode(item), rerun=run.rerun if run else "pytest"
+    )
+    item.stash[GATE_KEY] = record
+    return record

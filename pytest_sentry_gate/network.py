@@ -1,0 +1,94 @@
+"""The network probe: can this machine resolve and reach the Sentry host at all?
+
+A probe decides whether a failure is inconclusive (PARTIAL) rather than a Sentry
+misconfiguration: first DNS (``socket.getaddrinfo`` in a daemon thread, bounded by
+``dns_timeout`` because getaddrinfo has no timeout of its own), then one TCP connect to the first
+address. Network problems never raise; they come back as ``ok=False`` with the stage that failed.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+#: Appended to a PARTIAL verdict; the plugin formats ``command``.
+RERUN_HINT: Final = "rerun with host network: {command} --require-host-network"
+DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+DNS_FAILED: Final = "{host} did not resolve: {error}"
+DNS_TIMED_OUT: Final = "resolving {host} took longer than {seconds:g}s"
+CONNECT_FAILED: Final = "TCP connect to {address}:{port} failed: {error}"
+CONNECTED: Final = "TCP connect to {address}:{port} succeeded"
+
+Stage = Literal["ok", "dns", "connect"]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What the probe found: the stage reached, the addresses resolved and how long it took."""
+
+    host: str
+    port: int
+    ok: bool
+    stage: Stage
+    detail: str
+    elapsed_ms: float
+    addresses: tuple[str, ...]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _resolve(host: str, port: int, timeout: float) -> tuple[tuple[str, ...], str | None]:
+    """Addresses for ``host`` (in resolver order, deduplicated), or an error description."""
+    outcome: list[tuple[tuple[str, ...], str | None]] = []
+
+    def work() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            outcome.append(((), DNS_FAILED.format(host=host, error=_describe(exc))))
+        else:
+            addresses = dict.fromkeys(str(info[4][0]) for info in infos)
+            outcome.append((tuple(addresses), None))
+
+    # A daemon thread, not an executor: a hung resolver must not hold up interpreter exit.
+    worker = threading.Thread(target=work, name=f"sentry-gate-dns-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        return (), DNS_TIMED_OUT.format(host=host, seconds=timeout)
+    return outcome[0]
+
+
+def probe(url: str, *, dns_timeout: float = 2.0, connect_timeout: float = 2.0) -> ProbeResult:
+    """Resolve the URL's host, then open (and close) one TCP connection to its first address.
+
+    Raises ``ValueError`` only for a URL without a host, which is a settings problem.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"no host in URL {url!r}")
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
+    started = time.perf_counter()
+
+    def result(stage: Stage, detail: str, addresses: tuple[str, ...]) -> ProbeResult:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return ProbeResult(host, port, stage == "ok", stage, detail, elapsed_ms, addresses)
+
+    addresses, error = _resolve(host, port, dns_timeout)
+    if error is not None or not addresses:
+        return result("dns", error or DNS_FAILED.format(host=host, error="no addresses"), ())
+    address = addresses[0]
+    try:
+        with socket.create_connection((address, port), timeout=connect_timeout):
+            pass
+    except OSError as exc:
+        failed = CONNECT_FAILED.format(address=address, port=port, error=_describe(exc))
+        return result("connect", failed, addresses)
+    return result("ok", CONNECTED.format(address=address, port=port), addresses)

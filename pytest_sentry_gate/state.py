@@ -1,0 +1,104 @@
+"""What one pytest run keeps: stash keys, and the verdicts collected as tests report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_sentry_gate import modes, verdict
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.settings import Settings
+
+GATE_KEY = pytest.StashKey[verdict.Gate]()
+
+
+@dataclass
+class Run:
+    """The run's selected modes, start time, rerun command and the checks' results so far."""
+
+    modes: tuple[str, ...]
+    started: float
+    rerun: str
+    results: list[verdict.CheckResult] = field(default_factory=list)
+    by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
+    _durations: dict[str, float] = field(default_factory=dict)
+    _outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def record(self, item: pytest.Item, report: pytest.TestReport) -> None:
+        """Fold one phase's report into the check's verdict; the teardown phase settles it."""
+        self._durations[item.nodeid] = self._durations.get(item.nodeid, 0.0) + report.duration
+        status, text = _status_of(report)
+        previous = self._outcomes.get(item.nodeid)
+        if previous is None or previous[0] == verdict.PASS:
+            self._outcomes[item.nodeid] = (status, text)
+        if report.when != "teardown":
+            return
+        status, text = self._outcomes.pop(item.nodeid)
+        gate = item.stash.get(GATE_KEY, None)
+        mode = item_mode(item)
+        result = verdict.CheckResult(
+            nodeid=item.nodeid,
+            check_id=check_id(item),
+            mode=mode,
+            status=status,
+            reason=(gate.reason if gate else ("ok" if status == verdict.PASS else "error")),
+            message=(gate.message if gate and gate.message else text),
+            evidence=dict(gate.evidence) if gate else {},
+            risks=tuple(gate.risks) if gate else (),
+            next_commands=tuple(gate.next_commands) if gate else (),
+            duration=self._durations.pop(item.nodeid, 0.0),
+        )
+        self.results.append(result)
+        self.by_nodeid[item.nodeid] = result
+
+    @property
+    def duration(self) -> float:
+        return time.time() - self.started
+
+
+def item_mode(item: pytest.Item) -> str | None:
+    """The runbook mode of a test, from its marker."""
+    for mode in modes.CHECK_MODES:
+        if item.get_closest_marker(mode):
+            return mode
+    return None
+
+
+def check_id(item: pytest.Item) -> str:
+    """A stable id that does not depend on where the package is installed."""
+    module = getattr(item, "module", None)
+    name = module.__name__.rsplit(".", 1)[-1] if module is not None else item.path.stem
+    return f"{name}::{item.name}"
+
+
+def _status_of(report: pytest.TestReport) -> tuple[str, str]:
+    if report.passed:
+        return verdict.PASS, ""
+    if report.skipped:
+        reason = _skip_reason(report)
+        if reason.startswith(verdict.PARTIAL_PREFIX):
+            return verdict.PARTIAL, reason.removeprefix(verdict.PARTIAL_PREFIX)
+        return verdict.SKIP, reason.removeprefix(verdict.SKIP_PREFIX)
+    return verdict.FAIL, _failure_text(report)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(report.longrepr or "")[:500]
+
+
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+RUN_KEY = pytest.StashKey[Run]()
