@@ -246,7 +246,10 @@ class SentryClient:
     # -- reads --------------------------------------------------------------------------------
 
     def get(self, path: str, params: Params | None = None) -> ApiResponse:
-        """GET ``path`` (relative to the base URL) once per client; identical calls share it."""
+        """GET ``path`` (relative to the base URL) once per client; identical calls share it.
+
+        Only successes are cached: an error is raised to every caller and fetched again next time.
+        """
         key = (path, _pairs(params))
         cached = self._cache.get(key)
         if cached is not None:
@@ -263,11 +266,20 @@ class SentryClient:
         return self.get(path, params).data
 
     def paginate(
-        self, path: str, params: Params | None = None, *, max_pages: int | None = None
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        max_pages: int | None = None,
+        cache: bool = True,
     ) -> Iterator[list[Any]]:
-        """Yield each page's items, following ``rel="next"`` while ``results="true"``."""
+        """Yield each page's items, following ``rel="next"`` while ``results="true"``.
+
+        ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids).
+        """
         query = dict(params or {})
-        response = self.get(path, query)
+        fetch = self.get if cache else (lambda p, q: self._fetch(p, _pairs(q)))
+        response = fetch(path, query)
         seen: set[str] = set()
         pages = 0
         while True:
@@ -279,7 +291,7 @@ class SentryClient:
             if cursor in seen:
                 raise MalformedResponse(response.endpoint, CURSOR_LOOP.format(cursor=cursor))
             seen.add(cursor)
-            response = self.get(path, {**query, "cursor": cursor})
+            response = fetch(path, {**query, "cursor": cursor})
 
     def count(self, path: str, params: Params | None = None, *, cap: int = 10_000) -> Count:
         """Count from ``X-Hits`` in one request; without it, page and count items up to ``cap``."""
@@ -303,7 +315,10 @@ class SentryClient:
     def get_many(
         self, requests: Sequence[tuple[str, Params | None]]
     ) -> list[ApiResponse | ApiError]:
-        """Run independent GETs concurrently; results in request order, ``ApiError``s returned."""
+        """Run independent GETs concurrently; results in request order, ``ApiError``s returned.
+
+        ``NetworkUnavailable`` and ``ReadOnlyViolation`` are raised: they concern every request.
+        """
 
         def one(request: tuple[str, Params | None]) -> ApiResponse | ApiError:
             try:

@@ -59,11 +59,15 @@ def sentry_client(
         )
     if sentry_settings.token is None:
         raise errors.TokenMissing()
+    import httpx
+
     from pytest_sentry_gate.client import SentryClient
 
+    timeout = sentry_settings.http_timeout
     client = SentryClient(
         base_url=sentry_settings.url,
         token=sentry_settings.token,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
         allow_envelope=sentry_settings.send_test_event,
     )
     with client:

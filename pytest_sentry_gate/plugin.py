@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import modes, settings, verdict
+from pytest_sentry_gate import errors, modes, settings, verdict
 from pytest_sentry_gate.fixtures import (  # noqa: F401  (fixtures are found on the plugin)
     gate,
     network_probe,
@@ -68,12 +68,14 @@ _NETWORK_FLAGS = ("--require-host-network", "--strict-network")
 
 
 def _add_bundled_checks(config: pytest.Config) -> None:
-    """Collect the checks shipped in the package: their module files become collection args."""
-    files = sorted(str(p) for p in CHECKS_DIR.glob("test_*.py"))
-    known = {str(Path(a).resolve()) for a in config.args}
-    if str(CHECKS_DIR.resolve()) in known:
-        return
-    config.args.extend(f for f in files if f not in known)
+    """Collect the checks shipped in the package: their directory becomes a collection arg.
+
+    Passing the directory (not its files) keeps node ids short and stable wherever the package is
+    installed: ``test_setup_preflight.py::test_token_scopes``.
+    """
+    checks = str(CHECKS_DIR)
+    if checks not in {str(Path(a).resolve()) for a in config.args}:
+        config.args.append(checks)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -107,7 +109,7 @@ def _convert_errors(item: pytest.Item) -> Generator[None, None, None]:
     """Turn an API or network error that escaped a check into its verdict, without traceback."""
     try:
         return (yield)
-    except verdict_errors() as exc:
+    except errors.SentryGateError as exc:
         run = item.config.stash.get(RUN_KEY, None)
         rerun = run.rerun if run else "pytest"
         conf = item.config.stash.get(SETTINGS_KEY, None)
@@ -122,12 +124,6 @@ def _convert_errors(item: pytest.Item) -> Generator[None, None, None]:
         if status == verdict.PARTIAL:
             pytest.skip(verdict.PARTIAL_PREFIX + message)
         pytest.fail(message, pytrace=False)
-
-
-def verdict_errors() -> type[Exception]:
-    from pytest_sentry_gate.errors import SentryGateError
-
-    return SentryGateError
 
 
 @pytest.hookimpl(wrapper=True)

@@ -220,6 +220,13 @@ OPTIONS: Final = (
         default="app://localhost/assets",
     ),
     Option(
+        "http_timeout",
+        "Seconds to wait for each Sentry response (retries are bounded).",
+        ini="sentry_http_timeout",
+        default=10.0,
+        kind="float",
+    ),
+    Option(
         "bundled_checks",
         "Collect the bundled runbook checks when a mode is selected.",
         ini="sentry_bundled_checks",
@@ -271,6 +278,7 @@ class Settings:
     version_files: tuple[str, ...]
     dist_dir: str
     url_prefix: str
+    http_timeout: float
     bundled_checks: bool
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -405,6 +413,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         version_files=tuple(raw["version_files"] or ()),
         dist_dir=str(raw["dist_dir"]),
         url_prefix=str(raw["url_prefix"]).rstrip("/"),
+        http_timeout=_number(raw["http_timeout"], sources["http_timeout"], "timeout", float),
         bundled_checks=_bool(raw["bundled_checks"], sources["bundled_checks"]),
         sources=sources,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,25 @@ def test_dump(sentry_settings):
         "min_crash_free_sessions": s.min_crash_free_sessions,
         "min_crash_free_users": s.min_crash_free_users, "wiring": list(s.wiring),
         "release_wiring": list(s.release_wiring), "version_files": list(s.version_files),
-        "dist_dir": s.dist_dir, "url_prefix": s.url_prefix, "bundled_checks": s.bundled_checks,
+        "dist_dir": s.dist_dir, "url_prefix": s.url_prefix, "bundled_checks": s.bundled_checks, "http_timeout": s.http_timeout,
         "token_is_set": s.token is not None, "token_matches": s.token == os.environ.get("EXPECT_TOKEN"),
         "dsn_matches": s.dsn == os.environ.get("EXPECT_DSN"), "sources": dict(s.sources),
     }
     with open(os.environ["SETTINGS_OUT"], "w") as f:
         json.dump(data, f)
 """
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read an agent report and validate it against the schema shipped in the package."""
+    import jsonschema
+
+    from pytest_sentry_gate.report import SCHEMA_PATH
+
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    return document
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +90,32 @@ def write_sentryclirc(directory: Path, text: str) -> Path:
     path = directory / ".sentryclirc"
     path.write_text(text)
     return path
+
+
+FULL_SCOPES = ("org:read", "project:read", "project:releases", "event:read")
+
+
+@pytest.fixture
+def simulator() -> Iterator[Any]:
+    """A seeded Sentry simulator on 127.0.0.1 that knows CANARY_TOKEN with every needed scope."""
+    from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
+
+    sim = Simulator(data=SimulatorData.seeded(seed=1, issues=30))
+    sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
+    with sim:
+        yield sim
+
+
+def assert_no_secret(*texts: str, secret: str = CANARY_TOKEN) -> None:
+    """No output, report or file written may contain the secret."""
+    for text in texts:
+        assert secret not in text
+
+
+def all_written(root: Path) -> str:
+    """Every text file below ``root``, concatenated, for secret searches."""
+    chunks = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            chunks.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(chunks)

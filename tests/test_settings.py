@@ -198,7 +198,7 @@ def test_ini_only_settings(resolved: Resolved, pytester: pytest.Pytester) -> Non
         "sentry_release_wiring =\n    vite.config.ts: {project}\n"
         "sentry_version_files =\n    pyproject.toml:project.version\n"
         "sentry_dist_dir = build/js\nsentry_url_prefix = ~/static/\n"
-        "sentry_bundled_checks = false\n"
+        "sentry_bundled_checks = false\nsentry_http_timeout = 2.5\n"
     )
     data = resolved()
     assert data["release_template"] == "app-{version}"
@@ -215,6 +215,7 @@ def test_ini_only_settings(resolved: Resolved, pytester: pytest.Pytester) -> Non
     assert data["dist_dir"] == "build/js"
     assert data["url_prefix"] == "~/static"
     assert data["bundled_checks"] is False
+    assert data["http_timeout"] == 2.5
 
 
 def test_flags(resolved: Resolved) -> None:

@@ -1,0 +1,11 @@
+"""Repository-side logic of the release gate: pure functions over the app repository's files.
+
+- ``versions``: the app version in each version file, and whether they agree.
+- ``release``: the release name (template, Sentry's naming rules, next patch).
+- ``wiring``: marker texts in the repository's files, Tauri's ``sentry:default`` capability.
+- ``bundles``: the built bundles, their source maps and debug ids, the artifact names expected.
+
+Nothing here imports pytest or touches the network.
+"""
+
+from __future__ import annotations

@@ -52,7 +52,9 @@ def template_fields(template: str) -> list[str]:
             continue
         if name not in PLACEHOLDERS or spec or conversion:
             reason = UNKNOWN_PLACEHOLDER.format(name=name or "")
-            raise ValueError(BAD_TEMPLATE.format(template=template, reason=reason, allowed=_ALLOWED))
+            raise ValueError(
+                BAD_TEMPLATE.format(template=template, reason=reason, allowed=_ALLOWED)
+            )
         names.append(name)
     return names
 

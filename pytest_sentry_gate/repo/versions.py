@@ -18,6 +18,7 @@ Values are compared as ``packaging`` versions where they parse (``1.4 == 1.4.0``
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from collections import Counter
@@ -53,8 +54,8 @@ SOURCES_LINE: Final = "{file}={value}"
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
-class VersionFileError(SentryGateError):
-    """A version file that cannot be parsed, or whose version field cannot be used."""
+class RepoFileError(SentryGateError):
+    """A repository file that cannot be parsed; the message names the file and position."""
 
     def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
         self.file = file
@@ -63,6 +64,10 @@ class VersionFileError(SentryGateError):
         self.message = message
         where = file if line is None else f"{file}:{line}:{column or 1}"
         super().__init__(f"{where}: {message}")
+
+
+class VersionFileError(RepoFileError):
+    """A version file that cannot be parsed, or whose version field cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -161,10 +166,7 @@ def _as_version(rel: str, key: str, value: Any) -> str:
 
 
 def _rel(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
 
 
 def _read_tauri(root: Path, spec: VersionSpec) -> VersionSource:

@@ -1,0 +1,15 @@
+// Codictate's Rust side: the Sentry plugin forwards the webview's events to the native client.
+fn main() {
+    let client = tauri_plugin_sentry::sentry::init((
+        std::env::var("SENTRY_DSN").unwrap_or_default(),
+        tauri_plugin_sentry::sentry::ClientOptions {
+            release: Some(format!("codictate@{}", env!("CARGO_PKG_VERSION")).into()),
+            send_default_pii: false,
+            ..Default::default()
+        },
+    ));
+    tauri::Builder::default()
+        .plugin(tauri_plugin_sentry::init(&client))
+        .run(tauri::generate_context!())
+        .expect("error while running Codictate");
+}

@@ -1,0 +1,140 @@
+"""Plugin wiring: markers, mode selection and order, inertness, bundled checks, verdict mapping."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_sentry_gate import modes
+from tests.conftest import load_report
+
+CUSTOM_CHECKS = """
+import pytest
+
+@pytest.mark.incident
+def test_incident(gate):
+    gate.passed("incident ok")
+
+@pytest.mark.release_gate
+def test_release(gate):
+    gate.record(version="1.0.0")
+    gate.passed("release ok")
+
+@pytest.mark.setup_preflight
+def test_preflight(gate):
+    gate.partial("no data yet", reason="no_data")
+
+@pytest.mark.prod_health
+def test_health(gate):
+    gate.fail("too many issues", reason="threshold", next_commands=("pytest -m issue_triage",))
+
+def test_plain():
+    pass
+"""
+
+NO_BUNDLED = ("-o", "sentry_bundled_checks=false")
+
+
+def test_markers_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess("--markers")
+    out = result.stdout.str()
+    for marker in modes.MARKERS:
+        assert f"@pytest.mark.{marker}: runbook mode:" in out
+
+
+def test_strict_markers_reject_typos(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.release_gat\ndef test_x(): pass\n")
+    result = pytester.runpytest_inprocess("--strict-markers")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "'release_gat' not found in `markers`" in result.stdout.str()
+
+
+def test_verify_loop_selects_first_five_modes_in_order(pytester: pytest.Pytester) -> None:
+    # Given checks of several modes written out of order
+    pytester.makepyfile(test_custom=CUSTOM_CHECKS)
+    # When verify_loop is selected
+    result = pytester.runpytest_inprocess("-m", "verify_loop", "-v", *NO_BUNDLED)
+    # Then the first five modes' checks run, in runbook order; incident and plain tests do not
+    names = [line.split("::")[1].split()[0] for line in result.stdout.lines
+             if line.startswith("test_custom.py::")]
+    assert names == ["test_preflight", "test_release", "test_health"]
+    result.assert_outcomes(passed=1, failed=1, skipped=1, deselected=2)
+
+
+def test_verdicts_exit_codes_and_summary(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_custom=CUSTOM_CHECKS)
+    result = pytester.runpytest_inprocess("-m", "setup_preflight or release_gate", "-rs",
+                                          *NO_BUNDLED)
+    # PARTIAL is a skip that starts with PARTIAL: and names the rerun command; exit 0
+    assert result.ret == 0
+    out = result.stdout.str()
+    assert "PARTIAL: no data yet Rerun: pytest -m 'setup_preflight or release_gate'" in out
+    assert "setup-preflight  PARTIAL  1 partial" in out
+    assert "release-gate     PASS     1 pass" in out
+    assert "overall: PARTIAL" in out
+    # A FAIL exits 1 and prints its message without a traceback
+    result = pytester.runpytest_inprocess("-m", "prod_health", *NO_BUNDLED)
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "too many issues" in out
+    assert "Traceback" not in out
+    assert "next: pytest -m issue_triage" in out
+
+
+def test_inert_without_a_mode(pytester: pytest.Pytester) -> None:
+    # Given a plain test suite with the plugin installed
+    pytester.makepyfile(
+        "import sys\n"
+        "def test_inert():\n"
+        "    assert 'httpx' not in sys.modules\n"
+        "    assert 'vcr' not in sys.modules\n"
+    )
+    # When no mode is selected (fresh interpreter, so imports are real)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    # Then the plugin imported neither httpx nor vcrpy and printed no sentry-gate header
+    result.assert_outcomes(passed=1)
+    assert "sentry-gate:" not in result.stdout.str()
+
+
+def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest_inprocess("-p", "no:sentry_gate", "-m", "setup_preflight")
+    assert "sentry-gate:" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_bundled_checks_collected_when_a_mode_is_selected(pytester: pytest.Pytester) -> None:
+    # Given an empty repository
+    pytester.makepyfile("def test_x(): pass")
+    # When a mode is selected, only collecting
+    result = pytester.runpytest_inprocess("-m", "setup_preflight", "--collect-only", "-q")
+    # Then the package's checks are collected from wherever it is installed
+    out = result.stdout.str()
+    assert "test_setup_preflight.py::test_settings_resolved" in out
+    assert "test_setup_preflight.py::test_token_scopes" in out
+    # and not without a mode
+    result = pytester.runpytest_inprocess("--collect-only", "-q")
+    assert "test_setup_preflight" not in result.stdout.str()
+
+
+def test_report_json_and_json_report_metadata(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_custom=CUSTOM_CHECKS)
+    result = pytester.runpytest_inprocess(
+        "-m", "verify_loop", "--sentry-gate-report=out/report.json", "--json-report",
+        "--json-report-file=jr.json", *NO_BUNDLED,
+    )
+    assert result.ret == 1
+    report = load_report(pytester.path / "out" / "report.json")
+    assert report["overall_status"] == "FAIL"
+    assert [r["mode"] for r in report["results"]] == ["setup-preflight", "release-gate",
+                                                      "prod-health"]
+    assert [r["status"] for r in report["results"]] == ["PARTIAL", "PASS", "FAIL"]
+    release = next(c for c in report["checks"] if c["id"] == "test_custom::test_release")
+    assert release["evidence"] == {"version": "1.0.0"}
+    jr = json.loads((pytester.path / "jr.json").read_text())
+    by_id = {t["nodeid"]: t for t in jr["tests"]}
+    meta = by_id["test_custom.py::test_health"]["metadata"]["sentry_gate"]
+    assert meta["status"] == "FAIL"
+    assert meta["reason"] == "threshold"
+    assert [r["status"] for r in jr["sentry_gate"]] == ["PARTIAL", "PASS", "FAIL"]

@@ -1,0 +1,232 @@
+"""Tests of pytest_sentry_gate.repo.wiring: release wiring markers and the Tauri capability."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pytest_sentry_gate.repo.versions import RepoFileError
+from pytest_sentry_gate.repo.wiring import (
+    CAPABILITY_GRANTED,
+    CAPABILITY_MISSING,
+    CAPABILITY_NO_FILES,
+    DEFAULT_TAURI_RELEASE_MARKERS,
+    NOTE_NO_FILE,
+    CapabilityFileError,
+    WiringMarker,
+    WiringResult,
+    check_markers,
+    is_tauri_repo,
+    parse_markers,
+    tauri_capability_check,
+)
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "codictate"
+VALUES = {"release": "codictate@1.4.2", "project": "codictate", "version": "1.4.2"}
+WORKFLOW = ".github/workflows/release.yml"
+CAPABILITY = "src-tauri/capabilities/default.json"
+
+
+def copy_demo(tmp_path: Path) -> Path:
+    """A writable copy of the demo app."""
+    root = tmp_path / "codictate"
+    shutil.copytree(DEMO, root)
+    return root
+
+
+def set_workflow_release(root: Path, value: str) -> None:
+    path = root / WORKFLOW
+    lines = [
+        f"          SENTRY_RELEASE: {value}" if "SENTRY_RELEASE:" in line else line
+        for line in path.read_text().splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_parse_markers() -> None:
+    # Given ini lines with a comment, a blank line, a literal and a regex marker
+    lines = ["# comment", "", "src/main.ts: release: RELEASE", r"ci.yml: re:^\s*SENTRY_RELEASE"]
+    # When parsed
+    markers = parse_markers(lines)
+    # Then the path is split at the first colon only
+    assert markers == [
+        WiringMarker("src/main.ts", "release: RELEASE"),
+        WiringMarker("ci.yml", r"re:^\s*SENTRY_RELEASE"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("src/main.ts", "missing ':'"),
+        (": text", "empty path"),
+        ("src/main.ts:   ", "empty text"),
+        ("ci.yml: re:SENTRY_RELEASE(", "bad regex"),
+    ],
+)
+def test_parse_bad_marker_names_the_line(line: str, reason: str) -> None:
+    # Given a bad line / When parsed / Then the error names the line and the reason
+    with pytest.raises(ValueError, match=reason) as caught:
+        parse_markers([line])
+    assert repr(line) in str(caught.value)
+
+
+def test_default_markers_found_in_demo() -> None:
+    # Given the demo app / When the default Tauri release markers are checked
+    results = check_markers(DEMO, DEFAULT_TAURI_RELEASE_MARKERS, **VALUES)
+    # Then every marker is found, with its file and line
+    assert [(r.file, r.found, r.present_file) for r in results] == [
+        ("vite.config.ts", True, True),
+        ("vite.config.ts", True, True),
+        (WORKFLOW, True, True),
+    ]
+    workflow_lines = (DEMO / WORKFLOW).read_text().splitlines()
+    line = results[2].line
+    assert line is not None
+    assert "SENTRY_RELEASE: codictate@${{" in workflow_lines[line - 1]
+
+
+def test_workflow_with_literal_release(tmp_path: Path) -> None:
+    # Given the workflow sets the rendered release literally
+    root = copy_demo(tmp_path)
+    set_workflow_release(root, '"codictate@1.4.2"')
+    # When checked / Then the marker is found
+    assert check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS[2:], **VALUES)[0].found
+
+
+def test_workflow_with_wrong_release(tmp_path: Path) -> None:
+    # Given the workflow sets the old script's release name
+    root = copy_demo(tmp_path)
+    set_workflow_release(root, "handy-app@1.4.2")
+    # When checked
+    [result] = check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS[2:], **VALUES)
+    # Then the marker is missing in a file that exists
+    assert (result.found, result.present_file, result.line) == (False, True, None)
+    assert "codictate@1\\.4\\.2" in result.expected
+
+
+def test_placeholders_are_rendered() -> None:
+    # Given a literal marker with placeholders
+    markers = parse_markers(['src/release.ts: SENTRY_PROJECT = "{project}"'])
+    # When checked against the demo
+    [result] = check_markers(DEMO, markers, **VALUES)
+    # Then the rendered text is reported and found on line 2
+    assert result == WiringResult(
+        "src/release.ts",
+        'SENTRY_PROJECT = "codictate"',
+        True,
+        True,
+        2,
+        "src/release.ts:2 contains 'SENTRY_PROJECT = \"codictate\"'",
+    )
+
+
+def test_marker_missing_text_and_missing_file(tmp_path: Path) -> None:
+    # Given a marker whose text is absent, and one whose file is absent
+    markers = parse_markers(["src/main.ts: release: {release}", "sentry.properties: {project}"])
+    # When checked
+    absent_text, absent_file = check_markers(DEMO, markers, **VALUES)
+    # Then the first is not found in an existing file, the second is skipped with a note
+    assert (absent_text.found, absent_text.present_file) == (False, True)
+    assert absent_text.expected == "release: codictate@1.4.2"
+    assert (absent_file.found, absent_file.present_file) == (False, False)
+    assert absent_file.note == NOTE_NO_FILE.format(file="sentry.properties")
+
+
+def test_is_tauri_repo(tmp_path: Path) -> None:
+    # Given the demo and an empty directory / When asked / Then only the demo is Tauri
+    assert is_tauri_repo(DEMO)
+    assert not is_tauri_repo(tmp_path)
+
+
+def test_capability_present() -> None:
+    # Given the demo's capability file / When checked / Then it grants sentry:default
+    result = tauri_capability_check(DEMO)
+    assert result.granted
+    assert result.files == (CAPABILITY,)
+    assert result.granted_by == (CAPABILITY,)
+
+
+def test_capability_as_object_entry(tmp_path: Path) -> None:
+    # Given the permission given as an object with an identifier
+    root = copy_demo(tmp_path)
+    data = json.loads((root / CAPABILITY).read_text())
+    data["permissions"] = ["core:default", {"identifier": "sentry:default", "allow": []}]
+    (root / CAPABILITY).write_text(json.dumps(data))
+    # When checked / Then it counts
+    assert tauri_capability_check(root).granted
+
+
+def test_capability_absent(tmp_path: Path) -> None:
+    # Given a capability file without the Sentry permission, and a second unrelated file
+    root = copy_demo(tmp_path)
+    data = json.loads((root / CAPABILITY).read_text())
+    data["permissions"] = ["core:default", "sentry:allow-breadcrumb"]
+    (root / CAPABILITY).write_text(json.dumps(data))
+    (root / "src-tauri/capabilities/extra.json").write_text('{"identifier": "x"}')
+    # When checked
+    result = tauri_capability_check(root)
+    # Then both files were read and none grants it
+    assert not result.granted
+    assert result.files == (CAPABILITY, "src-tauri/capabilities/extra.json")
+
+
+def test_no_capabilities_dir(tmp_path: Path) -> None:
+    # Given no capabilities directory / When checked / Then nothing is granted
+    result = tauri_capability_check(tmp_path)
+    assert (result.files, result.granted) == ((), False)
+
+
+def test_capability_malformed(tmp_path: Path) -> None:
+    # Given a capability file with a trailing comma
+    root = copy_demo(tmp_path)
+    (root / CAPABILITY).write_text('{\n  "permissions": ["sentry:default",]\n}\n')
+    # When checked
+    with pytest.raises(CapabilityFileError) as caught:
+        tauri_capability_check(root)
+    # Then the error names the file and the position
+    assert str(caught.value).startswith(f"{CAPABILITY}:2:36: ")
+    assert isinstance(caught.value, RepoFileError)
+
+
+def test_capability_message_fix_and_evidence(tmp_path: Path) -> None:
+    # Given the demo (granted) and an empty repository (no capability file)
+    granted = tauri_capability_check(DEMO)
+    missing = tauri_capability_check(tmp_path)
+    # When / Then the sentences, the fix and the evidence say so
+    assert granted.found
+    assert granted.message == CAPABILITY_GRANTED.format(files=CAPABILITY)
+    assert granted.fix is None
+    assert granted.evidence() == {
+        "permission": "sentry:default",
+        "capability_files": [CAPABILITY],
+        "granted_by": [CAPABILITY],
+    }
+    assert not missing.found
+    assert missing.message == CAPABILITY_NO_FILES.format(glob="src-tauri/capabilities/*.json")
+    assert missing.fix == f'add "sentry:default" to "permissions" in {CAPABILITY}'
+
+
+def test_capability_missing_message_lists_files(tmp_path: Path) -> None:
+    # Given a capability file without the permission
+    root = copy_demo(tmp_path)
+    (root / CAPABILITY).write_text('{"permissions": ["core:default"]}')
+    # When checked / Then the message lists the files read
+    assert tauri_capability_check(root).message == CAPABILITY_MISSING.format(files=CAPABILITY)
+
+
+def test_wiring_result_describe_and_evidence() -> None:
+    # Given a marker that is found / When described / Then note and evidence carry file and line
+    [result] = check_markers(DEMO, parse_markers(["vite.config.ts: sentryVitePlugin"]), **VALUES)
+    assert result.describe() == "vite.config.ts:1 contains 'sentryVitePlugin'"
+    assert result.evidence() == {
+        "file": "vite.config.ts",
+        "expected": "sentryVitePlugin",
+        "found": True,
+        "present_file": True,
+        "line": 1,
+        "note": "vite.config.ts:1 contains 'sentryVitePlugin'",
+    }
