@@ -6,6 +6,7 @@ The tree::
     ├── ReadOnlyViolation            a request the read-only guard refused (never sent)
     ├── NetworkUnavailable           DNS or TCP failed: inconclusive, never a Sentry misconfiguration
     ├── SlugError                    an org or project slug that does not exist, or several candidates
+    ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
     └── ApiError                     Sentry answered, but not with what a check can use
         ├── AuthError                401: the token is wrong, expired or revoked
         │   └── TokenMissing         no token configured: nothing was sent
@@ -117,3 +118,15 @@ class SlugError(SentryGateError):
     def __init__(self, message: str, *, candidates: tuple[str, ...] = ()) -> None:
         self.candidates = candidates
         super().__init__(message)
+
+
+class RepoFileError(SentryGateError):
+    """A repository file that cannot be parsed; the message names the file and position."""
+
+    def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+        where = file if line is None else f"{file}:{line}:{column or 1}"
+        super().__init__(f"{where}: {message}")

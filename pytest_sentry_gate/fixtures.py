@@ -17,6 +17,9 @@ from pytest_sentry_gate.discovery import Resolution, resolve_org, resolve_projec
 from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, check_id, item_mode
 from pytest_sentry_gate.verdict import Gate
 
+from pytest_sentry_gate.repo.release import ReleaseTarget, expected_release
+from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES, VersionReport, read_versions
+
 if TYPE_CHECKING:
     from pytest_sentry_gate.client import SentryClient
     from pytest_sentry_gate.network import ProbeResult
@@ -109,6 +112,31 @@ def project_resolution(
 def sentry_project(project_resolution: Resolution) -> str:
     """The Sentry project slug (the first of ``--sentry-project``)."""
     return project_resolution.slug
+
+
+@pytest.fixture(scope="session")
+def app_version(sentry_settings: settings.Settings) -> VersionReport:
+    """The app version as each version file states it (ini sentry_version_files)."""
+    files = sentry_settings.version_files or DEFAULT_VERSION_FILES
+    return read_versions(sentry_settings.repo_root, files)
+
+
+@pytest.fixture(scope="session")
+def sentry_release(
+    request: pytest.FixtureRequest, sentry_settings: settings.Settings, app_version: VersionReport
+) -> ReleaseTarget:
+    """The release under check: --sentry-release, else the template on the aligned version."""
+    conf = sentry_settings
+    project = conf.project
+    if project is None and not conf.release and "{project}" in conf.release_template:
+        project = request.getfixturevalue("sentry_project")  # discovery needs the API
+    name, source = expected_release(
+        explicit=conf.release,
+        template=conf.release_template,
+        project=project or "",
+        version=app_version.version,
+    )
+    return ReleaseTarget(name=name, source=source, version=app_version.version)
 
 
 @pytest.fixture

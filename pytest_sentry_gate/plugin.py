@@ -17,6 +17,7 @@ import pytest
 
 from pytest_sentry_gate import errors, modes, settings, verdict
 from pytest_sentry_gate.fixtures import (  # noqa: F401  (fixtures are found on the plugin)
+    app_version,
     gate,
     network_probe,
     org_resolution,
@@ -25,6 +26,7 @@ from pytest_sentry_gate.fixtures import (  # noqa: F401  (fixtures are found on 
     sentry_client,
     sentry_org,
     sentry_project,
+    sentry_release,
     sentry_settings,
 )
 from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, Run, item_mode

@@ -437,7 +437,9 @@ def _secret(
 def _repo_root(value: Any, source: str, config: pytest.Config) -> Path:
     if value:
         from_ini = source.startswith("sentry_repo_root in") and config.inipath is not None
-        base = config.inipath.parent if from_ini and config.inipath else config.invocation_params.dir
+        base = (
+            config.inipath.parent if from_ini and config.inipath else config.invocation_params.dir
+        )
         path = _under(value, base)
         if not path.is_dir():
             raise pytest.UsageError(

@@ -190,6 +190,8 @@ def verdict_for_error(
             SERVER_ERROR.format(endpoint=exc.endpoint, detail=exc.message),
             (),
         )
+    if isinstance(exc, errors.RepoFileError):
+        return FAIL, "repo_file", str(exc), ()
     if isinstance(exc, errors.SlugError):
         return FAIL, "slug", str(exc), ()
     return FAIL, "read_only_guard", str(exc), ()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.repo.versions import RepoFileError
+from pytest_sentry_gate.errors import RepoFileError
 from pytest_sentry_gate.repo.wiring import (
     CAPABILITY_GRANTED,
     CAPABILITY_MISSING,

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_sentry_gate.discovery import AUTO_SELECTED, Resolution, resolve_project
-from pytest_sentry_gate.repo import release as release_names
-from pytest_sentry_gate.repo import versions, wiring
+from pytest_sentry_gate.repo import wiring
+from pytest_sentry_gate.repo.release import ReleaseTarget
 from pytest_sentry_gate.settings import Settings
 from pytest_sentry_gate.verdict import TOKEN_MISSING, Gate
 
@@ -197,29 +197,26 @@ def test_tauri_capability(gate: Gate, repo_root: Path) -> None:
     gate.passed(result.message)
 
 
-def test_wiring_markers(gate: Gate, sentry_settings: Settings, repo_root: Path) -> None:
+def test_wiring_markers(
+    gate: Gate, sentry_settings: Settings, repo_root: Path, sentry_release: ReleaseTarget
+) -> None:
     """The repository's Sentry wiring (ini sentry_wiring: file + expected text) is in place."""
     if not sentry_settings.wiring:
         gate.not_applicable("no sentry_wiring markers configured in the ini file")
-    markers = wiring.parse_markers(sentry_settings.wiring)
-    report = versions.read_versions(
-        repo_root, sentry_settings.version_files or versions.DEFAULT_VERSION_FILES
-    )
-    project = sentry_settings.project or ""
-    release = sentry_settings.release or (
-        release_names.render_release(
-            sentry_settings.release_template, project=project, version=report.version
-        )
-        if report.version
-        else ""
-    )
     results = wiring.check_markers(
-        repo_root, markers, release=release, project=project, version=report.version or ""
+        repo_root,
+        wiring.parse_markers(sentry_settings.wiring),
+        release=sentry_release.name or "",
+        project=sentry_settings.project or "",
+        version=sentry_release.version or "",
     )
-    gate.record(markers=[r.evidence() for r in results])
-    missing = [r for r in results if not r.found]
+    gate.record(markers=[r.evidence() for r in results], release=sentry_release.name)
+    for skipped in (r for r in results if not r.present_file):
+        gate.risk(skipped.describe())
+    missing = [r for r in results if r.present_file and not r.found]
     if missing:
         gate.fail(
             "wiring not found: " + "; ".join(r.describe() for r in missing), reason="wiring_missing"
         )
-    gate.passed(f"{len(results)} wiring marker(s) found")
+    found = sum(r.found for r in results)
+    gate.passed(f"{found} of {len(results)} wiring marker(s) found; files absent are noted")

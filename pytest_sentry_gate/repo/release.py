@@ -9,6 +9,7 @@ empty or blank, contains no ``/``, ``\\``, newline, carriage return, tab or form
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from typing import Final
 
 from packaging.version import InvalidVersion, Version
@@ -120,3 +121,12 @@ def next_patch(version: str) -> str | None:
     if parsed.is_prerelease and not parsed.is_postrelease:
         return f"{head}{v_prefix}{major}.{minor}.{micro}"
     return f"{head}{v_prefix}{major}.{minor}.{micro + 1}"
+
+
+@dataclass(frozen=True)
+class ReleaseTarget:
+    """The release under check: its name (None when it cannot be known) and where it came from."""
+
+    name: str | None
+    source: str
+    version: str | None

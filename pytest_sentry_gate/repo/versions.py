@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from packaging.version import InvalidVersion, Version
 
-from pytest_sentry_gate.errors import SentryGateError
+from pytest_sentry_gate.errors import RepoFileError
 
 DEFAULT_VERSION_FILES: Final = ("src-tauri/tauri.conf.json", "src-tauri/Cargo.toml", "package.json")
 DEFAULT_KEYS: Final = {
@@ -52,18 +52,6 @@ BAD_SPEC: Final = (
 SOURCES_LINE: Final = "{file}={value}"
 
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-
-
-class RepoFileError(SentryGateError):
-    """A repository file that cannot be parsed; the message names the file and position."""
-
-    def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
-        where = file if line is None else f"{file}:{line}:{column or 1}"
-        super().__init__(f"{where}: {message}")
 
 
 class VersionFileError(RepoFileError):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pytest_sentry_gate.repo.versions import RepoFileError
+from pytest_sentry_gate.errors import RepoFileError
 
 REGEX_PREFIX: Final = "re:"
 TAURI_DIR: Final = "src-tauri"

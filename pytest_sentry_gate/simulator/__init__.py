@@ -1,0 +1,33 @@
+"""A Sentry simulator: a real HTTP server on 127.0.0.1 serving the endpoints the runbook uses.
+
+Usage::
+
+    from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec, Fault
+
+    with Simulator(data=SimulatorData.seeded(seed=1, issues=50)) as sim:
+        sim.add_token("canary-token", TokenSpec())
+        ...  # talk to sim.url
+
+Modules: ``server`` (the HTTP server, auth, faults), ``routes`` (route table and scopes),
+``api_core``/``api_releases`` (endpoints), ``ingest`` (envelope endpoint), ``search`` (issue
+queries), ``serialize``/``serialize_events`` (JSON shapes), ``wire`` (request/reply, pagination),
+``data``/``model``/``seed``/``synth`` (the data), ``faults`` (tokens, faults, recorded requests),
+``clock`` (time helpers). Run ``python -m pytest_sentry_gate.simulator --help`` for the CLI.
+"""
+
+from __future__ import annotations
+
+from .data import SimulatorData
+from .faults import DEFAULT_SCOPES, Fault, RecordedRequest, TokenSpec
+from .routes import DOCUMENTED_PATHS
+from .server import Simulator
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "DOCUMENTED_PATHS",
+    "Fault",
+    "RecordedRequest",
+    "Simulator",
+    "SimulatorData",
+    "TokenSpec",
+]

@@ -7,9 +7,9 @@ from .data import SimulatorData
 from .faults import DETAIL_NO_PERMISSION, DETAIL_NOT_FOUND
 from .model import Event, Issue, Organization, Project
 from .search import DEFAULT_QUERY, InvalidQuery, IssueFilter, search
-from .serialize import client_key, issue, issue_detail, organization, project_detail
-from .serialize import project_summary
+from .serialize import client_key, organization, project_detail, project_summary
 from .serialize_events import event_detail, event_summary, source_map_debug
+from .serialize_issues import issue, issue_detail
 from .wire import HttpError, Reply, Request, paginate
 
 INVALID_STATS_PERIOD = "Invalid statsPeriod: {value}"
@@ -94,8 +94,7 @@ def project_keys(data: SimulatorData, req: Request, org: str, project: str) -> R
     keys = [
         k
         for k in data.keys
-        if k.project_id == found.id
-        and (status is None or (status == "active") == k.is_active)
+        if k.project_id == found.id and (status is None or (status == "active") == k.is_active)
     ]
     chunk, headers = paginate(req, keys)
     return Reply(body=[client_key(k, req.base) for k in chunk], headers=headers)

@@ -9,8 +9,8 @@ from .clock import iso, parse_period
 from .data import SimulatorData
 from .faults import DETAIL_NOT_FOUND
 from .model import JsonDict, Organization, Release
-from .serialize import bundle, release, release_file
 from .serialize_events import bundle_files
+from .serialize_issues import bundle, release, release_file
 from .wire import HttpError, Reply, Request, paginate
 
 INVALID_SORT = "Invalid sortBy value"
@@ -55,7 +55,7 @@ def org_releases(data: SimulatorData, req: Request, org: str) -> Reply:
 
 def project_releases(data: SimulatorData, req: Request, org: str, project: str) -> Reply:
     """``GET /api/0/projects/{org}/{project}/releases/``."""
-    found, proj = get_project(data, org, project)
+    _, proj = get_project(data, org, project)
     return _listing(req, _org_releases(data, (proj.id,)), data)
 
 
@@ -118,7 +118,9 @@ def artifact_bundles(data: SimulatorData, req: Request, org: str, project: str) 
         and (
             not query
             or query in b.bundle_id
-            or any(query in (r or "").lower() or query in (d or "").lower() for r, d in b.associations)
+            or any(
+                query in (r or "").lower() or query in (d or "").lower() for r, d in b.associations
+            )
         )
     ]
     items.sort(key=lambda b: (b.date, b.bundle_id), reverse=sort.startswith("-"))
@@ -185,14 +187,14 @@ def sessions(data: SimulatorData, req: Request, org: str) -> Reply:
     ids = set(_project_ids(data, found, req.args("project")))
     versions = _session_versions(req.arg("query") or "")
     group_by = [g for g in req.args("groupBy") if g in ("project", "release")]
-    groups: dict[tuple[tuple[str, object], ...], list[int]] = {}
+    groups: dict[tuple[tuple[str, int | str], ...], list[int]] = {}
     for item in data.releases.values():
         if versions is not None and item.version not in versions:
             continue
         for project_id, numbers in item.health.items():
             if project_id not in ids:
                 continue
-            by = tuple(
+            by: tuple[tuple[str, int | str], ...] = tuple(
                 ("project", project_id) if g == "project" else ("release", item.version)
                 for g in group_by
             )
@@ -200,7 +202,12 @@ def sessions(data: SimulatorData, req: Request, org: str) -> Reply:
             users_crashed = round(numbers.total_users * (100.0 - rate) / 100.0)
             acc = groups.setdefault(by, [0, 0, 0, 0])
             for n, value in enumerate(
-                (numbers.total_sessions, numbers.sessions_crashed, numbers.total_users, users_crashed)
+                (
+                    numbers.total_sessions,
+                    numbers.sessions_crashed,
+                    numbers.total_users,
+                    users_crashed,
+                )
             ):
                 acc[n] += value
     if not groups and not group_by:
@@ -214,9 +221,9 @@ def sessions(data: SimulatorData, req: Request, org: str) -> Reply:
     for by, (total, crashed, users, users_crashed) in sorted(groups.items(), key=str):
         totals = {name: _value(name, total, crashed, users, users_crashed) for name in fields}
         series: dict[str, list[float | None]] = {}
-        for name, value in totals.items():
+        for name, total_value in totals.items():
             empty: float | None = 0 if name.startswith(("sum", "count")) else None
-            series[name] = [empty] * (len(intervals) - 1) + [value]
+            series[name] = [empty] * (len(intervals) - 1) + [total_value]
         body_groups.append({"by": dict(by), "series": series, "totals": totals})
     body: JsonDict = {
         "start": iso(start),
@@ -238,4 +245,3 @@ def _value(name: str, total: int, crashed: int, users: int, users_crashed: int) 
         return None
     rate = crashes / base
     return round(1 - rate, 6) if name.startswith("crash_free") else round(rate, 6)
-

@@ -9,7 +9,6 @@ the data between requests while the server runs. ``seeded()`` builds a determini
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -17,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from .clock import DEFAULT_NOW, to_epoch
+from .data_releases import ReleaseMutators
 from .model import (
     ArtifactBundle,
-    BundleFile,
     ClientKey,
     Event,
     Issue,
@@ -27,16 +26,11 @@ from .model import (
     Organization,
     Project,
     Release,
-    ReleaseFile,
-    ReleaseHealth,
 )
+from .synth import hex_id as _hex
 from .synth import synth_event
 
 FIRST_ISSUE_ID = 4_000_000_001
-
-
-def _hex(*parts: object, length: int = 32) -> str:
-    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:length]
 
 
 def base36(number: int) -> str:
@@ -51,7 +45,7 @@ def base36(number: int) -> str:
 
 
 @dataclass
-class SimulatorData:
+class SimulatorData(ReleaseMutators):
     """The simulator's state. Use the ``add_*``/``update_*`` mutators; they are thread-safe."""
 
     now: datetime = DEFAULT_NOW
@@ -326,105 +320,3 @@ class SimulatorData:
         if issue is None or self._events_by_issue.get(issue.id):
             return None
         return self.events_of(issue)[0]
-
-    def set_source_map_debug(self, event_id: str, payload: JsonDict) -> None:
-        """Serve ``payload`` as the source-map-debug answer of an event."""
-        with self.lock:
-            self.source_map_debug[event_id] = payload
-            self.version += 1
-
-    # -- releases, files, bundles -------------------------------------------------------------
-
-    def add_release(
-        self,
-        version: str,
-        *,
-        projects: tuple[str, ...] | list[str] | None = None,
-        files: list[str] | tuple[str, ...] = (),
-        date_created: datetime | str | int | None = None,
-        new_groups: int = 0,
-    ) -> Release:
-        """Add a release of ``projects`` (slugs; default: every project) with file names."""
-        with self.lock:
-            ids = (
-                [self._project_arg(p, None).id for p in projects]
-                if projects is not None
-                else list(self.projects)
-            )
-            release = Release(
-                version=version,
-                id=100 + len(self.releases) + 1,
-                projects=ids,
-                date_created=to_epoch(date_created, default=self.now_epoch),
-                new_groups=new_groups,
-            )
-            release.date_released = release.date_created
-            self.releases[version] = release
-            for name in files:
-                self.add_release_file(version, name)
-            self.version += 1
-            return release
-
-    def add_release_file(
-        self,
-        version: str,
-        name: str,
-        *,
-        sha1: str | None = None,
-        size: int | None = None,
-        dist: str | None = None,
-    ) -> ReleaseFile:
-        """Add a legacy release artifact (``~/assets/main-abc123.js``) to a release."""
-        with self.lock:
-            release = self.releases[version]
-            item = ReleaseFile(
-                id=str(len(release.files) + 1 + release.id * 1000),
-                name=name,
-                sha1=sha1 or _hex("file", version, name, length=40),
-                size=size if size is not None else 1000 + len(name) * 97,
-                dist=dist,
-                date_created=release.date_created,
-            )
-            release.files.append(item)
-            self.version += 1
-            return item
-
-    def set_release_health(self, version: str, project: str | int, **numbers: Any) -> None:
-        """Set a release's session numbers in a project (``ReleaseHealth`` fields)."""
-        with self.lock:
-            release = self.releases[version]
-            release.health[self._project_arg(project, None).id] = ReleaseHealth(**numbers)
-            self.version += 1
-
-    def add_artifact_bundle(
-        self,
-        project: str | int,
-        *,
-        release: str | None = None,
-        dist: str | None = None,
-        files: list[str] | tuple[str, ...] = (),
-        debug_ids: bool = True,
-        date: datetime | str | int | None = None,
-    ) -> ArtifactBundle:
-        """Add an artifact bundle holding ``files`` (``~/assets/x.js`` and ``.map`` paths)."""
-        with self.lock:
-            proj = self._project_arg(project, None)
-            bundle_id = _uuid(_hex("bundle", self.seed, proj.id, len(self.bundles)))
-            bundle = ArtifactBundle(
-                bundle_id=bundle_id,
-                project_id=proj.id,
-                associations=[(release, dist)] if release else [],
-                date=to_epoch(date, default=self.now_epoch),
-            )
-            for path in files:
-                kind = "source_map" if path.endswith(".map") else "minified_source"
-                stem = path.removesuffix(".map")
-                debug_id = _uuid(_hex("debug", bundle_id, stem)) if debug_ids else None
-                bundle.files.append(BundleFile(path, kind, debug_id, 500 + len(path) * 31))
-            self.bundles.append(bundle)
-            self.version += 1
-            return bundle
-
-
-def _uuid(hex32: str) -> str:
-    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:32]}"

@@ -138,10 +138,11 @@ def store_event(data: SimulatorData, project_id: int, payload: JsonDict, event_i
             )  # fmt: skip
         data.add_event(
             issue.id, event_id=event_id, date=when, release=release, dist=payload.get("dist"),
-            environment=payload.get("environment"), platform=str(payload.get("platform") or "javascript"),
+            environment=payload.get("environment"),
+            platform=str(payload.get("platform") or "javascript"),
             message=str(message or title), exc_type=exc_type, exc_value=exc_value, frames=frames,
             tags=_tags(payload), sdk=payload.get("sdk"), user=payload.get("user"),
-            contexts=dict(payload.get("contexts") or {}), level=level,
+            contexts=dict(payload.get("contexts") or {}), level=level, culprit=issue.culprit,
         )  # fmt: skip
     return event_id
 

@@ -161,3 +161,4 @@ class Event:
     user: JsonDict | None = None
     contexts: JsonDict = field(default_factory=dict)
     level: str = "error"
+    culprit: str | None = None

@@ -21,8 +21,8 @@ EVENT_SCOPES = ("event:admin", "event:read", "event:write")
 RELEASE_SCOPES = ("org:ci", "project:admin", "project:read", "project:releases", "project:write")
 
 _SEG = r"[^/]+"
-O = "/api/0/organizations/(?P<org>" + _SEG + ")"
-P = "/api/0/projects/(?P<org>" + _SEG + ")/(?P<project>" + _SEG + ")"
+ORG_RE = "/api/0/organizations/(?P<org>" + _SEG + ")"
+PROJ_RE = "/api/0/projects/(?P<org>" + _SEG + ")/(?P<project>" + _SEG + ")"
 SO = "/api/0/organizations/{organization_id_or_slug}"
 SP = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}"
 
@@ -44,60 +44,65 @@ def _r(regex: str, endpoint: Callable[..., Any], scopes: tuple[str, ...], doc: s
 ROUTES: tuple[Route, ...] = (
     _r("/api/0/", api_core.index, (), None),
     _r("/api/0/organizations/", api_core.organizations, ORG_SCOPES, "/api/0/organizations/"),
-    _r(O + "/", api_core.organization_detail, ORG_SCOPES, SO + "/"),
-    _r(O + "/projects/", api_core.organization_projects, ORG_SCOPES, SO + "/projects/"),
-    _r(O + "/issues/", api_core.issues, EVENT_SCOPES, SO + "/issues/"),
-    _r(O + "/issues/(?P<issue_id>[^/]+)/", api_core.issue_one, EVENT_SCOPES, SO + "/issues/{issue_id}/"),
+    _r(ORG_RE + "/", api_core.organization_detail, ORG_SCOPES, SO + "/"),
+    _r(ORG_RE + "/projects/", api_core.organization_projects, ORG_SCOPES, SO + "/projects/"),
+    _r(ORG_RE + "/issues/", api_core.issues, EVENT_SCOPES, SO + "/issues/"),
     _r(
-        O + "/issues/(?P<issue_id>[^/]+)/events/",
+        ORG_RE + "/issues/(?P<issue_id>[^/]+)/",
+        api_core.issue_one,
+        EVENT_SCOPES,
+        SO + "/issues/{issue_id}/",
+    ),
+    _r(
+        ORG_RE + "/issues/(?P<issue_id>[^/]+)/events/",
         api_core.issue_events,
         EVENT_SCOPES,
         SO + "/issues/{issue_id}/events/",
     ),
     _r(
-        O + "/issues/(?P<issue_id>[^/]+)/events/(?P<event>[^/]+)/",
+        ORG_RE + "/issues/(?P<issue_id>[^/]+)/events/(?P<event>[^/]+)/",
         api_core.issue_event,
         EVENT_SCOPES,
         SO + "/issues/{issue_id}/events/{event_id}/",
     ),
-    _r(O + "/releases/", api_releases.org_releases, RELEASE_SCOPES, SO + "/releases/"),
+    _r(ORG_RE + "/releases/", api_releases.org_releases, RELEASE_SCOPES, SO + "/releases/"),
     _r(
-        O + "/releases/(?P<version>[^/]+)/",
+        ORG_RE + "/releases/(?P<version>[^/]+)/",
         api_releases.release_one,
         RELEASE_SCOPES,
         SO + "/releases/{version}/",
     ),
     _r(
-        O + "/releases/(?P<version>[^/]+)/files/",
+        ORG_RE + "/releases/(?P<version>[^/]+)/files/",
         api_releases.org_release_files,
         RELEASE_SCOPES,
         SO + "/releases/{version}/files/",
     ),
-    _r(O + "/sessions/", api_releases.sessions, ORG_SCOPES, SO + "/sessions/"),
-    _r(P + "/", api_core.project, PROJECT_SCOPES, SP + "/"),
-    _r(P + "/keys/", api_core.project_keys, PROJECT_SCOPES, SP + "/keys/"),
+    _r(ORG_RE + "/sessions/", api_releases.sessions, ORG_SCOPES, SO + "/sessions/"),
+    _r(PROJ_RE + "/", api_core.project, PROJECT_SCOPES, SP + "/"),
+    _r(PROJ_RE + "/keys/", api_core.project_keys, PROJECT_SCOPES, SP + "/keys/"),
     _r(
-        P + "/events/(?P<event>[^/]+)/",
+        PROJ_RE + "/events/(?P<event>[^/]+)/",
         api_core.project_event,
         PROJECT_SCOPES,
         SP + "/events/{event_id}/",
     ),
     _r(
-        P + "/events/(?P<event>[^/]+)/source-map-debug/",
+        PROJ_RE + "/events/(?P<event>[^/]+)/source-map-debug/",
         api_core.event_source_map_debug,
         PROJECT_SCOPES,
         SP + "/events/{event_id}/source-map-debug/",
     ),
-    _r(P + "/releases/", api_releases.project_releases, RELEASE_SCOPES, SP + "/releases/"),
+    _r(PROJ_RE + "/releases/", api_releases.project_releases, RELEASE_SCOPES, SP + "/releases/"),
     _r(
-        P + "/releases/(?P<version>[^/]+)/files/",
+        PROJ_RE + "/releases/(?P<version>[^/]+)/files/",
         api_releases.project_release_files,
         RELEASE_SCOPES,
         SP + "/releases/{version}/files/",
     ),
-    _r(P + "/files/artifact-bundles/", api_releases.artifact_bundles, RELEASE_SCOPES, None),
+    _r(PROJ_RE + "/files/artifact-bundles/", api_releases.artifact_bundles, RELEASE_SCOPES, None),
     _r(
-        P + "/artifact-bundles/(?P<bundle_id>[^/]+)/files/",
+        PROJ_RE + "/artifact-bundles/(?P<bundle_id>[^/]+)/files/",
         api_releases.artifact_bundle_files,
         RELEASE_SCOPES,
         None,

@@ -25,14 +25,15 @@ from .model import Issue
 
 INVALID_QUERY = "Invalid query. {reason}"
 DEFAULT_QUERY = "is:unresolved"
-SORTS: dict[str, Callable[[Issue], tuple[int, int]]] = {
-    "date": lambda i: (i.last_seen, i.id),
-    "new": lambda i: (i.first_seen, i.id),
-    "freq": lambda i: (i.count, i.id),
-    "user": lambda i: (i.user_count, i.id),
-    "trends": lambda i: (i.last_seen, i.id),
-    "inbox": lambda i: (i.first_seen, i.id),
-    "recommended": lambda i: (i.last_seen, i.id),
+_ID_SPAN = 10**12  # sort keys are field * span + id: ints compare faster than tuples
+SORTS: dict[str, Callable[[Issue], int]] = {
+    "date": lambda i: i.last_seen * _ID_SPAN + i.id,
+    "new": lambda i: i.first_seen * _ID_SPAN + i.id,
+    "freq": lambda i: i.count * _ID_SPAN + i.id,
+    "user": lambda i: i.user_count * _ID_SPAN + i.id,
+    "trends": lambda i: i.last_seen * _ID_SPAN + i.id,
+    "inbox": lambda i: i.first_seen * _ID_SPAN + i.id,
+    "recommended": lambda i: i.last_seen * _ID_SPAN + i.id,
 }
 STATUSES = {"unresolved", "resolved", "ignored", "reprocessing"}
 STATUS_ALIASES = {"archived": "ignored", "muted": "ignored"}
@@ -85,8 +86,10 @@ def search(data: SimulatorData, flt: IssueFilter) -> list[Issue]:
     if flt.sort not in SORTS:
         raise InvalidQuery(INVALID_QUERY.format(reason=f"Invalid sort: {flt.sort}"))
     predicates = parse_query(flt.query, data)
+    items = _ordered(data, flt.sort)
     projects = set(flt.project_ids)
-    items = [i for i in data.issues if i.project_id in projects]
+    if projects != set(data.projects):
+        items = [i for i in items if i.project_id in projects]
     if flt.environments:
         envs = set(flt.environments)
         items = [i for i in items if i.environment in envs]
@@ -98,11 +101,20 @@ def search(data: SimulatorData, flt: IssueFilter) -> list[Issue]:
         items = [i for i in items if i.first_seen <= until]
     for predicate in predicates:
         items = [i for i in items if predicate(i)]
-    items.sort(key=SORTS[flt.sort], reverse=True)
     _cache[key] = items
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
     return items
+
+
+def _ordered(data: SimulatorData, sort: str) -> list[Issue]:
+    """Every issue in ``sort`` order, computed once per data version."""
+    key = (data.version, ("order", sort))
+    cached = data.search_cache.get(key)
+    if cached is None:
+        cached = sorted(data.issues, key=SORTS[sort], reverse=True)
+        data.search_cache[key] = cached
+    return cached
 
 
 def _values(raw: str) -> list[str]:
@@ -115,21 +127,36 @@ def _values(raw: str) -> list[str]:
 def parse_query(query: str, data: SimulatorData) -> list[Predicate]:
     """Predicates for a query string (see the module docstring)."""
     terms = _TOKEN.findall(query)
-    has_status = any(
-        t.startswith("is:") and t[3:] in STATUSES | set(STATUS_ALIASES) for t in terms
-    )
+    has_status = any(t.startswith("is:") and t[3:] in STATUSES | set(STATUS_ALIASES) for t in terms)
     predicates: list[Predicate] = []
     for term in terms:
         negate = term.startswith("!")
         body = term[1:] if negate else term
         key, colon, raw = body.partition(":")
         if not colon:
-            word = body.strip('"').lower()
-            predicate: Predicate = lambda i, w=word: w in i.title.lower() or w in i.culprit.lower()  # noqa: E731
+            predicate = _text(body.strip('"').lower())
         else:
             predicate = _term(key, _values(raw), data, has_status)
-        predicates.append((lambda i, p=predicate: not p(i)) if negate else predicate)
+        predicates.append(_negate(predicate) if negate else predicate)
     return predicates
+
+
+def _text(word: str) -> Predicate:
+    return lambda i: word in i.title.lower() or word in i.culprit.lower()
+
+
+def _negate(predicate: Predicate) -> Predicate:
+    return lambda i: not predicate(i)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda i: first(i) and second(i)
+
+
+def _field_is(name: str, value: object) -> Predicate:
+    if name == "status":
+        return lambda i: i.status == value
+    return lambda i: i.substatus == value
 
 
 def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) -> Predicate:
@@ -187,13 +214,13 @@ def _is_term(values: list[str], has_status: bool) -> Predicate:
     for value in values:
         value = STATUS_ALIASES.get(value, value)
         if value in STATUSES:
-            preds.append(lambda i, v=value: i.status == v)
-        elif value in SUBSTATUS_PARENT:
-            parent = SUBSTATUS_PARENT[value]
-            if has_status:
-                preds.append(lambda i, v=value: i.substatus == v)
-            else:
-                preds.append(lambda i, v=value, p=parent: i.substatus == v and i.status == p)
+            preds.append(_field_is("status", value))
+        elif value in SUBSTATUS_PARENT and has_status:
+            preds.append(_field_is("substatus", value))
+        elif value in SUBSTATUS_PARENT:  # a substatus implies its parent status
+            preds.append(
+                _both(_field_is("substatus", value), _field_is("status", SUBSTATUS_PARENT[value]))
+            )
         elif value == "unassigned":
             preds.append(lambda i: i.assigned_to is None)
         elif value == "assigned":
@@ -206,6 +233,8 @@ def _is_term(values: list[str], has_status: bool) -> Predicate:
             preds.append(lambda i: False)
         else:
             raise InvalidQuery(INVALID_QUERY.format(reason=f"Invalid status value: {value}"))
+    if len(preds) == 1:
+        return preds[0]
     return lambda i: any(p(i) for p in preds)
 
 

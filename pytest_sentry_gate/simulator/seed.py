@@ -58,7 +58,9 @@ def build(
         latest, middle = dates[-1][1], dates[-2][1]
         for name in release_files(latest):
             data.add_release_file(latest, name)
-        data.add_artifact_bundle(slug, release=middle, files=release_files(middle), date=dates[-2][0])
+        data.add_artifact_bundle(
+            slug, release=middle, files=release_files(middle), date=dates[-2][0]
+        )
         data.set_release_health(
             latest, slug, total_sessions=5000, total_users=800, sessions_crashed=12,
             sessions_errored=40, crash_free_sessions=99.76, crash_free_users=99.5,
@@ -94,9 +96,7 @@ def _add_issues(
     now_s: int,
 ) -> None:
     project_ids = list(release_dates)
-    pool = [
-        (f"{t}: {v}", culprit_for(f, s), t, v) for t, v, f, s in ERROR_POOL
-    ]  # shared strings
+    pool = [(f"{t}: {v}", culprit_for(f, s), t, v) for t, v, f, s in ERROR_POOL]  # shared strings
     total = unresolved + resolved + ignored
     counters = dict.fromkeys(project_ids, 0)
     rand = rng.random

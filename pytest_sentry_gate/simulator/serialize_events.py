@@ -12,7 +12,7 @@ from __future__ import annotations
 from .clock import iso
 from .data import SimulatorData
 from .model import ArtifactBundle, Event, JsonDict
-from .serialize import release_ref
+from .serialize_issues import release_ref
 
 
 def _tags(event: Event) -> list[JsonDict]:
@@ -37,7 +37,8 @@ def event_summary(event: Event) -> JsonDict:
         "message": event.message,
         "title": _title(event),
         "location": top.get("filename"),
-        "culprit": None if not top else f"{top.get('function')}({top.get('filename')})",
+        "culprit": event.culprit
+        or (f"{top.get('function')}({top.get('filename')})" if top else None),
         "user": event.user,
         "tags": _tags(event),
         "platform": event.platform,

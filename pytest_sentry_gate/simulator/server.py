@@ -10,6 +10,7 @@ Anything else is 404. HTTP/1.1 keep-alive; ``stop()`` closes every open connecti
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -68,13 +69,14 @@ class Simulator:
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
+        self._base = f"http://{HOST}"
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>`` (after ``start()``)."""
         if self._server is None:
             raise RuntimeError("the simulator is not running: call start() first")
-        return f"http://{HOST}:{self._server.server_address[1]}"
+        return self._base
 
     def start(self) -> Simulator:
         """Bind 127.0.0.1 and serve in a daemon thread."""
@@ -84,8 +86,12 @@ class Simulator:
         handler = type("BoundHandler", (_Handler,), {"sim": self})
         self._server = ThreadingHTTPServer((HOST, self.port), handler)
         self._server.daemon_threads = True
+        self._base = f"http://{HOST}:{self._server.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sentry-simulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sentry-simulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -101,10 +107,8 @@ class Simulator:
         with self._conn_lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -172,6 +176,7 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server_version = "SentrySimulator/1.0"
     sim: ClassVar[Simulator]
 
@@ -181,10 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         self.sim._track(self.connection, False)
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: tests read ``sim.requests`` instead."""
@@ -196,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -225,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=query,
             headers={k.lower(): v for k, v in headers.items()},
             body=body,
-            base=sim.url if sim._server is not None else f"http://{HOST}",
+            base=sim._base,
         )
         try:
             reply = sim._dispatch(req)
@@ -248,7 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return True
         if fault.malformed:
-            self._send(fault.status or 200, MALFORMED_BODY, "application/json", fault.response_headers())
+            self._send(
+                fault.status or 200, MALFORMED_BODY, "application/json", fault.response_headers()
+            )
             return True
         if fault.status is not None:
             payload, content_type = fault.response_body()
@@ -256,7 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
-    def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str]) -> None:
+    def _send(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)

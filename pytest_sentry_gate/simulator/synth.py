@@ -31,6 +31,16 @@ ERROR_POOL: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+def hex_id(*parts: object, length: int = 32) -> str:
+    """A deterministic hex id from ``parts``."""
+    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:length]
+
+
+def as_uuid(hex32: str) -> str:
+    """``8-4-4-4-12`` form of 32 hex characters."""
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:32]}"
+
+
 def asset_hash(version: str) -> str:
     """The 8-hex content hash in a release's bundle names (``main-<hash>.js``)."""
     return hashlib.sha1(version.encode()).hexdigest()[:8]
@@ -143,4 +153,5 @@ def synth_event(issue: Issue, event_id: str) -> Event:
         tags=sorted(tags),
         sdk={"name": "sentry.javascript.browser", "version": "8.40.0"},
         level=issue.level,
+        culprit=issue.culprit,
     )

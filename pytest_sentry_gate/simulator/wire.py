@@ -93,8 +93,10 @@ def cursor_offset(req: Request) -> int:
 def _link(req: Request, rel: str, cursor: str, results: bool) -> str:
     pairs = [(k, v) for k, values in req.query.items() if k != "cursor" for v in values]
     query = urlencode(pairs)
-    url = f"{req.base}{req.path}?{query}&cursor={cursor}" if query else (
-        f"{req.base}{req.path}?cursor={cursor}"
+    url = (
+        f"{req.base}{req.path}?{query}&cursor={cursor}"
+        if query
+        else (f"{req.base}{req.path}?cursor={cursor}")
     )
     return LINK.format(url=url, rel=rel, results="true" if results else "false", cursor=cursor)
 
