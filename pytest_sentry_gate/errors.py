@@ -4,8 +4,8 @@ The tree::
 
     SentryGateError                  anything this package raises on purpose
     ├── ReadOnlyViolation            a request the read-only guard refused (never sent)
-    ├── NetworkUnavailable           DNS or TCP failed: inconclusive, never a Sentry misconfiguration
-    ├── SlugError                    an org or project slug that does not exist, or several candidates
+    ├── NetworkUnavailable           DNS or TCP failed: inconclusive, never a misconfiguration
+    ├── SlugError                    an org/project slug that does not exist, or is ambiguous
     ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
     └── ApiError                     Sentry answered, but not with what a check can use
         ├── AuthError                401: the token is wrong, expired or revoked

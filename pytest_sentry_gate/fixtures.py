@@ -14,11 +14,10 @@ import pytest
 
 from pytest_sentry_gate import errors, settings
 from pytest_sentry_gate.discovery import Resolution, resolve_org, resolve_project
-from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, check_id, item_mode
-from pytest_sentry_gate.verdict import Gate
-
 from pytest_sentry_gate.repo.release import ReleaseTarget, expected_release
 from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES, VersionReport, read_versions
+from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, check_id, item_mode
+from pytest_sentry_gate.verdict import Gate
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.client import SentryClient

@@ -29,7 +29,7 @@ from pytest_sentry_gate.fixtures import (  # noqa: F401  (fixtures are found on 
     sentry_release,
     sentry_settings,
 )
-from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, Run, item_mode
+from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -86,9 +86,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not items:
         return
     for item in items:
-        if any(item.get_closest_marker(m) for m in modes.LOOP_MODES):
-            if not item.get_closest_marker("verify_loop"):
-                item.add_marker("verify_loop")
+        in_loop = any(item.get_closest_marker(m) for m in modes.LOOP_MODES)
+        if in_loop and not item.get_closest_marker("verify_loop"):
+            item.add_marker("verify_loop")
     items.sort(key=_mode_rank)
 
 
@@ -119,10 +119,12 @@ def _convert_errors(item: pytest.Item) -> Generator[None, None, None]:
             exc, require_network=bool(conf and conf.require_host_network), rerun=rerun
         )
         record = item.stash.get(GATE_KEY, None)
-        if record is not None:
-            record.reason = reason
-            record.message = message
-            record.next(*commands)
+        if record is None:  # the error came from a fixture set up before ``gate``
+            record = verdict.Gate(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
+            item.stash[GATE_KEY] = record
+        record.reason = reason
+        record.message = message
+        record.next(*commands)
         if status == verdict.PARTIAL:
             pytest.skip(verdict.PARTIAL_PREFIX + message)
         pytest.fail(message, pytrace=False)

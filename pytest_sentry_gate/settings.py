@@ -238,15 +238,12 @@ OPTION_BY_NAME: Final = {o.name: o for o in OPTIONS}
 
 
 class Secret(str):
-    """A string that never shows itself in ``repr`` or formatting."""
+    """A string that never shows itself in ``repr`` (so not in tracebacks or dataclass reprs)."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
         return "Secret('***')"
-
-    def __format__(self, spec: str) -> str:
-        return "***"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 from pytest_sentry_gate import modes, verdict
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.settings import Settings
+    pass
 
 GATE_KEY = pytest.StashKey[verdict.Gate]()
 

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# httpcore and the client are imported here, once: pytester's in-process runs drop the modules
+# they import, and httpx caches its httpcore exception map on first use, so a second copy of
+# httpcore would let its timeouts escape unmapped.
+import httpcore  # noqa: F401
 import pytest
+
+import pytest_sentry_gate.client  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -30,8 +36,10 @@ def test_dump(sentry_settings):
         "min_crash_free_sessions": s.min_crash_free_sessions,
         "min_crash_free_users": s.min_crash_free_users, "wiring": list(s.wiring),
         "release_wiring": list(s.release_wiring), "version_files": list(s.version_files),
-        "dist_dir": s.dist_dir, "url_prefix": s.url_prefix, "bundled_checks": s.bundled_checks, "http_timeout": s.http_timeout,
-        "token_is_set": s.token is not None, "token_matches": s.token == os.environ.get("EXPECT_TOKEN"),
+        "dist_dir": s.dist_dir, "url_prefix": s.url_prefix, "bundled_checks": s.bundled_checks,
+        "http_timeout": s.http_timeout,
+        "token_is_set": s.token is not None,
+        "token_matches": s.token == os.environ.get("EXPECT_TOKEN"),
         "dsn_matches": s.dsn == os.environ.get("EXPECT_DSN"), "sources": dict(s.sources),
     }
     with open(os.environ["SETTINGS_OUT"], "w") as f:

@@ -56,16 +56,20 @@ def test_verify_loop_selects_first_five_modes_in_order(pytester: pytest.Pytester
     # When verify_loop is selected
     result = pytester.runpytest_inprocess("-m", "verify_loop", "-v", *NO_BUNDLED)
     # Then the first five modes' checks run, in runbook order; incident and plain tests do not
-    names = [line.split("::")[1].split()[0] for line in result.stdout.lines
-             if line.startswith("test_custom.py::")]
+    names = [
+        line.split("::")[1].split()[0]
+        for line in result.stdout.lines
+        if line.startswith("test_custom.py::")
+    ]
     assert names == ["test_preflight", "test_release", "test_health"]
     result.assert_outcomes(passed=1, failed=1, skipped=1, deselected=2)
 
 
 def test_verdicts_exit_codes_and_summary(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_custom=CUSTOM_CHECKS)
-    result = pytester.runpytest_inprocess("-m", "setup_preflight or release_gate", "-rs",
-                                          *NO_BUNDLED)
+    result = pytester.runpytest_inprocess(
+        "-m", "setup_preflight or release_gate", "-rs", *NO_BUNDLED
+    )
     # PARTIAL is a skip that starts with PARTIAL: and names the rerun command; exit 0
     assert result.ret == 0
     out = result.stdout.str()
@@ -121,14 +125,21 @@ def test_bundled_checks_collected_when_a_mode_is_selected(pytester: pytest.Pytes
 def test_report_json_and_json_report_metadata(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_custom=CUSTOM_CHECKS)
     result = pytester.runpytest_inprocess(
-        "-m", "verify_loop", "--sentry-gate-report=out/report.json", "--json-report",
-        "--json-report-file=jr.json", *NO_BUNDLED,
+        "-m",
+        "verify_loop",
+        "--sentry-gate-report=out/report.json",
+        "--json-report",
+        "--json-report-file=jr.json",
+        *NO_BUNDLED,
     )
     assert result.ret == 1
     report = load_report(pytester.path / "out" / "report.json")
     assert report["overall_status"] == "FAIL"
-    assert [r["mode"] for r in report["results"]] == ["setup-preflight", "release-gate",
-                                                      "prod-health"]
+    assert [r["mode"] for r in report["results"]] == [
+        "setup-preflight",
+        "release-gate",
+        "prod-health",
+    ]
     assert [r["status"] for r in report["results"]] == ["PARTIAL", "PASS", "FAIL"]
     release = next(c for c in report["checks"] if c["id"] == "test_custom::test_release")
     assert release["evidence"] == {"version": "1.0.0"}

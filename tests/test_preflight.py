@@ -21,7 +21,10 @@ pytestmark = pytest.mark.usefixtures("simulator")
 
 
 def run_preflight(
-    pytester: pytest.Pytester, sim: Any, *args: str, token: str | None = CANARY_TOKEN,
+    pytester: pytest.Pytester,
+    sim: Any,
+    *args: str,
+    token: str | None = CANARY_TOKEN,
     monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     """Run ``pytest -m setup_preflight`` in an empty repository against the simulator."""
@@ -29,8 +32,14 @@ def run_preflight(
         monkeypatch.setenv("SENTRY_AUTH_TOKEN", token)
     pytester.makeini("[pytest]\nsentry_http_timeout = 1\n")
     result = pytester.runpytest_inprocess(
-        "-m", "setup_preflight", f"--sentry-url={sim.url}", "--sentry-gate-report=report.json",
-        "-rA", "-p", "no:cacheprovider", *args,
+        "-m",
+        "setup_preflight",
+        f"--sentry-url={sim.url}",
+        "--sentry-gate-report=report.json",
+        "-rA",
+        "-p",
+        "no:cacheprovider",
+        *args,
     )
     report = load_report(pytester.path / "report.json")
     assert_no_secret(result.stdout.str(), result.stderr.str(), all_written(pytester.path))
@@ -45,17 +54,26 @@ def check(report: dict[str, Any], name: str) -> dict[str, Any]:
     return next(c for c in report["checks"] if c["id"].endswith("::" + name))
 
 
-def test_good_token_passes(pytester: pytest.Pytester, simulator: Any,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_good_token_passes(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given a token with every scope and the simulator's org and project
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   "--sentry-project=codictate", monkeypatch=monkeypatch)
+    result, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        monkeypatch=monkeypatch,
+    )
     # Then every API check passes; repository checks do not apply to an empty directory
     assert result.ret == 0
     assert statuses(report) == {
-        "test_settings_resolved": "PASS", "test_token_accepted": "PASS",
-        "test_token_scopes": "PASS", "test_organization_exists": "PASS",
-        "test_project_exists": "PASS", "test_tauri_capability": "SKIP",
+        "test_settings_resolved": "PASS",
+        "test_token_accepted": "PASS",
+        "test_token_scopes": "PASS",
+        "test_organization_exists": "PASS",
+        "test_project_exists": "PASS",
+        "test_tauri_capability": "SKIP",
         "test_wiring_markers": "SKIP",
     }
     assert report["overall_status"] == "PASS"
@@ -63,8 +81,9 @@ def test_good_token_passes(pytester: pytest.Pytester, simulator: Any,
     assert check(report, "test_token_scopes")["evidence"]["scopes"] == sorted(FULL_SCOPES)
 
 
-def test_slugs_auto_discovered(pytester: pytest.Pytester, simulator: Any,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slugs_auto_discovered(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result, report = run_preflight(pytester, simulator, monkeypatch=monkeypatch)
     assert result.ret == 0
     org = check(report, "test_organization_exists")
@@ -73,52 +92,66 @@ def test_slugs_auto_discovered(pytester: pytest.Pytester, simulator: Any,
     assert "'codictate' auto-selected" in check(report, "test_project_exists")["message"]
 
 
-def test_auto_discovery_off_fails(pytester: pytest.Pytester, simulator: Any,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    result, report = run_preflight(pytester, simulator, "--no-auto-slug-discovery",
-                                   monkeypatch=monkeypatch)
+def test_auto_discovery_off_fails(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, report = run_preflight(
+        pytester, simulator, "--no-auto-slug-discovery", monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     org = check(report, "test_organization_exists")
     assert org["status"] == "FAIL"
     assert "auto-discovery is off (the only candidate is 'acme')" in org["message"]
 
 
-def test_org_ci_token_fails_and_says_why(pytester: pytest.Pytester, simulator: Any,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_org_ci_token_fails_and_says_why(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import TokenSpec
 
     simulator.add_token("sntrys_orgtoken_canary", TokenSpec(scopes=("org:ci",), kind="org"))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   "--sentry-project=codictate", token="sntrys_orgtoken_canary",
-                                   monkeypatch=monkeypatch)
+    result, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        token="sntrys_orgtoken_canary",
+        monkeypatch=monkeypatch,
+    )
     assert result.ret == 1
     scopes = check(report, "test_token_scopes")
     assert scopes["status"] == "FAIL"
     assert scopes["reason"] == "org_ci_token"
     assert scopes["message"] == ORG_CI_TOKEN.format(
-        scopes="event:read, project:releases, org:read, project:read")
+        scopes="event:read, project:releases, org:read, project:read"
+    )
     assert "organization auth token" in result.stdout.str()
-    assert_no_secret(result.stdout.str(), all_written(pytester.path),
-                     secret="sntrys_orgtoken_canary")
+    assert_no_secret(
+        result.stdout.str(), all_written(pytester.path), secret="sntrys_orgtoken_canary"
+    )
 
 
-def test_missing_debug_scope_is_partial(pytester: pytest.Pytester, simulator: Any,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_debug_scope_is_partial(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import TokenSpec
 
     token = "sntryu_" + "d" * 64
-    simulator.add_token(token, TokenSpec(scopes=("org:read", "project:releases", "event:read"),
-                                         kind="user"))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme", token=token,
-                                   monkeypatch=monkeypatch)
+    simulator.add_token(
+        token, TokenSpec(scopes=("org:read", "project:releases", "event:read"), kind="user")
+    )
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", token=token, monkeypatch=monkeypatch
+    )
     scopes = check(report, "test_token_scopes")
     assert scopes["status"] == "PARTIAL"
     assert scopes["reason"] == "missing_debug_scope"
     assert result.ret == 0
 
 
-def test_missing_token(pytester: pytest.Pytester, simulator: Any,
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_token(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result, report = run_preflight(pytester, simulator, token=None, monkeypatch=monkeypatch)
     assert result.ret == 1
     assert check(report, "test_settings_resolved")["reason"] == "token_missing"
@@ -127,10 +160,12 @@ def test_missing_token(pytester: pytest.Pytester, simulator: Any,
     assert not simulator.requests  # nothing was sent without a token
 
 
-def test_rejected_token(pytester: pytest.Pytester, simulator: Any,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
-    result, report = run_preflight(pytester, simulator, token="sntryu_" + "e" * 64,
-                                   monkeypatch=monkeypatch)
+def test_rejected_token(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, report = run_preflight(
+        pytester, simulator, token="sntryu_" + "e" * 64, monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     accepted = check(report, "test_token_accepted")
     assert accepted["status"] == "FAIL"
@@ -138,15 +173,18 @@ def test_rejected_token(pytester: pytest.Pytester, simulator: Any,
     assert "Traceback" not in result.stdout.str()
 
 
-def test_token_without_a_scope_names_it(pytester: pytest.Pytester, simulator: Any,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_without_a_scope_names_it(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import TokenSpec
 
     token = "sntryu_" + "f" * 64
-    simulator.add_token(token, TokenSpec(scopes=("project:read", "project:releases",
-                                                 "event:read"), kind="user"))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme", token=token,
-                                   monkeypatch=monkeypatch)
+    simulator.add_token(
+        token, TokenSpec(scopes=("project:read", "project:releases", "event:read"), kind="user")
+    )
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", token=token, monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     scopes = check(report, "test_token_scopes")
     assert scopes["reason"] == "missing_scope"
@@ -156,10 +194,12 @@ def test_token_without_a_scope_names_it(pytester: pytest.Pytester, simulator: An
     assert "HTTP 403" in org["message"]
 
 
-def test_unknown_org_lists_candidates(pytester: pytest.Pytester, simulator: Any,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acne",
-                                   monkeypatch=monkeypatch)
+def test_unknown_org_lists_candidates(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acne", monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     org = check(report, "test_organization_exists")
     assert org["reason"] == "slug"
@@ -167,10 +207,16 @@ def test_unknown_org_lists_candidates(pytester: pytest.Pytester, simulator: Any,
     assert "Candidates: acme. Closest match: 'acme'." in org["message"]
 
 
-def test_unknown_project_lists_candidates(pytester: pytest.Pytester, simulator: Any,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   "--sentry-project=codictat", monkeypatch=monkeypatch)
+def test_unknown_project_lists_candidates(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        "--sentry-project=codictat",
+        monkeypatch=monkeypatch,
+    )
     assert result.ret == 1
     project = check(report, "test_project_exists")
     assert "Project 'codictat' (--sentry-project) does not exist" in project["message"]
@@ -191,40 +237,54 @@ def dns_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("dns_fails")
-def test_unresolvable_host_is_partial(pytester: pytest.Pytester,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unresolvable_host_is_partial(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     result = pytester.runpytest_inprocess(
-        "-m", "setup_preflight", "--sentry-url=https://sentry.invalid/", "--sentry-org=acme",
-        "--sentry-gate-report=report.json", "-rs")
+        "-m",
+        "setup_preflight",
+        "--sentry-url=https://sentry.invalid/",
+        "--sentry-org=acme",
+        "--sentry-gate-report=report.json",
+        "-rs",
+    )
     # Then: exit 0, the API checks PARTIAL with the exact rerun command, not a misconfiguration
     assert result.ret == 0
     report = load_report(pytester.path / "report.json")
     accepted = check(report, "test_token_accepted")
     assert accepted["status"] == "PARTIAL"
     assert accepted["reason"] == "network_unavailable"
-    rerun = ("pytest -m setup_preflight --sentry-url=https://sentry.invalid/ --sentry-org=acme "
-             "--sentry-gate-report=report.json -rs --require-host-network")
+    rerun = (
+        "pytest -m setup_preflight --sentry-url=https://sentry.invalid/ --sentry-org=acme "
+        "--sentry-gate-report=report.json -rs --require-host-network"
+    )
     assert rerun in accepted["next_commands"]
     assert "says nothing about the Sentry configuration" in accepted["message"]
     assert "PARTIAL: Sentry host sentry.invalid is unreachable (dns:" in result.stdout.str()
     assert check(report, "test_settings_resolved")["status"] == "PASS"
     # With --require-host-network the same run FAILs
     result = pytester.runpytest_inprocess(
-        "-m", "setup_preflight", "--sentry-url=https://sentry.invalid/", "--sentry-org=acme",
-        "--require-host-network")
+        "-m",
+        "setup_preflight",
+        "--sentry-url=https://sentry.invalid/",
+        "--sentry-org=acme",
+        "--require-host-network",
+    )
     assert result.ret == 1
     assert "host network is required" in result.stdout.str()
 
 
-def test_server_that_hangs_is_bounded(pytester: pytest.Pytester, simulator: Any,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_that_hangs_is_bounded(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import Fault
 
     simulator.add_fault(Fault(path=r"^/api/0/$", hang=True))
     pytester.makeconftest("")
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   "-o", "timeout=60", monkeypatch=monkeypatch)
+    _result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", "-o", "timeout=60", monkeypatch=monkeypatch
+    )
     accepted = check(report, "test_token_accepted")
     assert accepted["status"] == "FAIL"
     assert accepted["reason"] == "server_error"
@@ -232,25 +292,29 @@ def test_server_that_hangs_is_bounded(pytester: pytest.Pytester, simulator: Any,
     assert "timed out" in accepted["message"]
 
 
-def test_rate_limited_then_success(pytester: pytest.Pytester, simulator: Any,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limited_then_success(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import Fault
 
     simulator.add_fault(Fault(path=r"^/api/0/$", status=429, times=1))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   monkeypatch=monkeypatch)
+    _result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch
+    )
     assert check(report, "test_token_accepted")["status"] == "PASS"
     root_calls = [r for r in simulator.requests if r.path == "/api/0/"]
     assert len(root_calls) == 2  # the 429, then one success shared by every check
 
 
-def test_server_error_forever_names_endpoint(pytester: pytest.Pytester, simulator: Any,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_error_forever_names_endpoint(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import Fault
 
     simulator.add_fault(Fault(path=r"^/api/0/organizations/acme/$", status=500))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   monkeypatch=monkeypatch)
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     org = check(report, "test_organization_exists")
     assert org["reason"] == "server_error"
@@ -259,53 +323,95 @@ def test_server_error_forever_names_endpoint(pytester: pytest.Pytester, simulato
     assert len(attempts) == 4  # one try and three bounded retries
 
 
-def test_body_not_json(pytester: pytest.Pytester, simulator: Any,
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_body_not_json(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_sentry_gate.simulator import Fault
 
     simulator.add_fault(Fault(path=r"^/api/0/$", malformed=True))
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   monkeypatch=monkeypatch)
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch
+    )
     assert result.ret == 1
     accepted = check(report, "test_token_accepted")
     assert accepted["reason"] == "malformed_response"
     assert "INTERNALERROR" not in result.stdout.str()
 
 
-def test_tauri_repository_wiring(pytester: pytest.Pytester, simulator: Any,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tauri_repository_wiring(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given a Tauri repository whose capability lacks the Sentry permission
     repo = pytester.mkdir("app")
     (repo / "src-tauri" / "capabilities").mkdir(parents=True)
     (repo / "src-tauri" / "capabilities" / "default.json").write_text(
-        '{"identifier": "default", "permissions": ["core:default"]}')
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   f"--sentry-repo-root={repo}", monkeypatch=monkeypatch)
+        '{"identifier": "default", "permissions": ["core:default"]}'
+    )
+    _, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        f"--sentry-repo-root={repo}",
+        monkeypatch=monkeypatch,
+    )
     capability = check(report, "test_tauri_capability")
     assert capability["status"] == "FAIL"
     assert "sentry:default" in capability["message"]
     # When the permission is added, it passes
     (repo / "src-tauri" / "capabilities" / "default.json").write_text(
-        '{"identifier": "default", "permissions": ["core:default", "sentry:default"]}')
-    result, report = run_preflight(pytester, simulator, "--sentry-org=acme",
-                                   f"--sentry-repo-root={repo}", monkeypatch=monkeypatch)
+        '{"identifier": "default", "permissions": ["core:default", "sentry:default"]}'
+    )
+    _result, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        f"--sentry-repo-root={repo}",
+        monkeypatch=monkeypatch,
+    )
     assert check(report, "test_tauri_capability")["status"] == "PASS"
 
 
-def test_configured_wiring_markers(pytester: pytest.Pytester, simulator: Any,
-                                   monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_configured_wiring_markers(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given one marker present, one file without its text and one marker whose file is absent
     repo = pytester.mkdir("svc")
     (repo / "app.py").write_text('sentry_sdk.init(release="svc@2.0.0")\n')
+    (repo / "settings.py").write_text("send_default_pii = True\n")
     (repo / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "2.0.0"\n')
     pytester.makeini(
         "[pytest]\nsentry_http_timeout = 1\nsentry_wiring =\n"
-        "    app.py: release=\"{release}\"\n    settings.py: send_default_pii=False\n"
-        "sentry_version_files =\n    pyproject.toml\n")
+        '    app.py: release="{release}"\n    settings.py: send_default_pii = False\n'
+        "    .github/workflows/*.yml: SENTRY_RELEASE\n"
+        "sentry_version_files =\n    pyproject.toml\n"
+    )
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    result = pytester.runpytest_inprocess(
-        "-m", "setup_preflight", f"--sentry-url={simulator.url}", "--sentry-org=acme",
-        "--sentry-project=svc", f"--sentry-repo-root={repo}", "--sentry-gate-report=r.json")
+    pytester.runpytest_inprocess(
+        "-m",
+        "setup_preflight",
+        f"--sentry-url={simulator.url}",
+        "--sentry-org=acme",
+        "--sentry-project=svc",
+        f"--sentry-repo-root={repo}",
+        "--sentry-gate-report=r.json",
+    )
     wiring = check(load_report(pytester.path / "r.json"), "test_wiring_markers")
+    # Then the file without its text fails; the absent one is a noted risk, not a failure
     assert wiring["status"] == "FAIL"
     assert "settings.py" in wiring["message"]
     assert "app.py" not in wiring["message"]
+    assert any(".github/workflows/*.yml" in risk for risk in wiring["risks"])
+    # When the text is fixed, the check passes
+    (repo / "settings.py").write_text("send_default_pii = False\n")
+    pytester.runpytest_inprocess(
+        "-m",
+        "setup_preflight",
+        f"--sentry-url={simulator.url}",
+        "--sentry-org=acme",
+        "--sentry-project=svc",
+        f"--sentry-repo-root={repo}",
+        "--sentry-gate-report=r.json",
+    )
+    wiring = check(load_report(pytester.path / "r.json"), "test_wiring_markers")
+    assert wiring["status"] == "PASS"
+    assert wiring["evidence"]["release"] == "svc@2.0.0"

@@ -219,7 +219,7 @@ def test_artifacts_uploaded(
     sentry_release: ReleaseTarget,
     bundle_scan: bundles.BundleScan,
 ) -> None:
-    """The built bundles and maps are uploaded for the release under the URL prefix (or debug id)."""
+    """The bundles and maps are uploaded for the release under the URL prefix (or by debug id)."""
     if sentry_release.name is None:
         gate.not_applicable(NO_RELEASE)
     prefix = sentry_settings.url_prefix
