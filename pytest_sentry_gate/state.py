@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_sentry_gate import modes, verdict
-
-if TYPE_CHECKING:
-    pass
+from pytest_sentry_gate.settings import Settings
 
 GATE_KEY = pytest.StashKey[verdict.Gate]()
 
@@ -100,5 +97,5 @@ def _failure_text(report: pytest.TestReport) -> str:
     return str(report.longrepr or "")[:500]
 
 
-SETTINGS_KEY = pytest.StashKey["Settings"]()
+SETTINGS_KEY = pytest.StashKey[Settings]()
 RUN_KEY = pytest.StashKey[Run]()
