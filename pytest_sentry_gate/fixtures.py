@@ -41,10 +41,8 @@ def repo_root(sentry_settings: settings.Settings) -> Path:
 
 
 @pytest.fixture(scope="session")
-def network_probe(sentry_settings: settings.Settings) -> ProbeResult | None:
-    """DNS resolution then a TCP connect to the Sentry host, once per session (None on replay)."""
-    if sentry_settings.record_mode == "none":
-        return None
+def network_probe(sentry_settings: settings.Settings) -> ProbeResult:
+    """DNS resolution then a TCP connect to the Sentry host, once per session."""
     from pytest_sentry_gate.network import probe
 
     return probe(sentry_settings.url)
@@ -52,10 +50,10 @@ def network_probe(sentry_settings: settings.Settings) -> ProbeResult | None:
 
 @pytest.fixture(scope="session")
 def sentry_client(
-    sentry_settings: settings.Settings, network_probe: ProbeResult | None
+    sentry_settings: settings.Settings, network_probe: ProbeResult
 ) -> Iterator[SentryClient]:
     """The read-only Sentry API client; a check using it is PARTIAL when the host is unreachable."""
-    if network_probe is not None and not network_probe.ok:
+    if not network_probe.ok:
         raise errors.NetworkUnavailable(
             network_probe.host, network_probe.stage, network_probe.detail
         )

@@ -314,3 +314,12 @@ def test_report_header_shows_settings_never_token(
     out = result.stdout.str()
     assert "sentry-gate: org=acme project=web server=127.0.0.1 record-mode=off" in out
     assert CANARY_TOKEN not in out
+
+
+def test_record_modes_other_than_off_are_refused_for_now(pytester: pytest.Pytester) -> None:
+    # Given a record mode the plugin does not implement yet
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest_inprocess("-m", "setup_preflight", "--sentry-record-mode=once")
+    # Then it stops with a usage error instead of silently running live
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "Record mode 'once' from --sentry-record-mode is not available" in result.stderr.str()
