@@ -127,7 +127,7 @@ OPTIONS: Final = (
     ),
     Option(
         "auto_slug_discovery",
-        "Auto-select the only org/project when none is set.",
+        "Auto-select the only org/project when none is set (the flag turns this off).",
         "--no-auto-slug-discovery",
         "sentry_auto_slug_discovery",
         kind="bool",
@@ -142,11 +142,12 @@ OPTIONS: Final = (
     ),
     Option(
         "record_mode",
-        "Record/replay Sentry traffic with vcrpy cassettes.",
+        "Record/replay of Sentry traffic (only off in this version; cassettes are planned).",
         "--sentry-record-mode",
         "sentry_record_mode",
         default="off",
         choices=RECORD_MODES,
+        metavar="MODE",
     ),
     Option(
         "cassette_dir",
