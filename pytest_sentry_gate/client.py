@@ -9,29 +9,31 @@ Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token trav
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final, Literal
+from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from pytest_sentry_gate.errors import (
     ApiError,
-    AuthError,
     MalformedResponse,
     NetworkUnavailable,
-    NotFound,
-    RateLimited,
     ReadOnlyViolation,
-    ScopeError,
     ServerError,
+)
+from pytest_sentry_gate.responses import (
+    ENVELOPE_PATH,
+    ApiResponse,
+    Count,
+    Reader,
+    float_header,
+    items,
 )
 
 
@@ -47,23 +49,11 @@ VERSION: Final = _version()
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
 GET_MANY_WORKERS: Final = 4
-DETAIL_LIMIT: Final = 200
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
-#: Ingest 429 without Retry-After: wait 60 s (Sentry's rate-limiting docs).
-INGEST_DEFAULT_RETRY_AFTER: Final = 60.0
-SCOPE_PATTERN: Final = re.compile(r"\b[a-z-]+:(?:read|write|admin|releases|ci)\b")
-ENVELOPE_PATH: Final = re.compile(r"/api/\d+/envelope/")
-HIDDEN_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "x-sentry-auth", "cookie", "set-cookie"}
-)
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
 CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
-GAVE_UP: Final = "{detail} (after {attempts} attempts)"
-NOT_JSON: Final = "body is not JSON (content-type {content_type!r}, {size} bytes)"
-NOT_A_LIST: Final = "expected a JSON list of items, got {kind}"
 CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
-UNEXPECTED_REDIRECT: Final = "unexpected redirect (HTTP {status}); check --sentry-url"
 
 Params = Mapping[str, str | int | Sequence[str]]
 _Pairs = tuple[tuple[str, str], ...]
@@ -84,31 +74,6 @@ class BearerAuth(httpx.Auth):
         return f"BearerAuth(token={'<set>' if self._token else None})"
 
 
-@dataclass(frozen=True)
-class ApiResponse:
-    """One successful answer: endpoint (path and sorted query), status, JSON, paging facts."""
-
-    endpoint: str
-    status: int
-    data: Any = field(repr=False)
-    hits: int | None
-    max_hits: int | None
-    next_cursor: str | None
-    headers: Mapping[str, str] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count, where it came from, and whether it is exact (``False`` when capped)."""
-
-    value: int
-    exact: bool
-    query: dict[str, Any]
-    endpoint: str
-    source: Literal["x-hits", "paged"]
-    requests: int
-
-
 def _pairs(params: Params | None) -> _Pairs:
     """Params as (key, value) string pairs, sorted by key (repeated values keep their order)."""
     pairs: list[tuple[str, str]] = []
@@ -124,32 +89,6 @@ def _pairs(params: Params | None) -> _Pairs:
 
 def _endpoint(path: str, pairs: _Pairs) -> str:
     return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    try:
-        return int(response.headers[name])
-    except (KeyError, ValueError):
-        return None
-
-
-def _float_header(response: httpx.Response, name: str) -> float | None:
-    try:
-        return float(response.headers[name])
-    except (KeyError, ValueError):
-        return None
-
-
-def _next_cursor(response: httpx.Response) -> str | None:
-    link = response.links.get("next", {})
-    return link.get("cursor") if link.get("results") == "true" else None
-
-
-def _items(response: ApiResponse) -> list[Any]:
-    if not isinstance(response.data, list):
-        kind = type(response.data).__name__
-        raise MalformedResponse(response.endpoint, NOT_A_LIST.format(kind=kind))
-    return response.data
 
 
 def _is_dns_failure(exc: BaseException) -> bool:
@@ -190,6 +129,7 @@ class SentryClient:
         self._allow_envelope = allow_envelope
         self._sleep = sleep
         self._clock = clock
+        self._reader = Reader(redact=self._redact, clock=clock)
         self._user_agent = user_agent
         self._http = httpx.Client(
             base_url=base_url,
@@ -283,7 +223,7 @@ class SentryClient:
         seen: set[str] = set()
         pages = 0
         while True:
-            yield _items(response)
+            yield items(response)
             pages += 1
             cursor = response.next_cursor
             if cursor is None or (max_pages is not None and pages >= max_pages):
@@ -302,7 +242,7 @@ class SentryClient:
             return Count(first.hits, not capped, query, first.endpoint, "x-hits", 1)
         total, requests, response = 0, 0, first
         while True:
-            total += len(_items(response))
+            total += len(items(response))
             requests += 1
             cursor = response.next_cursor
             if total >= cap or cursor is None:
@@ -355,7 +295,7 @@ class SentryClient:
         response, attempts = self._send(
             "POST", url, path, content=envelope, headers=headers, retry=ENVELOPE_RETRY_STATUSES
         )
-        return self._result(response, path, attempts, empty_ok=True)
+        return self._reader.result(response, path, attempts, empty_ok=True)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -364,7 +304,7 @@ class SentryClient:
         response, attempts = self._send(
             "GET", path, endpoint, params=pairs, auth=self._auth, retry=RETRY_STATUSES
         )
-        return self._result(response, endpoint, attempts, empty_ok=False)
+        return self._reader.result(response, endpoint, attempts, empty_ok=False)
 
     def _send(
         self,
@@ -410,10 +350,10 @@ class SentryClient:
 
     def _delay(self, response: httpx.Response, attempt: int) -> float:
         if response.status_code == 429:
-            reset = _float_header(response, "X-Sentry-Rate-Limit-Reset")
+            reset = float_header(response, "X-Sentry-Rate-Limit-Reset")
             wait = reset - self._clock() if reset is not None else None
             if wait is None:
-                wait = _float_header(response, "Retry-After")
+                wait = float_header(response, "Retry-After")
             if wait is not None:
                 return max(0.0, min(self._backoff_cap, wait))
         return self._backoff(attempt)
@@ -422,68 +362,3 @@ class SentryClient:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
-
-    def _detail(self, response: httpx.Response) -> str:
-        try:
-            detail: Any = response.json().get("detail")
-        except (ValueError, AttributeError):
-            detail = None
-        if isinstance(detail, dict):
-            detail = detail.get("message", detail)
-        text = str(detail) if detail else (response.reason_phrase or f"HTTP {response.status_code}")
-        return self._redact(text)[:DETAIL_LIMIT]
-
-    def _result(
-        self, response: httpx.Response, endpoint: str, attempts: int, *, empty_ok: bool
-    ) -> ApiResponse:
-        status = response.status_code
-        if not response.is_success:
-            raise self._error(response, endpoint, attempts)
-        data: Any = None
-        if response.content or not empty_ok:
-            try:
-                data = response.json()
-            except ValueError:
-                message = NOT_JSON.format(
-                    content_type=response.headers.get("content-type", ""),
-                    size=len(response.content),
-                )
-                raise MalformedResponse(endpoint, message, status=status) from None
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in HIDDEN_HEADERS}
-        return ApiResponse(
-            endpoint=endpoint,
-            status=status,
-            data=data,
-            hits=_int_header(response, "X-Hits"),
-            max_hits=_int_header(response, "X-Max-Hits"),
-            next_cursor=_next_cursor(response),
-            headers=headers,
-        )
-
-    def _error(self, response: httpx.Response, endpoint: str, attempts: int) -> ApiError:
-        status, detail = response.status_code, self._detail(response)
-        if status == 401:
-            return AuthError(endpoint, detail)
-        if status == 403:
-            match = SCOPE_PATTERN.search(detail)
-            return ScopeError(endpoint, detail, missing_scope=match.group(0) if match else None)
-        if status == 404:
-            return NotFound(endpoint, detail)
-        if status == 429:
-            reset = _float_header(response, "X-Sentry-Rate-Limit-Reset")
-            retry_after = _float_header(response, "Retry-After")
-            if reset is None and retry_after is not None:
-                reset = self._clock() + retry_after
-            elif reset is None and ENVELOPE_PATH.search(response.request.url.path):
-                reset = self._clock() + INGEST_DEFAULT_RETRY_AFTER
-            return RateLimited(
-                endpoint, GAVE_UP.format(detail=detail, attempts=attempts), reset=reset
-            )
-        if status >= 500:
-            message = GAVE_UP.format(detail=detail, attempts=attempts)
-            return ServerError(endpoint, message, status=status)
-        if response.is_redirect:
-            return MalformedResponse(
-                endpoint, UNEXPECTED_REDIRECT.format(status=status), status=status
-            )
-        return ApiError(endpoint, detail, status=status)
