@@ -9,7 +9,7 @@ source-map debug verdict only when a frame fails and the token has ``project:rea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
@@ -48,6 +48,8 @@ JS_SOURCEMAP_ERRORS: Final = frozenset(
     }
 )
 ISSUES_SCANNED: Final = 5
+BUNDLE_FILES_PAGE: Final = 100
+BUNDLE_FILES_MAX_PAGES: Final = 20
 
 
 def _seg(value: str) -> str:
@@ -107,9 +109,9 @@ def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uplo
     ):
         bundles.extend(b for b in page if isinstance(b, dict) and _associated(b, version))
     for bundle in bundles:
-        data = client.get_json(f"{base}/artifact-bundles/{_seg(str(bundle['bundleId']))}/files/")
-        files = data.get("files", []) if isinstance(data, dict) else []
-        for item in files:
+        for item in _bundle_files(
+            client, f"{base}/artifact-bundles/{_seg(str(bundle['bundleId']))}/files/"
+        ):
             if isinstance(item, dict):
                 names.append(str(item.get("filePath")))
                 if item.get("debugId"):
@@ -119,6 +121,18 @@ def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uplo
         debug_ids=frozenset(debug_ids),
         sources={"release_files": legacy, "artifact_bundles": len(bundles)},
     )
+
+
+def _bundle_files(client: SentryClient, path: str) -> Iterator[Any]:
+    """Every file of one artifact bundle: its answer is an object, paged by ``Link`` cursors."""
+    params: dict[str, str | int] = {"per_page": BUNDLE_FILES_PAGE}
+    for _ in range(BUNDLE_FILES_MAX_PAGES):
+        response = client.get(path, params)
+        data = response.data
+        yield from (data.get("files") or []) if isinstance(data, dict) else []
+        if response.next_cursor is None:
+            return
+        params = {"per_page": BUNDLE_FILES_PAGE, "cursor": response.next_cursor}
 
 
 def _associated(bundle: dict[str, Any], version: str) -> bool:

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.release_gate
 
 VERSION_MISMATCH: Final = "Versions disagree: {sources}. Make every file say the same version."
 NO_RELEASE: Final = (
-    "No release to check: no version file gives a version and --sentry-release/SENTRY_RELEASE "
-    "is not set."
+    "No release to check: the version files give no single version (see test_versions_aligned) "
+    "and --sentry-release/SENTRY_RELEASE is not set."
 )
 BAD_RELEASE_NAME: Final = "Release name {name!r} ({source}) is not valid in Sentry: {problems}"
 RELEASE_MISSING: Final = (

@@ -1,0 +1,119 @@
+"""The README's first command: the demo app against the simulator, through ``--run``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_sentry_gate.simulator.__main__ import main
+from tests.conftest import CANARY_TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTEST = str(Path(sys.executable).with_name("pytest"))
+#: The README's first command (after the install), with this interpreter and its pytest.
+DEMO_COMMAND = (
+    sys.executable,
+    "-m",
+    "pytest_sentry_gate.simulator",
+    "--scenario",
+    "demo",
+    "--repo",
+    "examples/codictate",
+    "--run",
+    "--",
+    PYTEST,
+    "-m",
+    "setup_preflight or release_gate",
+    "-c",
+    "examples/codictate/pytest.ini",
+    "examples/codictate",
+)
+
+
+def test_readme_demo_command_passes(clean_env: Path) -> None:
+    # Given a fresh shell in the repository root, with a stray SENTRY_ORG and a canary token set
+    env = {**os.environ, "SENTRY_ORG": "someone-else", "SENTRY_AUTH_TOKEN": CANARY_TOKEN}
+
+    # When the README's first command runs
+    done = subprocess.run(
+        DEMO_COMMAND, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    # Then every check passes, the summary says so, and no token shows
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert "setup-preflight  PASS     7 pass" in out
+    assert "release-gate     PASS     7 pass" in out
+    assert "overall: PASS" in out
+    assert "14 passed" in out
+    assert "deselected" not in out
+    assert "sentry simulator: serving http://127.0.0.1:" in done.stderr
+    assert "unset for it: SENTRY_ORG" in done.stderr
+    assert CANARY_TOKEN not in out + done.stderr
+    assert not (ROOT / "examples" / "codictate" / ".pytest_cache").exists()
+
+
+def test_run_propagates_exit_code_and_stops_simulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a command that writes down what it was given, then exits 3
+    seen = tmp_path / "seen.txt"
+    script = (
+        "import os, sys; "
+        f"open({str(seen)!r}, 'w').write(os.environ['SENTRY_URL'] + ' ' "
+        "+ str(len(os.environ['SENTRY_AUTH_TOKEN']))); sys.exit(3)"
+    )
+
+    # When it runs through --run, in this process
+    code = main(
+        [
+            *("--scenario", "demo", "--repo", str(ROOT / "examples/codictate")),
+            *("--run", "--", sys.executable, "-c", script),
+        ]
+    )
+
+    # Then its exit code comes back, it saw the simulator and a token, and the simulator is gone
+    assert code == 3
+    url, token_length = seen.read_text().split()
+    assert url.startswith("http://127.0.0.1:")
+    assert token_length == "64"
+    host, port = url.removeprefix("http://").split(":")
+    with pytest.raises(ConnectionRefusedError), socket.create_connection((host, int(port)), 1):
+        pass
+    err = capsys.readouterr().err
+    assert url in err
+    assert "never printed" in err
+
+
+def test_run_without_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--run", "--"])
+    assert exit_info.value.code == 2
+    assert "--run needs a command after it" in capsys.readouterr().err
+
+
+def test_run_of_a_missing_program_exits_127(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--issues", "1", "--run", "--", "/nonexistent/program"])
+    assert code == 127
+    assert "cannot run '/nonexistent/program'" in capsys.readouterr().err
+
+
+def test_child_exit_code_through_a_real_process() -> None:
+    # Given the CLI as its own process, running a command that fails
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest_sentry_gate.simulator", "--issues", "1", "--run"),
+            *("--", sys.executable, "-c", "import sys; sys.exit(5)"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # Then the CLI exits with the child's code
+    assert done.returncode == 5
