@@ -113,9 +113,16 @@ def sentry_project(project_resolution: Resolution) -> str:
 
 @pytest.fixture(scope="session")
 def app_version(sentry_settings: settings.Settings) -> VersionReport:
-    """The app version as each version file states it (ini sentry_version_files)."""
+    """The app version as each version file states it (ini sentry_version_files).
+
+    A file that does not parse is kept as ``error`` (file, line, column), so that one check
+    fails on it and the checks that need a version say why they cannot run.
+    """
     files = sentry_settings.version_files or DEFAULT_VERSION_FILES
-    return read_versions(sentry_settings.repo_root, files)
+    try:
+        return read_versions(sentry_settings.repo_root, files)
+    except errors.RepoFileError as exc:
+        return VersionReport(sources=(), aligned=False, version=None, error=str(exc))
 
 
 @pytest.fixture(scope="session")

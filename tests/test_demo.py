@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -15,24 +16,21 @@ from tests.conftest import CANARY_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTEST = str(Path(sys.executable).with_name("pytest"))
-#: The README's first command (after the install), with this interpreter and its pytest.
-DEMO_COMMAND = (
-    sys.executable,
-    "-m",
-    "pytest_sentry_gate.simulator",
-    "--scenario",
-    "demo",
-    "--repo",
-    "examples/codictate",
-    "--run",
-    "--",
-    PYTEST,
-    "-m",
-    "setup_preflight or release_gate",
-    "-c",
-    "examples/codictate/pytest.ini",
-    "examples/codictate",
-)
+
+
+def readme_demo_command() -> list[str]:
+    """The README's first command after its install step, with this interpreter and pytest.
+
+    Read from the README itself, so the command a newcomer copies is the one tested.
+    """
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = text.split("```sh\n", 1)[1].split("```", 1)[0].strip()
+    run = first_block.split(" && ")[-1]
+    swap = {".venv/bin/python": sys.executable, ".venv/bin/pytest": PYTEST}
+    return [swap.get(word, word) for word in shlex.split(run)]
+
+
+DEMO_COMMAND = readme_demo_command()
 
 
 def test_readme_demo_command_passes(clean_env: Path) -> None:

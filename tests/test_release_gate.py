@@ -296,6 +296,9 @@ def test_malformed_version_file_names_file_and_position(
     assert versions["reason"] == "repo_file"
     assert versions["message"].startswith(where)
     assert where in result.stdout.str()
+    # and it is the only failure: the checks that need a version say why they do not apply
+    assert [c["id"] for c in report["checks"] if c["status"] == "FAIL"] == [versions["id"]]
+    assert "see test_versions_aligned" in check(report, "test_release_name")["message"]
 
 
 def test_release_name_with_a_slash_fails(
@@ -317,7 +320,8 @@ def test_release_name_with_a_slash_fails(
     assert name["reason"] == "release_name_invalid"
     assert name["message"] == (
         "Release name 'codictate/1.4.2' (template {project}/{version}) is not valid in Sentry: "
-        "The release name 'codictate/1.4.2' contains '/', which Sentry does not allow."
+        "The release name 'codictate/1.4.2' contains '/', which Sentry does not allow. "
+        "Fix the value, or sentry_release_template in the ini file."
     )
 
 
@@ -367,13 +371,40 @@ def test_release_under_another_project_fails(
     assert visible["evidence"]["projects"] == ["handy-web"]
 
 
-def test_bundles_under_tilde_prefix_fail_with_upload_command(
+def test_bundles_under_tilde_prefix_are_partial_with_upload_command(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Given the bundles were uploaded under ~/assets instead of app://localhost/assets
     with sim.data.lock:
         sim.data.bundles.clear()
         upload_bundles(sim.data, scan_bundles(repo / "dist" / "assets"), prefix="~/assets")
+    result, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
+
+    # Then the upload check says so: Sentry's ~ matches any scheme and host, so the maps should
+    # still resolve (not a FAIL that blocks a working release), but the prefix is not the
+    # configured one (PARTIAL, naming both prefixes and the upload command)
+    assert result.ret == 0
+    uploaded = check(report, "test_artifacts_uploaded")
+    assert uploaded["status"] == "PARTIAL"
+    assert uploaded["reason"] == "artifact_prefix_wildcard"
+    assert uploaded["message"].startswith(
+        "6 artifact(s) are uploaded under ~/assets, not app://localhost/assets"
+    )
+    upload = (
+        "sentry-cli sourcemaps upload --org acme --project codictate --release codictate@1.4.2 "
+        "--url-prefix app://localhost/assets --validate --wait dist/assets"
+    )
+    assert upload in uploaded["next_commands"]
+    assert upload in row(report)["next_commands"].splitlines()
+
+
+def test_bundles_under_another_path_fail_with_upload_command(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given the bundles were uploaded under a prefix whose path differs (~/static)
+    with sim.data.lock:
+        sim.data.bundles.clear()
+        upload_bundles(sim.data, scan_bundles(repo / "dist" / "assets"), prefix="~/static")
     result, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
 
     # Then the upload check fails naming the found and the expected prefix, and the upload command
@@ -383,7 +414,7 @@ def test_bundles_under_tilde_prefix_fail_with_upload_command(
     main = next(b.name for b in scan_bundles(repo / "dist" / "assets").bundles if "main-" in b.name)
     assert (
         f"{main} is not uploaded for {DEMO_RELEASE} under app://localhost/assets "
-        "(found under ~/assets)." in uploaded["message"]
+        "(found under ~/static)." in uploaded["message"]
     )
     upload = (
         "sentry-cli sourcemaps upload --org acme --project codictate --release codictate@1.4.2 "

@@ -26,7 +26,10 @@ NO_RELEASE: Final = (
     "No release to check: the version files give no single version (see test_versions_aligned) "
     "and --sentry-release/SENTRY_RELEASE is not set."
 )
-BAD_RELEASE_NAME: Final = "Release name {name!r} ({source}) is not valid in Sentry: {problems}"
+BAD_RELEASE_NAME: Final = (
+    "Release name {name!r} ({source}) is not valid in Sentry: {problems} Fix the value, or "
+    "sentry_release_template in the ini file."
+)
 RELEASE_MISSING: Final = (
     "Release {name!r} does not exist in organization {org}. Newest releases of {project}: {latest}."
 )
@@ -34,6 +37,11 @@ RELEASE_OTHER_PROJECT: Final = (
     "Release {name!r} exists but belongs to {projects}, not to {project}."
 )
 BUNDLE_MISSING: Final = "{file} is not uploaded for {release} under {expected}{found}."
+TILDE_ONLY: Final = (
+    "{count} artifact(s) are uploaded under {found}, not {expected}: Sentry's ~ stands for any "
+    "scheme and host, so they should still resolve, but the upload does not match "
+    "sentry_url_prefix. Upload under {expected}, or set sentry_url_prefix = {found}."
+)
 FOUND_ELSEWHERE: Final = " (found under {prefixes})"
 NO_EVENT: Final = (
     "No event with a JavaScript stack trace for {release} yet: trigger one controlled frontend "
@@ -48,6 +56,8 @@ UPLOAD: Final = (
 def test_versions_aligned(gate: Gate, app_version: VersionReport) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
     report = app_version
+    if report.error is not None:
+        gate.fail(report.error, reason="repo_file")
     gate.record(
         versions={s.file: s.value for s in report.sources},
         notes=[*(f"{s.file}: {s.note}" for s in report.sources if s.note), *report.notes],
@@ -77,7 +87,7 @@ def test_release_name(gate: Gate, sentry_release: ReleaseTarget) -> None:
     if problems:
         gate.fail(
             BAD_RELEASE_NAME.format(
-                name=sentry_release.name, source=sentry_release.source, problems="; ".join(problems)
+                name=sentry_release.name, source=sentry_release.source, problems=" ".join(problems)
             ),
             reason="release_name_invalid",
         )
@@ -238,7 +248,9 @@ def test_artifacts_uploaded(
     held = releases.uploaded(sentry_client, sentry_org, sentry_project, sentry_release.name)
     expected = bundles.expected_artifact_names(bundle_scan, prefix)
     index = held.by_basename()
-    missing, by_debug_id = [], []
+    missing: list[str] = []
+    by_debug_id: list[str] = []
+    by_wildcard: list[str] = []
     for bundle in bundle_scan.bundles:
         if bundle.debug_id and bundle.debug_id.lower() in held.debug_ids:
             by_debug_id.append(bundle.name)
@@ -247,24 +259,36 @@ def test_artifacts_uploaded(
             if name is None or name == bundles.INLINE_MAP:
                 continue
             url = bundles.join_url(prefix, name)
-            if url not in held.names:
-                others = sorted({bundles.split_prefix(n)[0] for n in index.get(name, [])})
-                found = FOUND_ELSEWHERE.format(prefixes=", ".join(others)) if others else ""
-                missing.append(
-                    BUNDLE_MISSING.format(
-                        file=name, release=sentry_release.name, expected=prefix, found=found
-                    )
+            if url in held.names:
+                continue
+            if bundles.tilde_form(url) in held.names:
+                by_wildcard.append(bundles.tilde_form(url))
+                continue
+            others = sorted({bundles.split_prefix(n)[0] for n in index.get(name, [])})
+            found = FOUND_ELSEWHERE.format(prefixes=", ".join(others)) if others else ""
+            missing.append(
+                BUNDLE_MISSING.format(
+                    file=name, release=sentry_release.name, expected=prefix, found=found
                 )
+            )
     gate.record(
         release=sentry_release.name,
         url_prefix=prefix,
         expected=expected,
         uploaded_count=len(held.names),
         matched_by_debug_id=by_debug_id,
+        matched_by_tilde=by_wildcard,
         **held.sources,
     )
     if missing:
         gate.fail(" ".join(missing), reason="artifact_missing", next_commands=(upload,))
+    if by_wildcard:
+        tilde = bundles.split_prefix(by_wildcard[0])[0]
+        gate.next(upload)
+        gate.partial(
+            TILDE_ONLY.format(count=len(by_wildcard), found=tilde, expected=prefix),
+            reason="artifact_prefix_wildcard",
+        )
     gate.passed(
         f"{len(bundle_scan.bundles)} bundle(s) uploaded for {sentry_release.name} under {prefix}"
     )

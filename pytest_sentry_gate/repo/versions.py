@@ -78,6 +78,7 @@ class VersionReport:
     unparseable: tuple[str, ...] = ()
     missing_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True)
