@@ -157,11 +157,14 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     conf = config.stash.get(SETTINGS_KEY, None)
     if conf is None:
         return None
-    return [
+    lines = [
         f"sentry-gate: org={conf.org or '(discover)'} "
         f"project={','.join(conf.projects) or '(discover)'} server={conf.host} "
         f"record-mode={conf.record_mode} modes={','.join(selected_modes(config))}"
     ]
+    if conf.bundled_checks:
+        lines.append(f"sentry-gate: bundled checks from {CHECKS_DIR} (shown relative to rootdir)")
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

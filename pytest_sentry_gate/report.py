@@ -107,7 +107,8 @@ def write(path: Path, document: dict[str, Any]) -> None:
 
 
 def summary_lines(run: Run) -> list[str]:
-    """The terminal summary: one line per mode with its verdict and counts, then what failed."""
+    """The terminal summary: each mode's verdict and counts, then each check's one-line finding
+    (and, for FAIL and PARTIAL, its next commands)."""
     lines = []
     for mode, results in _by_mode(run).items():
         status = overall([r.status for r in results])
@@ -116,9 +117,10 @@ def summary_lines(run: Run) -> list[str]:
                 mode=modes.json_name(mode), status=status, counts=_counts(results)
             ).rstrip()
         )
-    for result in run.results:
-        if result.status in (verdict.FAIL, verdict.PARTIAL):
-            lines.append(f"  {result.status:<8} {result.check_id}: {result.message}")
-            lines.extend(f"           next: {c}" for c in result.next_commands[:2])
+        for result in results:
+            name = result.check_id.split("::")[-1]
+            lines.append(f"  {result.status:<8} {name}: {result.message}".rstrip())
+            if result.status in (verdict.FAIL, verdict.PARTIAL):
+                lines.extend(f"           next: {c}" for c in result.next_commands[:2])
     lines.append(f"overall: {overall([r.status for r in run.results])}")
     return lines

@@ -219,4 +219,6 @@ def test_wiring_markers(
             "wiring not found: " + "; ".join(r.describe() for r in missing), reason="wiring_missing"
         )
     found = sum(r.found for r in results)
-    gate.passed(f"{found} of {len(results)} wiring marker(s) found; files absent are noted")
+    absent = len(results) - sum(r.present_file for r in results)
+    note = f"; {absent} marker file(s) absent (see risks)" if absent else ""
+    gate.passed(f"{found} of {len(results)} wiring marker(s) found{note}")
