@@ -1,0 +1,91 @@
+"""No token or DSN key in any output: canary secrets through every path, every artifact grepped."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_sentry_gate.simulator import Fault, Simulator, TokenSpec
+from pytest_sentry_gate.simulator.scenarios import demo_data
+from tests.conftest import CANARY_TOKEN, FULL_SCOPES, all_written
+
+ROOT = Path(__file__).resolve().parents[1]
+DSN_KEY = "d5ncan4ryd5ncan4ryd5ncan4ry00042"
+DSN = f"http://{DSN_KEY}@127.0.0.1:9/4242"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    target = tmp_path / "app"
+    shutil.copytree(
+        ROOT / "examples" / "codictate", target, ignore=shutil.ignore_patterns("pytest.ini")
+    )
+    (target / ".env").write_text(f"SENTRY_DSN={DSN}\n")
+    return target
+
+
+@pytest.fixture
+def sim(app: Path) -> Iterator[Simulator]:
+    simulator = Simulator(data=demo_data(app))
+    simulator.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
+    with simulator:
+        yield simulator
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        None,
+        Fault(path=r"^/api/0/organizations/acme/$", status=500),
+        Fault(
+            path=r"^/api/0/$", status=403, body={"detail": f"token {CANARY_TOKEN} lacks event:read"}
+        ),
+        Fault(path=r"^/api/0/organizations/acme/releases/", malformed=True),
+    ],
+    ids=["healthy", "server-error", "server-echoes-token", "malformed"],
+)
+def test_no_secret_in_any_output(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    app: Path,
+    sim: Simulator,
+    fault: Fault | None,
+) -> None:
+    # Given a canary token and a canary DSN (environment and .env), and a server that may fail
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    monkeypatch.setenv("SENTRY_DSN", DSN)
+    if fault is not None:
+        sim.add_fault(fault)
+    pytester.makeini("[pytest]\nsentry_http_timeout = 1\n")
+    # When both modes run with every report pytest and the plugin can write, verbosely
+    result = pytester.runpytest_inprocess(
+        "-m",
+        "setup_preflight or release_gate",
+        f"--sentry-url={sim.url}",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        f"--sentry-repo-root={app}",
+        "--sentry-gate-report=out/report.json",
+        "--junitxml=out/junit.xml",
+        "--json-report",
+        "--json-report-file=out/jr.json",
+        "-vv",
+        "-rA",
+        "--tb=long",
+        "-p",
+        "no:cacheprovider",
+    )
+    written = all_written(pytester.path / "out")
+    outputs = result.stdout.str() + result.stderr.str() + written
+    # Then every artifact exists, and neither secret is anywhere
+    assert {p.name for p in (pytester.path / "out").iterdir()} >= {
+        "report.json",
+        "junit.xml",
+        "jr.json",
+    }
+    assert CANARY_TOKEN not in outputs
+    assert DSN_KEY not in outputs
+    assert DSN_KEY not in all_written(app).replace(f"SENTRY_DSN={DSN}", "")
