@@ -12,16 +12,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_sentry_gate import errors, settings
-from pytest_sentry_gate.discovery import Resolution, resolve_org, resolve_project
-from pytest_sentry_gate.repo.release import ReleaseTarget, expected_release
-from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES, VersionReport, read_versions
+from pytest_sentry_gate import errors
 from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, check_id, item_mode
-from pytest_sentry_gate.verdict import Gate
 
+# Only what the fixtures' bodies need is imported there, when first used: the plugin imports
+# this module at start-up, and an unused plugin must cost nothing measurable.
 if TYPE_CHECKING:
+    from pytest_sentry_gate import settings
     from pytest_sentry_gate.client import SentryClient
+    from pytest_sentry_gate.discovery import Resolution
     from pytest_sentry_gate.network import ProbeResult
+    from pytest_sentry_gate.repo.release import ReleaseTarget
+    from pytest_sentry_gate.repo.versions import VersionReport
+    from pytest_sentry_gate.verdict import Gate
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +32,9 @@ def sentry_settings(pytestconfig: pytest.Config) -> settings.Settings:
     """The resolved pytest-sentry-gate settings (flags > env > ini > .sentryclirc > default)."""
     conf = pytestconfig.stash.get(SETTINGS_KEY, None)
     if conf is None:
-        conf = settings.resolve(pytestconfig)
+        from pytest_sentry_gate.settings import resolve
+
+        conf = resolve(pytestconfig)
         pytestconfig.stash[SETTINGS_KEY] = conf
     return conf
 
@@ -77,6 +82,8 @@ def sentry_client(
 @pytest.fixture(scope="session")
 def org_resolution(sentry_settings: settings.Settings, sentry_client: SentryClient) -> Resolution:
     """How the organization slug was settled (configured or auto-selected)."""
+    from pytest_sentry_gate.discovery import resolve_org
+
     return resolve_org(
         sentry_client,
         sentry_settings.org,
@@ -96,6 +103,8 @@ def project_resolution(
     sentry_settings: settings.Settings, sentry_client: SentryClient, sentry_org: str
 ) -> Resolution:
     """How the (main) project slug was settled (configured or auto-selected)."""
+    from pytest_sentry_gate.discovery import resolve_project
+
     return resolve_project(
         sentry_client,
         sentry_org,
@@ -118,6 +127,8 @@ def app_version(sentry_settings: settings.Settings) -> VersionReport:
     A file that does not parse is kept as ``error`` (file, line, column), so that one check
     fails on it and the checks that need a version say why they cannot run.
     """
+    from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES, VersionReport, read_versions
+
     files = sentry_settings.version_files or DEFAULT_VERSION_FILES
     try:
         return read_versions(sentry_settings.repo_root, files)
@@ -130,6 +141,8 @@ def sentry_release(
     request: pytest.FixtureRequest, sentry_settings: settings.Settings, app_version: VersionReport
 ) -> ReleaseTarget:
     """The release under check: --sentry-release, else the template on the aligned version."""
+    from pytest_sentry_gate.repo.release import ReleaseTarget, expected_release
+
     conf = sentry_settings
     project = conf.project
     if project is None and not conf.release and "{project}" in conf.release_template:
@@ -146,7 +159,11 @@ def sentry_release(
 @pytest.fixture
 def gate(request: pytest.FixtureRequest) -> Gate:
     """Where a check records its evidence, risks, next commands and verdict."""
+    from pytest_sentry_gate.plugin import activate
+    from pytest_sentry_gate.verdict import Gate
+
     item = request.node
+    activate(item.config)
     run = item.config.stash.get(RUN_KEY, None)
     record = Gate(
         check_id=check_id(item), mode=item_mode(item), rerun=run.rerun if run else "pytest"

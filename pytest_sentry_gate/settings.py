@@ -19,8 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_sentry_gate import sentryclirc
-
 RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
 DEFAULT_URL: Final = "https://sentry.io/"
 SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
@@ -356,6 +354,8 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
             raw[opt.name], sources[opt.name] = rc_values[opt.rc]
             return
         raw[opt.name], sources[opt.name] = opt.default, "default"
+
+    from pytest_sentry_gate import sentryclirc
 
     take(OPTION_BY_NAME["repo_root"], {})
     repo_root = _repo_root(raw["repo_root"], sources["repo_root"], config)
