@@ -149,3 +149,25 @@ def test_report_json_and_json_report_metadata(pytester: pytest.Pytester) -> None
     assert meta["status"] == "FAIL"
     assert meta["reason"] == "threshold"
     assert [r["status"] for r in jr["sentry_gate"]] == ["PARTIAL", "PASS", "FAIL"]
+
+
+def test_inert_plugin_implements_no_per_test_hook(pytester: pytest.Pytester) -> None:
+    # Given a plain run with the plugin installed and no mode selected
+    pytester.makeconftest(
+        "def pytest_sessionfinish(session):\n"
+        "    pm = session.config.pluginmanager\n"
+        "    plugin = pm.get_plugin('sentry_gate')\n"
+        "    names = sorted(h.name for h in pm.get_hookcallers(plugin))\n"
+        "    active = pm.has_plugin('sentry_gate_active')\n"
+        "    print('HOOKS', ','.join(names), 'ACTIVE', active)\n"
+    )
+    pytester.makepyfile("def test_x(): pass")
+    # When it runs
+    result = pytester.runpytest_inprocess("-s")
+    # Then the plugin only declares its options and markers: no hook runs per test
+    result.stdout.fnmatch_lines(["*HOOKS pytest_addoption,pytest_configure ACTIVE False*"])
+    # And with a mode selected the working hooks are registered
+    result = pytester.runpytest_inprocess(
+        "-s", "-m", "incident", "-o", "sentry_bundled_checks=false"
+    )
+    result.stdout.fnmatch_lines(["*ACTIVE True*"])
