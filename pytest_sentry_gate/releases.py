@@ -4,7 +4,8 @@ Every function takes the shared client, so each endpoint is fetched once per ses
 number of checks ask. Requests made for one release gate (the demo, everything present):
 release detail, project detail (for its id), release files, artifact bundles of the release and
 the files of each, the newest issue of the release, that issue's latest event, and the
-source-map debug verdict only when a frame fails and the token has ``project:read``.
+source-map debug verdict only when a frame fails and the token has ``project:read``. The first
+four do not depend on one another and are fetched concurrently (``prefetch``).
 """
 
 from __future__ import annotations
@@ -57,10 +58,46 @@ def _seg(value: str) -> str:
     return quote(value, safe="@+")
 
 
+def _release_path(org: str, version: str) -> str:
+    return f"/api/0/organizations/{org}/releases/{_seg(version)}/"
+
+
+def _project_path(org: str, project: str) -> str:
+    return f"/api/0/projects/{org}/{project}/"
+
+
+def _files_path(org: str, project: str, version: str) -> str:
+    return f"/api/0/projects/{org}/{project}/releases/{_seg(version)}/files/"
+
+
+def _bundles_request(org: str, project: str, version: str) -> tuple[str, dict[str, str | int]]:
+    return f"/api/0/projects/{org}/{project}/files/artifact-bundles/", {
+        "query": version,
+        "per_page": 100,
+    }
+
+
+def prefetch(client: SentryClient, org: str, project: str, version: str) -> None:
+    """Fetch the release gate's independent first requests concurrently into the client's cache.
+
+    Release detail, project detail, release files and artifact bundles do not depend on one
+    another; the checks then read them from the cache (errors are not cached: a check that
+    meets one asks again and reports it).
+    """
+    client.get_many(
+        [
+            (_release_path(org, version), None),
+            (_project_path(org, project), None),
+            (_files_path(org, project, version), None),
+            _bundles_request(org, project, version),
+        ]
+    )
+
+
 def release_detail(client: SentryClient, org: str, version: str) -> dict[str, Any] | None:
     """The release as the organization knows it, or None when Sentry has no such release."""
     try:
-        data = client.get_json(f"/api/0/organizations/{org}/releases/{_seg(version)}/")
+        data = client.get_json(_release_path(org, version))
     except errors.NotFound:
         return None
     return data if isinstance(data, dict) else None
@@ -76,7 +113,7 @@ def latest_releases(client: SentryClient, org: str, project_id: str, n: int = 3)
 
 def project_id(client: SentryClient, org: str, project: str) -> str:
     """The project's numeric id (the issue list filters by id)."""
-    data = client.get_json(f"/api/0/projects/{org}/{project}/")
+    data = client.get_json(_project_path(org, project))
     return str(data["id"]) if isinstance(data, dict) and "id" in data else project
 
 
@@ -100,13 +137,11 @@ def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uplo
     names: list[str] = []
     debug_ids: set[str] = set()
     base = f"/api/0/projects/{org}/{project}"
-    for page in client.paginate(f"{base}/releases/{_seg(version)}/files/", max_pages=20):
+    for page in client.paginate(_files_path(org, project, version), max_pages=20):
         names.extend(str(item.get("name")) for item in page if isinstance(item, dict))
     legacy = len(names)
     bundles: list[dict[str, Any]] = []
-    for page in client.paginate(
-        f"{base}/files/artifact-bundles/", {"query": version, "per_page": 100}, max_pages=5
-    ):
+    for page in client.paginate(*_bundles_request(org, project, version), max_pages=5):
         bundles.extend(b for b in page if isinstance(b, dict) and _associated(b, version))
     for bundle in bundles:
         for item in _bundle_files(

@@ -174,6 +174,16 @@ def test_built_bundles(
     gate.passed(f"{len(scan.bundles)} bundle(s) with valid source maps")
 
 
+@pytest.fixture(scope="module")
+def sentry_side(
+    sentry_client: SentryClient, sentry_org: str, sentry_project: str, sentry_release: ReleaseTarget
+) -> None:
+    """The Sentry-side checks' independent requests, fetched concurrently once."""
+    if sentry_release.name is not None:
+        releases.prefetch(sentry_client, sentry_org, sentry_project, sentry_release.name)
+
+
+@pytest.mark.usefixtures("sentry_side")
 def test_release_visible(
     gate: Gate,
     sentry_client: SentryClient,
@@ -220,6 +230,7 @@ def test_release_visible(
     gate.passed(f"release {name} exists for {sentry_project}")
 
 
+@pytest.mark.usefixtures("sentry_side")
 def test_artifacts_uploaded(
     gate: Gate,
     sentry_settings: Settings,
@@ -294,6 +305,7 @@ def test_artifacts_uploaded(
     )
 
 
+@pytest.mark.usefixtures("sentry_side")
 def test_release_symbolicates(
     gate: Gate,
     sentry_settings: Settings,
