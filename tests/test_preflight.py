@@ -415,3 +415,47 @@ def test_configured_wiring_markers(
     wiring = check(load_report(pytester.path / "r.json"), "test_wiring_markers")
     assert wiring["status"] == "PASS"
     assert wiring["evidence"]["release"] == "svc@2.0.0"
+
+
+def test_sentry_cli_on_path_is_reported_never_required(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a sentry-cli on PATH (a stand-in that prints a version)
+    bin_dir = pytester.mkdir("bin")
+    cli = bin_dir / "sentry-cli"
+    cli.write_text("#!/bin/sh\necho 'sentry-cli 3.8.2'\n")
+    cli.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    _, report = run_preflight(pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch)
+    # Then its path and version are evidence
+    evidence = check(report, "test_settings_resolved")["evidence"]
+    assert evidence["sentry_cli"] == {"path": str(cli), "version": "sentry-cli 3.8.2"}
+    # And without it the check still passes, saying it is absent
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    _, report = run_preflight(pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch)
+    settings_check = check(report, "test_settings_resolved")
+    assert settings_check["status"] == "PASS"
+    assert settings_check["evidence"]["sentry_cli"] is None
+
+
+def test_fixtures_can_be_overridden_from_a_conftest(
+    pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a conftest that replaces the network probe with one that says DNS failed
+    pytester.makeconftest(
+        "import pytest\n"
+        "from pytest_sentry_gate.network import ProbeResult\n"
+        "@pytest.fixture(scope='session')\n"
+        "def network_probe():\n"
+        "    return ProbeResult(host='sentry.example', port=443, ok=False, stage='dns',\n"
+        "                       detail='overridden', elapsed_ms=0.0, addresses=())\n"
+    )
+    result, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", monkeypatch=monkeypatch
+    )
+    # Then every API check takes the override: PARTIAL, naming its host and detail
+    accepted = check(report, "test_token_accepted")
+    assert accepted["status"] == "PARTIAL"
+    assert "sentry.example is unreachable (dns: overridden)" in accepted["message"]
+    assert result.ret == 0
+    assert not simulator.requests
