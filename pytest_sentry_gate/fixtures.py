@@ -153,6 +153,9 @@ def sentry_release(
         project=project or "",
         version=app_version.version,
     )
+    run = request.config.stash.get(RUN_KEY, None)
+    if run is not None:
+        run.release = name  # the report names the release under check
     return ReleaseTarget(name=name, source=source, version=app_version.version)
 
 

@@ -84,7 +84,7 @@ def build(run: Run, conf: Settings) -> dict[str, Any]:
         "org": conf.org,
         "project": conf.project,
         "projects": list(conf.projects),
-        "release": conf.release,
+        "release": run.release or conf.release,
         "environment": conf.environment,
         "server": conf.host,
         "record_mode": conf.record_mode,

@@ -20,6 +20,7 @@ class Run:
     modes: tuple[str, ...]
     started: float
     rerun: str
+    release: str | None = None
     results: list[verdict.CheckResult] = field(default_factory=list)
     by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
     _durations: dict[str, float] = field(default_factory=dict)

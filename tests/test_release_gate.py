@@ -139,6 +139,7 @@ def test_aligned_demo_passes(
     assert result.ret == 0
     assert statuses(report) == dict.fromkeys(CHECKS, "PASS")
     assert report["overall_status"] == "PASS"
+    assert report["release"] == DEMO_RELEASE
     versions = check(report, "test_versions_aligned")
     assert versions["evidence"]["versions"] == {
         "src-tauri/tauri.conf.json": "1.4.2",
