@@ -145,7 +145,10 @@ def sentry_release(
 
     conf = sentry_settings
     project = conf.project
-    if project is None and not conf.release and "{project}" in conf.release_template:
+    needs_project = (
+        not conf.release and app_version.version and "{project}" in conf.release_template
+    )
+    if project is None and needs_project:
         project = request.getfixturevalue("sentry_project")  # discovery needs the API
     name, source = expected_release(
         explicit=conf.release,

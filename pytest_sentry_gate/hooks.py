@@ -95,12 +95,10 @@ class GateHooks:
         lines = [
             f"sentry-gate: org={conf.org or '(discover)'} "
             f"project={','.join(conf.projects) or '(discover)'} server={conf.host} "
-            f"record-mode={conf.record_mode} modes={','.join(self.modes_label)}"
+            f"record-mode={conf.record_mode} modes={self.modes_label}"
         ]
         if conf.bundled_checks:
-            lines.append(
-                f"sentry-gate: bundled checks from {self.checks_dir} (shown relative to rootdir)"
-            )
+            lines.append(f"sentry-gate: bundled checks from {self.checks_dir} (ids relative to it)")
         return lines
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
@@ -121,9 +119,7 @@ class GateHooks:
             return
         from pytest_sentry_gate import report
 
-        path = (
-            conf.report if conf.report.is_absolute() else config.invocation_params.dir / conf.report
-        )
+        path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
         report.write(path, report.build(run, conf))
 
 

@@ -536,7 +536,8 @@ def test_no_dist_dir_is_partial_with_build_command(
     assert result.ret == 0
     built = check(report, "test_built_bundles")
     assert (built["status"], built["reason"]) == ("PARTIAL", "no_build")
-    assert built["next_commands"] == [f"npm --prefix {repo} run build"]
+    assert built["next_commands"][0] == f"npm --prefix {repo} run build"
+    assert built["next_commands"][1].startswith("pytest -m release_gate ")  # then rerun
     assert check(report, "test_artifacts_uploaded")["status"] == "PARTIAL"
 
 

@@ -140,7 +140,7 @@ def bundle_scan(sentry_settings: Settings, repo_root: Path) -> bundles.BundleSca
     return bundles.scan_bundles(repo_root / sentry_settings.dist_dir)
 
 
-def _build_command(repo_root: Path) -> str:
+def _build_command(repo_root: Path, dist_dir: str) -> str:
     package = repo_root / "package.json"
     try:
         scripts = json.loads(package.read_text(encoding="utf-8")).get("scripts", {})
@@ -148,7 +148,7 @@ def _build_command(repo_root: Path) -> str:
         scripts = {}
     if isinstance(scripts, dict) and "build" in scripts:
         return f"npm --prefix {shlex.quote(str(repo_root))} run build"
-    return f"build the app so that its bundles land in {repo_root}/<sentry_dist_dir>"
+    return f"build the app so that its bundles land in {repo_root / dist_dir}"
 
 
 def test_built_bundles(
@@ -164,10 +164,11 @@ def test_built_bundles(
         debug_ids={b.name: b.debug_id for b in scan.bundles if b.debug_id},
     )
     if not scan.exists or not scan.bundles:
+        build = _build_command(repo_root, sentry_settings.dist_dir)
+        gate.next(build)
         gate.partial(
-            f"no built bundles in {sentry_settings.dist_dir}: build first",
+            f"no built bundles in {sentry_settings.dist_dir}: build first ({build}), then rerun.",
             reason="no_build",
-            rerun=_build_command(repo_root),
         )
     if scan.problems:
         gate.fail("; ".join(scan.problems), reason="source_map_invalid")
