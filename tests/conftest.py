@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,27 @@ def all_written(root: Path) -> str:
         if path.is_file():
             chunks.append(path.read_bytes().decode("utf-8", "replace"))
     return "\n".join(chunks)
+
+
+@pytest.fixture
+def dns_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``sentry.invalid`` unresolvable without sending any DNS query."""
+    real = socket.getaddrinfo
+
+    def fake(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "sentry.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def edit_json(path: Path, **changes: Any) -> None:
+    """Set (or, with None, remove) top-level keys of a JSON file."""
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data, indent=2))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -221,19 +220,6 @@ def test_unknown_project_lists_candidates(
     project = check(report, "test_project_exists")
     assert "Project 'codictat' (--sentry-project) does not exist" in project["message"]
     assert "Closest match: 'codictate'" in project["message"]
-
-
-@pytest.fixture
-def dns_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``sentry.invalid`` unresolvable without sending any DNS query."""
-    real = socket.getaddrinfo
-
-    def fake(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "sentry.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
 @pytest.mark.usefixtures("dns_fails")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,14 @@ from pytest_sentry_gate.simulator.scenarios import (
     demo_data,
     upload_bundles,
 )
-from tests.conftest import CANARY_TOKEN, FULL_SCOPES, all_written, assert_no_secret, load_report
+from tests.conftest import (
+    CANARY_TOKEN,
+    FULL_SCOPES,
+    all_written,
+    assert_no_secret,
+    edit_json,
+    load_report,
+)
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
 CHECKS = (
@@ -101,16 +106,6 @@ def check(report: dict[str, Any], name: str) -> dict[str, Any]:
 
 def row(report: dict[str, Any]) -> dict[str, str]:
     return next(r for r in report["results"] if r["mode"] == "release-gate")
-
-
-def edit_json(path: Path, **changes: Any) -> None:
-    data = json.loads(path.read_text())
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    path.write_text(json.dumps(data, indent=2))
 
 
 # -- the healthy demo ------------------------------------------------------------------------
@@ -539,19 +534,6 @@ def test_no_dist_dir_is_partial_with_build_command(
     assert built["next_commands"][0] == f"npm --prefix {repo} run build"
     assert built["next_commands"][1].startswith("pytest -m release_gate ")  # then rerun
     assert check(report, "test_artifacts_uploaded")["status"] == "PARTIAL"
-
-
-@pytest.fixture
-def dns_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``sentry.invalid`` unresolvable without sending any DNS query."""
-    real = socket.getaddrinfo
-
-    def fake(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "sentry.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
 @pytest.mark.usefixtures("dns_fails")

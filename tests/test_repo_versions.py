@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -23,6 +22,7 @@ from pytest_sentry_gate.repo.versions import (
     parse_spec,
     read_versions,
 )
+from tests.conftest import edit_json
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "codictate"
 
@@ -32,16 +32,6 @@ def copy_demo(tmp_path: Path) -> Path:
     root = tmp_path / "codictate"
     shutil.copytree(DEMO, root)
     return root
-
-
-def edit_json(path: Path, **changes: object) -> None:
-    data = json.loads(path.read_text())
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    path.write_text(json.dumps(data, indent=2))
 
 
 def test_demo_versions_are_aligned() -> None:
