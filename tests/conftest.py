@@ -103,6 +103,17 @@ def write_sentryclirc(directory: Path, text: str) -> Path:
 
 FULL_SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 
+#: setup_preflight's verdicts with a good token in a repository with no app in it.
+PREFLIGHT_EMPTY_REPO = {
+    "test_settings_resolved": "PASS",
+    "test_token_accepted": "PASS",
+    "test_token_scopes": "PASS",
+    "test_organization_exists": "PASS",
+    "test_project_exists": "PASS",
+    "test_tauri_capability": "SKIP",
+    "test_wiring_markers": "SKIP",
+}
+
 
 @pytest.fixture
 def simulator() -> Iterator[Any]:

@@ -22,22 +22,19 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, load_report
+from tests.conftest import (
+    CANARY_TOKEN,
+    PREFLIGHT_EMPTY_REPO,
+    all_written,
+    assert_no_secret,
+    load_report,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DIST_NAME = "pytest-sentry-gate"
 STEP_TIMEOUT = 120
 #: Nothing listens here: any download attempted while building or installing fails at once.
 CLOSED = "http://127.0.0.1:9"
-PREFLIGHT_CHECKS = {
-    "test_settings_resolved": "PASS",
-    "test_token_accepted": "PASS",
-    "test_token_scopes": "PASS",
-    "test_organization_exists": "PASS",
-    "test_project_exists": "PASS",
-    "test_tauri_capability": "SKIP",
-    "test_wiring_markers": "SKIP",
-}
 PROBE = """
 import importlib.metadata as md, json, sys
 import pytest_sentry_gate, pytest_sentry_gate.plugin as plugin
@@ -225,7 +222,7 @@ def test_preflight_runs_bundled_checks_from_unrelated_repo(
     report = load_report(unrelated_repo / "r.json")
     assert report["overall_status"] == "PASS"
     statuses = {c["nodeid"]: c["status"] for c in report["checks"]}
-    assert statuses == {f"test_setup_preflight.py::{k}": v for k, v in PREFLIGHT_CHECKS.items()}
+    assert statuses == {f"test_setup_preflight.py::{k}": v for k, v in PREFLIGHT_EMPTY_REPO.items()}
     installed_checks = fresh_venv.site_packages / "pytest_sentry_gate" / "checks"
     assert str(installed_checks.relative_to(fresh_venv.root)) in done.stdout
     # And the settings came from that repository's ini, the token from the environment

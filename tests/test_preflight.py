@@ -11,6 +11,7 @@ from pytest_sentry_gate.checks.test_setup_preflight import ORG_CI_TOKEN
 from tests.conftest import (
     CANARY_TOKEN,
     FULL_SCOPES,
+    PREFLIGHT_EMPTY_REPO,
     all_written,
     assert_no_secret,
     load_report,
@@ -66,15 +67,7 @@ def test_good_token_passes(
     )
     # Then every API check passes; repository checks do not apply to an empty directory
     assert result.ret == 0
-    assert statuses(report) == {
-        "test_settings_resolved": "PASS",
-        "test_token_accepted": "PASS",
-        "test_token_scopes": "PASS",
-        "test_organization_exists": "PASS",
-        "test_project_exists": "PASS",
-        "test_tauri_capability": "SKIP",
-        "test_wiring_markers": "SKIP",
-    }
+    assert statuses(report) == PREFLIGHT_EMPTY_REPO
     assert report["overall_status"] == "PASS"
     assert report["results"][0]["mode"] == "setup-preflight"
     assert check(report, "test_token_scopes")["evidence"]["scopes"] == sorted(FULL_SCOPES)
@@ -372,16 +365,20 @@ def test_configured_wiring_markers(
         "sentry_version_files =\n    pyproject.toml\n"
     )
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    pytester.runpytest_inprocess(
-        "-m",
-        "setup_preflight",
-        f"--sentry-url={simulator.url}",
-        "--sentry-org=acme",
-        "--sentry-project=svc",
-        f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=r.json",
-    )
-    wiring = check(load_report(pytester.path / "r.json"), "test_wiring_markers")
+
+    def run_wiring() -> dict[str, Any]:
+        pytester.runpytest_inprocess(
+            "-m",
+            "setup_preflight",
+            f"--sentry-url={simulator.url}",
+            "--sentry-org=acme",
+            "--sentry-project=svc",
+            f"--sentry-repo-root={repo}",
+            "--sentry-gate-report=r.json",
+        )
+        return check(load_report(pytester.path / "r.json"), "test_wiring_markers")
+
+    wiring = run_wiring()
     # Then the file without its text fails; the absent one is a noted risk, not a failure
     assert wiring["status"] == "FAIL"
     assert "settings.py" in wiring["message"]
@@ -389,16 +386,7 @@ def test_configured_wiring_markers(
     assert any(".github/workflows/*.yml" in risk for risk in wiring["risks"])
     # When the text is fixed, the check passes
     (repo / "settings.py").write_text("send_default_pii = False\n")
-    pytester.runpytest_inprocess(
-        "-m",
-        "setup_preflight",
-        f"--sentry-url={simulator.url}",
-        "--sentry-org=acme",
-        "--sentry-project=svc",
-        f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=r.json",
-    )
-    wiring = check(load_report(pytester.path / "r.json"), "test_wiring_markers")
+    wiring = run_wiring()
     assert wiring["status"] == "PASS"
     assert wiring["evidence"]["release"] == "svc@2.0.0"
 
