@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -86,7 +87,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = int(pytest.main(pytest_args(ns, report)))
         if report.is_file():
             sys.stdout.write(report.read_text(encoding="utf-8"))
+        else:  # pytest stopped before any check (a usage error): still one JSON document
+            sys.stdout.write(json.dumps(_no_report(ns, code), indent=2) + "\n")
     return code
+
+
+def _no_report(ns: argparse.Namespace, code: int) -> dict[str, object]:
+    return {
+        "schema": "pytest-sentry-gate/error@1",
+        "overall_status": "FAIL",
+        "mode": ns.mode,
+        "exit_code": code,
+        "message": "pytest stopped before running any check (usage error or no checks); "
+        "its message is on standard error",
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,9 +42,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def selected_modes(config: pytest.Config) -> tuple[str, ...]:
-    """The runbook modes that ``-m`` names, in run order."""
-    words = set(_WORD.findall(config.getoption("markexpr", "") or ""))
-    return tuple(m for m in modes.MARKERS if m in words)
+    """The runbook modes that ``-m`` selects, in run order.
+
+    A mode counts when the expression selects a check of that mode but not an unmarked test:
+    ``-m release_gate`` or ``-m "release_gate or slow"`` select it, ``-m "not release_gate"`` (or
+    no ``-m``) does not, so a plain test suite never switches the plugin on.
+    """
+    text = config.getoption("markexpr", "") or ""
+    if not any(m in _WORD.findall(text) for m in modes.MARKERS):
+        return ()
+    try:
+        from _pytest.mark.expression import Expression  # pytest's own -m grammar
+
+        expression = Expression.compile(text)
+    except Exception:  # an invalid -m: pytest itself reports it
+        return ()
+
+    def matches(marks: set[str]) -> bool:
+        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in marks
+
+        return bool(expression.evaluate(has))
+
+    if matches(set()):
+        return ()
+    return tuple(
+        m
+        for m in modes.CHECK_MODES
+        if matches({m, "verify_loop"} if m in modes.LOOP_MODES else {m})
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,7 +113,15 @@ def activate(config: pytest.Config) -> None:
 
 def rerun_command(config: pytest.Config) -> str:
     """The command that reruns this selection (without any flag the rerun hint adds)."""
-    args = [a for a in config.invocation_params.args if a not in _NETWORK_FLAGS]
+    args: list[str] = []
+    skip_next = False
+    for arg in config.invocation_params.args:
+        if skip_next:
+            skip_next = False
+        elif arg == "--sentry-gate-report":
+            skip_next = True  # the report path may be temporary (sentry-gate --json)
+        elif arg not in _NETWORK_FLAGS and not arg.startswith("--sentry-gate-report="):
+            args.append(arg)
     return shlex.join(["pytest", *args])
 
 

@@ -26,10 +26,11 @@ SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 
 
 def overall(statuses: list[str]) -> str:
-    """FAIL if anything failed, else PARTIAL if anything was inconclusive, else PASS."""
+    """FAIL if anything failed, else PARTIAL if anything was inconclusive or nothing was checked
+    (no check ran, or every one was not applicable), else PASS."""
     if verdict.FAIL in statuses:
         return verdict.FAIL
-    if verdict.PARTIAL in statuses:
+    if verdict.PARTIAL in statuses or verdict.PASS not in statuses:
         return verdict.PARTIAL
     return verdict.PASS
 

@@ -95,3 +95,21 @@ def test_unknown_mode_is_a_usage_error(tmp_path: Path) -> None:
     done = run_cli(tmp_path, "--mode", "release_gate")
     assert done.returncode == 2
     assert "invalid choice: 'release_gate'" in done.stderr
+
+
+def test_json_after_a_usage_error_is_still_one_json_document(tmp_path: Path) -> None:
+    done = run_cli(
+        tmp_path, "--mode", "release-gate", "--repo-root", str(tmp_path / "nope"), "--json"
+    )
+    assert done.returncode == 4
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "FAIL"
+    assert document["exit_code"] == 4
+    assert "Invalid repository root" in done.stderr
+
+
+def test_a_mode_without_checks_is_not_a_pass(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "--mode", "prod-health", "--json", "--url", "http://127.0.0.1:9")
+    report = json.loads(done.stdout)
+    assert report["checks"] == []
+    assert report["overall_status"] == "PARTIAL"

@@ -171,3 +171,29 @@ def test_inert_plugin_implements_no_per_test_hook(pytester: pytest.Pytester) -> 
         "-s", "-m", "incident", "-o", "sentry_bundled_checks=false"
     )
     result.stdout.fnmatch_lines(["*ACTIVE True*"])
+
+
+@pytest.mark.parametrize(
+    ("expression", "active"),
+    [
+        ("release_gate", True),
+        ("release_gate or slow", True),
+        ("verify_loop", True),
+        ("not release_gate", False),
+        ("slow or not incident", False),
+        ("slow", False),
+    ],
+)
+def test_only_an_expression_that_selects_a_mode_activates(
+    pytester: pytest.Pytester, expression: str, active: bool
+) -> None:
+    # Given a plain suite (one unmarked test)
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    pytester.makepyfile("def test_plain(): pass")
+    # When -m is given
+    result = pytester.runpytest_inprocess("-m", expression, "--collect-only", "-q")
+    # Then the bundled checks join only when the expression selects a mode's checks
+    assert (
+        "test_setup_preflight.py" in result.stdout.str()
+        or "test_release_gate.py" in result.stdout.str()
+    ) is active
