@@ -120,7 +120,14 @@ class GateHooks:
         from pytest_sentry_gate import report
 
         path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
-        report.write(path, report.build(run, conf))
+        try:
+            report.write(path, report.build(run, conf))
+        except OSError as exc:
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            text = f"sentry-gate: cannot write the report to {path}: {exc.strerror or exc}"
+            if reporter is not None:
+                reporter.write_line(text, red=True)
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 class JsonReportHooks:

@@ -373,6 +373,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
             dsn_value, dsn_source = Secret(dotenv["SENTRY_DSN"]), ".env"
     sources["dsn"] = dsn_source
 
+    _check_lists(raw, sources)
     return Settings(
         org=_slug(raw["org"], sources["org"], "organization"),
         projects=tuple(
@@ -411,10 +412,27 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         version_files=tuple(raw["version_files"] or ()),
         dist_dir=str(raw["dist_dir"]),
         url_prefix=str(raw["url_prefix"]).rstrip("/"),
-        http_timeout=_number(raw["http_timeout"], sources["http_timeout"], "timeout", float),
+        http_timeout=_positive(raw["http_timeout"], sources["http_timeout"]),
         bundled_checks=_bool(raw["bundled_checks"], sources["bundled_checks"]),
         sources=sources,
     )
+
+
+def _check_lists(raw: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """Marker and version-file lines parse now, so a typo is a usage error, not a traceback."""
+    from pytest_sentry_gate.repo.versions import parse_spec
+    from pytest_sentry_gate.repo.wiring import parse_markers
+
+    for name in ("wiring", "release_wiring"):
+        try:
+            parse_markers(raw[name] or ())
+        except ValueError as exc:
+            raise pytest.UsageError(f"{exc} (from {sources[name]})") from None
+    for line in raw["version_files"] or ():
+        try:
+            parse_spec(line)
+        except ValueError as exc:
+            raise pytest.UsageError(f"{exc} (from {sources['version_files']})") from None
 
 
 def _home(env: Mapping[str, str]) -> Path | None:
@@ -524,6 +542,17 @@ def _number(value: Any, source: str, what: str, kind: Callable[[Any], Any]) -> A
     if number is None or number < 0:
         raise pytest.UsageError(
             BAD_VALUE.format(what=what, value=value, source=source, allowed="a non-negative number")
+        )
+    return number
+
+
+def _positive(value: Any, source: str) -> float:
+    number = float(_number(value, source, "timeout", float))
+    if number <= 0:
+        raise pytest.UsageError(
+            BAD_VALUE.format(
+                what="timeout", value=value, source=source, allowed="a number of seconds above 0"
+            )
         )
     return number
 

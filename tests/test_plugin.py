@@ -197,3 +197,17 @@ def test_only_an_expression_that_selects_a_mode_activates(
         "test_setup_preflight.py" in result.stdout.str()
         or "test_release_gate.py" in result.stdout.str()
     ) is active
+
+
+def test_unwritable_report_path_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    # Given a report path whose directory cannot be created (a file stands in the way)
+    (pytester.path / "blocker").write_text("")
+    pytester.makepyfile(test_custom=CUSTOM_CHECKS)
+    # When the run ends
+    result = pytester.runpytest_inprocess(
+        "-m", "release_gate", "--sentry-gate-report=blocker/r.json", *NO_BUNDLED
+    )
+    # Then one line says so, and the exit code is not a success
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["sentry-gate: cannot write the report to */blocker/r.json: *"])
+    assert "Traceback" not in result.stdout.str()

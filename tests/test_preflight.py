@@ -236,7 +236,7 @@ def test_unresolvable_host_is_partial(
     assert accepted["reason"] == "network_unavailable"
     rerun = (
         "pytest -m setup_preflight --sentry-url=https://sentry.invalid/ --sentry-org=acme "
-        "--sentry-gate-report=report.json -rs --require-host-network"
+        "-rs --require-host-network"
     )
     assert rerun in accepted["next_commands"]
     assert "says nothing about the Sentry configuration" in accepted["message"]

@@ -587,3 +587,17 @@ def test_large_artifact_bundle_is_read_past_its_first_page(
     assert check(report, "test_artifacts_uploaded")["status"] == "PASS"
     pages = [r for r in sim.requests if r.path.endswith(f"/{sim.data.bundles[0].bundle_id}/files/")]
     assert len(pages) == 2
+
+
+def test_package_json_without_version_is_not_applicable(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sim: Simulator
+) -> None:
+    # Given a repository whose only version file sets no version (a monorepo root, say)
+    root = tmp_path / "mono"
+    root.mkdir()
+    (root / "package.json").write_text('{"name": "mono", "private": true}')
+    _, report = run_gate(pytester, monkeypatch, root, url=sim.url)
+    # Then the version check does not apply, rather than reporting a disagreement
+    versions = check(report, "test_versions_aligned")
+    assert versions["status"] == "SKIP"
+    assert versions["message"].startswith("no version in package.json")

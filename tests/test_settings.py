@@ -323,3 +323,26 @@ def test_record_modes_other_than_off_are_refused_for_now(pytester: pytest.Pytest
     # Then it stops with a usage error instead of silently running live
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "Record mode 'once' from --sentry-record-mode is not available" in result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("ini_text", "expected"),
+    [
+        ("sentry_wiring =\n    no-colon-here\n", "Invalid wiring marker line 'no-colon-here'"),
+        ("sentry_release_wiring =\n    : text\n", "(from sentry_release_wiring in tox.ini)"),
+        ("sentry_version_files =\n    /abs/x.json\n", "(from sentry_version_files in tox.ini)"),
+        ("sentry_http_timeout = 0\n", "Invalid timeout '0' from sentry_http_timeout in tox.ini"),
+    ],
+)
+def test_bad_ini_lists_are_usage_errors(
+    pytester: pytest.Pytester, ini_text: str, expected: str
+) -> None:
+    # Given a line the plugin cannot use
+    pytester.makeini("[pytest]\n" + ini_text)
+    pytester.makepyfile("def test_x(): pass")
+    # When a mode runs
+    result = pytester.runpytest_inprocess("-m", "release_gate")
+    # Then it stops at once with a usage error naming the line's source, without a traceback
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert expected in result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()

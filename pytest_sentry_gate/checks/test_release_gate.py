@@ -66,6 +66,8 @@ def test_versions_aligned(gate: Gate, app_version: VersionReport) -> None:
     )
     if not report.sources:
         gate.not_applicable("no version file found (" + ", ".join(report.missing_files) + ")")
+    if not any(source.value for source in report.sources):
+        gate.not_applicable("no version in " + describe_sources(report.sources))
     for value in report.unparseable:
         gate.risk(f"version {value!r} is not PEP 440/semver-like: compared as text")
     if report.mismatches or not report.aligned:
