@@ -209,10 +209,24 @@ class Symbolication:
         }
 
 
+@dataclass(frozen=True)
+class NewestEvent:
+    """The newest JavaScript event of the release, and other releases met on the way."""
+
+    issue: str | None
+    event: dict[str, Any] | None
+    other_releases: tuple[str, ...] = ()
+
+
 def newest_js_event(
     client: SentryClient, org: str, project_id: str, version: str, period: str
-) -> tuple[str, dict[str, Any]] | None:
-    """The newest event of the release whose exception has a JavaScript stack trace."""
+) -> NewestEvent:
+    """The newest event of the release whose exception has a JavaScript stack trace.
+
+    The issue list is filtered by release, but an issue's latest event may come from a newer
+    release; such events (and non-JavaScript ones, e.g. a Rust panic of a Tauri app) are passed
+    over, their releases kept for the message.
+    """
     issues = client.get_json(
         f"/api/0/organizations/{org}/issues/",
         {
@@ -223,11 +237,29 @@ def newest_js_event(
             "statsPeriod": period,
         },
     )
+    others: list[str] = []
     for issue in issues if isinstance(issues, list) else []:
+        if not isinstance(issue, dict) or not issue.get("id"):
+            continue
         event = client.get_json(f"/api/0/organizations/{org}/issues/{issue['id']}/events/latest/")
-        if isinstance(event, dict) and _exceptions(event):
-            return str(issue.get("shortId") or issue["id"]), event
-    return None
+        if not isinstance(event, dict) or not _exceptions(event) or not _is_javascript(event):
+            continue
+        release = _release_of(event)
+        if release != version:
+            others.append(str(release))
+            continue
+        return NewestEvent(str(issue.get("shortId") or issue["id"]), event, tuple(others))
+    return NewestEvent(None, None, tuple(dict.fromkeys(others)))
+
+
+def _is_javascript(event: dict[str, Any]) -> bool:
+    return str(event.get("platform") or "javascript") in ("javascript", "node")
+
+
+def _release_of(event: dict[str, Any]) -> str | None:
+    release = event.get("release")
+    value = release.get("version") if isinstance(release, dict) else release
+    return str(value) if value else None
 
 
 def _exceptions(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -255,8 +287,7 @@ def _where(frame: dict[str, Any]) -> str:
 
 def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication:
     """Compare the raw (minified) and processed frames and read the event's processing errors."""
-    release = event.get("release")
-    event_release = release.get("version") if isinstance(release, dict) else release
+    event_release = _release_of(event)
     raw_urls: list[str] = []
     resolved = 0
     for value in _exceptions(event):

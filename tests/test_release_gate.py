@@ -516,7 +516,7 @@ def test_no_js_event_is_partial(
     symbolicated = check(report, "test_release_symbolicates")
     assert symbolicated["status"] == "PARTIAL"
     assert symbolicated["reason"] == "no_event"
-    assert symbolicated["message"] == NO_EVENT.format(release=DEMO_RELEASE)
+    assert symbolicated["message"] == NO_EVENT.format(release=DEMO_RELEASE, others="")
     assert report["overall_status"] == "PARTIAL"
 
 
@@ -601,3 +601,25 @@ def test_package_json_without_version_is_not_applicable(
     versions = check(report, "test_versions_aligned")
     assert versions["status"] == "SKIP"
     assert versions["message"].startswith("no version in package.json")
+
+
+def test_latest_event_from_a_newer_release_is_not_judged(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given the release's only issue recurred in a newer release, with unresolved frames there
+    issue = next(i for i in sim.data.issues if i.last_release == DEMO_RELEASE)
+    sim.data.add_event(
+        issue.id,
+        release="codictate@1.5.0",
+        date=sim.data.now_epoch + 60,
+        exc_type="Error",
+        exc_value="later",
+        frames=[{"absPath": "x.js", "lineNo": 1}],
+        raw_frames=[{"absPath": "x.js", "lineNo": 1}],
+        errors=[{"type": "js_no_source", "message": "x", "data": {"url": "x.js"}}],
+    )
+    _, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
+    # Then the newer release's event does not fail this release: PARTIAL, naming where it came from
+    symbolicated = check(report, "test_release_symbolicates")
+    assert symbolicated["status"] == "PARTIAL"
+    assert "(the newest events of its issues come from codictate@1.5.0)" in symbolicated["message"]

@@ -230,3 +230,15 @@ def test_wiring_result_describe_and_evidence() -> None:
         "line": 1,
         "note": "vite.config.ts:1 contains 'sentryVitePlugin'",
     }
+
+
+def test_default_markers_catch_the_old_scripts_release_name(tmp_path: Path) -> None:
+    # Given the Vite config and the workflow build the release from package.json's name
+    root = copy_demo(tmp_path)
+    vite = root / "vite.config.ts"
+    vite.write_text(vite.read_text().replace("`codictate@${version}`", "`handy-app@${version}`"))
+    set_workflow_release(root, "handy-app@${{ steps.version.outputs.version }}")
+    # When the default Tauri release markers are checked
+    results = check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS, **VALUES)
+    # Then the plugin is still found, but both release names are reported missing
+    assert [r.found for r in results] == [True, False, False]

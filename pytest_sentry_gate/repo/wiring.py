@@ -7,9 +7,10 @@ each line. ``{release}``, ``{project}`` and ``{version}`` are replaced by their 
 inside a regular expression); any other brace, such as GitHub's ``${{ … }}``, stays literal.
 
 When the ini gives no markers and the repository is a Tauri app, ``DEFAULT_TAURI_RELEASE_MARKERS``
-apply. They are deliberately loose, because the release name is usually built from variables:
-the Vite config mentions ``sentryVitePlugin`` and passes it a ``release`` option, and a CI
-workflow sets ``SENTRY_RELEASE`` to the rendered release or to a ``${{ … }}`` expression. A
+apply. The release name is usually built from variables, so they check its visible part: the
+Vite config uses ``sentryVitePlugin`` and a string that is the release or starts with
+``{project}@`` (so ``handy-app@${version}``, the old script's mistake, fails), and a CI workflow
+sets ``SENTRY_RELEASE`` to the release or to ``{project}@${{ … }}``. A
 marker whose file does not exist is reported with ``present_file=False`` (skipped with a note).
 """
 
@@ -44,8 +45,8 @@ NOTE_FOUND: Final = "{file}:{line} contains {expected!r}"
 
 DEFAULT_TAURI_RELEASE_MARKER_LINES: Final = (
     "vite.config.*: sentryVitePlugin",
-    r"vite.config.*: re:\brelease\s*:",
-    r".github/workflows/*.y*ml: re:SENTRY_RELEASE\s*[:=]\s*[\"']?({release}|[^\s\"'#]*\$\{\{)",
+    r"vite.config.*: re:[\"'`]({release}|{project}@)",
+    r".github/workflows/*.y*ml: re:SENTRY_RELEASE\s*[:=]\s*[\"']?({release}|{project}@\$\{\{)",
 )
 
 
