@@ -54,8 +54,10 @@ TOKEN_MISSING: Final = (
     "(never a flag or an ini value)."
 )
 SET_TOKEN: Final = "export SENTRY_AUTH_TOKEN=<token>"
+TOKEN_SCOPES: Final = "event:read, project:releases, org:read, project:read"
 NEW_TOKEN: Final = (
-    "open https://sentry.io/settings/account/api/auth-tokens/ and create a personal token"
+    f"create a personal token with the scopes {TOKEN_SCOPES} "
+    "(Sentry: User settings > Personal Tokens), then set it with the next command"
 )
 
 
@@ -168,9 +170,9 @@ def verdict_for_error(
     if isinstance(exc, errors.ScopeError):
         if exc.missing_scope:
             message = SCOPE_MISSING.format(scope=exc.missing_scope, endpoint=exc.endpoint)
-            return FAIL, "missing_scope", message, (NEW_TOKEN,)
+            return FAIL, "missing_scope", message, (NEW_TOKEN, SET_TOKEN)
         message = PERMISSION_DENIED.format(endpoint=exc.endpoint, detail=exc.message)
-        return FAIL, "permission_denied", message, (NEW_TOKEN,)
+        return FAIL, "permission_denied", message, (NEW_TOKEN, SET_TOKEN)
     if isinstance(exc, errors.NotFound):
         return FAIL, "not_found", NOT_FOUND.format(endpoint=exc.endpoint, detail=exc.message), ()
     if isinstance(exc, errors.RateLimited):

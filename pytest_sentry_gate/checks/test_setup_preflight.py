@@ -13,7 +13,7 @@ from pytest_sentry_gate.discovery import AUTO_SELECTED, Resolution, resolve_proj
 from pytest_sentry_gate.repo import wiring
 from pytest_sentry_gate.repo.release import ReleaseTarget
 from pytest_sentry_gate.settings import Settings
-from pytest_sentry_gate.verdict import TOKEN_MISSING, Gate
+from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKEN_SCOPES, Gate
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.client import SentryClient
@@ -30,10 +30,6 @@ ORG_CI_TOKEN: Final = (
 MISSING_SCOPES: Final = "The token lacks {missing} (has: {has}). Needed: {needed}."
 DEBUG_SCOPE_MISSING: Final = (
     "The token lacks project:read: everything runs except source-map debugging of events."
-)
-NEW_TOKEN_COMMAND: Final = (
-    "create a personal token with scopes {scopes} at "
-    "https://sentry.io/settings/account/api/auth-tokens/, then export SENTRY_AUTH_TOKEN=<token>"
 )
 
 
@@ -55,7 +51,7 @@ def test_settings_resolved(gate: Gate, sentry_settings: Settings) -> None:
         gate.fail(
             TOKEN_MISSING,
             reason="token_missing",
-            next_commands=(NEW_TOKEN_COMMAND.format(scopes=_all_scopes()),),
+            next_commands=(NEW_TOKEN, SET_TOKEN),
         )
     gate.passed(
         f"server {conf.host}, org {conf.org or '(discover)'}, "
@@ -87,10 +83,6 @@ def _sentry_cli() -> dict[str, Any] | None:
     return {"path": path, "version": version}
 
 
-def _all_scopes() -> str:
-    return ", ".join((*REQUIRED_SCOPES, DEBUG_SCOPE))
-
-
 def _auth_info(client: SentryClient) -> tuple[list[str], bool]:
     """Scopes of the token, and whether a user stands behind it, from ``GET /api/0/``."""
     data = client.get_json("/api/0/")
@@ -109,7 +101,7 @@ def test_token_accepted(gate: Gate, sentry_client: SentryClient) -> None:
         gate.fail(
             "GET /api/0/ answered without an authenticated token: the server did not accept it.",
             reason="token_rejected",
-            next_commands=(NEW_TOKEN_COMMAND.format(scopes=_all_scopes()),),
+            next_commands=(NEW_TOKEN, SET_TOKEN),
         )
     gate.passed("the server accepted the token")
 
@@ -124,10 +116,10 @@ def test_token_scopes(gate: Gate, sentry_client: SentryClient) -> None:
         if org_token
         else ("user" if has_user else "internal integration or unknown"),
     )
-    fix = NEW_TOKEN_COMMAND.format(scopes=_all_scopes())
+    fix = (NEW_TOKEN, SET_TOKEN)
     if org_token:
         gate.fail(
-            ORG_CI_TOKEN.format(scopes=_all_scopes()), reason="org_ci_token", next_commands=(fix,)
+            ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES), reason="org_ci_token", next_commands=fix
         )
     missing = [s for s in REQUIRED_SCOPES if s not in scopes]
     if missing:
@@ -138,11 +130,12 @@ def test_token_scopes(gate: Gate, sentry_client: SentryClient) -> None:
                 needed=", ".join(REQUIRED_SCOPES),
             ),
             reason="missing_scope",
-            next_commands=(fix,),
+            next_commands=fix,
         )
     if DEBUG_SCOPE not in scopes:
         gate.risk(DEBUG_SCOPE_MISSING)
-        gate.partial(DEBUG_SCOPE_MISSING, reason="missing_debug_scope", rerun=fix)
+        gate.next(*fix)
+        gate.partial(DEBUG_SCOPE_MISSING, reason="missing_debug_scope")
     gate.passed(f"scopes: {', '.join(scopes)}")
 
 
