@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 DNS_FAILED: Final = "{host} did not resolve: {error}"
 DNS_TIMED_OUT: Final = "resolving {host} took longer than {seconds:g}s"
 CONNECT_FAILED: Final = "TCP connect to {address}:{port} failed: {error}"
+PROXIED: Final = "{host} is reached through the proxy set in the environment: not probed"
 CONNECTED: Final = "TCP connect to {address}:{port} succeeded"
 
 Stage = Literal["ok", "dns", "connect"]
@@ -81,14 +83,27 @@ def probe(url: str, *, dns_timeout: float = 2.0, connect_timeout: float = 2.0) -
         elapsed_ms = (time.perf_counter() - started) * 1000
         return ProbeResult(host, port, stage == "ok", stage, detail, elapsed_ms, addresses)
 
+    if _proxied(parts.scheme, host):
+        # httpx will go through the proxy: a direct DNS lookup or connect says nothing about it.
+        return result("ok", PROXIED.format(host=host), ())
     addresses, error = _resolve(host, port, dns_timeout)
     if error is not None or not addresses:
         return result("dns", error or DNS_FAILED.format(host=host, error="no addresses"), ())
-    address = addresses[0]
-    try:
-        with socket.create_connection((address, port), timeout=connect_timeout):
-            pass
-    except OSError as exc:
-        failed = CONNECT_FAILED.format(address=address, port=port, error=_describe(exc))
-        return result("connect", failed, addresses)
-    return result("ok", CONNECTED.format(address=address, port=port), addresses)
+    last: OSError | None = None
+    for address in addresses:  # as httpx does: the first address that accepts wins
+        try:
+            with socket.create_connection((address, port), timeout=connect_timeout):
+                pass
+        except OSError as exc:
+            last = exc
+            continue
+        return result("ok", CONNECTED.format(address=address, port=port), addresses)
+    error = _describe(last) if last else "no address"
+    failed = CONNECT_FAILED.format(address=", ".join(addresses), port=port, error=error)
+    return result("connect", failed, addresses)
+
+
+def _proxied(scheme: str, host: str) -> bool:
+    """Whether httpx would use a proxy from the environment for this host."""
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(host)

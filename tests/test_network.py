@@ -166,3 +166,41 @@ def test_rerun_hint_formats_the_command() -> None:
     # Then it names the flag that makes network failures fatal
     assert hint == "rerun with host network: pytest -m prod_health --require-host-network"
     assert network.RERUN_HINT is RERUN_HINT
+
+
+def test_all_addresses_are_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a host whose first address refuses and whose second listens
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        real = socket.getaddrinfo
+
+        def two(host: str, *args: object, **kwargs: object) -> object:
+            if host == "two.example":
+                return [
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.3", port)),
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+                ]
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(socket, "getaddrinfo", two)
+        # When probed / Then the second address answers and the probe is ok
+        result = probe(f"http://two.example:{port}/", connect_timeout=0.5)
+    assert result.ok, result.detail
+    assert result.detail == f"TCP connect to 127.0.0.1:{port} succeeded"
+
+
+def test_a_proxy_from_the_environment_skips_the_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a proxy for https in the environment (httpx would use it)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    # When a host that does not resolve here is probed
+    result = probe("https://sentry.invalid/")
+    # Then it is not declared unreachable: the proxy decides, and the client will say
+    assert result.ok
+    assert (
+        result.detail
+        == "sentry.invalid is reached through the proxy set in the environment: not probed"
+    )
