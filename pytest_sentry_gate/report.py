@@ -118,13 +118,13 @@ def summary_lines(run: Run) -> list[str]:
                 mode=modes.json_name(mode), status=status, counts=_counts(results)
             ).rstrip()
         )
-        shown: set[str] = set()
+        previous = None
         for result in results:
             name = result.check_id.split("::")[-1]
-            if result.message in shown and result.status != verdict.PASS:
+            if result.message == previous and result.status != verdict.PASS:
                 lines.append(f"  {result.status:<8} {name}: (same as above)")
                 continue
-            shown.add(result.message)
+            previous = result.message
             lines.append(f"  {result.status:<8} {name}: {result.message}".rstrip())
             if result.status in (verdict.FAIL, verdict.PARTIAL):
                 lines.extend(f"           next: {c}" for c in result.next_commands[:2])
