@@ -53,6 +53,13 @@ UPLOAD: Final = (
 )
 
 
+def _require_release(gate: Gate, target: ReleaseTarget) -> str:
+    """The release under check, or "not applicable" when it cannot be named."""
+    if target.name is None:
+        gate.not_applicable(NO_RELEASE)
+    return target.name
+
+
 def test_versions_aligned(gate: Gate, app_version: VersionReport) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
     report = app_version
@@ -83,17 +90,16 @@ def test_release_name(gate: Gate, sentry_release: ReleaseTarget) -> None:
     gate.record(
         release=sentry_release.name, source=sentry_release.source, version=sentry_release.version
     )
-    if sentry_release.name is None:
-        gate.not_applicable(NO_RELEASE)
-    problems = release_name_problems(sentry_release.name)
+    release_name = _require_release(gate, sentry_release)
+    problems = release_name_problems(release_name)
     if problems:
         gate.fail(
             BAD_RELEASE_NAME.format(
-                name=sentry_release.name, source=sentry_release.source, problems=" ".join(problems)
+                name=release_name, source=sentry_release.source, problems=" ".join(problems)
             ),
             reason="release_name_invalid",
         )
-    gate.passed(f"release {sentry_release.name} ({sentry_release.source})")
+    gate.passed(f"release {release_name} ({sentry_release.source})")
 
 
 def test_release_wiring(
@@ -106,16 +112,15 @@ def test_release_wiring(
         markers = list(wiring.DEFAULT_TAURI_RELEASE_MARKERS)
     else:
         gate.not_applicable("no sentry_release_wiring markers and not a Tauri repository")
-    if sentry_release.name is None:
-        gate.not_applicable(NO_RELEASE)
+    release_name = _require_release(gate, sentry_release)
     results = wiring.check_markers(
         repo_root,
         markers,
-        release=sentry_release.name,
+        release=release_name,
         project=sentry_settings.project or "",
         version=sentry_release.version or "",
     )
-    gate.record(release=sentry_release.name, markers=[r.evidence() for r in results])
+    gate.record(release=release_name, markers=[r.evidence() for r in results])
     present = [r for r in results if r.present_file]
     for result in results:
         if not result.present_file:
@@ -128,7 +133,7 @@ def test_release_wiring(
     if missing:
         gate.fail(
             "release wiring does not use "
-            + repr(sentry_release.name)
+            + repr(release_name)
             + ": "
             + "; ".join(r.describe() for r in missing),
             reason="release_wiring",
@@ -195,9 +200,7 @@ def test_release_visible(
     sentry_release: ReleaseTarget,
 ) -> None:
     """The release exists in Sentry and is associated with this project."""
-    if sentry_release.name is None:
-        gate.not_applicable(NO_RELEASE)
-    name = sentry_release.name
+    name = _require_release(gate, sentry_release)
     detail = releases.release_detail(sentry_client, sentry_org, name)
     create = f"sentry-cli releases new --org {sentry_org} --project {sentry_project} {name}"
     if detail is None:
@@ -244,13 +247,12 @@ def test_artifacts_uploaded(
     bundle_scan: bundles.BundleScan,
 ) -> None:
     """The bundles and maps are uploaded for the release under the URL prefix (or by debug id)."""
-    if sentry_release.name is None:
-        gate.not_applicable(NO_RELEASE)
+    release_name = _require_release(gate, sentry_release)
     prefix = sentry_settings.url_prefix
     upload = UPLOAD.format(
         org=sentry_org,
         project=sentry_project,
-        release=sentry_release.name,
+        release=release_name,
         prefix=shlex.quote(prefix),
         dist=sentry_settings.dist_dir,
     )
@@ -259,7 +261,7 @@ def test_artifacts_uploaded(
             f"no built bundles in {sentry_settings.dist_dir} to compare with Sentry",
             reason="no_build",
         )
-    held = releases.uploaded(sentry_client, sentry_org, sentry_project, sentry_release.name)
+    held = releases.uploaded(sentry_client, sentry_org, sentry_project, release_name)
     expected = bundles.expected_artifact_names(bundle_scan, prefix)
     index = held.by_basename()
     missing: list[str] = []
@@ -281,12 +283,10 @@ def test_artifacts_uploaded(
             others = sorted({bundles.split_prefix(n)[0] for n in index.get(name, [])})
             found = FOUND_ELSEWHERE.format(prefixes=", ".join(others)) if others else ""
             missing.append(
-                BUNDLE_MISSING.format(
-                    file=name, release=sentry_release.name, expected=prefix, found=found
-                )
+                BUNDLE_MISSING.format(file=name, release=release_name, expected=prefix, found=found)
             )
     gate.record(
-        release=sentry_release.name,
+        release=release_name,
         url_prefix=prefix,
         expected=expected,
         uploaded_count=len(held.names),
@@ -303,9 +303,7 @@ def test_artifacts_uploaded(
             TILDE_ONLY.format(count=len(by_wildcard), found=tilde, expected=prefix),
             reason="artifact_prefix_wildcard",
         )
-    gate.passed(
-        f"{len(bundle_scan.bundles)} bundle(s) uploaded for {sentry_release.name} under {prefix}"
-    )
+    gate.passed(f"{len(bundle_scan.bundles)} bundle(s) uploaded for {release_name} under {prefix}")
 
 
 @pytest.mark.usefixtures("sentry_side")
@@ -318,9 +316,7 @@ def test_release_symbolicates(
     sentry_release: ReleaseTarget,
 ) -> None:
     """The newest JS event of the release symbolicates: same release, prefix, no map errors."""
-    if sentry_release.name is None:
-        gate.not_applicable(NO_RELEASE)
-    name, prefix = sentry_release.name, sentry_settings.url_prefix
+    name, prefix = _require_release(gate, sentry_release), sentry_settings.url_prefix
     pid = releases.project_id(sentry_client, sentry_org, sentry_project)
     found = releases.newest_js_event(
         sentry_client, sentry_org, pid, name, sentry_settings.stats_period
