@@ -126,6 +126,17 @@ def simulator() -> Iterator[Any]:
         yield sim
 
 
+def demo_simulator(repo: Path) -> Any:
+    """A (not yet started) simulator holding a healthy release of the demo app copied at ``repo``,
+    knowing CANARY_TOKEN with every needed scope."""
+    from pytest_sentry_gate.simulator import Simulator, TokenSpec
+    from pytest_sentry_gate.simulator.scenarios import demo_data
+
+    sim = Simulator(data=demo_data(repo))
+    sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
+    return sim
+
+
 def assert_no_secret(*texts: str, secret: str = CANARY_TOKEN) -> None:
     """No output, report or file written may contain the secret."""
     for text in texts:

@@ -17,18 +17,17 @@ from pytest_sentry_gate.checks.test_release_gate import (
     VERSION_MISMATCH,
 )
 from pytest_sentry_gate.repo.bundles import scan_bundles
-from pytest_sentry_gate.simulator import Simulator, TokenSpec
+from pytest_sentry_gate.simulator import Simulator
 from pytest_sentry_gate.simulator.scenarios import (
     DEMO_RELEASE,
     add_demo_event,
-    demo_data,
     upload_bundles,
 )
 from tests.conftest import (
     CANARY_TOKEN,
-    FULL_SCOPES,
     all_written,
     assert_no_secret,
+    demo_simulator,
     edit_json,
     load_report,
 )
@@ -58,9 +57,7 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def sim(repo: Path) -> Iterator[Simulator]:
     """The simulator holding a healthy codictate@1.4.2 of the demo (the copy's bundles)."""
-    simulator = Simulator(data=demo_data(repo))
-    simulator.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
-    with simulator:
+    with demo_simulator(repo) as simulator:
         yield simulator
 
 

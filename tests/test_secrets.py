@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator import Fault, Simulator, TokenSpec
-from pytest_sentry_gate.simulator.scenarios import demo_data
-from tests.conftest import CANARY_TOKEN, FULL_SCOPES, all_written
+from pytest_sentry_gate.simulator import Fault, Simulator
+from tests.conftest import CANARY_TOKEN, all_written, demo_simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 DSN_KEY = "d5ncan4ryd5ncan4ryd5ncan4ry00042"
@@ -29,9 +28,7 @@ def app(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sim(app: Path) -> Iterator[Simulator]:
-    simulator = Simulator(data=demo_data(app))
-    simulator.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
-    with simulator:
+    with demo_simulator(app) as simulator:
         yield simulator
 
 
