@@ -1,7 +1,7 @@
 """The hooks that work only while the plugin is active.
 
-The plugin registers ``GateHooks`` when ``-m`` names a runbook mode, or when a test first asks
-for the ``gate`` fixture; until then pytest calls none of these for any test.
+The plugin registers ``ActiveHooks`` when ``-m`` names a runbook mode, or when a test first asks
+for the ``sentry_check`` fixture; until then pytest calls none of these for any test.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
-from pytest_sentry_gate.state import GATE_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
+from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 
 NAME = "sentry_gate_active"
 
 
-class GateHooks:
+class ActiveHooks:
     """Verdicts from errors, per-check records, ordering, the summary and the agent report."""
 
     def __init__(self, *, checks_dir: Path, modes_label: str, rerun: str) -> None:
@@ -63,10 +63,10 @@ class GateHooks:
             status, reason, message, commands = verdict.verdict_for_error(
                 exc, require_network=bool(conf and conf.require_host_network), rerun=rerun
             )
-            record = item.stash.get(GATE_KEY, None)
-            if record is None:  # the error came from a fixture set up before ``gate``
-                record = verdict.Gate(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
-                item.stash[GATE_KEY] = record
+            record = item.stash.get(CHECK_KEY, None)
+            if record is None:  # the error came from a fixture set up before ``sentry_check``
+                record = verdict.Check(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
+                item.stash[CHECK_KEY] = record
             record.reason = reason
             record.message = message
             record.next(*commands)
@@ -80,7 +80,7 @@ class GateHooks:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         run = item.config.stash.get(RUN_KEY, None)
-        used_gate = GATE_KEY in item.stash
+        used_gate = CHECK_KEY in item.stash
         if used_gate or (run is not None and item_mode(item) is not None):
             if run is None:
                 run = Run(modes=(), started=time.time(), rerun=self.rerun)

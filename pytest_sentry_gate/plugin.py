@@ -13,27 +13,24 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import modes, settings
-from pytest_sentry_gate.fixtures import (  # noqa: F401  (fixtures are found on the plugin)
-    app_version,
-    gate,
-    network_probe,
-    org_resolution,
-    project_resolution,
-    repo_root,
-    sentry_client,
-    sentry_org,
-    sentry_project,
-    sentry_release,
-    sentry_settings,
-)
-from pytest_sentry_gate.state import RUN_KEY, SETTINGS_KEY, Run
+from pytest_sentry_gate import fixtures, modes, settings
+from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 
-CHECKS_DIR = Path(__file__).parent / "checks"
+
+def _checks_dir() -> Path:
+    """Where the bundled checks are: inside the installed package (the wheel puts the source
+    tree's top-level ``checks/`` there), or beside the package in a source checkout."""
+    packaged = Path(__file__).parent / "checks"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "checks"
+
+
+CHECKS_DIR = _checks_dir()
 RECORD_NOT_YET = (
     "Record mode {mode!r} from {source} is not available in this version: cassette record/replay "
     "is planned (see CHANGELOG.md). Allowed today: off."
 )
+#: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
+pytest_plugins = list(fixtures.MODULES)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -92,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def activate(config: pytest.Config) -> None:
-    """Register the hooks that do the work (once): a mode is selected, or ``gate`` is used."""
+    """Register the working hooks (once): a mode is selected, or ``sentry_check`` is used."""
     from pytest_sentry_gate import hooks
 
     manager = config.pluginmanager
@@ -102,7 +99,7 @@ def activate(config: pytest.Config) -> None:
         config.stash[RUN_KEY] = Run(modes=(), started=time.time(), rerun=rerun_command(config))
     label = ",".join(selected_modes(config))
     manager.register(
-        hooks.GateHooks(
+        hooks.ActiveHooks(
             checks_dir=CHECKS_DIR, modes_label=label, rerun=config.stash[RUN_KEY].rerun
         ),
         hooks.NAME,

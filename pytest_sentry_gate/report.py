@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_sentry_gate import modes, verdict
+from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
-from pytest_sentry_gate.state import Run
 
 SCHEMA_ID: Final = "pytest-sentry-gate/report@1"
 SCHEMA_PATH: Final = Path(__file__).with_name("report.schema.json")

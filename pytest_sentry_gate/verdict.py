@@ -4,8 +4,8 @@ In pytest, PASS is passed, FAIL is failed (``pytest.fail`` without a traceback),
 skipped with a reason that starts ``PARTIAL:`` and names the rerun command, and a check whose
 layout does not apply is skipped with ``not applicable:`` (status SKIP in the report).
 
-``Gate`` is the object a check writes to (the ``gate`` fixture); ``verdict_for_error`` turns an
-error of ``errors.py`` that escaped a check into the verdict it stands for, so that no API
+``Check`` is the object a check writes to (the ``sentry_check`` fixture); ``verdict_for_error``
+turns an error of ``errors.py`` that escaped a check into the verdict it stands for, so that no API
 problem ends in a traceback.
 """
 
@@ -62,8 +62,8 @@ NEW_TOKEN: Final = (
 
 
 @dataclass
-class Gate:
-    """What one check has found so far; the ``gate`` fixture hands one to each check."""
+class Check:
+    """What one check has found so far; the ``sentry_check`` fixture hands one to each check."""
 
     check_id: str
     mode: str | None

@@ -15,7 +15,7 @@ from typing import Any
 import httpcore  # noqa: F401
 import pytest
 
-import pytest_sentry_gate.client  # noqa: F401
+import pytest_sentry_gate.sentry.client  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

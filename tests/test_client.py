@@ -11,13 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_sentry_gate.client import (
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    ApiResponse,
-    BearerAuth,
-    SentryClient,
-)
 from pytest_sentry_gate.errors import (
     ApiError,
     AuthError,
@@ -28,6 +21,13 @@ from pytest_sentry_gate.errors import (
     ReadOnlyViolation,
     ScopeError,
     ServerError,
+)
+from pytest_sentry_gate.sentry.client import (
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    ApiResponse,
+    BearerAuth,
+    SentryClient,
 )
 
 CANARY = "sntryu_" + "c4n4ry" * 10 + "cafe"

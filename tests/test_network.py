@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import network
-from pytest_sentry_gate.network import RERUN_HINT, probe
+from pytest_sentry_gate.sentry import network
+from pytest_sentry_gate.sentry.network import RERUN_HINT, probe
 
 REAL_GETADDRINFO = socket.getaddrinfo
 

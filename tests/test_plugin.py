@@ -13,21 +13,23 @@ CUSTOM_CHECKS = """
 import pytest
 
 @pytest.mark.incident
-def test_incident(gate):
-    gate.passed("incident ok")
+def test_incident(sentry_check):
+    sentry_check.passed("incident ok")
 
 @pytest.mark.release_gate
-def test_release(gate):
-    gate.record(version="1.0.0")
-    gate.passed("release ok")
+def test_release(sentry_check):
+    sentry_check.record(version="1.0.0")
+    sentry_check.passed("release ok")
 
 @pytest.mark.setup_preflight
-def test_preflight(gate):
-    gate.partial("no data yet", reason="no_data")
+def test_preflight(sentry_check):
+    sentry_check.partial("no data yet", reason="no_data")
 
 @pytest.mark.prod_health
-def test_health(gate):
-    gate.fail("too many issues", reason="threshold", next_commands=("pytest -m issue_triage",))
+def test_health(sentry_check):
+    sentry_check.fail(
+        "too many issues", reason="threshold", next_commands=("pytest -m issue_triage",)
+    )
 
 def test_plain():
     pass

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.checks.test_setup_preflight import ORG_CI_TOKEN
+from checks.test_setup_preflight import ORG_CI_TOKEN
 from pytest_sentry_gate.simulator import Fault, TokenSpec
 from tests.conftest import (
     CANARY_TOKEN,
@@ -405,9 +405,9 @@ def test_fixtures_can_be_overridden_from_a_conftest(
     # Given a conftest that replaces the network probe with one that says DNS failed
     pytester.makeconftest(
         "import pytest\n"
-        "from pytest_sentry_gate.network import ProbeResult\n"
+        "from pytest_sentry_gate.sentry.network import ProbeResult\n"
         "@pytest.fixture(scope='session')\n"
-        "def network_probe():\n"
+        "def sentry_network_probe():\n"
         "    return ProbeResult(host='sentry.example', port=443, ok=False, stage='dns',\n"
         "                       detail='overridden', elapsed_ms=0.0, addresses=())\n"
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.checks.test_release_gate import (
+from checks.test_release_gate import (
     NO_EVENT,
     NO_RELEASE,
     RELEASE_MISSING,

@@ -1,10 +1,10 @@
-"""Tests of pytest_sentry_gate.repo.release: release names and Sentry's naming rules."""
+"""Tests of pytest_sentry_gate.repo.release_name: release names and Sentry's naming rules."""
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_sentry_gate.repo.release import (
+from pytest_sentry_gate.repo.release_name import (
     DEFAULT_TEMPLATE,
     FROM_EXPLICIT,
     MAX_RELEASE_LENGTH,

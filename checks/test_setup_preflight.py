@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_sentry_gate.discovery import AUTO_SELECTED, Resolution, resolve_project
 from pytest_sentry_gate.repo import wiring
-from pytest_sentry_gate.repo.release import ReleaseTarget
-from pytest_sentry_gate.settings import Settings
-from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKEN_SCOPES, Gate
+from pytest_sentry_gate.sentry.discovery import AUTO_SELECTED
+from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKEN_SCOPES
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.client import SentryClient
+    from pathlib import Path
+
+    from pytest_sentry_gate.repo.release_name import ReleaseTarget
+    from pytest_sentry_gate.sentry.auth import AuthFacts
+    from pytest_sentry_gate.sentry.discovery import Resolution
+    from pytest_sentry_gate.settings import Settings
+    from pytest_sentry_gate.verdict import Check
 
 pytestmark = pytest.mark.setup_preflight
 
@@ -33,10 +36,10 @@ DEBUG_SCOPE_MISSING: Final = (
 )
 
 
-def test_settings_resolved(gate: Gate, sentry_settings: Settings) -> None:
+def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> None:
     """Settings resolved: org, project, server and a token (never shown), each with its source."""
     conf = sentry_settings
-    gate.record(
+    sentry_check.record(
         org=conf.org,
         projects=list(conf.projects),
         server=conf.host,
@@ -48,12 +51,12 @@ def test_settings_resolved(gate: Gate, sentry_settings: Settings) -> None:
         sentry_cli=_sentry_cli(),
     )
     if conf.token is None:
-        gate.fail(
+        sentry_check.fail(
             TOKEN_MISSING,
             reason="token_missing",
             next_commands=(NEW_TOKEN, SET_TOKEN),
         )
-    gate.passed(
+    sentry_check.passed(
         f"server {conf.host}, org {conf.org or '(discover)'}, "
         f"project {','.join(conf.projects) or '(discover)'}, token from "
         f"{conf.sources['token']}"
@@ -83,47 +86,30 @@ def _sentry_cli() -> dict[str, Any] | None:
     return {"path": path, "version": version}
 
 
-def _auth_info(client: SentryClient) -> tuple[list[str], bool]:
-    """Scopes of the token, and whether a user stands behind it, from ``GET /api/0/``."""
-    data = client.get_json("/api/0/")
-    auth = data.get("auth") if isinstance(data, dict) else None
-    scopes = auth.get("scopes") if isinstance(auth, dict) else None
-    has_user = isinstance(data, dict) and data.get("user") is not None
-    return (sorted(str(s) for s in scopes) if isinstance(scopes, list) else []), has_user
-
-
-def test_token_accepted(gate: Gate, sentry_client: SentryClient) -> None:
+def test_token_accepted(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     """The token is accepted by the server (GET /api/0/ names its scopes)."""
-    data = sentry_client.get_json("/api/0/")
-    auth = data.get("auth") if isinstance(data, dict) else None
-    gate.record(endpoint="/api/0/", authenticated=auth is not None)
-    if auth is None:
-        gate.fail(
+    sentry_check.record(endpoint="/api/0/", authenticated=sentry_auth.authenticated)
+    if not sentry_auth.authenticated:
+        sentry_check.fail(
             "GET /api/0/ answered without an authenticated token: the server did not accept it.",
             reason="token_rejected",
             next_commands=(NEW_TOKEN, SET_TOKEN),
         )
-    gate.passed("the server accepted the token")
+    sentry_check.passed("the server accepted the token")
 
 
-def test_token_scopes(gate: Gate, sentry_client: SentryClient) -> None:
+def test_token_scopes(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     """The token holds event:read, project:releases and org:read (and project:read)."""
-    scopes, has_user = _auth_info(sentry_client)
-    org_token = scopes == ["org:ci"] and not has_user
-    gate.record(
-        scopes=scopes,
-        token_kind="organization (org:ci)"
-        if org_token
-        else ("user" if has_user else "internal integration or unknown"),
-    )
+    scopes = list(sentry_auth.scopes)
+    sentry_check.record(scopes=scopes, token_kind=sentry_auth.kind)
     fix = (NEW_TOKEN, SET_TOKEN)
-    if org_token:
-        gate.fail(
+    if sentry_auth.org_ci_only:
+        sentry_check.fail(
             ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES), reason="org_ci_token", next_commands=fix
         )
     missing = [s for s in REQUIRED_SCOPES if s not in scopes]
     if missing:
-        gate.fail(
+        sentry_check.fail(
             MISSING_SCOPES.format(
                 missing=", ".join(missing),
                 has=", ".join(scopes) or "none",
@@ -133,85 +119,79 @@ def test_token_scopes(gate: Gate, sentry_client: SentryClient) -> None:
             next_commands=fix,
         )
     if DEBUG_SCOPE not in scopes:
-        gate.risk(DEBUG_SCOPE_MISSING)
-        gate.next(*fix)
-        gate.partial(DEBUG_SCOPE_MISSING, reason="missing_debug_scope")
-    gate.passed(f"scopes: {', '.join(scopes)}")
+        sentry_check.risk(DEBUG_SCOPE_MISSING)
+        sentry_check.next(*fix)
+        sentry_check.partial(DEBUG_SCOPE_MISSING, reason="missing_debug_scope")
+    sentry_check.passed(f"scopes: {', '.join(scopes)}")
 
 
-def test_organization_exists(gate: Gate, org_resolution: Resolution) -> None:
+def test_organization_exists(sentry_check: Check, sentry_org_resolution: Resolution) -> None:
     """The organization slug exists (a single candidate is auto-selected and said so)."""
-    gate.record(**org_resolution.evidence())
-    if org_resolution.auto_selected:
-        gate.passed(
-            AUTO_SELECTED.format(what="organization", slug=org_resolution.slug),
+    resolution = sentry_org_resolution
+    sentry_check.record(**resolution.evidence())
+    if resolution.auto_selected:
+        sentry_check.passed(
+            AUTO_SELECTED.format(what="organization", slug=resolution.slug),
             reason="auto_selected",
         )
         return
-    gate.passed(f"organization {org_resolution.slug!r} exists")
+    sentry_check.passed(f"organization {resolution.slug!r} exists")
 
 
 def test_project_exists(
-    gate: Gate,
-    sentry_settings: Settings,
-    sentry_client: SentryClient,
-    sentry_org: str,
-    project_resolution: Resolution,
+    sentry_check: Check, sentry_org: str, sentry_project_resolutions: tuple[Resolution, ...]
 ) -> None:
     """Each project slug exists in the organization (a single candidate is auto-selected)."""
-    resolutions = [project_resolution]
-    source = sentry_settings.sources.get("project", "default")
-    for slug in sentry_settings.projects[1:]:
-        resolutions.append(
-            resolve_project(sentry_client, sentry_org, slug, source=source, auto=False)
-        )
-    gate.record(org=sentry_org, projects=[r.evidence() for r in resolutions])
-    if project_resolution.auto_selected:
-        gate.passed(
-            AUTO_SELECTED.format(what="project", slug=project_resolution.slug),
-            reason="auto_selected",
+    first = sentry_project_resolutions[0]
+    sentry_check.record(org=sentry_org, projects=[r.evidence() for r in sentry_project_resolutions])
+    if first.auto_selected:
+        sentry_check.passed(
+            AUTO_SELECTED.format(what="project", slug=first.slug), reason="auto_selected"
         )
         return
-    gate.passed("projects exist: " + ", ".join(r.slug for r in resolutions))
+    sentry_check.passed("projects exist: " + ", ".join(r.slug for r in sentry_project_resolutions))
 
 
-def test_tauri_capability(gate: Gate, repo_root: Path) -> None:
+def test_tauri_capability(sentry_check: Check, sentry_repo_root: Path) -> None:
     """Tauri v2 repositories grant the Sentry plugin its permission (sentry:default)."""
-    if not wiring.is_tauri_repo(repo_root):
-        gate.not_applicable(f"{repo_root} has no src-tauri/: not a Tauri repository")
-    result = wiring.tauri_capability_check(repo_root)
-    gate.record(**result.evidence())
+    if not wiring.is_tauri_repo(sentry_repo_root):
+        sentry_check.not_applicable(f"{sentry_repo_root} has no src-tauri/: not a Tauri repository")
+    result = wiring.tauri_capability_check(sentry_repo_root)
+    sentry_check.record(**result.evidence())
     if not result.found:
-        gate.fail(
+        sentry_check.fail(
             result.message,
             reason="capability_missing",
             next_commands=(result.fix,) if result.fix else (),
         )
-    gate.passed(result.message)
+    sentry_check.passed(result.message)
 
 
 def test_wiring_markers(
-    gate: Gate, sentry_settings: Settings, repo_root: Path, sentry_release: ReleaseTarget
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_repo_root: Path,
+    sentry_release: ReleaseTarget,
 ) -> None:
     """The repository's Sentry wiring (ini sentry_wiring: file + expected text) is in place."""
     if not sentry_settings.wiring:
-        gate.not_applicable("no sentry_wiring markers configured in the ini file")
+        sentry_check.not_applicable("no sentry_wiring markers configured in the ini file")
     results = wiring.check_markers(
-        repo_root,
+        sentry_repo_root,
         wiring.parse_markers(sentry_settings.wiring),
         release=sentry_release.name or "",
         project=sentry_settings.project or "",
         version=sentry_release.version or "",
     )
-    gate.record(markers=[r.evidence() for r in results], release=sentry_release.name)
+    sentry_check.record(markers=[r.evidence() for r in results], release=sentry_release.name)
     for skipped in (r for r in results if not r.present_file):
-        gate.risk(skipped.describe())
+        sentry_check.risk(skipped.describe())
     missing = [r for r in results if r.present_file and not r.found]
     if missing:
-        gate.fail(
+        sentry_check.fail(
             "wiring not found: " + "; ".join(r.describe() for r in missing), reason="wiring_missing"
         )
     found = sum(r.found for r in results)
     absent = len(results) - sum(r.present_file for r in results)
     note = f"; {absent} marker file(s) absent (see risks)" if absent else ""
-    gate.passed(f"{found} of {len(results)} wiring marker(s) found{note}")
+    sentry_check.passed(f"{found} of {len(results)} wiring marker(s) found{note}")

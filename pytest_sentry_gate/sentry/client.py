@@ -9,13 +9,15 @@ Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token trav
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -27,10 +29,11 @@ from pytest_sentry_gate.errors import (
     ReadOnlyViolation,
     ServerError,
 )
-from pytest_sentry_gate.responses import (
+from pytest_sentry_gate.sentry.responses import (
     ENVELOPE_PATH,
     ApiResponse,
     Count,
+    Listing,
     Reader,
     float_header,
     items,
@@ -57,6 +60,7 @@ CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
 
 Params = Mapping[str, str | int | Sequence[str]]
 _Pairs = tuple[tuple[str, str], ...]
+_T = TypeVar("_T")
 
 
 class BearerAuth(httpx.Auth):
@@ -102,6 +106,58 @@ def _is_dns_failure(exc: BaseException) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ClientConfig:
+    """How the client waits: timeouts, retries and backoff, and the seams tests replace.
+
+    The ``sentry_client_config`` fixture builds one from the settings; a ``conftest.py`` can
+    override that fixture (as pytest-recording's ``vcr_config``) to change any field, for example
+    ``dataclasses.replace(sentry_client_config, backoff_base=0.0)`` so no test sleeps.
+    """
+
+    timeout: float = 10.0
+    connect_timeout: float = 3.0
+    max_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    transport: httpx.BaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+
+    def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
+        """A client with this configuration."""
+        return SentryClient(
+            base_url=base_url,
+            token=token,
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, self.connect_timeout)),
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap,
+            allow_envelope=allow_envelope,
+            transport=self.transport,
+            sleep=self.sleep,
+            clock=self.clock,
+        )
+
+
+def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
+    """Run independent reads concurrently; results in call order, each ``ApiError`` returned.
+
+    ``NetworkUnavailable`` and ``ReadOnlyViolation`` are raised: they concern every read.
+    """
+
+    def one(call: Callable[[], _T]) -> _T | ApiError:
+        try:
+            return call()
+        except ApiError as exc:
+            return exc
+
+    if len(calls) <= 1:
+        return [one(call) for call in calls]
+    with ThreadPoolExecutor(max_workers=GET_MANY_WORKERS) as pool:
+        return list(pool.map(one, calls))
+
+
 class SentryClient:
     """Read-only Sentry web API client: cached GETs, bounded retries, errors from ``errors.py``."""
 
@@ -142,7 +198,7 @@ class SentryClient:
         self._base = self._http.base_url
         self._prefix = self._base.path.rstrip("/")
         self._envelope_prefixes = {"", self._prefix}
-        self._cache: dict[tuple[str, _Pairs], ApiResponse] = {}
+        self._cache: dict[tuple[str, _Pairs], ApiResponse | ApiError] = {}
         self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
@@ -188,19 +244,25 @@ class SentryClient:
     def get(self, path: str, params: Params | None = None) -> ApiResponse:
         """GET ``path`` (relative to the base URL) once per client; identical calls share it.
 
-        Only successes are cached: an error is raised to every caller and fetched again next time.
+        A failure is remembered like a success: every later caller gets the same ``ApiError``
+        without a request, so one dead endpoint costs one retry budget per run.
         """
         key = (path, _pairs(params))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        with self._locks_lock:
-            lock = self._key_locks.setdefault(key, threading.Lock())
-        with lock:
-            cached = self._cache.get(key)
-            if cached is None:
-                cached = self._cache[key] = self._fetch(path, key[1])
-            return cached
+        outcome = self._cache.get(key)
+        if outcome is None:
+            with self._locks_lock:
+                lock = self._key_locks.setdefault(key, threading.Lock())
+            with lock:
+                outcome = self._cache.get(key)
+                if outcome is None:
+                    try:
+                        outcome = self._fetch(path, key[1])
+                    except ApiError as exc:
+                        outcome = exc
+                    self._cache[key] = outcome
+        if isinstance(outcome, ApiError):
+            raise outcome.with_traceback(None)
+        return outcome
 
     def get_json(self, path: str, params: Params | None = None) -> Any:
         return self.get(path, params).data
@@ -212,18 +274,53 @@ class SentryClient:
         *,
         max_pages: int | None = None,
         cache: bool = True,
+        extract: Callable[[ApiResponse], list[Any]] = items,
     ) -> Iterator[list[Any]]:
         """Yield each page's items, following ``rel="next"`` while ``results="true"``.
 
-        ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids).
+        ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids);
+        ``extract`` reads the items of an answer that is not a plain list.
         """
+        for page, _ in self._pages(path, params, max_pages, cache, extract):
+            yield page
+
+    def collect(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        max_pages: int,
+        extract: Callable[[ApiResponse], list[Any]] = items,
+    ) -> Listing:
+        """Every item of a paged list up to ``max_pages``, and whether that was all of it."""
+        found: list[Any] = []
+        pages, complete = 0, True
+        for page, response in self._pages(path, params, max_pages, True, extract):
+            found.extend(page)
+            pages += 1
+            complete = response.next_cursor is None
+        return Listing(
+            items=tuple(found),
+            pages=pages,
+            complete=complete,
+            endpoint=_endpoint(path, _pairs(params)),
+        )
+
+    def _pages(
+        self,
+        path: str,
+        params: Params | None,
+        max_pages: int | None,
+        cache: bool,
+        extract: Callable[[ApiResponse], list[Any]],
+    ) -> Iterator[tuple[list[Any], ApiResponse]]:
         query = dict(params or {})
         fetch = self.get if cache else (lambda p, q: self._fetch(p, _pairs(q)))
         response = fetch(path, query)
         seen: set[str] = set()
         pages = 0
         while True:
-            yield items(response)
+            yield extract(response), response
             pages += 1
             cursor = response.next_cursor
             if cursor is None or (max_pages is not None and pages >= max_pages):
@@ -259,15 +356,7 @@ class SentryClient:
 
         ``NetworkUnavailable`` and ``ReadOnlyViolation`` are raised: they concern every request.
         """
-
-        def one(request: tuple[str, Params | None]) -> ApiResponse | ApiError:
-            try:
-                return self.get(*request)
-            except ApiError as exc:
-                return exc
-
-        with ThreadPoolExecutor(max_workers=GET_MANY_WORKERS) as pool:
-            return list(pool.map(one, requests))
+        return gather([functools.partial(self.get, *request) for request in requests])
 
     # -- the one write ------------------------------------------------------------------------
 

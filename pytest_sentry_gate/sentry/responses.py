@@ -52,6 +52,25 @@ class ApiResponse:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """The items of a paged list, and whether the walk reached its end (``False``: capped)."""
+
+    items: tuple[Any, ...] = field(repr=False)
+    pages: int
+    complete: bool
+    endpoint: str
+
+    @property
+    def cap_note(self) -> str | None:
+        """What a capped walk looked at, for the evidence (``None`` when complete)."""
+        if self.complete:
+            return None
+        return (
+            f"looked at the first {self.pages} page(s) ({len(self.items)} items) of {self.endpoint}"
+        )
+
+
+@dataclass(frozen=True)
 class Count:
     """A count, where it came from, and whether it is exact (``False`` when capped)."""
 

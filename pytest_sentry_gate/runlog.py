@@ -10,7 +10,7 @@ import pytest
 from pytest_sentry_gate import modes, verdict
 from pytest_sentry_gate.settings import Settings
 
-GATE_KEY = pytest.StashKey[verdict.Gate]()
+CHECK_KEY = pytest.StashKey[verdict.Check]()
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Run:
         if report.when != "teardown":
             return
         status, text = self._outcomes.pop(item.nodeid)
-        gate = item.stash.get(GATE_KEY, None)
+        gate = item.stash.get(CHECK_KEY, None)
         mode = item_mode(item)
         result = verdict.CheckResult(
             nodeid=item.nodeid,

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate import errors
+from pytest_sentry_gate.sentry import endpoints
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.client import SentryClient
+    from pytest_sentry_gate.sentry.client import SentryClient
 
 WRONG_SLUG: Final = (
     "{what} {slug!r} ({source}) does not exist or is not visible to this token. "
@@ -46,13 +47,13 @@ def resolve_org(client: SentryClient, slug: str | None, *, source: str, auto: bo
     if slug is not None:
         return _confirm(
             client,
-            f"/api/0/organizations/{slug}/",
+            endpoints.ORGANIZATION.path(org=slug),
             slug,
             source,
-            lambda: _slugs(client, "/api/0/organizations/"),
+            lambda: _slugs(client, endpoints.ORGANIZATIONS.path()),
             "Organization",
         )
-    candidates = _slugs(client, "/api/0/organizations/")
+    candidates = _slugs(client, endpoints.ORGANIZATIONS.path())
     return _discover(candidates, auto, "organization", "--sentry-org", "SENTRY_ORG")
 
 
@@ -60,11 +61,11 @@ def resolve_project(
     client: SentryClient, org: str, slug: str | None, *, source: str, auto: bool
 ) -> Resolution:
     """Confirm or discover a project of ``org``."""
-    listing = f"/api/0/organizations/{org}/projects/"
+    listing = endpoints.ORG_PROJECTS.path(org=org)
     if slug is not None:
         return _confirm(
             client,
-            f"/api/0/projects/{org}/{slug}/",
+            endpoints.PROJECT.path(org=org, project=slug),
             slug,
             source,
             lambda: _slugs(client, listing),

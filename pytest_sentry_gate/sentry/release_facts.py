@@ -1,25 +1,28 @@
 """Sentry's side of a release: is it there, what was uploaded for it, do its events symbolicate.
 
-Every function takes the shared client, so each endpoint is fetched once per session whatever
-number of checks ask. Requests made for one release gate (the demo, everything present):
-release detail, project detail (for its id), release files, artifact bundles of the release and
-the files of each, the newest issue of the release, that issue's latest event, and the
-source-map debug verdict only when a frame fails and the token has ``project:read``. The first
-four do not depend on one another and are fetched concurrently (``prefetch``).
+``read_release`` is the one entry point: it runs the three independent reads (the release and
+its project, the uploads, the newest JavaScript event) concurrently over the shared client and
+returns each as a fact or as the ``ApiError`` that stopped it, so one failing endpoint fails only
+the check that needs it. Requests for one release gate (the demo, everything present): release
+detail, project detail (for its id), release files, artifact bundles of the release and the files
+of each, the newest issues of the release and their latest events, and the source-map debug
+verdict only when a frame fails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.repo.bundles import split_prefix
+from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry.client import gather
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.client import SentryClient
+    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.responses import ApiResponse
 
 #: Event error types that mean a JavaScript frame was not resolved through its source map.
 #: Older Sentry spelled ``js_invalid_sourcemap`` as ``js_invalid_source``; both are here.
@@ -50,71 +53,19 @@ JS_SOURCEMAP_ERRORS: Final = frozenset(
 )
 ISSUES_SCANNED: Final = 5
 BUNDLE_FILES_PAGE: Final = 100
-BUNDLE_FILES_MAX_PAGES: Final = 20
+MAX_PAGES: Final = 20
 
 
-def _seg(value: str) -> str:
-    """A path segment: releases may hold ``@``, ``+`` or spaces (``/`` never resolves)."""
-    return quote(value, safe="@+")
+@dataclass(frozen=True)
+class ReleaseLookup:
+    """The release as the organization knows it (``exists``), or the project's newest ones."""
 
-
-def _release_path(org: str, version: str) -> str:
-    return f"/api/0/organizations/{org}/releases/{_seg(version)}/"
-
-
-def _project_path(org: str, project: str) -> str:
-    return f"/api/0/projects/{org}/{project}/"
-
-
-def _files_path(org: str, project: str, version: str) -> str:
-    return f"/api/0/projects/{org}/{project}/releases/{_seg(version)}/files/"
-
-
-def _bundles_request(org: str, project: str, version: str) -> tuple[str, dict[str, str | int]]:
-    return f"/api/0/projects/{org}/{project}/files/artifact-bundles/", {
-        "query": version,
-        "per_page": 100,
-    }
-
-
-def prefetch(client: SentryClient, org: str, project: str, version: str) -> None:
-    """Fetch the release gate's independent first requests concurrently into the client's cache.
-
-    Release detail, project detail, release files and artifact bundles do not depend on one
-    another; the checks then read them from the cache (errors are not cached: a check that
-    meets one asks again and reports it).
-    """
-    client.get_many(
-        [
-            (_release_path(org, version), None),
-            (_project_path(org, project), None),
-            (_files_path(org, project, version), None),
-            _bundles_request(org, project, version),
-        ]
-    )
-
-
-def release_detail(client: SentryClient, org: str, version: str) -> dict[str, Any] | None:
-    """The release as the organization knows it, or None when Sentry has no such release."""
-    try:
-        data = client.get_json(_release_path(org, version))
-    except errors.NotFound:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def latest_releases(client: SentryClient, org: str, project_id: str, n: int = 3) -> list[str]:
-    """The project's newest release versions (for a naming mismatch to be obvious)."""
-    data = client.get_json(
-        f"/api/0/organizations/{org}/releases/", {"project": project_id, "per_page": n}
-    )
-    return [str(r.get("version")) for r in data[:n]] if isinstance(data, list) else []
-
-
-def project_id(client: SentryClient, org: str, project: str) -> str:
-    """The project's numeric id (the issue list filters by id)."""
-    data = client.get_json(_project_path(org, project))
-    return str(data["id"]) if isinstance(data, dict) and "id" in data else project
+    name: str
+    exists: bool
+    projects: tuple[str, ...] = ()
+    date_created: str | None = None
+    new_groups: int | None = None
+    latest: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +75,7 @@ class Uploaded:
     names: tuple[str, ...]
     debug_ids: frozenset[str]
     sources: dict[str, int] = field(default_factory=dict)
+    capped: tuple[str, ...] = ()
 
     def by_basename(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
@@ -132,21 +84,83 @@ class Uploaded:
         return index
 
 
+@dataclass(frozen=True)
+class ReleaseSide:
+    """The three independent reads of a release, each a fact or the error that stopped it."""
+
+    lookup: ReleaseLookup | errors.ApiError
+    uploads: Uploaded | errors.ApiError
+    symbolication: SymbolicationFacts | errors.ApiError
+
+
+def read_release(
+    client: SentryClient, org: str, project: str, version: str, *, period: str, url_prefix: str
+) -> ReleaseSide:
+    """Read the release, its uploads and its newest JavaScript event, concurrently."""
+    lookup, uploads, symbolication = gather(
+        [
+            lambda: release_lookup(client, org, project, version),
+            lambda: uploaded(client, org, project, version),
+            lambda: symbolication_facts(client, org, project, version, period, url_prefix),
+        ]
+    )
+    return ReleaseSide(lookup, uploads, symbolication)  # type: ignore[arg-type]
+
+
+def release_lookup(client: SentryClient, org: str, project: str, version: str) -> ReleaseLookup:
+    """The release detail; when Sentry has no such release, the project's newest releases."""
+    try:
+        data = client.get_json(endpoints.RELEASE.path(org=org, version=version))
+    except errors.NotFound:
+        pid = project_id(client, org, project)
+        return ReleaseLookup(name=version, exists=False, latest=latest_releases(client, org, pid))
+    detail = data if isinstance(data, dict) else {}
+    return ReleaseLookup(
+        name=version,
+        exists=True,
+        projects=tuple(str(p.get("slug")) for p in detail.get("projects") or ()),
+        date_created=detail.get("dateCreated"),
+        new_groups=detail.get("newGroups"),
+    )
+
+
+def latest_releases(client: SentryClient, org: str, project_id: str, n: int = 3) -> tuple[str, ...]:
+    """The project's newest release versions (for a naming mismatch to be obvious)."""
+    data = client.get_json(endpoints.RELEASES.path(org=org), {"project": project_id, "per_page": n})
+    return tuple(str(r.get("version")) for r in data[:n]) if isinstance(data, list) else ()
+
+
+def project_id(client: SentryClient, org: str, project: str) -> str:
+    """The project's numeric id (the issue list filters by id)."""
+    data = client.get_json(endpoints.PROJECT.path(org=org, project=project))
+    return str(data["id"]) if isinstance(data, dict) and "id" in data else project
+
+
 def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uploaded:
     """Release files (legacy) plus the files of every artifact bundle associated with it."""
-    names: list[str] = []
-    debug_ids: set[str] = set()
-    base = f"/api/0/projects/{org}/{project}"
-    for page in client.paginate(_files_path(org, project, version), max_pages=20):
-        names.extend(str(item.get("name")) for item in page if isinstance(item, dict))
+    files = client.collect(
+        endpoints.RELEASE_FILES.path(org=org, project=project, version=version),
+        max_pages=MAX_PAGES,
+    )
+    names = [str(item.get("name")) for item in files.items if isinstance(item, dict)]
     legacy = len(names)
-    bundles: list[dict[str, Any]] = []
-    for page in client.paginate(*_bundles_request(org, project, version), max_pages=5):
-        bundles.extend(b for b in page if isinstance(b, dict) and _associated(b, version))
+    listing = client.collect(
+        endpoints.ARTIFACT_BUNDLES.path(org=org, project=project),
+        {"query": version, "per_page": 100},
+        max_pages=MAX_PAGES,
+    )
+    bundles = [b for b in listing.items if isinstance(b, dict) and _associated(b, version)]
+    capped = [note for note in (files.cap_note, listing.cap_note) if note]
+    debug_ids: set[str] = set()
     for bundle in bundles:
-        for item in _bundle_files(
-            client, f"{base}/artifact-bundles/{_seg(str(bundle['bundleId']))}/files/"
-        ):
+        bundle_files = client.collect(
+            endpoints.BUNDLE_FILES.path(org=org, project=project, bundle_id=bundle["bundleId"]),
+            {"per_page": BUNDLE_FILES_PAGE},
+            max_pages=MAX_PAGES,
+            extract=_bundle_files,
+        )
+        capped.extend(note for note in (bundle_files.cap_note,) if note)
+        for item in bundle_files.items:
             if isinstance(item, dict):
                 names.append(str(item.get("filePath")))
                 if item.get("debugId"):
@@ -155,19 +169,15 @@ def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uplo
         names=tuple(names),
         debug_ids=frozenset(debug_ids),
         sources={"release_files": legacy, "artifact_bundles": len(bundles)},
+        capped=tuple(capped),
     )
 
 
-def _bundle_files(client: SentryClient, path: str) -> Iterator[Any]:
-    """Every file of one artifact bundle: its answer is an object, paged by ``Link`` cursors."""
-    params: dict[str, str | int] = {"per_page": BUNDLE_FILES_PAGE}
-    for _ in range(BUNDLE_FILES_MAX_PAGES):
-        response = client.get(path, params)
-        data = response.data
-        yield from (data.get("files") or []) if isinstance(data, dict) else []
-        if response.next_cursor is None:
-            return
-        params = {"per_page": BUNDLE_FILES_PAGE, "cursor": response.next_cursor}
+def _bundle_files(response: ApiResponse) -> list[Any]:
+    """One artifact bundle's answer is an object whose ``files`` is the page."""
+    data = response.data
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, list) else []
 
 
 def _associated(bundle: dict[str, Any], version: str) -> bool:
@@ -218,6 +228,37 @@ class NewestEvent:
     other_releases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SymbolicationFacts:
+    """The newest JavaScript event of the release, its analysis, and Sentry's own debug verdict.
+
+    ``source_map_debug`` is asked only when a frame failed; ``debug_unavailable`` says why it
+    could not be asked (for example a token without ``project:read``).
+    """
+
+    newest: NewestEvent
+    analysis: Symbolication | None = None
+    source_map_debug: dict[str, Any] | None = None
+    debug_unavailable: str | None = None
+
+
+def symbolication_facts(
+    client: SentryClient, org: str, project: str, version: str, period: str, url_prefix: str
+) -> SymbolicationFacts:
+    """Find the newest JavaScript event of the release and judge its frames."""
+    newest = newest_js_event(client, org, project_id(client, org, project), version, period)
+    if newest.event is None or newest.issue is None:
+        return SymbolicationFacts(newest)
+    analysis = analyse(newest.event, newest.issue, url_prefix)
+    if not analysis.problems:
+        return SymbolicationFacts(newest, analysis)
+    try:
+        debug = source_map_debug(client, org, project, analysis.event_id)
+    except errors.ApiError as exc:
+        return SymbolicationFacts(newest, analysis, debug_unavailable=str(exc))
+    return SymbolicationFacts(newest, analysis, source_map_debug=debug)
+
+
 def newest_js_event(
     client: SentryClient, org: str, project_id: str, version: str, period: str
 ) -> NewestEvent:
@@ -228,7 +269,7 @@ def newest_js_event(
     over, their releases kept for the message.
     """
     issues = client.get_json(
-        f"/api/0/organizations/{org}/issues/",
+        endpoints.ISSUES.path(org=org),
         {
             "project": project_id,
             "query": f'release:"{version}"',
@@ -241,7 +282,7 @@ def newest_js_event(
     for issue in issues if isinstance(issues, list) else []:
         if not isinstance(issue, dict) or not issue.get("id"):
             continue
-        event = client.get_json(f"/api/0/organizations/{org}/issues/{issue['id']}/events/latest/")
+        event = client.get_json(endpoints.LATEST_EVENT.path(org=org, issue_id=issue["id"]))
         if not isinstance(event, dict) or not _exceptions(event) or not _is_javascript(event):
             continue
         release = _release_of(event)
@@ -331,7 +372,9 @@ def source_map_debug(
     client: SentryClient, org: str, project: str, event_id: str
 ) -> dict[str, Any] | None:
     """Sentry's own verdict on the first frame's source-map lookup (needs project:read)."""
-    data = client.get_json(f"/api/0/projects/{org}/{project}/events/{event_id}/source-map-debug/")
+    data = client.get_json(
+        endpoints.SOURCE_MAP_DEBUG.path(org=org, project=project, event_id=event_id)
+    )
     if not isinstance(data, dict):
         return None
     for exception in data.get("exceptions") or ():
