@@ -1,0 +1,84 @@
+"""The layer contracts of pyproject.toml hold, and a planted violation breaks the build."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter not installed")
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_layer_contracts_hold() -> None:
+    done = _lint(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "planted", "contract"),
+    [
+        (
+            "checks/test_release_gate.py",
+            "from pytest_sentry_gate.sentry.client import SentryClient",
+            "Checks judge facts: no client, no httpx BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/sentry/endpoints.py",
+            "import pytest",
+            "The Sentry side (client, readers) imports no pytest BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/repo/versions.py",
+            "import httpx",
+            "The repository readers import neither httpx nor pytest BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/hooks.py",
+            "from pytest_sentry_gate.simulator import Simulator",
+            "Nothing the plugin loads imports the simulator BROKEN",
+        ),
+    ],
+)
+def test_a_planted_violation_fails(
+    tmp_path: Path, module: str, planted: str, contract: str
+) -> None:
+    # Given a copy of the source tree with one forbidden import planted
+    for part in ("pytest_sentry_gate", "checks"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{planted}  # planted\n")
+    # When import-linter checks it
+    done = _lint(tmp_path)
+    # Then the build fails, naming the broken contract
+    assert done.returncode != 0
+    assert contract in done.stdout
+
+
+def test_the_public_surface_resolves_every_name() -> None:
+    import pytest_sentry_gate
+
+    assert sorted(pytest_sentry_gate.__all__) == sorted(pytest_sentry_gate._PUBLIC)
+    for name in pytest_sentry_gate.__all__:
+        assert getattr(pytest_sentry_gate, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'client'"):
+        _ = pytest_sentry_gate.client
+    assert (ROOT / "pytest_sentry_gate" / "py.typed").is_file()
