@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).parent
 DEMO_APP = ROOT / "examples" / "codictate"
-_DEMO = pytest.StashKey[tuple["Simulator", dict[str, str | None]]]()
+_DEMO = pytest.StashKey[tuple["Simulator", dict[str, str]]]()
+DEMO_HEADER = "sentry-gate demo: {app} against the bundled simulator at {url}{unset}"
 
 
 def _wants_demo(config: pytest.Config) -> bool:
@@ -45,12 +46,25 @@ def pytest_configure(config: pytest.Config) -> None:
     sim = Simulator(data=demo_data(DEMO_APP), port=0)
     sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
     sim.__enter__()
-    saved = {name: os.environ.get(name) for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN")}
+    # The demo is the same run for everyone: no SENTRY_* variable of the shell applies to it.
+    saved = {name: value for name, value in os.environ.items() if name.startswith("SENTRY_")}
+    for name in saved:
+        del os.environ[name]
     os.environ["SENTRY_URL"] = sim.url
     os.environ["SENTRY_AUTH_TOKEN"] = token
     config.stash[_DEMO] = (sim, saved)
     if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         config.args[:] = []  # the plugin adds its bundled checks; tests/ is not part of the demo
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say that this is the demo, where its server is, and which variables it set aside."""
+    demo = config.stash.get(_DEMO, None)
+    if demo is None:
+        return None
+    sim, saved = demo
+    unset = f" (unset for it: {', '.join(sorted(saved))})" if saved else ""
+    return DEMO_HEADER.format(app=DEMO_APP.relative_to(ROOT), url=sim.url, unset=unset)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -60,8 +74,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     sim, saved = demo
     sim.__exit__(None, None, None)
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(saved)

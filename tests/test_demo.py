@@ -1,4 +1,5 @@
-"""The README's first command: the demo app against the simulator, through ``--run``."""
+"""The README's first command (the demo app against the simulator that the root conftest
+starts), and the simulator's ``--run``."""
 
 from __future__ import annotations
 
@@ -50,10 +51,10 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     assert "overall: PASS" in out
     assert "14 passed" in out
     assert "deselected" not in out
-    assert "sentry simulator: serving http://127.0.0.1:" in done.stderr
-    assert "unset for it: SENTRY_ORG" in done.stderr
+    assert "sentry-gate demo: examples/codictate against the bundled simulator at " in out
+    assert "http://127.0.0.1:" in out
+    assert "(unset for it: SENTRY_AUTH_TOKEN, SENTRY_ORG)" in out
     assert CANARY_TOKEN not in out + done.stderr
-    assert not (ROOT / "examples" / "codictate" / ".pytest_cache").exists()
 
 
 def test_run_propagates_exit_code_and_stops_simulator(
