@@ -1,15 +1,21 @@
-"""Read ``.sentryclirc`` the way sentry-cli does, and the repository's ``.env``.
+"""Read ``.sentryclirc`` the way sentry-cli does.
 
 sentry-cli reads the global file (``~/.sentryclirc``), then the nearest ``.sentryclirc`` found
 walking up from the working directory; keys of the nearer file override the global one, key by
 key. Here the walk starts at the app repository, so the file beside (or above) the repository
 wins over the one in the home directory. Only ``[auth] token`` and ``[defaults] org/project/url``
 are used.
+
+A ``.sentryclirc`` that exists but cannot be read as an INI file (a directory, no permission,
+not UTF-8, malformed) is a usage error naming its path, never a silent skip. Values keep the
+whitespace that ends their line, so the settings can say when a token's was stripped; no message
+ever quotes a value.
 """
 
 from __future__ import annotations
 
 import configparser
+import re
 from pathlib import Path
 from typing import Final
 
@@ -21,27 +27,37 @@ KEYS: Final = (("auth", "token"), ("defaults", "org"), ("defaults", "project"), 
 UNREADABLE: Final = (
     "Invalid .sentryclirc {path}: {error}. Allowed: an INI file with [auth] and [defaults] sections"
 )
+_SECTION: Final = re.compile(r"^\s*\[([^\]]+)\]")
+_KEY: Final = re.compile(r"^\s*([^=:\s][^=:]*?)\s*[=:](.*)$")
 
 
-def load(*, home: Path | None, start: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """Map ``(section, key)`` to ``(value, source)`` from the global and the nearest file."""
-    values: dict[tuple[str, str], tuple[str, str]] = {}
+def load(*, home: Path | None, start: Path) -> dict[tuple[str, str], tuple[str, Path]]:
+    """Map ``(section, key)`` to ``(value, file)`` from the global and the nearest file."""
+    values: dict[tuple[str, str], tuple[str, Path]] = {}
     files: list[Path] = []
-    if home is not None and (home / FILE_NAME).is_file():
+    if home is not None and _exists(home / FILE_NAME):
         files.append(home / FILE_NAME)
     nearest = _nearest(start)
     if nearest is not None and nearest not in files:
         files.append(nearest)
     for path in files:
         for key, value in _read(path).items():
-            values[key] = (value, f".sentryclirc ({path})")
+            values[key] = (value, path)
     return values
+
+
+def _exists(path: Path) -> bool:
+    """As sentry-cli: the name exists (a directory there is an error when read, not a skip)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True
 
 
 def _nearest(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / FILE_NAME
-        if candidate.is_file():
+        if _exists(candidate):
             return candidate
     return None
 
@@ -49,27 +65,35 @@ def _nearest(start: Path) -> Path | None:
 def _read(path: Path) -> dict[tuple[str, str], str]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        text = path.read_text(encoding="utf-8")
+        parser.read_string(text, source=str(path))
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         # configparser messages quote the offending line, never a token value from a valid line;
-        # a malformed line could hold one, so only the error's first line and kind are shown.
+        # a malformed line could hold one, so only the error's line number and kind are shown.
         kind = type(exc).__name__
         line = getattr(exc, "lineno", None)
         where = f"line {line}: " if line else ""
         raise pytest.UsageError(UNREADABLE.format(path=path, error=f"{where}{kind}")) from None
+    trailing = _trailing_whitespace(text)
     found: dict[tuple[str, str], str] = {}
     for section, key in KEYS:
         if parser.has_option(section, key):
-            value = parser.get(section, key).strip()
-            if value:
-                found[(section, key)] = value
+            value = parser.get(section, key)
+            if value.strip():
+                found[(section, key)] = value + trailing.get((section, key), "")
     return found
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv (empty if absent)."""
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values
-
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+def _trailing_whitespace(text: str) -> dict[tuple[str, str], str]:
+    """The whitespace that configparser strips from the end of each one-line ``key = value``."""
+    ends: dict[tuple[str, str], str] = {}
+    section = ""
+    for line in text.splitlines():
+        if heading := _SECTION.match(line):
+            section = heading.group(1).strip()
+        elif match := _KEY.match(line):
+            value = match.group(2)
+            ends[(section, match.group(1).strip().lower())] = value[len(value.rstrip()) :]
+    return ends

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.settings import OPTIONS, RECORD_MODES
+from pytest_sentry_gate.settings import RECORD_MODES, ROWS
 from tests.conftest import CANARY_TOKEN, write_sentryclirc
 
 Resolved = Any
+
+#: Dumps every field of the resolved ``Settings`` (the token only as "set" and "matches").
+PROBE = """
+import dataclasses, json, os
+def test_dump(sentry_settings):
+    s = sentry_settings
+    data = {f.name: getattr(s, f.name) for f in dataclasses.fields(s) if f.name != "token"}
+    data["sources"] = dict(s.sources)
+    data["token_is_set"] = s.token is not None
+    data["token_matches"] = s.token == os.environ.get("EXPECT_TOKEN")
+    with open(os.environ["SETTINGS_OUT"], "w") as f:
+        json.dump(data, f, default=str)
+"""
+
+
+@pytest.fixture
+def resolved(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run pytest in ``pytester.path`` with the given args and return the resolved settings."""
+
+    def run(*args: str) -> dict[str, Any]:
+        out = pytester.path / "settings-out.json"
+        monkeypatch.setenv("SETTINGS_OUT", str(out))
+        pytester.makepyfile(test_settings_probe=PROBE)
+        result = pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "-q", "test_settings_probe.py", *args
+        )
+        assert result.ret == 0, result.stdout.str() + result.stderr.str()
+        data: dict[str, Any] = json.loads(out.read_text())
+        return data
+
+    return run
+
+
+def usage_error(pytester: pytest.Pytester, *args: str) -> str:
+    """Start a mode with ``args``; assert pytest stops with a usage error; return its stderr."""
+    pytester.makepyfile(test_nothing="def test_nothing(): pass")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-m", "setup_preflight", *args)
+    out, err = result.stdout.str(), result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, out + err
+    assert "Traceback" not in out + err
+    return err
 
 
 def ini(pytester: pytest.Pytester, **values: str) -> None:
@@ -30,14 +72,19 @@ def test_defaults(resolved: Resolved, pytester: pytest.Pytester) -> None:
     assert data["release_template"] == "{project}@{version}"
     assert data["record_mode"] == "off"
     assert data["auto_slug_discovery"] is True
-    assert data["cassette_dir"] == str(pytester.path / "cassettes")
     assert data["stats_period"] == "14d"
-    assert data["max_high_severity"] == 0
-    assert data["min_crash_free_sessions"] == 99.0
     assert data["dist_dir"] == "dist/assets"
     assert data["url_prefix"] == "app://localhost/assets"
+    assert data["http_timeout"] == 10.0
+    assert data["bundled_checks"] is True
     assert data["token_is_set"] is False
+    assert data["token_note"] is None
     assert data["sources"]["org"] == "default"
+    assert data["sources"]["token"] == "unset"
+    # And every default is the table's, the only place defaults live
+    for name, row in ROWS.items():
+        if row.default is not None:
+            assert data[name] == (list(row.default) if row.default == () else row.default), name
 
 
 SOURCED = [
@@ -119,7 +166,7 @@ def test_precedence_flag_env_ini_rc(
     ini(pytester)
     data = resolved()
     assert data["org"] == "from-rc"
-    assert data["sources"]["org"].startswith(".sentryclirc (")
+    assert data["sources"]["org"] == f".sentryclirc ({home / '.sentryclirc'}) [defaults] org"
 
 
 def test_sentryclirc_home_then_nearest_file_above_repo(
@@ -159,24 +206,9 @@ def test_token_is_never_a_flag_or_ini(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--sentry-auth-token=x")
     # Then pytest refuses the unknown option
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    flags = [o.flag for o in OPTIONS if o.flag]
+    flags = [f for row in ROWS.values() for f in (*row.all_flags, *row.cli)]
     assert not any("token" in f for f in flags)
-    assert not any("token" in (o.ini or "") for o in OPTIONS)
-
-
-def test_dsn_from_env_then_repo_dotenv(
-    resolved: Resolved, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    dsn = "http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1"
-    (pytester.path / ".env").write_text(f'SENTRY_DSN="{dsn}"\n')
-    monkeypatch.setenv("EXPECT_DSN", dsn)
-    data = resolved(f"--sentry-repo-root={pytester.path}")
-    assert data["dsn_matches"] is True
-    assert data["sources"]["dsn"] == ".env"
-    monkeypatch.setenv("SENTRY_DSN", dsn.replace("0123", "9999"))
-    data = resolved(f"--sentry-repo-root={pytester.path}")
-    assert data["dsn_matches"] is False
-    assert data["sources"]["dsn"] == "SENTRY_DSN"
+    assert not any("token" in (row.ini or "") for row in ROWS.values())
 
 
 def test_repo_root_default_is_git_top_level(resolved: Resolved, pytester: pytest.Pytester) -> None:
@@ -191,9 +223,7 @@ def test_repo_root_default_is_git_top_level(resolved: Resolved, pytester: pytest
 def test_ini_only_settings(resolved: Resolved, pytester: pytest.Pytester) -> None:
     pytester.makeini(
         "[pytest]\nsentry_release_template = app-{version}\nsentry_stats_period = 24h\n"
-        "sentry_max_high_severity = 2\nsentry_min_crash_free_sessions = 98.5\n"
-        "sentry_min_crash_free_users = 97\nsentry_auto_slug_discovery = false\n"
-        "sentry_state_file = state.json\nsentry_cassette_dir = tapes\n"
+        "sentry_auto_slug_discovery = false\n"
         'sentry_wiring =\n    src/main.ts: release: "{release}"\n'
         "sentry_release_wiring =\n    vite.config.ts: {project}\n"
         "sentry_version_files =\n    pyproject.toml:project.version\n"
@@ -203,12 +233,7 @@ def test_ini_only_settings(resolved: Resolved, pytester: pytest.Pytester) -> Non
     data = resolved()
     assert data["release_template"] == "app-{version}"
     assert data["stats_period"] == "24h"
-    assert data["max_high_severity"] == 2
-    assert data["min_crash_free_sessions"] == 98.5
-    assert data["min_crash_free_users"] == 97.0
     assert data["auto_slug_discovery"] is False
-    assert data["state_file"] == "state.json"
-    assert data["cassette_dir"] == str(pytester.path / "tapes")
     assert data["wiring"] == ['src/main.ts: release: "{release}"']
     assert data["release_wiring"] == ["vite.config.ts: {project}"]
     assert data["version_files"] == ["pyproject.toml:project.version"]
@@ -218,22 +243,44 @@ def test_ini_only_settings(resolved: Resolved, pytester: pytest.Pytester) -> Non
     assert data["http_timeout"] == 2.5
 
 
-def test_flags(resolved: Resolved) -> None:
+def test_flags(resolved: Resolved, pytester: pytest.Pytester) -> None:
     data = resolved(
         "--require-host-network",
         "--send-test-event",
         "--no-auto-slug-discovery",
-        "--sentry-state-file=s.json",
-        "--sentry-cassette-dir=/tmp/c",
         "--sentry-gate-report=r.json",
     )
     assert data["require_host_network"] is True
     assert data["send_test_event"] is True
     assert data["auto_slug_discovery"] is False
-    assert data["state_file"] == "s.json"
-    assert data["cassette_dir"] == "/tmp/c"
-    assert data["report"] == "r.json"
-    assert resolved("--strict-network")["require_host_network"] is True
+    assert data["report"] == str(pytester.path / "r.json")
+    strict = resolved("--strict-network")
+    assert strict["require_host_network"] is True
+    assert strict["sources"]["require_host_network"] == "--strict-network"
+    # And the positive switch wins over the ini value
+    pytester.makeini("[pytest]\nsentry_auto_slug_discovery = false\n")
+    assert resolved("--auto-slug-discovery")["auto_slug_discovery"] is True
+
+
+def test_settings_no_code_reads_are_not_offered(pytester: pytest.Pytester) -> None:
+    # Given the settings that no check reads yet
+    result = pytester.runpytest_inprocess("--help")
+    out = result.stdout.str()
+    # Then --help offers every row's flag and ini key, and none of the unread ones
+    for row in ROWS.values():
+        for flag in row.all_flags:
+            assert flag in out
+        if row.ini:
+            assert row.ini in out
+    for gone in (
+        "state_file",
+        "state-file",
+        "cassette_dir",
+        "cassette-dir",
+        "max_high_severity",
+        "crash_free",
+    ):
+        assert gone not in out
 
 
 @pytest.mark.parametrize(
@@ -272,15 +319,6 @@ def test_bad_values_are_usage_errors(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert expected in result.stderr.str()
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
-
-
-def test_bad_threshold_in_ini(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nsentry_max_high_severity = many\n")
-    result = pytester.runpytest_inprocess("-m", "setup_preflight")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert (
-        "Invalid threshold 'many' from sentry_max_high_severity in tox.ini" in result.stderr.str()
-    )
 
 
 def test_malformed_sentryclirc_is_a_usage_error(pytester: pytest.Pytester, home: Path) -> None:
@@ -331,7 +369,11 @@ def test_record_modes_other_than_off_are_refused_for_now(pytester: pytest.Pytest
         ("sentry_wiring =\n    no-colon-here\n", "Invalid wiring marker line 'no-colon-here'"),
         ("sentry_release_wiring =\n    : text\n", "(from sentry_release_wiring in tox.ini)"),
         ("sentry_version_files =\n    /abs/x.json\n", "(from sentry_version_files in tox.ini)"),
-        ("sentry_http_timeout = 0\n", "Invalid timeout '0' from sentry_http_timeout in tox.ini"),
+        (
+            "sentry_http_timeout = 0\n",
+            "Invalid timeout '0' from sentry_http_timeout in tox.ini: a finite number of seconds "
+            "above 0",
+        ),
     ],
 )
 def test_bad_ini_lists_are_usage_errors(
@@ -346,3 +388,254 @@ def test_bad_ini_lists_are_usage_errors(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert expected in result.stderr.str()
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+# --- never leak, never lie ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pasted", [CANARY_TOKEN + "\n", CANARY_TOKEN + "\r\n", f"  {CANARY_TOKEN} "]
+)
+def test_token_surrounding_whitespace_is_stripped_and_said(
+    resolved: Resolved, monkeypatch: pytest.MonkeyPatch, pasted: str
+) -> None:
+    # Given a token pasted with a line break or spaces around it
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", pasted)
+    monkeypatch.setenv("EXPECT_TOKEN", CANARY_TOKEN)
+    # When resolved
+    data = resolved()
+    # Then the token is the stripped one, and the settings say it was stripped
+    assert data["token_matches"] is True
+    assert data["token_note"] == "surrounding whitespace stripped"
+    assert data["sources"]["token"] == "SENTRY_AUTH_TOKEN (surrounding whitespace stripped)"
+
+
+def test_sentryclirc_token_trailing_whitespace_is_stripped_and_said(
+    resolved: Resolved, monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    rc = write_sentryclirc(home, f"[auth]\ntoken = {CANARY_TOKEN} \t\n")
+    monkeypatch.setenv("EXPECT_TOKEN", CANARY_TOKEN)
+    data = resolved()
+    assert data["token_matches"] is True
+    assert data["token_note"] == "surrounding whitespace stripped"
+    assert data["sources"]["token"] == (
+        f".sentryclirc ({rc}) [auth] token (surrounding whitespace stripped)"
+    )
+    # And a clean token carries no note
+    write_sentryclirc(home, f"[auth]\ntoken = {CANARY_TOKEN}\n")
+    assert resolved()["token_note"] is None
+
+
+@pytest.mark.parametrize(
+    ("inside", "problem"),
+    [
+        (" ", "it contains whitespace inside it"),
+        ("\t", "it contains whitespace inside it"),
+        ("\n", "it contains whitespace inside it"),
+        ("\x1b", "it contains a control character"),
+        ("\x7f", "it contains a control character"),
+    ],
+)
+def test_token_with_inner_whitespace_or_control_is_refused_unseen(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, inside: str, problem: str
+) -> None:
+    # Given a token broken in the middle
+    half = len(CANARY_TOKEN) // 2
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN[:half] + inside + CANARY_TOKEN[half:])
+    # When a mode starts
+    err = usage_error(pytester)
+    # Then a usage error names the source, never the token (nor either half of it)
+    assert (
+        f"ERROR: Invalid Sentry auth token from SENTRY_AUTH_TOKEN: {problem}. The token is not "
+        "shown; check the value for pasted line breaks or spaces."
+    ) in err.splitlines()
+    assert CANARY_TOKEN[:half] not in err
+    assert CANARY_TOKEN[half:] not in err
+
+
+def test_sentryclirc_token_with_inner_space_names_the_file(
+    pytester: pytest.Pytester, home: Path
+) -> None:
+    rc = write_sentryclirc(home, f"[auth]\ntoken = {CANARY_TOKEN[:9]} {CANARY_TOKEN[9:]}\n")
+    err = usage_error(pytester)
+    assert f"from .sentryclirc ({rc}) [auth] token: it contains whitespace inside it" in err
+    assert CANARY_TOKEN[9:] not in err
+
+
+def test_url_with_credentials_is_refused_unseen(pytester: pytest.Pytester) -> None:
+    # Given credentials in the server URL
+    err = usage_error(pytester, "--sentry-url=https://alice:hunter2pass@sentry.example/")
+    # Then a usage error shows the URL with the credentials masked, and says where they belong
+    assert (
+        "ERROR: Invalid Sentry URL 'https://***@sentry.example/' from --sentry-url: credentials "
+        "in the URL are refused; put the token in SENTRY_AUTH_TOKEN or .sentryclirc"
+    ) in err.splitlines()
+    assert "hunter2pass" not in err
+    assert "alice" not in err
+
+
+def test_url_with_credentials_in_sentryclirc_is_refused_unseen(
+    pytester: pytest.Pytester, home: Path
+) -> None:
+    rc = write_sentryclirc(home, f"[defaults]\nurl = https://{CANARY_TOKEN}@sentry.example/\n")
+    err = usage_error(pytester)
+    assert f"'https://***@sentry.example/' from .sentryclirc ({rc}) [defaults] url" in err
+    assert CANARY_TOKEN not in err
+
+
+ALLOWED_URL = "an absolute http(s) URL such as https://sentry.io/"
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://127.0.0.1:99999/", "Port out of range 0-65535"),
+        ("http://my host/", "no spaces or control characters"),
+        ("https://-bad-.example/", "the host '-bad-.example' is not valid"),
+        ("ftp://sentry.example/", "the scheme must be http or https"),
+        ("sentry.example", "the scheme must be http or https"),
+        ("https:///api/", "the host is missing"),
+        ("https://sentry.example/?org=acme", "no query or fragment"),
+    ],
+)
+def test_urls_that_cannot_be_valid_are_usage_errors(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, url: str, why: str
+) -> None:
+    # Given an impossible server URL in the environment
+    monkeypatch.setenv("SENTRY_URL", url)
+    # Then the usage error names the value, its source and why
+    err = usage_error(pytester)
+    expected = f"ERROR: Invalid Sentry URL {url!r} from SENTRY_URL: {ALLOWED_URL} ({why})"
+    assert expected in err.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("ini_text", "expected"),
+    [
+        (
+            "sentry_auto_slug_discovery = maybe",
+            "Invalid switch 'maybe' from sentry_auto_slug_discovery in tox.ini: true or false",
+        ),
+        (
+            "sentry_bundled_checks = sometimes",
+            "Invalid switch 'sometimes' from sentry_bundled_checks in tox.ini: true or false",
+        ),
+        *(
+            (
+                f"sentry_http_timeout = {bad}",
+                f"Invalid timeout {bad!r} from sentry_http_timeout in tox.ini: a finite number "
+                "of seconds above 0",
+            )
+            for bad in ("nan", "inf", "-inf", "0", "-1", "soon")
+        ),
+        (
+            "sentry_release_template = {projct}@{version}",
+            "Release template '{projct}@{version}': unknown placeholder {projct}; allowed "
+            "placeholders: {project}, {version} (from sentry_release_template in tox.ini)",
+        ),
+        (
+            "sentry_release_template = {project@{version}",
+            "Release template '{project@{version}': unexpected '{' in field name; allowed "
+            "placeholders: {project}, {version} (from sentry_release_template in tox.ini)",
+        ),
+        (
+            "sentry_release_template = {project}@{version",
+            "Release template '{project}@{version': expected '}' before end of string; allowed "
+            "placeholders: {project}, {version} (from sentry_release_template in tox.ini)",
+        ),
+        (
+            "sentry_stats_period = 0d",
+            "Invalid time window '0d' from sentry_stats_period in tox.ini: a positive number "
+            "with a unit s, m, h, d or w, such as 24h or 14d",
+        ),
+    ],
+)
+def test_bad_ini_values_name_the_setting_and_source(
+    pytester: pytest.Pytester, ini_text: str, expected: str
+) -> None:
+    # Given a value the setting cannot take
+    pytester.makeini(f"[pytest]\n{ini_text}\n")
+    # Then pytest stops before the run with exactly that line
+    assert "ERROR: " + expected in usage_error(pytester).splitlines()
+
+
+def test_ini_switches_take_the_usual_spellings(
+    resolved: Resolved, pytester: pytest.Pytester
+) -> None:
+    pytester.makeini("[pytest]\nsentry_auto_slug_discovery = No\nsentry_bundled_checks = 0\n")
+    data = resolved()
+    assert data["auto_slug_discovery"] is False
+    assert data["bundled_checks"] is False
+
+
+def test_toml_list_of_projects_is_the_list_it_is(
+    resolved: Resolved, pytester: pytest.Pytester
+) -> None:
+    # Given the projects as a TOML list in pyproject.toml
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\nsentry_project = ["web", "api"]\nsentry_http_timeout = 5\n'
+    )
+    # When resolved
+    data = resolved()
+    # Then each item is one project, and the source is the file
+    assert data["projects"] == ["web", "api"]
+    assert data["sources"]["project"] == "sentry_project in pyproject.toml"
+    assert data["http_timeout"] == 5.0
+
+
+def test_sentryclirc_directory_is_a_usage_error(pytester: pytest.Pytester, home: Path) -> None:
+    # Given a directory where the home .sentryclirc belongs
+    (home / ".sentryclirc").mkdir()
+    err = usage_error(pytester)
+    # Then the usage error names the path instead of skipping it silently
+    assert (
+        f"ERROR: Invalid .sentryclirc {home / '.sentryclirc'}: IsADirectoryError. Allowed: an INI "
+        "file with [auth] and [defaults] sections"
+    ) in err.splitlines()
+
+
+def test_unreadable_sentryclirc_above_the_repo_is_a_usage_error(
+    pytester: pytest.Pytester, home: Path
+) -> None:
+    # Given a .sentryclirc beside the repository that cannot be read (a dangling link)
+    repo = pytester.mkdir("repo")
+    (repo / ".sentryclirc").symlink_to(repo / "missing")
+    err = usage_error(pytester, f"--sentry-repo-root={repo}")
+    assert f"ERROR: Invalid .sentryclirc {repo / '.sentryclirc'}: FileNotFoundError." in err
+
+
+def test_relative_paths_follow_one_rule(
+    resolved: Resolved, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the ini file in a subdirectory, and pytest started from its parent
+    app = pytester.mkdir("app")
+    (app / "src").mkdir()
+    (app / "pytest.ini").write_text("[pytest]\nsentry_repo_root = src\n")
+    (pytester.path / "src").mkdir()
+    # When the repository root comes from the ini file
+    data = resolved("-c", str(app / "pytest.ini"), "--rootdir", str(app))
+    # Then it is relative to the ini file's directory
+    assert data["repo_root"] == str(app / "src")
+    # And from the command line (flag or -o) it is relative to the invocation directory
+    assert resolved("-c", str(app / "pytest.ini"), "--rootdir", str(app), "--sentry-repo-root=src")[
+        "repo_root"
+    ] == str(pytester.path / "src")
+    data = resolved(
+        "-c", str(app / "pytest.ini"), "--rootdir", str(app), "-o", "sentry_repo_root=src"
+    )
+    assert data["repo_root"] == str(pytester.path / "src")
+    assert data["sources"]["repo_root"] == "-o sentry_repo_root"
+    # And so is the report path
+    assert resolved("--sentry-gate-report=out/r.json")["report"] == str(
+        pytester.path / "out" / "r.json"
+    )
+
+
+def test_readme_table_is_the_settings_table() -> None:
+    # Given the README's settings section
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    # Then it holds the table the rows print, line for line: flag, ini, env, .sentryclirc, default
+    from pytest_sentry_gate.settings import markdown_table
+
+    assert markdown_table() in readme
