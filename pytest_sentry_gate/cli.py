@@ -99,12 +99,8 @@ def pytest_args(ns: argparse.Namespace, report: Path | None) -> list[str]:
             elif not row.switch and value:
                 args += [flag, value]
     if report is not None:
-        args += [row_flag("report"), str(report)]
+        args += [ROWS["report"].flags[0], str(report)]
     return [*args, *ns.pytest_args]
-
-
-def row_flag(name: str) -> str:
-    return ROWS[name].flags[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
