@@ -248,7 +248,7 @@ def _name(value: Any, source: Source) -> str:
 
 
 def _template(value: Any, source: Source) -> str:
-    from pytest_sentry_gate.repo.release import template_fields
+    from pytest_sentry_gate.repo.release_name import template_fields
 
     text = _text(value)
     try:
