@@ -25,11 +25,8 @@ A bad value is a ``pytest.UsageError`` naming the value, its source and what is 
 
 from __future__ import annotations
 
-import math
 import os
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
@@ -37,35 +34,35 @@ from urllib.parse import urlsplit
 
 import pytest
 
-RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
-SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-PERIOD_RE: Final = re.compile(r"^(\d+)([smhdw])$")
-USERINFO_RE: Final = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
-HOST_LABEL_RE: Final = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
-TRUE: Final = ("true", "yes", "on", "1")
-FALSE: Final = ("false", "no", "off", "0")
-
-BAD_VALUE: Final = "Invalid {what} {value!r} from {source}: {allowed}"
-BAD_TOKEN: Final = (
-    "Invalid Sentry auth token from {source}: {problem}. The token is not shown; check the value "
-    "for pasted line breaks or spaces."
+from pytest_sentry_gate.repo.bundles import DEFAULT_DIST_DIR, DEFAULT_URL_PREFIX
+from pytest_sentry_gate.repo.release_name import DEFAULT_TEMPLATE
+from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES
+from pytest_sentry_gate.setting_parsers import (
+    RECORD_MODES,
+    TOKEN_STRIPPED,
+    UNSET,
+    Parser,
+    Secret,
+    Source,
+    parse_boolean,
+    parse_dist_dir,
+    parse_lines,
+    parse_markers,
+    parse_name,
+    parse_path,
+    parse_period,
+    parse_record_mode,
+    parse_release,
+    parse_repo_root,
+    parse_seconds,
+    parse_slug,
+    parse_slugs,
+    parse_template,
+    parse_token,
+    parse_url,
+    parse_url_prefix,
+    parse_version_specs,
 )
-URL_CREDENTIALS: Final = (
-    "credentials in the URL are refused; put the token in SENTRY_AUTH_TOKEN or .sentryclirc"
-)
-TOKEN_STRIPPED: Final = "surrounding whitespace stripped"
-UNSET: Final = "unset"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a raw value came from: ``label`` for messages, ``base`` for relative paths."""
-
-    label: str
-    base: Path
-
-
-Parser = Callable[[Any, Source], Any]
 
 
 @dataclass(frozen=True)
@@ -90,7 +87,7 @@ class Row:
     @property
     def switch(self) -> bool:
         """The flags take no value (``--send-test-event``)."""
-        return self.parse is _boolean
+        return self.parse is parse_boolean
 
     @property
     def all_flags(self) -> tuple[str, ...]:
@@ -110,243 +107,6 @@ def declare(**values: Any) -> dict[str, Row]:
     return {"row": Row(**values)}
 
 
-# --- parsers: raw value and its source in, typed value out (or a UsageError) -----------------
-
-
-def _bad(what: str, value: Any, source: Source, allowed: str) -> pytest.UsageError:
-    return pytest.UsageError(
-        BAD_VALUE.format(what=what, value=value, source=source.label, allowed=allowed)
-    )
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" for c in text)
-
-
-def _slug(value: Any, source: Source, what: str = "organization") -> str | None:
-    text = _text(value)
-    if not text:
-        return None
-    if not SLUG_RE.match(text):
-        raise _bad(
-            f"{what} slug",
-            text,
-            source,
-            "lowercase letters, digits, '-' and '_', starting with a letter or digit",
-        )
-    return text
-
-
-def _slugs(value: Any, source: Source) -> tuple[str, ...]:
-    """A comma list (flag, env, ini line), or a list of them (ini lines, TOML list)."""
-    items = value if isinstance(value, list | tuple) else [value]
-    found = []
-    for item in items:
-        for part in _text(item).split(","):
-            slug = _slug(part, source, "project")
-            if slug is not None:
-                found.append(slug)
-    return tuple(found)
-
-
-def _masked(url: str) -> str:
-    """``url`` with any userinfo (``user:pass@``) replaced by ``***@``: printable."""
-    return USERINFO_RE.sub(r"\1***@", url, count=1)
-
-
-def _url(value: Any, source: Source) -> str:
-    text = _text(value)
-    allowed = "an absolute http(s) URL such as https://sentry.io/"
-    if _masked(text) != text:  # checked first: nothing below may print the credentials
-        raise _bad("Sentry URL", _masked(text), source, URL_CREDENTIALS)
-    if _has_control(text) or " " in text:
-        raise _bad("Sentry URL", text, source, allowed + " (no spaces or control characters)")
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise _bad("Sentry URL", text, source, f"{allowed} ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise _bad("Sentry URL", text, source, allowed + " (the scheme must be http or https)")
-    host = parts.hostname
-    if not host:
-        raise _bad("Sentry URL", text, source, allowed + " (the host is missing)")
-    if not _valid_host(host):
-        raise _bad("Sentry URL", text, source, allowed + f" (the host {host!r} is not valid)")
-    if port == 0:
-        raise _bad("Sentry URL", text, source, allowed + " (port 0)")
-    if parts.query or parts.fragment:
-        raise _bad("Sentry URL", text, source, allowed + " (no query or fragment)")
-    return text if text.endswith("/") else text + "/"
-
-
-def _valid_host(host: str) -> bool:
-    if ":" in host:  # an IPv6 literal: urlsplit has parsed its brackets
-        return True
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    labels = ascii_host.rstrip(".").split(".")
-    return len(ascii_host) <= 253 and all(HOST_LABEL_RE.match(label) for label in labels)
-
-
-def _token(value: Any, source: Source) -> Secret | None:
-    if value is None:
-        return None
-    raw = str(value)
-    text = raw.strip()
-    if not text:
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem="it is blank"))
-    if any(c.isspace() for c in text):
-        problem = "it contains whitespace inside it"
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
-    if _has_control(text) or not text.isprintable():
-        problem = "it contains a control character"
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
-    return Secret(text)
-
-
-def _repo_root(value: Any, source: Source) -> Path:
-    text = _text(value)
-    if text:
-        path = _under(text, source.base)
-        if not path.is_dir():
-            raise _bad("repository root", text, source, "an existing directory")
-        return path.resolve()
-    start = source.base.resolve()
-    for candidate in (start, *start.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return start
-
-
-def _path(value: Any, source: Source) -> Path | None:
-    text = _text(value)
-    return _under(text, source.base) if text else None
-
-
-def _under(text: str, base: Path) -> Path:
-    """``text`` as a path; a relative one is taken relative to ``base``."""
-    path = Path(text).expanduser()
-    return path if path.is_absolute() else base / path
-
-
-def _release(value: Any, source: Source) -> str | None:
-    return _text(value) or None
-
-
-def _name(value: Any, source: Source) -> str:
-    text = _text(value)
-    if not text or _has_control(text):
-        raise _bad("name", text, source, "a non-empty name without control characters")
-    return text
-
-
-def _template(value: Any, source: Source) -> str:
-    from pytest_sentry_gate.repo.release_name import template_fields
-
-    text = _text(value)
-    try:
-        template_fields(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"{exc} (from {source.label})") from None
-    return text
-
-
-def _record_mode(value: Any, source: Source) -> str:
-    text = _text(value)
-    if text not in RECORD_MODES:
-        raise _bad("record mode", text, source, "one of " + ", ".join(RECORD_MODES))
-    return text
-
-
-def _period(value: Any, source: Source) -> str:
-    text = _text(value)
-    match = PERIOD_RE.match(text)
-    if not match or int(match.group(1)) <= 0:
-        raise _bad(
-            "time window",
-            text,
-            source,
-            "a positive number with a unit s, m, h, d or w, such as 24h or 14d",
-        )
-    return text
-
-
-def _seconds(value: Any, source: Source) -> float:
-    text = _text(value)
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise _bad("timeout", text, source, "a finite number of seconds above 0")
-    return number
-
-
-def _boolean(value: Any, source: Source) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = _text(value).lower()
-    if text in TRUE or text in FALSE:
-        return text in TRUE
-    raise _bad("switch", _text(value), source, "true or false")
-
-
-def _lines(check: Callable[[Sequence[str]], object]) -> Parser:
-    def parse(value: Any, source: Source) -> tuple[str, ...]:
-        lines = tuple(_text(v) for v in (value or ()) if _text(v))
-        try:
-            check(lines)
-        except ValueError as exc:
-            raise pytest.UsageError(f"{exc} (from {source.label})") from None
-        return lines
-
-    return parse
-
-
-def _markers(lines: Sequence[str]) -> object:
-    from pytest_sentry_gate.repo.wiring import parse_markers
-
-    return parse_markers(lines)
-
-
-def _version_specs(lines: Sequence[str]) -> object:
-    from pytest_sentry_gate.repo.versions import parse_spec
-
-    return [parse_spec(line) for line in lines]
-
-
-def _dist_dir(value: Any, source: Source) -> str:
-    text = _text(value)
-    if not text:
-        raise _bad("build output directory", text, source, "a path in the app repository")
-    return text
-
-
-def _url_prefix(value: Any, source: Source) -> str:
-    text = _text(value).rstrip("/")
-    if not text or _has_control(text) or " " in text:
-        raise _bad(
-            "URL prefix", _text(value), source, "a URL prefix such as app://localhost/assets"
-        )
-    return text
-
-
-class Secret(str):
-    """A string that never shows itself in ``repr`` (so not in tracebacks or dataclass reprs)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-
 @dataclass(frozen=True)
 class Settings:
     """The resolved settings of one run; ``sources`` says where each value came from."""
@@ -354,7 +114,7 @@ class Settings:
     org: str | None = field(
         metadata=declare(
             help="Sentry organization slug.",
-            parse=_slug,
+            parse=parse_slug,
             flags=("--sentry-org",),
             ini="sentry_org",
             env="SENTRY_ORG",
@@ -367,7 +127,7 @@ class Settings:
     projects: tuple[str, ...] = field(
         metadata=declare(
             help="Sentry project slug(s): a comma list (ini: also one per line, or a TOML list).",
-            parse=_slugs,
+            parse=parse_slugs,
             flags=("--sentry-project",),
             ini="sentry_project",
             ini_type="linelist",
@@ -383,7 +143,7 @@ class Settings:
     url: str = field(
         metadata=declare(
             help="Sentry server URL (http or https; credentials in it are refused).",
-            parse=_url,
+            parse=parse_url,
             flags=("--sentry-url",),
             ini="sentry_url",
             env="SENTRY_URL",
@@ -397,7 +157,7 @@ class Settings:
         repr=False,
         metadata=declare(
             help="Sentry auth token (never a flag or an ini value; never shown).",
-            parse=_token,
+            parse=parse_token,
             env="SENTRY_AUTH_TOKEN",
             rc=("auth", "token"),
             default_doc="none: setup_preflight fails and says how to create one",
@@ -407,7 +167,7 @@ class Settings:
     repo_root: Path = field(
         metadata=declare(
             help="The app repository the checks read.",
-            parse=_repo_root,
+            parse=parse_repo_root,
             flags=("--sentry-repo-root",),
             ini="sentry_repo_root",
             default_doc="the git top level of the invocation directory",
@@ -418,7 +178,7 @@ class Settings:
     release: str | None = field(
         metadata=declare(
             help="Release under check.",
-            parse=_release,
+            parse=parse_release,
             flags=("--sentry-release",),
             ini="sentry_release",
             env="SENTRY_RELEASE",
@@ -430,15 +190,15 @@ class Settings:
     release_template: str = field(
         metadata=declare(
             help="Release name template; placeholders {project} and {version}.",
-            parse=_template,
+            parse=parse_template,
             ini="sentry_release_template",
-            default="{project}@{version}",
+            default=DEFAULT_TEMPLATE,
         ),
     )
     environment: str = field(
         metadata=declare(
             help="Sentry environment of the app.",
-            parse=_name,
+            parse=parse_name,
             flags=("--sentry-environment",),
             ini="sentry_environment",
             env="SENTRY_ENVIRONMENT",
@@ -450,7 +210,7 @@ class Settings:
     require_host_network: bool = field(
         metadata=declare(
             help="Network unavailable is a FAIL, not PARTIAL.",
-            parse=_boolean,
+            parse=parse_boolean,
             flags=("--require-host-network", "--strict-network"),
             default=False,
             cli=("--require-host-network", "--strict-network"),
@@ -459,7 +219,7 @@ class Settings:
     send_test_event: bool = field(
         metadata=declare(
             help="local_smoke sends one synthetic event through the DSN.",
-            parse=_boolean,
+            parse=parse_boolean,
             flags=("--send-test-event",),
             default=False,
             cli=("--send-test-event",),
@@ -468,7 +228,7 @@ class Settings:
     auto_slug_discovery: bool = field(
         metadata=declare(
             help="Auto-select the only organization/project when none is set.",
-            parse=_boolean,
+            parse=parse_boolean,
             flags=("--auto-slug-discovery",),
             negative="--no-auto-slug-discovery",
             ini="sentry_auto_slug_discovery",
@@ -480,7 +240,7 @@ class Settings:
         metadata=declare(
             help="Record/replay of Sentry traffic; only off in this version (cassettes are "
             "planned). One of: " + ", ".join(RECORD_MODES) + ".",
-            parse=_record_mode,
+            parse=parse_record_mode,
             flags=("--sentry-record-mode",),
             ini="sentry_record_mode",
             default="off",
@@ -490,7 +250,7 @@ class Settings:
     report: Path | None = field(
         metadata=declare(
             help="Write the agent report (JSON) to PATH.",
-            parse=_path,
+            parse=parse_path,
             flags=("--sentry-gate-report",),
             default_doc="none",
             metavar="PATH",
@@ -500,7 +260,7 @@ class Settings:
     stats_period: str = field(
         metadata=declare(
             help="Time window of every count (Sentry statsPeriod, such as 24h or 14d).",
-            parse=_period,
+            parse=parse_period,
             ini="sentry_stats_period",
             default="14d",
         ),
@@ -509,7 +269,7 @@ class Settings:
         metadata=declare(
             help="Repository wiring markers, one per line: 'path: expected text' "
             "({release} {project} {version}).",
-            parse=_lines(_markers),
+            parse=parse_lines(parse_markers),
             ini="sentry_wiring",
             ini_type="linelist",
             default=(),
@@ -519,7 +279,7 @@ class Settings:
     release_wiring: tuple[str, ...] = field(
         metadata=declare(
             help="Release wiring markers, one per line: 'path: expected text'.",
-            parse=_lines(_markers),
+            parse=parse_lines(parse_markers),
             ini="sentry_release_wiring",
             ini_type="linelist",
             default=(),
@@ -529,33 +289,33 @@ class Settings:
     version_files: tuple[str, ...] = field(
         metadata=declare(
             help="Version files to align, one per line: 'path[:dotted.key]'.",
-            parse=_lines(_version_specs),
+            parse=parse_lines(parse_version_specs),
             ini="sentry_version_files",
             ini_type="linelist",
-            default=(),
-            default_doc="`src-tauri/tauri.conf.json`, `src-tauri/Cargo.toml`, `package.json`",
+            default=DEFAULT_VERSION_FILES,
+            default_doc=", ".join(f"`{name}`" for name in DEFAULT_VERSION_FILES),
         ),
     )
     dist_dir: str = field(
         metadata=declare(
             help="Built bundles directory, relative to the app repository.",
-            parse=_dist_dir,
+            parse=parse_dist_dir,
             ini="sentry_dist_dir",
-            default="dist/assets",
+            default=DEFAULT_DIST_DIR,
         ),
     )
     url_prefix: str = field(
         metadata=declare(
             help="URL prefix the bundles are uploaded under.",
-            parse=_url_prefix,
+            parse=parse_url_prefix,
             ini="sentry_url_prefix",
-            default="app://localhost/assets",
+            default=DEFAULT_URL_PREFIX,
         ),
     )
     http_timeout: float = field(
         metadata=declare(
             help="Seconds to wait for each Sentry response (above 0; retries are bounded).",
-            parse=_seconds,
+            parse=parse_seconds,
             ini="sentry_http_timeout",
             default=10.0,
         ),
@@ -563,7 +323,7 @@ class Settings:
     bundled_checks: bool = field(
         metadata=declare(
             help="Collect the bundled runbook checks when a mode is selected.",
-            parse=_boolean,
+            parse=parse_boolean,
             ini="sentry_bundled_checks",
             default=True,
         ),

@@ -22,31 +22,6 @@ pytest_plugins = ["pytester"]
 CANARY_TOKEN = "sntryu_" + "c4n4ry" * 10 + "abcd"
 """A token-shaped canary: no output, file or cassette may ever contain it."""
 
-SETTINGS_PROBE = """
-import json, os
-def test_dump(sentry_settings):
-    s = sentry_settings
-    data = {
-        "org": s.org, "projects": list(s.projects), "url": s.url, "repo_root": str(s.repo_root),
-        "release": s.release, "release_template": s.release_template,
-        "environment": s.environment, "require_host_network": s.require_host_network,
-        "send_test_event": s.send_test_event, "auto_slug_discovery": s.auto_slug_discovery,
-        "state_file": str(s.state_file) if s.state_file else None, "record_mode": s.record_mode,
-        "cassette_dir": str(s.cassette_dir), "report": str(s.report) if s.report else None,
-        "stats_period": s.stats_period, "max_high_severity": s.max_high_severity,
-        "min_crash_free_sessions": s.min_crash_free_sessions,
-        "min_crash_free_users": s.min_crash_free_users, "wiring": list(s.wiring),
-        "release_wiring": list(s.release_wiring), "version_files": list(s.version_files),
-        "dist_dir": s.dist_dir, "url_prefix": s.url_prefix, "bundled_checks": s.bundled_checks,
-        "http_timeout": s.http_timeout,
-        "token_is_set": s.token is not None,
-        "token_matches": s.token == os.environ.get("EXPECT_TOKEN"),
-        "dsn_matches": s.dsn == os.environ.get("EXPECT_DSN"), "sources": dict(s.sources),
-    }
-    with open(os.environ["SETTINGS_OUT"], "w") as f:
-        json.dump(data, f)
-"""
-
 
 def load_report(path: Path) -> dict[str, Any]:
     """Read an agent report and validate it against the schema shipped in the package."""
@@ -69,24 +44,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     return home
-
-
-@pytest.fixture
-def resolved(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run pytest in ``pytester.path`` with the given args and return the resolved settings."""
-
-    def run(*args: str) -> dict[str, Any]:
-        out = pytester.path / "settings-out.json"
-        monkeypatch.setenv("SETTINGS_OUT", str(out))
-        pytester.makepyfile(test_settings_probe=SETTINGS_PROBE)
-        result = pytester.runpytest_inprocess(
-            "-p", "no:cacheprovider", "-q", "test_settings_probe.py", *args
-        )
-        assert result.ret == 0, result.stdout.str()
-        data: dict[str, Any] = json.loads(out.read_text())
-        return data
-
-    return run
 
 
 @pytest.fixture

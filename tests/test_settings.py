@@ -77,6 +77,11 @@ def test_defaults(resolved: Resolved, pytester: pytest.Pytester) -> None:
     assert data["url_prefix"] == "app://localhost/assets"
     assert data["http_timeout"] == 10.0
     assert data["bundled_checks"] is True
+    assert data["version_files"] == [
+        "src-tauri/tauri.conf.json",
+        "src-tauri/Cargo.toml",
+        "package.json",
+    ]
     assert data["token_is_set"] is False
     assert data["token_note"] is None
     assert data["sources"]["org"] == "default"
@@ -84,7 +89,8 @@ def test_defaults(resolved: Resolved, pytester: pytest.Pytester) -> None:
     # And every default is the table's, the only place defaults live
     for name, row in ROWS.items():
         if row.default is not None:
-            assert data[name] == (list(row.default) if row.default == () else row.default), name
+            expected = list(row.default) if isinstance(row.default, tuple) else row.default
+            assert data[name] == expected, name
 
 
 SOURCED = [

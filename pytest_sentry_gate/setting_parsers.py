@@ -1,0 +1,284 @@
+"""The value parsers of the settings table: a raw value and its source in, a typed value out.
+
+Each ``parse_*`` function is the ``parse`` of one or more rows in ``settings.py``; a bad value is a
+``pytest.UsageError`` naming the value, where it came from (``Source.label``) and what is allowed.
+A relative path resolves against ``Source.base`` (the ini file's directory for ini values, the
+invocation directory for flags and the environment).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import pytest
+
+RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
+SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+PERIOD_RE: Final = re.compile(r"^(\d+)([smhdw])$")
+USERINFO_RE: Final = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
+HOST_LABEL_RE: Final = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+TRUE: Final = ("true", "yes", "on", "1")
+FALSE: Final = ("false", "no", "off", "0")
+
+BAD_VALUE: Final = "Invalid {what} {value!r} from {source}: {allowed}"
+BAD_TOKEN: Final = (
+    "Invalid Sentry auth token from {source}: {problem}. The token is not shown; check the value "
+    "for pasted line breaks or spaces."
+)
+URL_CREDENTIALS: Final = (
+    "credentials in the URL are refused; put the token in SENTRY_AUTH_TOKEN or .sentryclirc"
+)
+TOKEN_STRIPPED: Final = "surrounding whitespace stripped"
+UNSET: Final = "unset"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a raw value came from: ``label`` for messages, ``base`` for relative paths."""
+
+    label: str
+    base: Path
+
+
+Parser = Callable[[Any, Source], Any]
+
+
+def _bad(what: str, value: Any, source: Source, allowed: str) -> pytest.UsageError:
+    return pytest.UsageError(
+        BAD_VALUE.format(what=what, value=value, source=source.label, allowed=allowed)
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def parse_slug(value: Any, source: Source, what: str = "organization") -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    if not SLUG_RE.match(text):
+        raise _bad(
+            f"{what} slug",
+            text,
+            source,
+            "lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        )
+    return text
+
+
+def parse_slugs(value: Any, source: Source) -> tuple[str, ...]:
+    """A comma list (flag, env, ini line), or a list of them (ini lines, TOML list)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    found = []
+    for item in items:
+        for part in _text(item).split(","):
+            slug = parse_slug(part, source, "project")
+            if slug is not None:
+                found.append(slug)
+    return tuple(found)
+
+
+def _masked(url: str) -> str:
+    """``url`` with any userinfo (``user:pass@``) replaced by ``***@``: printable."""
+    return USERINFO_RE.sub(r"\1***@", url, count=1)
+
+
+def parse_url(value: Any, source: Source) -> str:
+    text = _text(value)
+    allowed = "an absolute http(s) URL such as https://sentry.io/"
+    if _masked(text) != text:  # checked first: nothing below may print the credentials
+        raise _bad("Sentry URL", _masked(text), source, URL_CREDENTIALS)
+    if _has_control(text) or " " in text:
+        raise _bad("Sentry URL", text, source, allowed + " (no spaces or control characters)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise _bad("Sentry URL", text, source, f"{allowed} ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise _bad("Sentry URL", text, source, allowed + " (the scheme must be http or https)")
+    host = parts.hostname
+    if not host:
+        raise _bad("Sentry URL", text, source, allowed + " (the host is missing)")
+    if not _valid_host(host):
+        raise _bad("Sentry URL", text, source, allowed + f" (the host {host!r} is not valid)")
+    if port == 0:
+        raise _bad("Sentry URL", text, source, allowed + " (port 0)")
+    if parts.query or parts.fragment:
+        raise _bad("Sentry URL", text, source, allowed + " (no query or fragment)")
+    return text if text.endswith("/") else text + "/"
+
+
+def _valid_host(host: str) -> bool:
+    if ":" in host:  # an IPv6 literal: urlsplit has parsed its brackets
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(HOST_LABEL_RE.match(label) for label in labels)
+
+
+def parse_token(value: Any, source: Source) -> Secret | None:
+    if value is None:
+        return None
+    raw = str(value)
+    text = raw.strip()
+    if not text:
+        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem="it is blank"))
+    if any(c.isspace() for c in text):
+        problem = "it contains whitespace inside it"
+        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
+    if _has_control(text) or not text.isprintable():
+        problem = "it contains a control character"
+        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
+    return Secret(text)
+
+
+def parse_repo_root(value: Any, source: Source) -> Path:
+    text = _text(value)
+    if text:
+        path = _under(text, source.base)
+        if not path.is_dir():
+            raise _bad("repository root", text, source, "an existing directory")
+        return path.resolve()
+    start = source.base.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def parse_path(value: Any, source: Source) -> Path | None:
+    text = _text(value)
+    return _under(text, source.base) if text else None
+
+
+def _under(text: str, base: Path) -> Path:
+    """``text`` as a path; a relative one is taken relative to ``base``."""
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def parse_release(value: Any, source: Source) -> str | None:
+    return _text(value) or None
+
+
+def parse_name(value: Any, source: Source) -> str:
+    text = _text(value)
+    if not text or _has_control(text):
+        raise _bad("name", text, source, "a non-empty name without control characters")
+    return text
+
+
+def parse_template(value: Any, source: Source) -> str:
+    from pytest_sentry_gate.repo.release_name import template_fields
+
+    text = _text(value)
+    try:
+        template_fields(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{exc} (from {source.label})") from None
+    return text
+
+
+def parse_record_mode(value: Any, source: Source) -> str:
+    text = _text(value)
+    if text not in RECORD_MODES:
+        raise _bad("record mode", text, source, "one of " + ", ".join(RECORD_MODES))
+    return text
+
+
+def parse_period(value: Any, source: Source) -> str:
+    text = _text(value)
+    match = PERIOD_RE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise _bad(
+            "time window",
+            text,
+            source,
+            "a positive number with a unit s, m, h, d or w, such as 24h or 14d",
+        )
+    return text
+
+
+def parse_seconds(value: Any, source: Source) -> float:
+    text = _text(value)
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise _bad("timeout", text, source, "a finite number of seconds above 0")
+    return number
+
+
+def parse_boolean(value: Any, source: Source) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise _bad("switch", _text(value), source, "true or false")
+
+
+def parse_lines(check: Callable[[Sequence[str]], object]) -> Parser:
+    def parse(value: Any, source: Source) -> tuple[str, ...]:
+        lines = tuple(_text(v) for v in (value or ()) if _text(v))
+        try:
+            check(lines)
+        except ValueError as exc:
+            raise pytest.UsageError(f"{exc} (from {source.label})") from None
+        return lines
+
+    return parse
+
+
+def parse_markers(lines: Sequence[str]) -> object:
+    from pytest_sentry_gate.repo.wiring import parse_markers
+
+    return parse_markers(lines)
+
+
+def parse_version_specs(lines: Sequence[str]) -> object:
+    from pytest_sentry_gate.repo.versions import parse_spec
+
+    return [parse_spec(line) for line in lines]
+
+
+def parse_dist_dir(value: Any, source: Source) -> str:
+    text = _text(value)
+    if not text:
+        raise _bad("build output directory", text, source, "a path in the app repository")
+    return text
+
+
+def parse_url_prefix(value: Any, source: Source) -> str:
+    text = _text(value).rstrip("/")
+    if not text or _has_control(text) or " " in text:
+        raise _bad(
+            "URL prefix", _text(value), source, "a URL prefix such as app://localhost/assets"
+        )
+    return text
+
+
+class Secret(str):
+    """A string that never shows itself in ``repr`` (so not in tracebacks or dataclass reprs)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
