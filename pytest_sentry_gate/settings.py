@@ -232,6 +232,29 @@ OPTIONS: Final = (
         kind="bool",
         default=True,
     ),
+    # -- prod_health / issue_triage / verify_loop (branch health) ---------------------------
+    Option(
+        "high_severity_queries",
+        "High-severity issue queries, one per line (default: fatal; error with high priority).",
+        ini="sentry_high_severity_queries",
+        kind="linelist",
+        default=(),
+    ),
+    Option(
+        "growth_ratio",
+        "Unresolved count over the previous checkpoint's that is unexpected growth.",
+        ini="sentry_growth_ratio",
+        default=1.5,
+        kind="float",
+    ),
+    Option(
+        "triage_top",
+        "Issues shown (with details) per triage bucket.",
+        ini="sentry_triage_top",
+        default=5,
+        kind="int",
+    ),
+    # -- end of branch health ----------------------------------------------------------------
 )
 OPTION_BY_NAME: Final = {o.name: o for o in OPTIONS}
 
@@ -276,6 +299,11 @@ class Settings:
     url_prefix: str
     http_timeout: float
     bundled_checks: bool
+    # -- prod_health / issue_triage / verify_loop (branch health)
+    high_severity_queries: tuple[str, ...] = ()
+    growth_ratio: float = 1.5
+    triage_top: int = 5
+    # -- end of branch health
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -414,6 +442,13 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         url_prefix=str(raw["url_prefix"]).rstrip("/"),
         http_timeout=_positive(raw["http_timeout"], sources["http_timeout"]),
         bundled_checks=_bool(raw["bundled_checks"], sources["bundled_checks"]),
+        # -- prod_health / issue_triage / verify_loop (branch health)
+        high_severity_queries=tuple(
+            q.strip() for q in raw["high_severity_queries"] or () if q.strip()
+        ),
+        growth_ratio=_positive(raw["growth_ratio"], sources["growth_ratio"]),
+        triage_top=int(_number(raw["triage_top"], sources["triage_top"], "triage top-N", int)),
+        # -- end of branch health
         sources=sources,
     )
 
