@@ -102,13 +102,14 @@ def _blocked(run: Run, loop: LoopFacts) -> str | None:
 
 def finish(config: pytest.Config, run: Run, conf: Settings) -> dict[str, Any]:
     """Write the checkpoint (verify_loop only, API phase held) and return the report sections."""
-    loop = config.stash.get(LOOP_KEY, None)
+    selected = loop_selected(config)
+    loop = facts(config) if selected else config.stash.get(LOOP_KEY, None)
     if loop is None:
         return {}
     sections: dict[str, Any] = {}
     if loop.triage is not None:
         sections["triage"] = {"untrusted_text": UNTRUSTED, "buckets": loop.triage}
-    if not loop_selected(config):
+    if not selected:
         return sections
     sections["verify_loop"] = _loop_section(run, loop)
     loop.sections = sections
