@@ -44,7 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     token = secrets.token_hex(32)
     # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
-    sim = Simulator(data=demo_data(DEMO_APP, now=datetime.now(UTC).replace(microsecond=0)), port=0)
+    sim = Simulator(
+        data=demo_data(DEMO_APP, now=datetime.now(UTC).replace(microsecond=0), health_story=True),
+        port=0,
+    )
     sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
     sim.__enter__()
     saved = {name: os.environ.get(name) for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN")}

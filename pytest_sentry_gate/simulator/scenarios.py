@@ -47,8 +47,11 @@ DEMO_ERROR: Final = ("Error", f"no segments to join ({DEMO_RELEASE})")
 DAY: Final = 86400
 
 
-def demo_data(repo: Path, *, now: datetime | None = None) -> SimulatorData:
-    """What Sentry holds for a healthy ``codictate@1.4.2`` of the demo app at ``repo``."""
+def demo_data(
+    repo: Path, *, now: datetime | None = None, health_story: bool = False
+) -> SimulatorData:
+    """What Sentry holds for a healthy ``codictate@1.4.2`` of the demo app at ``repo``
+    (``health_story``: plus a fatal issue and a regression in it, for prod_health/triage)."""
     data = SimulatorData(now=now or DEFAULT_NOW, seed=1)
     now_s = data.now_epoch
     data.add_org(DEMO_ORG, name="Acme")
@@ -72,7 +75,8 @@ def demo_data(repo: Path, *, now: datetime | None = None) -> SimulatorData:
     upload_bundles(data, scan, release=DEMO_RELEASE, date=released + 600)
     _ordinary_issues(data, now_s)
     add_demo_event(data, scan, date=now_s - 1800)
-    _health_story(data, now_s)
+    if health_story:
+        _health_story(data, now_s)
     return data
 
 
