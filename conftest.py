@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_sentry_gate.simulator.scenarios import demo_data
 
     token = secrets.token_hex(32)
-    sim = Simulator(data=demo_data(DEMO_APP), port=0)
+    # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
+    sim = Simulator(
+        data=demo_data(DEMO_APP, now=datetime.now(UTC).replace(microsecond=0), health_story=True),
+        port=0,
+    )
     sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
     sim.__enter__()
     # The demo is the same run for everyone: no SENTRY_* variable of the shell applies to it.

@@ -108,20 +108,27 @@ class ActiveHooks:
         from pytest_sentry_gate import report
 
         terminalreporter.section("sentry-gate")
-        for line in report.summary_lines(run):
+        from pytest_sentry_gate import loop_report
+
+        for line in report.summary_lines(run) + loop_report.terminal_lines(config):
             terminalreporter.line(line)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         run = config.stash.get(RUN_KEY, None)
         conf = config.stash.get(SETTINGS_KEY, None)
-        if run is None or conf is None or conf.report is None:
+        if run is None or conf is None:
+            return
+        from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
+
+        loop_sections = loop_report.finish(config, run, conf)
+        if conf.report is None:
             return
         from pytest_sentry_gate import report
 
         path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
         try:
-            report.write(path, report.build(run, conf))
+            report.write(path, report.build(run, conf, loop_sections))
         except OSError as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
             text = f"sentry-gate: cannot write the report to {path}: {exc.strerror or exc}"

@@ -75,8 +75,9 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
     return rows
 
 
-def build(run: Run, conf: Settings) -> dict[str, Any]:
-    """The whole agent report for this run."""
+def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole agent report for this run (``extra``: the ``verify_loop``/``triage`` sections
+    from ``loop_report.finish``)."""
     statuses = [r.status for r in run.results]
     return {
         "schema": SCHEMA_ID,
@@ -94,6 +95,7 @@ def build(run: Run, conf: Settings) -> dict[str, Any]:
         "counts": dict(Counter(statuses)),
         "results": mode_rows(run),
         "checks": [r.as_dict() for r in run.results],
+        **(extra or {}),
     }
 
 

@@ -226,6 +226,28 @@ def parse_seconds(value: Any, source: Source) -> float:
     return number
 
 
+def parse_number(
+    what: str, *, whole: bool = False, low: float = 0.0, high: float = math.inf, above: bool = False
+) -> Parser:
+    """A parser for a finite number in ``[low, high]`` (``(low, high]`` with ``above``)."""
+    bound = f"above {low:g}" if above else f"at least {low:g}"
+    allowed = f"{'a whole number' if whole else 'a number'} {bound}"
+    if high != math.inf:
+        allowed += f" and at most {high:g}"
+
+    def parse(value: Any, source: Source) -> float | int:
+        text = _text(value)
+        try:
+            number = int(text) if whole else float(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or number < low or number > high or (above and number == low):
+            raise _bad(what, text, source, allowed)
+        return number
+
+    return parse
+
+
 def parse_boolean(value: Any, source: Source) -> bool:
     if isinstance(value, bool):
         return value

@@ -49,6 +49,7 @@ from pytest_sentry_gate.setting_parsers import (
     parse_lines,
     parse_markers,
     parse_name,
+    parse_number,
     parse_path,
     parse_period,
     parse_record_mode,
@@ -310,6 +311,68 @@ class Settings:
             parse=parse_url_prefix,
             ini="sentry_url_prefix",
             default=DEFAULT_URL_PREFIX,
+        ),
+    )
+    state_file: Path | None = field(
+        metadata=declare(
+            help="The verify_loop checkpoint file.",
+            parse=parse_path,
+            flags=("--sentry-state-file",),
+            ini="sentry_state_file",
+            default_doc="`<repo>/.sentry-gate/<org>_<project>.json`",
+            metavar="PATH",
+            cli=("--state-file",),
+        ),
+    )
+    max_high_severity: int = field(
+        metadata=declare(
+            help="High-severity unresolved issues tolerated by prod_health.",
+            parse=parse_number("threshold", whole=True),
+            ini="sentry_max_high_severity",
+            default=0,
+        ),
+    )
+    min_crash_free_sessions: float = field(
+        metadata=declare(
+            help="Minimum crash-free session rate of the release, in percent.",
+            parse=parse_number("percentage", high=100.0),
+            ini="sentry_min_crash_free_sessions",
+            default=99.0,
+        ),
+    )
+    min_crash_free_users: float = field(
+        metadata=declare(
+            help="Minimum crash-free user rate of the release, in percent.",
+            parse=parse_number("percentage", high=100.0),
+            ini="sentry_min_crash_free_users",
+            default=99.0,
+        ),
+    )
+    high_severity_queries: tuple[str, ...] = field(
+        metadata=declare(
+            help="High-severity issue queries, one per line.",
+            parse=parse_lines(lambda lines: None),
+            ini="sentry_high_severity_queries",
+            ini_type="linelist",
+            default=("is:unresolved level:fatal", "is:unresolved level:error issue.priority:high"),
+            default_doc="`is:unresolved level:fatal` and `is:unresolved level:error "
+            "issue.priority:high`",
+        ),
+    )
+    growth_ratio: float = field(
+        metadata=declare(
+            help="Unresolved count over the last checkpoint's that counts as unexpected growth.",
+            parse=parse_number("growth ratio", above=True),
+            ini="sentry_growth_ratio",
+            default=1.5,
+        ),
+    )
+    triage_top: int = field(
+        metadata=declare(
+            help="Issues shown, with their details, per triage bucket.",
+            parse=parse_number("triage top-N", whole=True, low=1),
+            ini="sentry_triage_top",
+            default=5,
         ),
     )
     http_timeout: float = field(

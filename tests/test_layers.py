@@ -48,7 +48,7 @@ def test_the_layer_contracts_hold() -> None:
         (
             "pytest_sentry_gate/repo/versions.py",
             "import httpx",
-            "The repository readers import neither httpx nor pytest BROKEN",
+            "The repository readers and the checkpoint import neither httpx nor pytest BROKEN",
         ),
         (
             "pytest_sentry_gate/hooks.py",

@@ -86,6 +86,15 @@ LATEST_EVENT: Final = Endpoint(
     EVENT_READ,
     frozenset({"release_gate", "issue_triage", "incident"}),
 )
+ISSUE: Final = Endpoint(
+    "issue detail",
+    "/api/0/organizations/{org}/issues/{issue_id}/",
+    EVENT_READ,
+    frozenset({"issue_triage"}),
+)
+SESSIONS: Final = Endpoint(
+    "sessions", "/api/0/organizations/{org}/sessions/", ORG_READ, frozenset({"prod_health"})
+)
 SOURCE_MAP_DEBUG: Final = Endpoint(
     "source-map debug",
     "/api/0/projects/{org}/{project}/events/{event_id}/source-map-debug/",
@@ -106,6 +115,8 @@ TABLE: Final = (
     BUNDLE_FILES,
     ISSUES,
     LATEST_EVENT,
+    ISSUE,
+    SESSIONS,
     SOURCE_MAP_DEBUG,
 )
 

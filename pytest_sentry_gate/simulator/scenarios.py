@@ -47,8 +47,11 @@ DEMO_ERROR: Final = ("Error", f"no segments to join ({DEMO_RELEASE})")
 DAY: Final = 86400
 
 
-def demo_data(repo: Path, *, now: datetime | None = None) -> SimulatorData:
-    """What Sentry holds for a healthy ``codictate@1.4.2`` of the demo app at ``repo``."""
+def demo_data(
+    repo: Path, *, now: datetime | None = None, health_story: bool = False
+) -> SimulatorData:
+    """What Sentry holds for a healthy ``codictate@1.4.2`` of the demo app at ``repo``
+    (``health_story``: plus a fatal issue and a regression in it, for prod_health/triage)."""
     data = SimulatorData(now=now or DEFAULT_NOW, seed=1)
     now_s = data.now_epoch
     data.add_org(DEMO_ORG, name="Acme")
@@ -72,6 +75,8 @@ def demo_data(repo: Path, *, now: datetime | None = None) -> SimulatorData:
     upload_bundles(data, scan, release=DEMO_RELEASE, date=released + 600)
     _ordinary_issues(data, now_s)
     add_demo_event(data, scan, date=now_s - 1800)
+    if health_story:
+        _health_story(data, now_s)
     return data
 
 
@@ -211,6 +216,53 @@ def _ordinary_issues(data: SimulatorData, now_s: int) -> None:
             last_release=release,
             substatus="ongoing",
         )
+
+
+#: The prod_health / issue_triage story of the demo release: a fatal issue (escalate same day)
+#: and a regression of an older issue in the release. The demo's JavaScript error above is the
+#: new issue (first seen 30 minutes ago).
+HEALTH_FATAL: Final = ("Error", "audio device disappeared while recording", "startCapture", "audio")
+HEALTH_REGRESSED: Final = ("TypeError", "Cannot read properties of undefined (reading 'text')",
+                           "renderTranscript", "transcript")  # fmt: skip
+
+
+def _health_story(data: SimulatorData, now_s: int) -> None:
+    """A fatal issue in the demo release and a regression (older than the newest demo event)."""
+    exc_type, value, function, source = HEALTH_FATAL
+    data.add_issue(
+        project=DEMO_PROJECT,
+        title=f"{exc_type}: {value}",
+        culprit=f"{function}(./src/{source})",
+        level="fatal",
+        priority="high",
+        substatus="ongoing",
+        exc_type=exc_type,
+        exc_value=value,
+        count=57,
+        user_count=23,
+        first_seen=now_s - DAY - 7200,
+        last_seen=now_s - 7200,
+        first_release=DEMO_RELEASE,
+        last_release=DEMO_RELEASE,
+        tags=(("os", "Windows 11"), ("browser", "WebView2 131")),
+    )
+    exc_type, value, function, source = HEALTH_REGRESSED
+    data.add_issue(
+        project=DEMO_PROJECT,
+        title=f"{exc_type}: {value}",
+        culprit=f"{function}(./src/{source})",
+        level="error",
+        priority="medium",
+        substatus="regressed",
+        exc_type=exc_type,
+        exc_value=value,
+        count=14,
+        user_count=6,
+        first_seen=now_s - 30 * DAY,
+        last_seen=now_s - 3 * 3600,
+        first_release=f"{DEMO_PROJECT}@1.4.0",
+        last_release=DEMO_RELEASE,
+    )
 
 
 Scenario = Callable[..., SimulatorData]

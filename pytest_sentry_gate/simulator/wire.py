@@ -3,7 +3,7 @@
 ``paginate`` reproduces Sentry's headers: ``Link`` always holds both ``rel="previous"`` and
 ``rel="next"`` with ``results="true"/"false"`` and a ``cursor="value:offset:is_prev"``, the URL
 being the request URL without ``cursor`` plus ``&cursor=…``; ``X-Hits``/``X-Max-Hits`` carry the
-total number of matches.
+total number of matches, only where Sentry counts hits (the org issue list).
 """
 
 from __future__ import annotations
@@ -108,18 +108,21 @@ def paginate(
     param: str = "per_page",
     default: int = MAX_PER_PAGE,
     max_hits: int | None = None,
+    count_hits: bool = False,
 ) -> tuple[Sequence[T], dict[str, str]]:
-    """One page of ``items`` and the ``Link``/``X-Hits``/``X-Max-Hits`` headers."""
+    """One page of ``items`` and the ``Link`` header, plus ``X-Hits``/``X-Max-Hits`` where
+    Sentry's paginator counts hits (``count_hits``: of the endpoints served, only the org issue
+    list; ``reference/sentry-api.md`` §12)."""
     size = page_size(req, param, default)
     offset = cursor_offset(req)
     chunk = items[offset : offset + size]
     total = len(items)
     previous = _link(req, "previous", f"0:{max(offset - size, 0)}:1", offset > 0)
     following = _link(req, "next", f"0:{offset + size}:0", offset + size < total)
-    hits = total if max_hits is None else min(total, max_hits)
-    headers = {
-        "Link": f"{previous}, {following}",
-        "X-Hits": str(hits),
-        "X-Max-Hits": str(max_hits if max_hits is not None else total),
-    }
+    headers = {"Link": f"{previous}, {following}"}
+    if count_hits:
+        hits = total if max_hits is None else min(total, max_hits)
+        headers["X-Hits"] = str(hits)
+        if max_hits is not None:  # Sentry sends X-Max-Hits only when its count has a cap
+            headers["X-Max-Hits"] = str(max_hits)
     return chunk, headers

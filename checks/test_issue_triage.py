@@ -1,0 +1,78 @@
+"""issue_triage: what is new, urgent and recurring; where to look; who owns it; what to ship.
+
+Read-only: triage never resolves, assigns or mutes anything in Sentry. Titles, culprits and tags
+are untrusted text from Sentry: escaped, quoted, and marked as such in the evidence.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.verdict import Check
+
+pytestmark = pytest.mark.issue_triage
+
+NONE_IN: Final = "no {bucket} issue"
+BUCKET: Final = "{count} {bucket} issue(s): {issues}"
+URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
+SINCE_LAST: Final = "since the last check ({since})"
+SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
+UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
+
+
+def _line(hint: dict[str, Any]) -> str:
+    return (
+        f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at {hint['top_frame'] or '?'}, "
+        f"owner {hint['owner']}, fix in {hint['fix_version'] or '?'}"
+    )
+
+
+def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]]) -> str:
+    sentry_check.record(bucket=name, count=len(hints), issues=hints, untrusted_text=UNTRUSTED)
+    return "; ".join(_line(h) for h in hints)
+
+
+def test_new_since_last_check(
+    sentry_check: Check,
+    sentry_triage: dict[str, list[dict[str, Any]]],
+    sentry_previous_check: Loaded,
+) -> None:
+    """New issues: first seen after the previous check (without one, in the last 24 hours)."""
+    previous = sentry_previous_check.previous
+    window = SINCE_LAST.format(since=previous.checked_at) if previous else SINCE_DAY
+    hints = sentry_triage["new"]
+    listing = _report(sentry_check, "new", hints)
+    sentry_check.record(window=window)
+    if not hints:
+        sentry_check.passed(NONE_IN.format(bucket=f"new {window}"))
+        return
+    sentry_check.passed(BUCKET.format(count=len(hints), bucket=f"new {window}", issues=listing))
+
+
+def test_likely_urgent(sentry_check: Check, sentry_triage: dict[str, list[dict[str, Any]]]) -> None:
+    """Likely urgent: fatal, high priority, escalating, regressed, unhandled with many users."""
+    hints = sentry_triage["urgent"]
+    listing = _report(sentry_check, "urgent", hints)
+    if hints:
+        sentry_check.partial(
+            URGENT.format(count=len(hints), issues=listing),
+            reason="urgent_issues",
+            rerun="pytest -m issue_triage",
+        )
+    sentry_check.passed(NONE_IN.format(bucket="likely urgent"))
+
+
+def test_recurring_noisy(
+    sentry_check: Check, sentry_triage: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Recurring or noisy: many events per user, or open for a long time."""
+    hints = sentry_triage["recurring"]
+    listing = _report(sentry_check, "recurring", hints)
+    if not hints:
+        sentry_check.passed(NONE_IN.format(bucket="recurring"))
+        return
+    sentry_check.passed(BUCKET.format(count=len(hints), bucket="recurring", issues=listing))

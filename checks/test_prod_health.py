@@ -1,0 +1,221 @@
+"""prod_health: exact numbers for the morning check, and what to do next."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+from pytest_sentry_gate.triage import safe
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.sentry.health import CrashFree
+    from pytest_sentry_gate.sentry.issues import IssueSummary, QueryResult, UnresolvedCount
+    from pytest_sentry_gate.settings import Settings
+    from pytest_sentry_gate.verdict import Check
+
+pytestmark = pytest.mark.prod_health
+
+COUNT: Final = "{count} unresolved issues in {project} (statsPeriod {period}, {source})"
+AT_LEAST: Final = "; X-Hits said at least {at_least} (capped)"
+HIGH_SEVERITY: Final = (
+    "{count} high-severity unresolved issue(s) (tolerated: {max}): escalate same day. {issues}"
+)
+NO_HIGH_SEVERITY: Final = "no high-severity unresolved issue ({queries})"
+NO_RELEASE: Final = "no release under check (set --sentry-release or fix the version files)"
+RELEASE_ISSUES: Final = "{count} unresolved issue(s) in {release}, {regressed} regressed"
+REGRESSIONS: Final = "{regressed} regression(s) in {release}: {issues}. Triage them today."
+NO_SESSIONS: Final = (
+    "no session data for {release} in the last {period}: release health needs the SDK's "
+    "session tracking (autoSessionTracking) and a release tag on sessions."
+)
+CRASH_FREE: Final = "crash-free sessions {sessions}%, users {users}% for {release}"
+CRASH_FREE_LOW: Final = (
+    "crash-free {what} {value}% for {release} is under the threshold {minimum}% "
+    "(sentry_min_crash_free_{what})"
+)
+NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
+GROWTH: Final = (
+    "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
+    "x{limit:g}) since {since}: run `pytest -m issue_triage`"
+)
+STEADY: Final = "unresolved {before} -> {after} since {since} (x{ratio:.2f}, limit x{limit:g})"
+UNWRITABLE: Final = (
+    "the checkpoint location {path} is not writable ({detail}); set --sentry-state-file"
+)
+TRIAGE: Final = "pytest -m issue_triage"
+
+
+def _listing(issues: tuple[IssueSummary, ...], limit: int = 5) -> str:
+    """Issues as one line each; titles are untrusted text, escaped and quoted."""
+    rows = [
+        f"{safe(i.short_id)} {safe(i.title, 80)!r} ({i.events} events, {i.users} users, "
+        f"last seen {i.last_seen}) {i.permalink}"
+        for i in issues[:limit]
+    ]
+    more = len(issues) - limit
+    return "; ".join(rows) + (f"; and {more} more" if more > 0 else "")
+
+
+def test_unresolved_count(
+    sentry_check: Check, sentry_project: str, sentry_unresolved_count: UnresolvedCount
+) -> None:
+    """The project's exact unresolved count, naming its query and time window."""
+    count = sentry_unresolved_count
+    sentry_check.record(
+        count=count.value,
+        exact=True,
+        source=count.source,
+        at_least=count.at_least,
+        query=count.query,
+        statsPeriod=count.period,
+        requests=count.requests,
+        endpoint=count.endpoint,
+    )
+    message = COUNT.format(
+        count=count.value, project=sentry_project, period=count.period, source=count.source
+    )
+    if count.at_least is not None:
+        message += AT_LEAST.format(at_least=count.at_least)
+    sentry_check.passed(message)
+
+
+def test_high_severity(
+    sentry_check: Check, sentry_settings: Settings, sentry_high_severity: tuple[QueryResult, ...]
+) -> None:
+    """High-severity unresolved issues (fatal; error with high priority): any present, escalate."""
+    unique = {i.id: i for result in sentry_high_severity for i in result.issues}
+    issues = tuple(unique.values())
+    complete = all(r.total <= len(r.issues) for r in sentry_high_severity)
+    # Beyond one page, the queries' totals are added (an issue matching two counts twice).
+    total = len(issues) if complete else sum(r.total for r in sentry_high_severity)
+    sentry_check.record(
+        queries=[r.evidence() for r in sentry_high_severity],
+        count=total,
+        issues=[i.snapshot() for i in issues],
+        untrusted_text="title",
+    )
+    queries = "; ".join(r.query for r in sentry_high_severity)
+    if total > sentry_settings.max_high_severity:
+        sentry_check.fail(
+            HIGH_SEVERITY.format(
+                count=total, max=sentry_settings.max_high_severity, issues=_listing(issues)
+            ),
+            reason="high_severity",
+            next_commands=(TRIAGE,),
+        )
+    sentry_check.passed(NO_HIGH_SEVERITY.format(queries=queries))
+
+
+def test_release_issues(
+    sentry_check: Check,
+    sentry_release_issues: tuple[QueryResult, QueryResult] | None,
+) -> None:
+    """Unresolved issues scoped to the release under check, and its regressions."""
+    if sentry_release_issues is None:
+        sentry_check.not_applicable(NO_RELEASE)
+    unresolved, regressed = sentry_release_issues
+    release = unresolved.query.split('release:"', 1)[-1].rstrip('"')
+    sentry_check.record(
+        release=release,
+        unresolved=unresolved.evidence(),
+        regressed=regressed.evidence(),
+        regressions=[i.snapshot() for i in regressed.issues],
+        untrusted_text="title",
+    )
+    if regressed.total:
+        sentry_check.partial(
+            REGRESSIONS.format(
+                regressed=regressed.total, release=release, issues=_listing(regressed.issues)
+            ),
+            reason="release_regressions",
+            rerun=TRIAGE,
+        )
+    sentry_check.passed(
+        RELEASE_ISSUES.format(count=unresolved.total, release=release, regressed=regressed.total)
+    )
+
+
+def test_crash_free_rate(
+    sentry_check: Check, sentry_settings: Settings, sentry_crash_free: CrashFree | None
+) -> None:
+    """Crash-free session and user rates of the release against their thresholds."""
+    health = sentry_crash_free
+    if health is None:
+        sentry_check.not_applicable(NO_RELEASE)
+    sentry_check.record(
+        release=health.release,
+        statsPeriod=health.period,
+        sessions=health.sessions,
+        crash_free_sessions=health.sessions_rate,
+        crash_free_users=health.users_rate,
+        min_crash_free_sessions=sentry_settings.min_crash_free_sessions,
+        min_crash_free_users=sentry_settings.min_crash_free_users,
+        endpoint=health.endpoint,
+    )
+    if not health.has_data:
+        sentry_check.partial(
+            NO_SESSIONS.format(release=health.release, period=health.period),
+            reason="no_session_data",
+        )
+    for what, value, minimum in (
+        ("sessions", health.sessions_rate, sentry_settings.min_crash_free_sessions),
+        ("users", health.users_rate, sentry_settings.min_crash_free_users),
+    ):
+        if value is not None and value < minimum:
+            sentry_check.fail(
+                CRASH_FREE_LOW.format(
+                    what=what, value=value, release=health.release, minimum=minimum
+                ),
+                reason="crash_free_below_threshold",
+                next_commands=(TRIAGE,),
+            )
+    sentry_check.passed(
+        CRASH_FREE.format(
+            sessions=health.sessions_rate, users=health.users_rate, release=health.release
+        )
+    )
+
+
+def test_volume_growth(
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_unresolved_count: UnresolvedCount,
+    sentry_previous_check: Loaded,
+    sentry_state_file: Path,
+) -> None:
+    """Unresolved volume against the previous checkpoint: unexpected growth needs triage."""
+    from pytest_sentry_gate.checkpoint import writable_problem
+
+    previous = sentry_previous_check.previous
+    sentry_check.record(state_file=str(sentry_state_file), count=sentry_unresolved_count.value)
+    if sentry_previous_check.moved_aside is not None:
+        sentry_check.risk(
+            f"the checkpoint {sentry_state_file} was unreadable ({sentry_previous_check.problem}) "
+            f"and was moved aside to {sentry_previous_check.moved_aside}"
+        )
+    problem = writable_problem(sentry_state_file)
+    if problem is not None:
+        sentry_check.partial(
+            UNWRITABLE.format(path=sentry_state_file.parent, detail=problem),
+            reason="checkpoint_unwritable",
+        )
+    if previous is None:
+        sentry_check.not_applicable(NO_BASELINE)
+    before, after = previous.unresolved_count, sentry_unresolved_count.value
+    ratio = after / max(before, 1)
+    limit = sentry_settings.growth_ratio
+    sentry_check.record(previous=before, previous_check=previous.checked_at, ratio=round(ratio, 3))
+    fields: dict[str, Any] = {
+        "before": before,
+        "after": after,
+        "ratio": ratio,
+        "limit": limit,
+        "since": previous.checked_at,
+    }
+    if ratio > limit:
+        sentry_check.partial(GROWTH.format(**fields), reason="unexpected_growth", rerun=TRIAGE)
+    sentry_check.passed(STEADY.format(**fields))

@@ -1,0 +1,271 @@
+"""The project's issues as facts: the one unresolved listing, counts, targeted queries, details.
+
+Request budget, whatever the backlog (N unresolved issues):
+
+- the unresolved listing: ⌈N/100⌉ requests at ``limit=100``; its first page is cached and its
+  ``X-Hits`` header is the count (no extra request), later pages are not cached and only their ids
+  are kept (``paginate(cache=False)``);
+- every other figure is one page of one query (high severity, release scope, regressions, the
+  triage candidates) or one issue's detail and latest event, run concurrently through ``gather``.
+
+Only the organization issue list sends ``X-Hits``/``X-Max-Hits`` (``reference/sentry-api.md``
+§12); ``X-Hits`` equal to ``X-Max-Hits`` means "at least", and then the exact number is the size of
+the complete id listing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pytest_sentry_gate.errors import ApiError
+from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry.client import SentryClient, gather
+
+UNRESOLVED: Final = "is:unresolved"
+PAGE: Final = 100
+#: Fields of an issue summary kept in facts (everything else of the list response is dropped).
+SUMMARY_FIELDS: Final = (
+    "id",
+    "shortId",
+    "title",
+    "culprit",
+    "permalink",
+    "level",
+    "status",
+    "substatus",
+    "priority",
+    "isUnhandled",
+    "count",
+    "userCount",
+    "firstSeen",
+    "lastSeen",
+)
+
+
+@dataclass(frozen=True)
+class IssueSummary:
+    """One issue as the list shows it. Title and culprit are untrusted text (data, never code)."""
+
+    id: str
+    short_id: str
+    title: str
+    culprit: str
+    permalink: str
+    level: str
+    substatus: str | None
+    priority: str | None
+    unhandled: bool
+    events: int
+    users: int
+    first_seen: str
+    last_seen: str
+
+    def snapshot(self) -> dict[str, Any]:
+        """The report's snapshot of the issue (short id, title, level, events, users, link)."""
+        return {
+            "id": self.id,
+            "short_id": self.short_id,
+            "title": self.title,
+            "level": self.level,
+            "priority": self.priority,
+            "events": self.events,
+            "users": self.users,
+            "last_seen": self.last_seen,
+            "permalink": self.permalink,
+        }
+
+
+def summary(raw: dict[str, Any]) -> IssueSummary:
+    """An ``IssueSummary`` from one item of the issue list (``count`` is a string there)."""
+    try:
+        events = int(raw.get("count") or 0)
+    except (TypeError, ValueError):
+        events = 0
+    return IssueSummary(
+        id=str(raw.get("id", "")),
+        short_id=str(raw.get("shortId") or raw.get("id", "")),
+        title=str(raw.get("title") or ""),
+        culprit=str(raw.get("culprit") or ""),
+        permalink=str(raw.get("permalink") or ""),
+        level=str(raw.get("level") or "unknown"),
+        substatus=raw.get("substatus"),
+        priority=raw.get("priority"),
+        unhandled=bool(raw.get("isUnhandled")),
+        events=events,
+        users=int(raw.get("userCount") or 0),
+        first_seen=str(raw.get("firstSeen") or ""),
+        last_seen=str(raw.get("lastSeen") or ""),
+    )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One query: its total (``X-Hits``, "at least" when capped), and its first page."""
+
+    query: str
+    period: str
+    total: int
+    exact: bool
+    issues: tuple[IssueSummary, ...]
+    endpoint: str
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "statsPeriod": self.period,
+            "count": self.total,
+            "exact": self.exact,
+            "endpoint": self.endpoint,
+        }
+
+
+@dataclass(frozen=True)
+class UnresolvedListing:
+    """Every unresolved issue id of the project in the window, and the header count beside it."""
+
+    ids: frozenset[str] = field(repr=False)
+    hits: int | None
+    max_hits: int | None
+    requests: int
+    period: str
+    endpoint: str
+    first_page: tuple[IssueSummary, ...] = field(repr=False)
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class IssueDetails:
+    """An issue's detail (release window, tags) and its latest event, as read (or the error)."""
+
+    issue: dict[str, Any] | ApiError
+    latest_event: dict[str, Any] | ApiError
+
+
+def _params(project_id: str, query: str, period: str, **extra: str | int) -> dict[str, Any]:
+    return {
+        "project": project_id,
+        "query": query,
+        "statsPeriod": period,
+        "limit": PAGE,
+        **extra,
+    }
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
+def query(
+    client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
+) -> QueryResult:
+    """One issue query: its ``X-Hits`` total (or the page length) and the first page (cached)."""
+    path = endpoints.ISSUES.path(org=org)
+    response = client.get(path, _params(project_id, text, period, **extra))
+    page = tuple(summary(item) for item in _items(response.data))
+    if response.hits is None:
+        total, exact = len(page), response.next_cursor is None
+    else:
+        total = response.hits
+        exact = response.max_hits is None or response.hits < response.max_hits
+    return QueryResult(text, period, total, exact, page, response.endpoint)
+
+
+def unresolved_listing(
+    client: SentryClient, org: str, project_id: str, period: str
+) -> UnresolvedListing:
+    """The complete unresolved id listing: ⌈N/100⌉ requests, ids kept, later pages uncached.
+
+    The first page is the cached ``query(UNRESOLVED)`` answer, so the header count and the
+    listing cost one request together.
+    """
+    path = endpoints.ISSUES.path(org=org)
+    params = _params(project_id, UNRESOLVED, period)
+    first = client.get(path, params)
+    page = _items(first.data)
+    ids = {str(item.get("id")) for item in page}
+    requests = 1
+    if first.next_cursor is not None:
+        rest = {**params, "cursor": first.next_cursor}
+        for items in client.paginate(path, rest, cache=False):
+            ids.update(str(item.get("id")) for item in _items(items))
+            requests += 1
+    return UnresolvedListing(
+        ids=frozenset(ids),
+        hits=first.hits,
+        max_hits=first.max_hits,
+        requests=requests,
+        period=period,
+        endpoint=first.endpoint,
+        first_page=tuple(summary(item) for item in page),
+    )
+
+
+def queries(
+    client: SentryClient, org: str, project_id: str, texts: Sequence[str], period: str
+) -> list[QueryResult | ApiError]:
+    """Several independent queries, concurrently (results in order, errors in place)."""
+    calls = [functools.partial(query, client, org, project_id, text, period) for text in texts]
+    return gather(calls)
+
+
+def details(client: SentryClient, org: str, issue_ids: Sequence[str]) -> dict[str, IssueDetails]:
+    """Each issue's detail and latest event, all fetched concurrently."""
+    calls: list[Callable[[], Any]] = []
+    for issue_id in issue_ids:
+        calls.append(
+            functools.partial(client.get_json, endpoints.ISSUE.path(org=org, issue_id=issue_id))
+        )
+        calls.append(
+            functools.partial(
+                client.get_json, endpoints.LATEST_EVENT.path(org=org, issue_id=issue_id)
+            )
+        )
+    results = gather(calls)
+    return {
+        issue_id: IssueDetails(issue=results[2 * n], latest_event=results[2 * n + 1])
+        for n, issue_id in enumerate(issue_ids)
+    }
+
+
+@dataclass(frozen=True)
+class UnresolvedCount:
+    """The exact unresolved count, and how it was obtained (``at_least``: the capped header)."""
+
+    value: int
+    source: str  # "x-hits" or "id listing"
+    at_least: int | None
+    period: str
+    query: str
+    requests: int
+    endpoint: str
+
+
+def exact_count(
+    head: QueryResult, listing: Callable[[], UnresolvedListing], header_present: bool
+) -> UnresolvedCount:
+    """The header count when present and under the cap, else the complete listing's size."""
+    if header_present and head.exact:
+        return UnresolvedCount(
+            head.total, "x-hits", None, head.period, head.query, 1, head.endpoint
+        )
+    full = listing()
+    at_least = head.total if header_present else None
+    return UnresolvedCount(
+        full.count, "id listing", at_least, head.period, head.query, full.requests, full.endpoint
+    )
+
+
+def unresolved_head(
+    client: SentryClient, org: str, project_id: str, period: str
+) -> tuple[QueryResult, bool]:
+    """The first page of the unresolved listing (shared, cached) and whether it sent X-Hits."""
+    head = query(client, org, project_id, UNRESOLVED, period)
+    path = endpoints.ISSUES.path(org=org)
+    response = client.get(path, _params(project_id, UNRESOLVED, period))
+    return head, response.hits is not None
