@@ -43,6 +43,7 @@ MAP_URL_MISSING: Final = "{name}: sourceMappingURL points to {url}, which does n
 BAD_DEBUG_ID: Final = "{name}: debugId {value!r} is not a UUID"
 MAP_NOT_JSON: Final = "{map}: not JSON (line {line}, column {column}: {reason})"
 MAP_NOT_OBJECT: Final = "{map}: not a JSON object"
+MAP_TOO_DEEP: Final = "{map}: nested too deeply to be read as JSON"
 MAP_BAD_VERSION: Final = "{map}: version is {version!r}, expected 3"
 MAP_NO_SOURCES: Final = "{map}: has no 'sources' list"
 MAP_BAD_INLINE: Final = "{map}: inline source map of {name} cannot be decoded ({reason})"
@@ -97,6 +98,8 @@ def _map_problems(map_label: str, text: str, *, name: str, debug_id: str | None)
         return [
             MAP_NOT_JSON.format(map=map_label, line=exc.lineno, column=exc.colno, reason=exc.msg)
         ]
+    except RecursionError:
+        return [MAP_TOO_DEEP.format(map=map_label)]
     if not isinstance(data, dict):
         return [MAP_NOT_OBJECT.format(map=map_label)]
     problems = []
