@@ -365,7 +365,7 @@ def test_default_release_markers_say_in_words_what_is_missing(tmp_path: Path) ->
         assert "\\" not in result.describe()
         assert "re:" not in result.describe()
     # And the fix is the line to add
-    assert vite_release.fix.endswith("release: { name: `codictate@${version}` },")
+    assert vite_release.fix.endswith("release: { name: `codictate@${version}` }")
     assert workflow.fix.endswith("SENTRY_RELEASE: codictate@${{ steps.version.outputs.version }}")
 
 

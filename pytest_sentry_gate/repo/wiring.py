@@ -81,7 +81,7 @@ DEFAULT_TAURI_RELEASE_WORDS: Final = (
         "{file} names no release that is {release} or starts with {project}@ (the release the "
         "Vite plugin uploads to is not the one under check)",
         "add to the sentryVitePlugin({{ … }}) options in {file}: "
-        "release: {{ name: `{project}@${{version}}` }},",
+        "release: {{ name: `{project}@${{version}}` }}",
     ),
     (
         "no workflow in {file} sets SENTRY_RELEASE to {release} or to {project}@${{{{ … }}}}",
