@@ -301,17 +301,17 @@ def test_handy_like_release_wiring_fails_in_words_with_the_lines_to_add(
     assert (wiring["status"], wiring["reason"]) == ("FAIL", "release_wiring")
     message = wiring["message"]
     assert message.startswith(
-        "The release wiring does not use codictate@1.4.2: vite.config.* names no release that is "
+        "The release wiring does not use codictate@1.4.2: vite.config.ts names no release that is "
         "codictate@1.4.2 or starts with codictate@"
     )
-    assert "no workflow in .github/workflows/*.y*ml sets SENTRY_RELEASE" in message
+    assert "no workflow in .github/workflows/release.yml sets SENTRY_RELEASE" in message
     assert "\\" not in message
     assert "re:" not in message
     # And the next commands are the lines to add
     assert wiring["next_commands"][:2] == [
-        "add to the sentryVitePlugin({ … }) options in vite.config.*: "
+        "add to the sentryVitePlugin({ … }) options in vite.config.ts: "
         "release: { name: `codictate@${version}` }",
-        "add to the env of the build step in a workflow matching .github/workflows/*.y*ml: "
+        "add to the env of the build step in .github/workflows/release.yml: "
         "SENTRY_RELEASE: codictate@${{ steps.version.outputs.version }}",
     ]
 

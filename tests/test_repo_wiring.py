@@ -354,11 +354,11 @@ def test_default_release_markers_say_in_words_what_is_missing(tmp_path: Path) ->
     _, vite_release, workflow = check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS, **VALUES)
     # Then each sentence names the file, the release, and no regular expression
     assert vite_release.describe() == (
-        "vite.config.* names no release that is codictate@1.4.2 or starts with codictate@ "
+        "vite.config.ts names no release that is codictate@1.4.2 or starts with codictate@ "
         "(the release the Vite plugin uploads to is not the one under check)"
     )
     assert workflow.describe() == (
-        "no workflow in .github/workflows/*.y*ml sets SENTRY_RELEASE to codictate@1.4.2 or to "
+        "no workflow in .github/workflows/release.yml sets SENTRY_RELEASE to codictate@1.4.2 or to "
         "codictate@${{ … }}"
     )
     for result in (vite_release, workflow):

@@ -73,7 +73,8 @@ DEFAULT_TAURI_RELEASE_WORDS: Final = (
     (
         "{file} does not use sentryVitePlugin (from @sentry/vite-plugin), so the build uploads "
         "no source maps for {release}",
-        'add to {file}: import {{ sentryVitePlugin }} from "@sentry/vite-plugin"; and '
+        'add to {file}: import {{ sentryVitePlugin }} from "@sentry/vite-plugin"; import '
+        '{{ version }} from "./package.json"; and '
         'sentryVitePlugin({{ org: process.env.SENTRY_ORG, project: "{project}", '
         "release: {{ name: `{project}@${{version}}` }} }}) in plugins",
     ),
@@ -85,7 +86,7 @@ DEFAULT_TAURI_RELEASE_WORDS: Final = (
     ),
     (
         "no workflow in {file} sets SENTRY_RELEASE to {release} or to {project}@${{{{ … }}}}",
-        "add to the env of the build step in a workflow matching {file}: "
+        "add to the env of the build step in {file}: "
         "SENTRY_RELEASE: {project}@${{{{ steps.version.outputs.version }}}}",
     ),
 )
@@ -268,7 +269,9 @@ def check_marker(
         return WiringResult(
             marker.file, shown, False, False, None, NOTE_NO_FILE.format(file=marker.file)
         )
-    words = {"file": marker.file, **values}
+    # one file matched: name it (vite.config.ts); several: the glob names them all
+    named = paths[0].relative_to(repo_root).as_posix() if len(paths) == 1 else marker.file
+    words = {"file": named, **values}
     if marker.missing:
         note = marker.missing.format(**words)
     elif regex:
