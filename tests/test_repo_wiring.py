@@ -378,3 +378,9 @@ def test_configured_regex_marker_is_shown_as_written(tmp_path: Path) -> None:
     assert result.describe() == (
         "no line of app.py matches the marker " + repr(r"re:release=[\"']{release}")
     )
+
+
+def test_marker_with_a_bad_glob_is_refused() -> None:
+    # Given a marker path that pathlib cannot glob / When parsed / Then a ValueError names it
+    with pytest.raises(ValueError, match=r"'src/\*\*x.ts: text': bad glob: Invalid pattern"):
+        parse_markers(["src/**x.ts: text"])

@@ -210,6 +210,10 @@ def parse_markers(lines: Sequence[str]) -> list[WiringMarker]:
             raise ValueError(BAD_MARKER.format(line=raw, reason=reason))
         if not _is_relative(file):
             raise ValueError(BAD_MARKER.format(line=raw, reason=MARKER_NOT_RELATIVE))
+        try:  # the glob is parsed when first iterated; a directory that does not exist will do
+            next(iter(Path("/nonexistent-sentry-gate").glob(file)), None)
+        except ValueError as exc:
+            raise ValueError(BAD_MARKER.format(line=raw, reason=f"bad glob: {exc}")) from None
         if expected.startswith(REGEX_PREFIX):
             sample = {"release": "r", "project": "p", "version": "1"}
             pattern = _render(expected[len(REGEX_PREFIX) :], regex=True, values=sample)
