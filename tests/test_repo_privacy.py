@@ -230,3 +230,27 @@ def test_issue_scenario_pii_on_and_scrubber_removed(tmp_path: Path) -> None:
     scan = scan_privacy(root)
     assert [(f.rule, f.where) for f in scan.failures] == [("pii", "src-tauri/src/main.rs:7")]
     assert "src-tauri/src/main.rs:3" in [r.where for r in scan.risks]
+
+
+@pytest.mark.parametrize(
+    ("line", "flagged"),
+    [
+        (
+            'const dsn = "https://0123456789abcdef0123456789abcdef@sentry.example.com/sentry/42";',
+            True,
+        ),
+        (
+            'const dsn = "https://0123456789abcdef0123456789abcdef:fedcba9876543210fedcba9876543210@o1.ingest.sentry.io/7";',
+            True,
+        ),
+        ('const dsn = "https://ffffffffffffffffffffffffffffffff@o0.ingest.sentry.io/0";', False),
+        ('const repo = "https://git@github.com/1234";', False),
+        ('// dsn: "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/7"', False),
+    ],
+    ids=["self-hosted-path", "legacy-secret", "placeholder", "not-a-dsn", "comment"],
+)
+def test_dsn_literal_forms(tmp_path: Path, line: str, flagged: bool) -> None:
+    # Given one line in a file that initialises Sentry
+    (tmp_path / "sentry.ts").write_text(f"import * as Sentry from '@sentry/browser';\n{line}\n")
+    # When scanned / Then only a real-looking DSN outside a comment is a failure
+    assert bool(scan_privacy(tmp_path).failures) is flagged

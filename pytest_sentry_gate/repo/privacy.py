@@ -11,7 +11,7 @@ finding with its ``file:line``, never one app's strings:
 - a scrubber hook (``before_send`` / ``beforeSend``) in the file of each initialisation; none is
   a risk, not a failure;
 - a DSN written as a literal ``https://<key>@<host>/<project>`` in source instead of read from the
-  environment (placeholder keys of zeros or ``x`` do not count); its key is never shown;
+  environment (placeholder keys, all ``0`` or all ``f``, do not count); its key is never shown;
 - for Tauri: ``tauri-plugin-sentry`` in ``src-tauri/Cargo.toml`` must be registered in the
   builder (``.plugin(tauri_plugin_sentry::init…``), or the webview's events are not forwarded.
 
@@ -76,8 +76,11 @@ PII_RE: Final = re.compile(
     r"\b(?:send_default_pii\s*:\s*true|sendDefaultPii\s*:\s*true|send_default_pii\s*=\s*True)\b"
 )
 SCRUBBER_RE: Final = re.compile(r"\b(?:before_send|beforeSend)\b")
-DSN_RE: Final = re.compile(r"https?://(?P<key>[0-9A-Za-z]+)(?::[0-9A-Za-z]+)?@[\w.-]+(?::\d+)?/\d+")
-PLACEHOLDER_KEY_RE: Final = re.compile(r"^(?:0+|x+|X+)$")
+# A DSN's public key is 32 hex digits (Sentry's ProjectKey); the path ends in the project id.
+DSN_RE: Final = re.compile(
+    r"https?://(?P<key>[0-9a-fA-F]{32})(?::[0-9a-fA-F]+)?@[\w.-]+(?::\d+)?(?:/[\w.-]+)*/\d+\b"
+)
+PLACEHOLDER_KEY_RE: Final = re.compile(r"^(?:0+|f+|F+)$")
 PLUGIN_REGISTERED_RE: Final = re.compile(r"\.plugin\s*\(\s*(?:::)?tauri_plugin_sentry::init")
 COMMENT_PREFIXES: Final = ("//", "#", "/*", "*")
 
