@@ -28,6 +28,30 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.release_gate
 
 VERSION_MISMATCH: Final = "Versions disagree: {sources}. Make every file say the same version."
+VERSION_SPELLING: Final = (
+    "Versions are spelled differently: {sources}. The release name is built from the raw string "
+    "({template}) and Sentry compares release names as text, so {names} are different releases. "
+    "Write {spellings} the same way in every file."
+)
+SPELLING_RISK: Final = (
+    "{spellings} are spelled differently; harmless for {release} ({source}), but any wiring "
+    "that builds the release from a file's raw version publishes another release."
+)
+RELEASE_WIRING_MISSING: Final = "The release wiring does not use {release}: {problems}."
+RELEASE_WIRING_FIX: Final = " To fix: {fixes}."
+BUILD: Final = "cd {root} && {tool} run build"
+NO_BUILD_SCRIPT: Final = "build the app so that its bundles land in {dist}"
+# The lock file says which package manager the repository uses (first match wins; bun's
+# text lock file since 1.2, its binary one before). package.json's "packageManager" wins over it.
+LOCK_FILES: Final = (
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+)
+PACKAGE_MANAGERS: Final = ("npm", "pnpm", "yarn", "bun")
 NO_RELEASE: Final = (
     "No release to check: the version files give no single version (see test_versions_aligned) "
     "and --sentry-release/SENTRY_RELEASE is not set."
@@ -75,7 +99,9 @@ def _require_fact(sentry_check: Check, fact: _F | None) -> _F:
     return fact
 
 
-def test_versions_aligned(sentry_check: Check, sentry_app_version: VersionReport) -> None:
+def test_versions_aligned(
+    sentry_check: Check, sentry_settings: Settings, sentry_app_version: VersionReport
+) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
     report = sentry_app_version
     if report.error is not None:
@@ -99,7 +125,34 @@ def test_versions_aligned(sentry_check: Check, sentry_app_version: VersionReport
             VERSION_MISMATCH.format(sources=describe_sources(report.sources)),
             reason="version_mismatch",
         )
+    if len(report.spellings) > 1:
+        _judge_spellings(sentry_check, sentry_settings, report)
     sentry_check.passed(f"version {report.version}: {describe_sources(report.sources)}")
+
+
+def _judge_spellings(sentry_check: Check, conf: Settings, report: VersionReport) -> None:
+    """Same version, different strings: a FAIL when the release name takes the raw string."""
+    spellings = " and ".join(repr(value) for value in report.spellings)
+    template = conf.release_template
+    if conf.release or "{version}" not in template:
+        source = "--sentry-release/SENTRY_RELEASE" if conf.release else f"template {template}"
+        release = conf.release or template
+        sentry_check.risk(SPELLING_RISK.format(spellings=spellings, release=release, source=source))
+        return
+    project = conf.project or "{project}"
+    names = " and ".join(
+        template.replace("{project}", project).replace("{version}", value)
+        for value in report.spellings
+    )
+    sentry_check.fail(
+        VERSION_SPELLING.format(
+            sources=describe_sources(report.sources),
+            template=template,
+            names=names,
+            spellings=spellings,
+        ),
+        reason="version_spelling",
+    )
 
 
 def test_release_name(sentry_check: Check, sentry_release: ReleaseTarget) -> None:
@@ -151,25 +204,40 @@ def test_release_wiring(
         )
     missing = [r for r in present if not r.found]
     if missing:
-        sentry_check.fail(
-            "release wiring does not use "
-            + repr(release_name)
-            + ": "
-            + "; ".join(r.describe() for r in missing),
-            reason="release_wiring",
+        fixes = [r.fix for r in missing if r.fix]
+        message = RELEASE_WIRING_MISSING.format(
+            release=release_name, problems="; ".join(r.describe() for r in missing)
         )
+        if fixes:
+            message += RELEASE_WIRING_FIX.format(fixes="; ".join(fixes))
+        sentry_check.fail(message, reason="release_wiring", next_commands=tuple(fixes))
     sentry_check.passed(f"{len(present)} release wiring marker(s) found")
 
 
 def _build_command(repo_root: Path, dist_dir: str) -> str:
-    package = repo_root / "package.json"
+    """The repository's own build: its package manager (``packageManager``, else the lock file)."""
     try:
-        scripts = json.loads(package.read_text(encoding="utf-8")).get("scripts", {})
-    except (OSError, ValueError, AttributeError):
-        scripts = {}
-    if isinstance(scripts, dict) and "build" in scripts:
-        return f"npm --prefix {shlex.quote(str(repo_root))} run build"
-    return f"build the app so that its bundles land in {repo_root / dist_dir}"
+        package = json.loads((repo_root / "package.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        package = None
+    if not isinstance(package, dict):
+        package = {}
+    scripts = package.get("scripts")
+    if not isinstance(scripts, dict) or "build" not in scripts:
+        return NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir)
+    return BUILD.format(root=shlex.quote(str(repo_root)), tool=_package_manager(repo_root, package))
+
+
+def _package_manager(repo_root: Path, package: dict[str, object]) -> str:
+    declared = package.get("packageManager")
+    if isinstance(declared, str):
+        name = declared.partition("@")[0].strip()
+        if name in PACKAGE_MANAGERS:
+            return name
+    for lock_file, tool in LOCK_FILES:
+        if (repo_root / lock_file).is_file():
+            return tool
+    return "npm"
 
 
 def test_built_bundles(

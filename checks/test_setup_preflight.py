@@ -15,7 +15,9 @@ from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKE
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
+    from pytest_sentry_gate.repo.wiring import CapabilityResult
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.settings import Settings
@@ -33,6 +35,25 @@ ORG_CI_TOKEN: Final = (
 MISSING_SCOPES: Final = "The token lacks {missing} (has: {has}). Needed: {needed}."
 DEBUG_SCOPE_MISSING: Final = (
     "The token lacks project:read: everything runs except source-map debugging of events."
+)
+NOT_TAURI: Final = "{root} has no src-tauri/: not a Tauri repository"
+NO_INIT_FOUND: Final = "no Sentry initialisation found in the source of {root}"
+INIT_MISSING: Final = (
+    "No Sentry initialisation found in this Tauri repository: no sentry::init / "
+    "tauri_plugin_sentry in src-tauri, no Sentry.init in the frontend."
+)
+INIT_FIX: Final = (
+    "initialise Sentry in src-tauri/src/lib.rs (sentry::init with send_default_pii: false and a "
+    "before_send) and register .plugin(tauri_plugin_sentry::init(&client))"
+)
+PRIVACY_OK: Final = (
+    "Sentry initialised at {inits}: no default PII, DSN from the environment{scrubbed}"
+)
+# One reason per check: the most serious rule broken, in this order.
+PRIVACY_REASONS: Final = (
+    ("pii", "privacy_pii"),
+    ("dsn", "privacy_dsn_committed"),
+    ("plugin", "privacy_plugin_unregistered"),
 )
 
 
@@ -152,19 +173,50 @@ def test_project_exists(
     sentry_check.passed("projects exist: " + ", ".join(r.slug for r in sentry_project_resolutions))
 
 
-def test_tauri_capability(sentry_check: Check, sentry_repo_root: Path) -> None:
+def test_tauri_capability(
+    sentry_check: Check, sentry_repo_root: Path, sentry_tauri_capabilities: CapabilityResult | None
+) -> None:
     """Tauri v2 repositories grant the Sentry plugin its permission (sentry:default)."""
-    if not wiring.is_tauri_repo(sentry_repo_root):
-        sentry_check.not_applicable(f"{sentry_repo_root} has no src-tauri/: not a Tauri repository")
-    result = wiring.tauri_capability_check(sentry_repo_root)
+    result = sentry_tauri_capabilities
+    if result is None:
+        sentry_check.not_applicable(NOT_TAURI.format(root=sentry_repo_root))
     sentry_check.record(**result.evidence())
     if not result.found:
         sentry_check.fail(
             result.message,
-            reason="capability_missing",
+            reason="capability_not_enabled" if result.not_enabled else "capability_missing",
             next_commands=(result.fix,) if result.fix else (),
         )
     sentry_check.passed(result.message)
+
+
+def test_sentry_privacy(
+    sentry_check: Check, sentry_repo_root: Path, sentry_privacy_scan: PrivacyScan
+) -> None:
+    """The app's Sentry init sends no default PII, scrubs events, reads its DSN from the env."""
+    scan = sentry_privacy_scan
+    sentry_check.record(**scan.evidence())
+    tauri = wiring.is_tauri_repo(sentry_repo_root)
+    if not scan.inits and not scan.failures:
+        if not tauri:
+            sentry_check.not_applicable(NO_INIT_FOUND.format(root=sentry_repo_root))
+        sentry_check.fail(INIT_MISSING, reason="sentry_init_missing", next_commands=(INIT_FIX,))
+    for finding in scan.risks:
+        sentry_check.risk(finding.message)
+    if scan.failures:
+        rules = {finding.rule for finding in scan.failures}
+        reason = next(code for rule, code in PRIVACY_REASONS if rule in rules)
+        sentry_check.fail(
+            "; ".join(finding.message for finding in scan.failures),
+            reason=reason,
+            next_commands=tuple(dict.fromkeys(f.fix for f in scan.failures if f.fix)),
+        )
+    scrubbed = (
+        f"; {len(scan.risks)} without a before_send/beforeSend scrubber (see risks)"
+        if scan.risks
+        else ", events scrubbed (before_send/beforeSend)"
+    )
+    sentry_check.passed(PRIVACY_OK.format(inits=", ".join(scan.inits), scrubbed=scrubbed))
 
 
 def test_wiring_markers(

@@ -43,7 +43,7 @@ class Run:
             check_id=check_id(item),
             mode=mode,
             status=status,
-            reason=(gate.reason if gate else ("ok" if status == verdict.PASS else "error")),
+            reason=_reason(gate, status),
             message=(gate.message if gate and gate.message else text),
             evidence=dict(gate.evidence) if gate else {},
             risks=tuple(gate.risks) if gate else (),
@@ -56,6 +56,13 @@ class Run:
     @property
     def duration(self) -> float:
         return time.time() - self.started
+
+
+def _reason(gate: verdict.Check | None, status: str) -> str:
+    """The check's reason code; ``error`` for a failure the check did not judge (an exception)."""
+    if gate is None or (status == verdict.FAIL and gate.reason == "ok"):
+        return "ok" if status == verdict.PASS else "error"
+    return gate.reason
 
 
 def item_mode(item: pytest.Item) -> str | None:

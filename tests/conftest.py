@@ -68,6 +68,7 @@ PREFLIGHT_EMPTY_REPO = {
     "test_organization_exists": "PASS",
     "test_project_exists": "PASS",
     "test_tauri_capability": "SKIP",
+    "test_sentry_privacy": "SKIP",
     "test_wiring_markers": "SKIP",
 }
 

@@ -46,10 +46,10 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     # Then every check passes, the summary says so, and no token shows
     out = done.stdout
     assert done.returncode == 0, out + done.stderr
-    assert "setup-preflight  PASS     7 pass" in out
+    assert "setup-preflight  PASS     8 pass" in out
     assert "release-gate     PASS     7 pass" in out
     assert "overall: PASS" in out
-    assert "14 passed" in out
+    assert "15 passed" in out
     assert "deselected" not in out
     assert "sentry-gate demo: examples/codictate against the bundled simulator at " in out
     assert "http://127.0.0.1:" in out

@@ -6,6 +6,7 @@ import base64
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -267,3 +268,30 @@ def test_inline_map_percent_encoded(tmp_path: Path) -> None:
     # When scanned / Then it is decoded and its version is checked
     [bundle] = scan_bundles(tmp_path).bundles
     assert bundle.problems == (MAP_BAD_VERSION.format(map=INLINE_MAP, version=2),)
+
+
+def test_map_nested_too_deeply_is_a_problem_not_a_recursion_error(tmp_path: Path) -> None:
+    # Given a bundle whose source map is nested deeper than the JSON parser allows
+    (tmp_path / "main-ABCDEFGH.js").write_text("x()\n//# sourceMappingURL=main-ABCDEFGH.js.map\n")
+    (tmp_path / "main-ABCDEFGH.js.map").write_text("[" * 100_000 + "]" * 100_000)
+    # When scanned / Then it is a problem naming the map
+    scan = scan_bundles(tmp_path)
+    assert scan.problems == ("main-ABCDEFGH.js.map: nested too deeply to be read as JSON",)
+
+
+def test_unreadable_map_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a map whose read fails (permissions, faked since tests may run as root)
+    (tmp_path / "main-ABCDEFGH.js").write_text("x()\n")
+    (tmp_path / "main-ABCDEFGH.js.map").write_text("{}")
+    real = Path.read_text
+
+    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.suffix == ".map":
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    # When scanned / Then the map is named with the reason
+    assert scan_bundles(tmp_path).problems == (
+        "main-ABCDEFGH.js.map: cannot be read (Permission denied)",
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_sentry_gate.errors import SentryGateError
 from pytest_sentry_gate.repo import versions
@@ -17,6 +20,7 @@ from pytest_sentry_gate.repo.versions import (
     NOTE_TAURI_PATH,
     NOTE_WORKSPACE,
     VersionFileError,
+    VersionReport,
     VersionSource,
     describe_sources,
     parse_spec,
@@ -313,3 +317,122 @@ def test_toml_without_the_key(tmp_path: Path) -> None:
     report = read_versions(tmp_path, ["pyproject.toml"])
     assert report.sources == (VersionSource("pyproject.toml", None, "no project.version"),)
     assert (report.aligned, report.version) == (False, None)
+
+
+# --- Manifests that are not what they seem (issue 7, items 12 and 15) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('["1.4.2"]', "package.json: the document is an array, not a JSON object with a version"),
+        ('"1.4.2"', "package.json: the document is a string, not a JSON object with a version"),
+        ("null", "package.json: the document is null, not a JSON object with a version"),
+        (
+            '{"version": null}',
+            "package.json: version is null: set it to the app version (a string) or remove it",
+        ),
+    ],
+    ids=["array", "string", "null-document", "null-version"],
+)
+def test_package_json_that_is_not_a_versioned_object_fails(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    # Given a package.json that is an array, a string, null, or has "version": null
+    (tmp_path / "package.json").write_text(content)
+    # When read / Then it is an error naming the file, not "no version"
+    with pytest.raises(VersionFileError) as caught:
+        read_versions(tmp_path, ["package.json"])
+    assert str(caught.value) == expected
+
+
+def test_null_version_in_tauri_conf_is_absent(tmp_path: Path) -> None:
+    # Given tauri.conf.json with "version": null (Tauri reads it as absent: Cargo.toml's applies)
+    root = copy_demo(tmp_path)
+    edit_json(root / "src-tauri" / "tauri.conf.json", version=None)
+    conf = root / "src-tauri" / "tauri.conf.json"
+    conf.write_text(conf.read_text().replace("{", '{\n  "version": null,', 1))
+    # When read / Then it is noted as absent and the other files decide
+    report = read_versions(root)
+    assert report.sources[0] == VersionSource("src-tauri/tauri.conf.json", None, NOTE_TAURI_ABSENT)
+    assert (report.aligned, report.version) == (True, "1.4.2")
+
+
+def test_deeply_nested_package_json_names_the_file(tmp_path: Path) -> None:
+    # Given a package.json nested deeper than the JSON parser's recursion allows
+    (tmp_path / "package.json").write_text("[" * 100_000 + "]" * 100_000)
+    # When read / Then the error names the file instead of a RecursionError
+    with pytest.raises(VersionFileError, match=r"^package.json: nested too deeply to be read$"):
+        read_versions(tmp_path, ["package.json"])
+
+
+def test_v_prefix_is_the_same_version_spelled_differently(tmp_path: Path) -> None:
+    # Given package.json says v1.4.2 and the Tauri files 1.4.2
+    root = copy_demo(tmp_path)
+    edit_json(root / "package.json", version="v1.4.2")
+    # When read / Then they agree as versions, and both spellings are kept (first file first)
+    report = read_versions(root)
+    assert report.aligned
+    assert report.spellings == ("1.4.2", "v1.4.2")
+
+
+# --- Properties (Hypothesis) -------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=json_values | st.dictionaries(st.just("version"), json_values, min_size=1))
+def test_any_json_package_json_gives_a_version_or_an_error_naming_it(
+    tmp_path: Path, document: object
+) -> None:
+    # Given any JSON document as package.json
+    (tmp_path / "package.json").write_text(json.dumps(document))
+    # When read
+    outcome: VersionReport | VersionFileError
+    try:
+        outcome = read_versions(tmp_path, ["package.json"])
+    except VersionFileError as exc:
+        outcome = exc
+    # Then either an error naming the file ...
+    if isinstance(outcome, VersionFileError):
+        assert str(outcome).startswith("package.json: ")
+        return
+    # ... or the string version it holds, or "no version" only when the key is absent
+    [source] = outcome.sources
+    assert isinstance(document, dict)
+    if "version" in document:
+        assert source.value == document["version"]
+    else:
+        assert source.value is None
+
+
+release_parts = st.lists(st.integers(min_value=0, max_value=999), min_size=1, max_size=4)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=release_parts, prefix=st.sampled_from(["", "v", "V"]), pad=st.booleans())
+def test_spellings_of_one_version_agree_but_are_all_kept(
+    tmp_path: Path, parts: list[int], prefix: str, pad: bool
+) -> None:
+    # Given two files with the same version, one maybe with a v prefix or a trailing .0
+    plain = ".".join(map(str, parts))
+    other = prefix + plain + (".0" if pad else "")
+    (tmp_path / "a.json").write_text(json.dumps({"version": plain}))
+    (tmp_path / "b.json").write_text(json.dumps({"version": other}))
+    # When read
+    report = read_versions(tmp_path, ["a.json", "b.json"])
+    # Then they agree as versions, and every distinct raw spelling is reported
+    assert report.aligned
+    assert report.version == plain
+    assert report.spellings == tuple(dict.fromkeys([plain, other]))

@@ -206,7 +206,9 @@ def test_capability_message_fix_and_evidence(tmp_path: Path) -> None:
         "granted_by": [CAPABILITY],
     }
     assert not missing.found
-    assert missing.message == CAPABILITY_NO_FILES.format(glob="src-tauri/capabilities/*.json")
+    assert missing.message == CAPABILITY_NO_FILES.format(
+        glob="src-tauri/capabilities/**/*.{json,toml}"
+    )
     assert missing.fix == f'add "sentry:default" to "permissions" in {CAPABILITY}'
 
 
@@ -229,6 +231,7 @@ def test_wiring_result_describe_and_evidence() -> None:
         "present_file": True,
         "line": 1,
         "note": "vite.config.ts:1 contains 'sentryVitePlugin'",
+        "fix": "",
     }
 
 
@@ -242,3 +245,142 @@ def test_default_markers_catch_the_old_scripts_release_name(tmp_path: Path) -> N
     results = check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS, **VALUES)
     # Then the plugin is still found, but both release names are reported missing
     assert [r.found for r in results] == [True, False, False]
+
+
+# --- Tauri v2 capability layouts (issue 7, item 10) -------------------------------------------
+
+
+def write_conf_capabilities(root: Path, capabilities: list[object]) -> None:
+    conf = root / "src-tauri/tauri.conf.json"
+    data = json.loads(conf.read_text())
+    data["app"]["security"]["capabilities"] = capabilities
+    conf.write_text(json.dumps(data, indent=2))
+
+
+def test_capability_in_a_toml_file(tmp_path: Path) -> None:
+    # Given the capability written in TOML, in a subdirectory, and no JSON capability
+    root = copy_demo(tmp_path)
+    (root / CAPABILITY).unlink()
+    nested = root / "src-tauri/capabilities/desktop"
+    nested.mkdir()
+    (nested / "main.toml").write_text(
+        'identifier = "main"\nwindows = ["main"]\n'
+        'permissions = ["core:default", "sentry:default"]\n'
+    )
+    # When checked / Then it counts
+    result = tauri_capability_check(root)
+    assert result.granted_by == ("src-tauri/capabilities/desktop/main.toml",)
+
+
+def test_capability_inline_in_tauri_conf(tmp_path: Path) -> None:
+    # Given no capabilities directory and the capability inline in tauri.conf.json
+    root = copy_demo(tmp_path)
+    shutil.rmtree(root / "src-tauri/capabilities")
+    inline = {"identifier": "main", "windows": ["main"], "permissions": ["sentry:default"]}
+    write_conf_capabilities(root, [inline])
+    # When checked / Then the inline entry grants it
+    result = tauri_capability_check(root)
+    assert result.granted_by == ("src-tauri/tauri.conf.json (app.security.capabilities[0])",)
+    assert result.evidence()["listed_in_tauri_conf"] == ["main"]
+
+
+def test_unlisted_capability_file_does_not_count(tmp_path: Path) -> None:
+    # Given tauri.conf.json listing only "main", and the Sentry permission in "default"
+    root = copy_demo(tmp_path)
+    (root / "src-tauri/capabilities/main.json").write_text(
+        '{"identifier": "main", "permissions": ["core:default"]}'
+    )
+    write_conf_capabilities(root, ["main"])
+    # When checked
+    result = tauri_capability_check(root)
+    # Then it is not granted, and the message and the fix say why and what to add
+    assert not result.granted
+    assert result.not_enabled == ((CAPABILITY, "default"),)
+    assert "does not name 'default'" in result.message
+    assert result.fix == 'add "default" to app.security.capabilities in src-tauri/tauri.conf.json'
+    # When the list names it, it counts
+    write_conf_capabilities(root, ["main", "default"])
+    assert tauri_capability_check(root).granted_by == (CAPABILITY,)
+
+
+def test_capability_file_holding_a_list(tmp_path: Path) -> None:
+    # Given a capability file in Tauri's list forms (a JSON array, or {"capabilities": [...]})
+    root = copy_demo(tmp_path)
+    entry = {"identifier": "default", "permissions": ["sentry:default"]}
+    (root / CAPABILITY).write_text(json.dumps([entry]))
+    assert tauri_capability_check(root).granted
+    (root / CAPABILITY).write_text(json.dumps({"capabilities": [entry]}))
+    assert tauri_capability_check(root).granted
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"permissions": ["sentry:d\xe9fault"]}', "not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'identifier = "x"\npermissions = [', "not valid TOML"),
+    ],
+    ids=["latin1", "deep", "bad-toml"],
+)
+def test_unreadable_capability_file_names_it(tmp_path: Path, content: bytes, expected: str) -> None:
+    # Given a capability file that is not UTF-8, too deep for the parser, or bad TOML
+    root = copy_demo(tmp_path)
+    name = "src-tauri/capabilities/x." + ("toml" if "TOML" in expected else "json")
+    (root / name).write_bytes(content)
+    # When checked / Then the error names the file (and is a repository file error)
+    with pytest.raises(CapabilityFileError) as caught:
+        tauri_capability_check(root)
+    assert str(caught.value).startswith(name)
+    assert expected in str(caught.value)
+
+
+# --- Markers: paths and words (issue 7, items 12 and 14) --------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.txt", "src/../../x"])
+def test_marker_path_outside_the_repository_is_refused(path: str) -> None:
+    # Given a marker whose path is absolute or climbs out / When parsed / Then a ValueError says so
+    with pytest.raises(ValueError, match="must be relative to the repository root"):
+        parse_markers([f"{path}: text"])
+
+
+def test_default_release_markers_say_in_words_what_is_missing(tmp_path: Path) -> None:
+    # Given a Handy-like repository: the Vite plugin and CI name another release
+    root = copy_demo(tmp_path)
+    vite = root / "vite.config.ts"
+    vite.write_text(vite.read_text().replace("`codictate@${version}`", "`handy-app@${version}`"))
+    set_workflow_release(root, "handy-app@${{ steps.version.outputs.version }}")
+    # When the default markers are checked
+    _, vite_release, workflow = check_markers(root, DEFAULT_TAURI_RELEASE_MARKERS, **VALUES)
+    # Then each sentence names the file, the release, and no regular expression
+    assert vite_release.describe() == (
+        "vite.config.ts names no release that is codictate@1.4.2 or starts with codictate@ "
+        "(the release the Vite plugin uploads to is not the one under check)"
+    )
+    assert workflow.describe() == (
+        "no workflow in .github/workflows/release.yml sets SENTRY_RELEASE to codictate@1.4.2 or to "
+        "codictate@${{ … }}"
+    )
+    for result in (vite_release, workflow):
+        assert "\\" not in result.describe()
+        assert "re:" not in result.describe()
+    # And the fix is the line to add
+    assert vite_release.fix.endswith("release: { name: `codictate@${version}` }")
+    assert workflow.fix.endswith("SENTRY_RELEASE: codictate@${{ steps.version.outputs.version }}")
+
+
+def test_configured_regex_marker_is_shown_as_written(tmp_path: Path) -> None:
+    # Given an ini regex marker that is not found
+    (tmp_path / "app.py").write_text("sentry_sdk.init()\n")
+    [marker] = parse_markers([r"app.py: re:release=[\"']{release}"])
+    # When checked / Then the note quotes the ini marker, not the escaped rendered pattern
+    [result] = check_markers(tmp_path, [marker], **VALUES)
+    assert result.describe() == (
+        "no line of app.py matches the marker " + repr(r"re:release=[\"']{release}")
+    )
+
+
+def test_marker_with_a_bad_glob_is_refused() -> None:
+    # Given a marker path that pathlib cannot glob / When parsed / Then a ValueError names it
+    with pytest.raises(ValueError, match=r"'src/\*\*x.ts: text': bad glob: Invalid pattern"):
+        parse_markers(["src/**x.ts: text"])

@@ -2,7 +2,9 @@
 
 - ``versions``: the app version in each version file, and whether they agree.
 - ``release``: the release name (template, Sentry's naming rules, next patch).
-- ``wiring``: marker texts in the repository's files, Tauri's ``sentry:default`` capability.
+- ``wiring``: marker texts in the repository's files, Tauri v2 capabilities granting
+  ``sentry:default``.
+- ``privacy``: the app's Sentry initialisation (default PII, scrubber, DSN, Tauri plugin).
 - ``bundles``: the built bundles, their source maps and debug ids, the artifact names expected.
 
 Nothing here imports pytest or touches the network.

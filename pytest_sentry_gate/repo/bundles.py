@@ -43,6 +43,8 @@ MAP_URL_MISSING: Final = "{name}: sourceMappingURL points to {url}, which does n
 BAD_DEBUG_ID: Final = "{name}: debugId {value!r} is not a UUID"
 MAP_NOT_JSON: Final = "{map}: not JSON (line {line}, column {column}: {reason})"
 MAP_NOT_OBJECT: Final = "{map}: not a JSON object"
+MAP_TOO_DEEP: Final = "{map}: nested too deeply to be read as JSON"
+UNREADABLE: Final = "{name}: cannot be read ({reason})"
 MAP_BAD_VERSION: Final = "{map}: version is {version!r}, expected 3"
 MAP_NO_SOURCES: Final = "{map}: has no 'sources' list"
 MAP_BAD_INLINE: Final = "{map}: inline source map of {name} cannot be decoded ({reason})"
@@ -97,6 +99,8 @@ def _map_problems(map_label: str, text: str, *, name: str, debug_id: str | None)
         return [
             MAP_NOT_JSON.format(map=map_label, line=exc.lineno, column=exc.colno, reason=exc.msg)
         ]
+    except RecursionError:
+        return [MAP_TOO_DEEP.format(map=map_label)]
     if not isinstance(data, dict):
         return [MAP_NOT_OBJECT.format(map=map_label)]
     problems = []
@@ -122,10 +126,22 @@ def _inline_map(url: str, name: str) -> str | list[str]:
         return [MAP_BAD_INLINE.format(map=INLINE_MAP, name=name, reason=exc)]
 
 
+def _read_map(path: Path, problems: list[str]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        problems.append(UNREADABLE.format(name=path.name, reason=exc.strerror or exc))
+        return None
+
+
 def scan_bundle(path: Path) -> BundleFile:
     """Scan one bundle file and its source map."""
     name = path.name
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        reason = exc.strerror or exc
+        return BundleFile(name, None, None, False, (UNREADABLE.format(name=name, reason=reason),))
     map_url, debug_id = _tail_comments(text)
     hashed = HASHED_RE.match(name) is not None
     problems: list[str] = []
@@ -146,12 +162,12 @@ def scan_bundle(path: Path) -> BundleFile:
         candidate = path.parent / relative
         if candidate.is_file():
             map_name = posixpath.normpath(relative)
-            map_text = candidate.read_text(encoding="utf-8", errors="replace")
+            map_text = _read_map(candidate, problems)
         else:
             problems.append(MAP_URL_MISSING.format(name=name, url=map_url))
     elif (path.parent / f"{name}.map").is_file():
         map_name = f"{name}.map"
-        map_text = (path.parent / map_name).read_text(encoding="utf-8", errors="replace")
+        map_text = _read_map(path.parent / map_name, problems)
     elif debug_id is None:
         problems.append(NO_MAP.format(name=name))
     if map_text is not None and map_name is not None:

@@ -11,8 +11,12 @@ kind (``DEFAULT_KEYS``). Two kinds get special handling:
   nearest ``Cargo.toml`` in the file's directory or its ancestors, up to the repository root.
 
 Values are compared as ``packaging`` versions where they parse (``1.4 == 1.4.0``,
-``1.4.2-beta.1 == 1.4.2b1``); raw strings are kept as evidence. A file that cannot be parsed is a
-``VersionFileError`` naming the file and the position.
+``1.4.2-beta.1 == 1.4.2b1``); raw strings are kept as evidence, and ``VersionReport.spellings``
+lists every distinct raw string: a release name built from the raw string (``{project}@{version}``)
+differs between ``v1.4.2`` and ``1.4.2``, and Sentry compares release names as text. A file that
+cannot be parsed (bad JSON/TOML, not UTF-8, nested too deeply), a JSON version file that is not an
+object, and a version that is ``null`` or not a string are a ``VersionFileError`` naming the file
+(and the position). In ``tauri.conf.json`` a ``null`` version is absent, as Tauri reads it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ BAD_SPEC: Final = (
     "pyproject.toml:project.version"
 )
 SOURCES_LINE: Final = "{file}={value}"
+TOO_DEEP: Final = "nested too deeply to be read"
+UNREADABLE: Final = "cannot be read ({reason})"
+NOT_OBJECT: Final = "the document is {kind}, not a JSON object with a version"
+NULL_VERSION: Final = "{key} is null: set it to the app version (a string) or remove it"
 
 _TOML_POSITION: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
@@ -79,6 +87,7 @@ class VersionReport:
     missing_files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None
+    spellings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,27 @@ def load_json(root: Path, rel: str) -> Any:
         raise VersionFileError(rel, exc.lineno, exc.colno, exc.msg) from exc
     except UnicodeDecodeError as exc:
         raise VersionFileError(rel, None, None, f"not UTF-8 ({exc.reason})") from exc
+    except RecursionError as exc:
+        raise VersionFileError(rel, None, None, TOO_DEEP) from exc
+    except OSError as exc:
+        raise VersionFileError(rel, None, None, UNREADABLE.format(reason=_why(exc))) from exc
+
+
+def load_json_object(root: Path, rel: str) -> dict[str, Any]:
+    """``load_json``, and the document must be a JSON object (a version file always is)."""
+    data = load_json(root, rel)
+    if not isinstance(data, dict):
+        raise VersionFileError(rel, None, None, NOT_OBJECT.format(kind=_json_kind(data)))
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def load_toml(root: Path, rel: str) -> dict[str, Any]:
@@ -126,6 +156,10 @@ def load_toml(root: Path, rel: str) -> dict[str, Any]:
         raise VersionFileError(rel, line, column, message) from exc
     except UnicodeDecodeError as exc:
         raise VersionFileError(rel, None, None, f"not UTF-8 ({exc.reason})") from exc
+    except RecursionError as exc:
+        raise VersionFileError(rel, None, None, TOO_DEEP) from exc
+    except OSError as exc:
+        raise VersionFileError(rel, None, None, UNREADABLE.format(reason=_why(exc))) from exc
 
 
 def _toml_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None, str]:
@@ -147,7 +181,15 @@ def _lookup(data: Any, key: str) -> Any:
     return data
 
 
+def _has_key(data: Any, key: str) -> bool:
+    *parents, last = key.split(".")
+    holder = _lookup(data, ".".join(parents)) if parents else data
+    return isinstance(holder, dict) and last in holder
+
+
 def _as_version(rel: str, key: str, value: Any) -> str:
+    if value is None:
+        raise VersionFileError(rel, None, None, NULL_VERSION.format(key=key))
     if not isinstance(value, str):
         kind = type(value).__name__
         raise VersionFileError(rel, None, None, f"{key} is a {kind} ({value!r}), not a string")
@@ -159,15 +201,18 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _read_tauri(root: Path, spec: VersionSpec) -> VersionSource:
-    data = load_json(root, spec.path)
+    data = load_json_object(root, spec.path)
     value = _lookup(data, spec.key)
-    if value is None:
+    if value is None:  # absent or null: Tauri reads both as "use Cargo.toml's"
         return VersionSource(spec.path, None, NOTE_TAURI_ABSENT)
     value = _as_version(spec.path, spec.key, value)
     target = (root / spec.path).parent / value
     if target.is_file():
         rel = _rel(root, target)
-        version = _as_version(rel, "version", _lookup(load_json(root, rel), "version"))
+        target_data = load_json_object(root, rel)
+        if not _has_key(target_data, "version"):
+            raise VersionFileError(rel, None, None, f"no version (named by {spec.path})")
+        version = _as_version(rel, "version", target_data["version"])
         return VersionSource(spec.path, version, NOTE_TAURI_PATH.format(path=value))
     if value.endswith(".json") or "/" in value:
         message = f"{spec.key} names {value}, which does not exist (relative to this file)"
@@ -208,7 +253,7 @@ def _read_toml(root: Path, spec: VersionSpec) -> VersionSource:
             raise VersionFileError(spec.path, None, None, message)
         version = _as_version(ws_file, "workspace.package.version", inherited)
         return VersionSource(spec.path, version, NOTE_WORKSPACE.format(file=ws_file))
-    if value is None:
+    if value is None and not _has_key(data, spec.key):
         dynamic = _lookup(data, "project.dynamic")
         if spec.key == "project.version" and isinstance(dynamic, list) and "version" in dynamic:
             return VersionSource(spec.path, None, NOTE_DYNAMIC)
@@ -223,10 +268,10 @@ def read_source(root: Path, spec: VersionSpec) -> VersionSource:
         return _read_tauri(root, spec)
     if name.endswith(".toml"):
         return _read_toml(root, spec)
-    value = _lookup(load_json(root, spec.path), spec.key)
-    if value is None:
+    data = load_json_object(root, spec.path)
+    if not _has_key(data, spec.key):
         return VersionSource(spec.path, None, NOTE_NO_KEY.format(key=spec.key))
-    return VersionSource(spec.path, _as_version(spec.path, spec.key, value))
+    return VersionSource(spec.path, _as_version(spec.path, spec.key, _lookup(data, spec.key)))
 
 
 def _key(value: str) -> tuple[str, Version | str]:
@@ -261,7 +306,16 @@ def read_versions(repo_root: Path, files: Sequence[str] = DEFAULT_VERSION_FILES)
     if len(spellings) > 1:
         values = " and ".join(repr(v) for v in spellings)
         notes = (NOTE_SAME_VERSION.format(values=values, normal=winner[1]),)
-    return VersionReport(tuple(sources), True, spellings[0], (), unparseable, tuple(missing), notes)
+    return VersionReport(
+        tuple(sources),
+        True,
+        spellings[0],
+        (),
+        unparseable,
+        tuple(missing),
+        notes,
+        spellings=tuple(spellings),
+    )
 
 
 def describe_sources(sources: Sequence[VersionSource]) -> str:

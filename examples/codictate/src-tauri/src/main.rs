@@ -5,6 +5,12 @@ fn main() {
         tauri_plugin_sentry::sentry::ClientOptions {
             release: Some(format!("codictate@{}", env!("CARGO_PKG_VERSION")).into()),
             send_default_pii: false,
+            // Scrub before anything leaves the app: no user, no server name (the host's name).
+            before_send: Some(std::sync::Arc::new(|mut event| {
+                event.user = None;
+                event.server_name = None;
+                Some(event)
+            })),
             ..Default::default()
         },
     ));
