@@ -140,7 +140,7 @@ OPTIONS: Final = (
     ),
     Option(
         "record_mode",
-        "Record/replay of Sentry traffic (only off in this version; cassettes are planned).",
+        "Record/replay of Sentry traffic: off (live), none (replay only), once, new_episodes, all.",
         "--sentry-record-mode",
         "sentry_record_mode",
         default="off",

@@ -316,15 +316,6 @@ def test_report_header_shows_settings_never_token(
     assert CANARY_TOKEN not in out
 
 
-def test_record_modes_other_than_off_are_refused_for_now(pytester: pytest.Pytester) -> None:
-    # Given a record mode the plugin does not implement yet
-    pytester.makepyfile("def test_x(): pass")
-    result = pytester.runpytest_inprocess("-m", "setup_preflight", "--sentry-record-mode=once")
-    # Then it stops with a usage error instead of silently running live
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "Record mode 'once' from --sentry-record-mode is not available" in result.stderr.str()
-
-
 @pytest.mark.parametrize(
     ("ini_text", "expected"),
     [
