@@ -64,9 +64,10 @@ SCRUBBED_IP: Final = "192.0.2.0"
 TOKEN_PATTERN: Final = re.compile(r"sntry[su]_[A-Za-z0-9+/=_.\-]+")
 DSN_PATTERN: Final = re.compile(r"(?P<scheme>https?://)[0-9a-fA-F]{32}(?::[0-9a-fA-F]{32})?@")
 SENTRY_KEY_PATTERN: Final = re.compile(r"(sentry_(?:key|secret)=)[0-9a-fA-F]{32}")
-#: ``name@domain.tld``, not ``project@1.4.2-beta.rc`` (a release: its "domain" starts with a digit).
+#: ``name@domain.tld``; not a URL's user part, not ``project@1.4.2-beta.rc`` (a release: its
+#: "domain" starts with a digit).
 EMAIL_PATTERN: Final = re.compile(
-    r"[A-Za-z0-9._%+-]+@(?!example\.invalid\b)(?![0-9])[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"(?<![\w.%+/-])[A-Za-z0-9._%+-]+@(?!example\.invalid\b)(?![0-9])[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 )
 HOME_PATTERN: Final = re.compile(
     r"(?P<root>/home/|/Users/|[A-Za-z]:\\Users\\)(?!user\b)[^/\\\"'\s]+"

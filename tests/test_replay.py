@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_gate.simulator import Fault
 from tests.conftest import CANARY_TOKEN, demo_simulator, load_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,3 +171,106 @@ def test_request_missing_from_the_cassette_fails_naming_it(
 
 def timeout_args() -> str:
     return "-o=sentry_http_timeout=1"
+
+
+def test_replayed_429_answers_in_order_without_sleeping(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path
+) -> None:
+    # Given a recording in which the release answered 429 (retry after 3 s) before its 200
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    with demo_simulator(app) as sim:
+        url = sim.url
+        sim.add_fault(
+            Fault(
+                path=r"^/api/0/organizations/acme/releases/codictate@1\.4\.2/$",
+                status=429,
+                times=1,
+                headers={"Retry-After": "3"},
+            )
+        )
+        result, first = run(pytester, app, url, "--sentry-record-mode=once")
+    assert result.ret == 0, result.stdout.str()
+    assert first["duration_s"] >= 3
+    # When it replays
+    result, again = run(pytester, app, url, "--sentry-record-mode=none", report="again.json")
+    # Then the 429 and then the 200 are replayed, without the three seconds' wait
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(again) == statuses(first)
+    assert again["duration_s"] < 2
+
+
+def test_committed_cassettes_hold_no_secret() -> None:
+    # Given every cassette committed to this repository
+    pattern = re.compile(rb"sntry[su]_|https?://(?!0{32}@)[0-9a-fA-F]{32}(:[0-9a-fA-F]{32})?@")
+    # Then none holds a token prefix or a DSN key
+    for path in (ROOT / "cassettes").rglob("*.yaml"):
+        assert not pattern.search(path.read_bytes()), path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"Bearer {CANARY_TOKEN}", "Bearer [scrubbed]"),
+        ("sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_abc+/=", "[scrubbed]"),
+        (f"https://{DSN_KEY}@o1.ingest.sentry.io/42", f"https://{'0' * 32}@o1.ingest.sentry.io/42"),
+        (f"sentry_key={DSN_KEY}, sentry_version=7", f"sentry_key={'0' * 32}, sentry_version=7"),
+        ("mail jane.doe@corp.example.com now", "mail user@example.invalid now"),
+        ("/home/jane/app/main.ts", "/home/user/app/main.ts"),
+        ("/Users/jane/app", "/Users/user/app"),
+        ("C:\\Users\\jane\\app", "C:\\Users\\user\\app"),
+        ("codictate@1.4.2-beta.rc", "codictate@1.4.2-beta.rc"),
+        ("app://localhost/assets/main.js", "app://localhost/assets/main.js"),
+    ],
+)
+def test_scrubber_text(text: str, expected: str) -> None:
+    from pytest_sentry_gate.replay import Scrubber
+
+    assert Scrubber([CANARY_TOKEN]).text(text) == expected
+
+
+def test_scrubber_json_keys_and_user_ips() -> None:
+    from pytest_sentry_gate.replay import DSN_KEY_PLACEHOLDER, SCRUBBED_IP, Scrubber
+
+    # Given a client keys answer and an event with a user
+    body = json.dumps(
+        [
+            {"public": DSN_KEY, "secret": "f" * 32, "dsn": {"public": f"https://{DSN_KEY}@h/1"}},
+            {"user": {"ip_address": "203.0.113.9", "email": "a@b.example.org"}},
+        ]
+    ).encode()
+    # When scrubbed
+    data = json.loads(Scrubber(()).body(body) or b"")
+    # Then no key, address or email is left, and the shapes are kept
+    assert data[0]["public"] == DSN_KEY_PLACEHOLDER
+    assert data[0]["secret"] == DSN_KEY_PLACEHOLDER
+    assert data[0]["dsn"]["public"] == f"https://{DSN_KEY_PLACEHOLDER}@h/1"
+    assert data[1]["user"] == {"ip_address": SCRUBBED_IP, "email": "user@example.invalid"}
+
+
+def test_recording_is_thread_safe_and_repeats_are_allowed(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+    from pytest_sentry_gate.sentry.client import gather
+
+    # Given a live server answering each path, recorded by concurrent readers
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"path": request.url.path, "q": request.url.query.decode()})
+
+    path = tmp_path / "acme" / "web.yaml"
+    recorder = Recorder(path=path, record_mode="once", live=httpx.MockTransport(answer))
+    with httpx.Client(transport=recorder, base_url="http://h") as client:
+        calls = [
+            (lambda i=i: client.get(f"/api/0/x/{i % 10}/", params={"a": "1", "b": str(i)}).json())
+            for i in range(40)
+        ]
+        gather(calls)
+    recorder.save()
+    # When replayed with the query in another order, twice
+    replay = Recorder(path=path, record_mode="none")
+    with httpx.Client(transport=replay, base_url="http://other") as client:
+        for _ in range(2):
+            got = client.get("/api/0/x/3/?b=13&a=1").json()
+            # Then the same answer comes back each time
+            assert got == {"path": "/api/0/x/3/", "q": "a=1&b=13"}
+    assert len(replay.cassette.data) == 40
