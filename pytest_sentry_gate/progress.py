@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Final, TextIO
+from collections.abc import Callable
+from typing import Final
 
 #: Updates closer together than this are skipped (a fast loopback walk would flood a terminal).
 MIN_INTERVAL: Final = 0.1
@@ -19,8 +20,10 @@ CLEAR: Final = "\r\x1b[K"
 class Progress:
     """``update(text)`` rewrites the line; ``done()`` clears it. Thread-safe, no-op when off."""
 
-    def __init__(self, *, stream: TextIO, enabled: bool, interval: float = MIN_INTERVAL) -> None:
-        self.stream = stream
+    def __init__(
+        self, *, write: Callable[[str], None], enabled: bool, interval: float = MIN_INTERVAL
+    ) -> None:
+        self.write = write
         self.enabled = enabled
         self.interval = interval
         self._last = 0.0
@@ -39,14 +42,12 @@ class Progress:
                 return
             self._last = now
             self._shown = True
-            self.stream.write(f"{CLEAR}sentry-gate: {text}")
-            self.stream.flush()
+            self.write(f"{CLEAR}sentry-gate: {text}")
 
     def done(self) -> None:
         if not self.enabled:
             return
         with self._lock:
             if self._shown:
-                self.stream.write(CLEAR)
-                self.stream.flush()
+                self.write(CLEAR)
                 self._shown = False
