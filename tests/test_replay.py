@@ -274,3 +274,35 @@ def test_recording_is_thread_safe_and_repeats_are_allowed(tmp_path: Path) -> Non
             # Then the same answer comes back each time
             assert got == {"path": "/api/0/x/3/", "q": "a=1&b=13"}
     assert len(replay.cassette.data) == 40
+
+
+def test_smoke_envelope_is_replayed_not_sent_and_its_key_scrubbed(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+
+    # Given a recorded envelope POST, authenticated by the DSN key in a header and in its body
+    sent: list[httpx.Request] = []
+
+    def ingest(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "e" * 32})
+
+    path = tmp_path / "acme" / "web.yaml"
+    envelope = json.dumps({"dsn": DSN, "event_id": "e" * 32}).encode() + b"\n{}\n"
+    recorder = Recorder(
+        path=path, record_mode="once", secrets=(DSN_KEY,), live=httpx.MockTransport(ingest)
+    )
+    headers = {"X-Sentry-Auth": f"Sentry sentry_key={DSN_KEY}, sentry_version=7"}
+    with httpx.Client(transport=recorder) as client:
+        client.post("http://127.0.0.1:9/api/4242/envelope/", content=envelope, headers=headers)
+    recorder.save()
+    assert len(sent) == 1
+    assert DSN_KEY.encode() not in path.read_bytes()
+    # When the run replays
+    replay = Recorder(path=path, record_mode="none", live=httpx.MockTransport(ingest))
+    with httpx.Client(transport=replay) as client:
+        answer = client.post("http://h/api/4242/envelope/", content=envelope, headers=headers)
+    # Then the recorded answer comes back and nothing is sent
+    assert answer.json() == {"id": "e" * 32}
+    assert len(sent) == 1
