@@ -1,11 +1,15 @@
 """This repository is its own demo: ``pytest -m <mode>`` here checks the demo app in ``examples/``.
 
 When ``-m`` selects a runbook mode and no Sentry server is configured (no ``--sentry-url``, no
-``SENTRY_URL``), this file starts the bundled Sentry simulator on 127.0.0.1 with the demo story,
-hands the run its address and a throwaway token through the environment, and stops it when the
-run ends. The demo's org, project, repository and wiring are ordinary settings in
-``pyproject.toml``. The plugin's own tests (``tests/``) are not collected in such a run, and
-plain ``pytest`` runs only them. Nothing here registers the plugin: its entry point does.
+``SENTRY_URL``), the run is offline: if the demo's cassette (``cassettes/acme/codictate.yaml``,
+recorded from the simulator by ``scripts/record_demo.py``) exists and no record mode is given, it
+is replayed (``--sentry-record-mode=none``) and nothing is started; otherwise this file starts the
+bundled Sentry simulator on 127.0.0.1 with the demo story, hands the run its address and a
+throwaway token through the environment, and stops it when the run ends. Either way the shell's
+``SENTRY_*`` variables are set aside for the run (the header says which). The demo's org,
+project, repository and wiring are ordinary settings in ``pyproject.toml``. The plugin's own
+tests (``tests/``) are not collected in such a run, and plain ``pytest`` runs only them. Nothing
+here registers the plugin: its entry point does.
 """
 
 from __future__ import annotations
@@ -19,57 +23,88 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_sentry_gate.plugin import selected_modes
+from pytest_sentry_gate.settings import given
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.simulator import Simulator
 
 ROOT = Path(__file__).parent
 DEMO_APP = ROOT / "examples" / "codictate"
-_DEMO = pytest.StashKey[tuple["Simulator", dict[str, str]]]()
-DEMO_HEADER = "sentry-gate demo: {app} against the bundled simulator at {url}{unset}"
+DEMO_CASSETTE = ROOT / "cassettes" / "acme" / "codictate.yaml"
+#: Where a replayed demo "is": never contacted (a replay sends nothing).
+REPLAY_URL = "http://127.0.0.1:9/"
+DEMO_HEADER = "sentry-gate demo: {app} {how}{unset}"
+_DEMO = pytest.StashKey[tuple["Simulator | None", dict[str, str], Path | None]]()
 
 
 def _wants_demo(config: pytest.Config) -> bool:
     if not selected_modes(config):
         return False
-    return not (config.getoption("sentry_url", None) or os.environ.get("SENTRY_URL"))
+    return not (given(config, "url") or os.environ.get("SENTRY_URL"))
+
+
+def _demo_cassette(config: pytest.Config) -> Path:
+    """The demo's cassette: under --sentry-cassette-dir when given, else under cassettes/."""
+    given_dir = given(config, "cassette_dir")
+    if given_dir is None:
+        return DEMO_CASSETTE
+    return config.invocation_params.dir / given_dir / "acme" / "codictate.yaml"
+
+
+def _replays(config: pytest.Config) -> Path | None:
+    """No record mode given and the demo cassette exists: replay it (the cassette's path)."""
+    cassette = _demo_cassette(config)
+    if given(config, "record_mode") or config.getini("sentry_record_mode"):
+        return None
+    if not cassette.is_file():
+        return None
+    config.option.sentry_gate_record_mode = "none"
+    return cassette
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the simulator before the plugin resolves its settings."""
+    """Replay the demo's cassette, or start the simulator, before the plugin resolves settings."""
     if not _wants_demo(config):
         return
-    from pytest_sentry_gate.simulator import DEFAULT_SCOPES, Simulator, TokenSpec
-    from pytest_sentry_gate.simulator.scenarios import demo_data
-
+    sim = None
+    url = REPLAY_URL
     token = secrets.token_hex(32)
-    # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
-    sim = Simulator(
-        data=demo_data(DEMO_APP, now=datetime.now(UTC).replace(microsecond=0), health_story=True),
-        port=0,
-    )
-    sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
-    sim.__enter__()
+    cassette = _replays(config)
+    if cassette is None:
+        from pytest_sentry_gate.simulator import DEFAULT_SCOPES, Simulator, TokenSpec
+        from pytest_sentry_gate.simulator.scenarios import demo_data
+
+        # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
+        now = datetime.now(UTC).replace(microsecond=0)
+        sim = Simulator(data=demo_data(DEMO_APP, now=now, health_story=True), port=0)
+        sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
+        sim.__enter__()
+        url = sim.url
     # The demo is the same run for everyone: no SENTRY_* variable of the shell applies to it.
     saved = {name: value for name, value in os.environ.items() if name.startswith("SENTRY_")}
     for name in saved:
         del os.environ[name]
-    os.environ["SENTRY_URL"] = sim.url
+    os.environ["SENTRY_URL"] = url
     os.environ["SENTRY_AUTH_TOKEN"] = token
-    config.stash[_DEMO] = (sim, saved)
+    config.stash[_DEMO] = (sim, saved, cassette)
     if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         config.args[:] = []  # the plugin adds its bundled checks; tests/ is not part of the demo
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    """Say that this is the demo, where its server is, and which variables it set aside."""
+    """Say that this is the demo, what it runs against, and which variables it set aside."""
     demo = config.stash.get(_DEMO, None)
     if demo is None:
         return None
-    sim, saved = demo
+    sim, saved, cassette = demo
+    how = (
+        f"replayed offline from {cassette}"
+        if sim is None
+        else f"against the bundled simulator at {sim.url}"
+    )
     unset = f" (unset for it: {', '.join(sorted(saved))})" if saved else ""
-    return DEMO_HEADER.format(app=DEMO_APP.relative_to(ROOT), url=sim.url, unset=unset)
+    return DEMO_HEADER.format(app=DEMO_APP.relative_to(ROOT), how=how, unset=unset)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -77,8 +112,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     demo = config.stash.get(_DEMO, None)
     if demo is None:
         return
-    sim, saved = demo
-    sim.__exit__(None, None, None)
+    sim, saved, _ = demo
+    if sim is not None:
+        sim.__exit__(None, None, None)
     for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN"):
         os.environ.pop(name, None)
     os.environ.update(saved)

@@ -14,7 +14,8 @@ The tree::
         ├── NotFound                 404: organization, project, release or event does not exist
         ├── RateLimited              429 after the bounded retries
         ├── ServerError              5xx after the bounded retries, or a response that timed out
-        └── MalformedResponse        a body that is not the JSON the endpoint documents
+        ├── MalformedResponse        a body that is not the JSON the endpoint documents
+        └── ReplayMissing            replaying: the cassette holds no answer (nothing was sent)
 
 Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
 
@@ -110,6 +111,22 @@ class ServerError(ApiError):
 
 class MalformedResponse(ApiError):
     """The body is not JSON, or not the shape the endpoint documents."""
+
+
+class ReplayMissing(ApiError):
+    """Replaying (``--sentry-record-mode=none``, or ``once`` over a cassette): no recorded answer.
+
+    Nothing was sent: a replay never makes a live call.
+    """
+
+    def __init__(self, method: str, path: str, cassette: object, record_mode: str) -> None:
+        self.method = method
+        self.cassette = str(cassette)
+        super().__init__(
+            path,
+            f"{method} {path} is not in the cassette {self.cassette} "
+            f"(record mode {record_mode}, so nothing was sent)",
+        )
 
 
 class SlugError(SentryGateError):

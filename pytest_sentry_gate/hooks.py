@@ -86,6 +86,14 @@ class ActiveHooks:
                 run = Run(modes=(), started=time.time(), rerun=self.rerun)
                 item.config.stash[RUN_KEY] = run
             run.record(item, report)
+            _point_at_check(item, report)
+            result = run.by_nodeid.get(item.nodeid) if report.when == "teardown" else None
+            if result is not None:  # JUnit XML (--junitxml) writes these as test case properties
+                from pytest_sentry_gate import ci_output
+
+                conf = item.config.stash.get(SETTINGS_KEY, None)
+                redact = ci_output.redactor(conf.token, conf.dsn) if conf else str
+                report.user_properties.extend(ci_output.junit_properties(result, redact))
         return report
 
     def pytest_report_header(self, config: pytest.Config) -> list[str] | None:
@@ -112,6 +120,7 @@ class ActiveHooks:
 
         for line in report.summary_lines(run) + loop_report.terminal_lines(config):
             terminalreporter.line(line)
+        _publish_ci(run, config, terminalreporter.write_line)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
@@ -135,6 +144,39 @@ class ActiveHooks:
             if reporter is not None:
                 reporter.write_line(text, red=True)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+
+_PACKAGE_DIR = Path(__file__).parent
+
+
+def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A skip (PARTIAL, not applicable) raised inside the plugin is reported at the check's line,
+    so ``-rs`` names the check, never the plugin's internals."""
+    longrepr = report.longrepr
+    if not (report.skipped and isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return
+    if Path(str(longrepr[0])).resolve().is_relative_to(_PACKAGE_DIR):
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, longrepr[2])
+
+
+def _publish_ci(run: Run, config: pytest.Config, write_line: Any) -> None:
+    """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
+    import os
+
+    from pytest_sentry_gate import ci_output, report
+
+    if not ci_output.active(os.environ):
+        return
+    conf = config.stash.get(SETTINGS_KEY, None)
+    ci_output.publish(
+        environ=os.environ,
+        rows=report.mode_rows(run),
+        results=run.results,
+        overall=report.overall([r.status for r in run.results]),
+        redact=ci_output.redactor(conf.token, conf.dsn) if conf else str,
+        write_line=write_line,
+    )
 
 
 class JsonReportHooks:

@@ -25,10 +25,6 @@ def _checks_dir() -> Path:
 
 
 CHECKS_DIR = _checks_dir()
-RECORD_NOT_YET = (
-    "Record mode {mode!r} from {source} is not available in this version: cassette record/replay "
-    "is planned (see CHANGELOG.md). Allowed today: off."
-)
 #: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
 pytest_plugins = list(fixtures.MODULES)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -77,10 +73,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not chosen:
         return
     resolved = settings.resolve(config)
-    if resolved.record_mode != "off":
-        raise pytest.UsageError(
-            RECORD_NOT_YET.format(mode=resolved.record_mode, source=resolved.sources["record_mode"])
-        )
     config.stash[SETTINGS_KEY] = resolved
     config.stash[RUN_KEY] = Run(modes=chosen, started=time.time(), rerun=rerun_command(config))
     activate(config)

@@ -28,9 +28,9 @@ TRUE: Final = ("true", "yes", "on", "1")
 FALSE: Final = ("false", "no", "off", "0")
 
 BAD_VALUE: Final = "Invalid {what} {value!r} from {source}: {allowed}"
-BAD_TOKEN: Final = (
-    "Invalid Sentry auth token from {source}: {problem}. The token is not shown; check the value "
-    "for pasted line breaks or spaces."
+BAD_SECRET: Final = (
+    "Invalid {what} from {source}: {problem}. The value is not shown; check it for pasted line "
+    "breaks or spaces."
 )
 URL_CREDENTIALS: Final = (
     "credentials in the URL are refused; put the token in SENTRY_AUTH_TOKEN or .sentryclirc"
@@ -132,20 +132,31 @@ def _valid_host(host: str) -> bool:
     return len(ascii_host) <= 253 and all(HOST_LABEL_RE.match(label) for label in labels)
 
 
-def parse_token(value: Any, source: Source) -> Secret | None:
-    if value is None:
-        return None
-    raw = str(value)
-    text = raw.strip()
-    if not text:
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem="it is blank"))
-    if any(c.isspace() for c in text):
-        problem = "it contains whitespace inside it"
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
-    if _has_control(text) or not text.isprintable():
-        problem = "it contains a control character"
-        raise pytest.UsageError(BAD_TOKEN.format(source=source.label, problem=problem))
-    return Secret(text)
+def parse_secret(what: str) -> Parser:
+    """A parser for a secret: surrounding whitespace stripped, anything else odd refused unseen."""
+
+    def parse(value: Any, source: Source) -> Secret | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        problem = None
+        if not text:
+            problem = "it is blank"
+        elif any(c.isspace() for c in text):
+            problem = "it contains whitespace inside it"
+        elif _has_control(text) or not text.isprintable():
+            problem = "it contains a control character"
+        if problem is not None:
+            raise pytest.UsageError(
+                BAD_SECRET.format(what=what, source=source.label, problem=problem)
+            )
+        return Secret(text)
+
+    return parse
+
+
+parse_token = parse_secret("Sentry auth token")
+parse_dsn = parse_secret("Sentry DSN")
 
 
 def parse_repo_root(value: Any, source: Source) -> Path:

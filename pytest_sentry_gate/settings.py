@@ -18,7 +18,7 @@ paths in ``sentry_wiring``, ``sentry_release_wiring`` and ``sentry_version_files
 the app repository, whatever its source. Any other path (``sentry_repo_root``,
 ``--sentry-gate-report``) is relative to the ini file's directory when it comes from the ini file,
 and to the invocation directory when it comes from the command line (flags and ``-o``) or the
-environment.
+environment. A default path is relative to the rootdir.
 
 A bad value is a ``pytest.UsageError`` naming the value, its source and what is allowed.
 """
@@ -38,7 +38,6 @@ from pytest_sentry_gate.repo.bundles import DEFAULT_DIST_DIR, DEFAULT_URL_PREFIX
 from pytest_sentry_gate.repo.release_name import DEFAULT_TEMPLATE
 from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES
 from pytest_sentry_gate.setting_parsers import (
-    RECORD_MODES,
     TOKEN_STRIPPED,
     UNSET,
     Parser,
@@ -46,6 +45,7 @@ from pytest_sentry_gate.setting_parsers import (
     Source,
     parse_boolean,
     parse_dist_dir,
+    parse_dsn,
     parse_lines,
     parse_markers,
     parse_name,
@@ -165,6 +165,16 @@ class Settings:
             secret=True,
         ),
     )
+    dsn: Secret | None = field(
+        repr=False,
+        metadata=declare(
+            help="The app's Sentry DSN (its key is never shown).",
+            parse=parse_dsn,
+            env="SENTRY_DSN",
+            default_doc="none",
+            secret=True,
+        ),
+    )
     repo_root: Path = field(
         metadata=declare(
             help="The app repository the checks read.",
@@ -239,13 +249,24 @@ class Settings:
     )
     record_mode: str = field(
         metadata=declare(
-            help="Record/replay of Sentry traffic; only off in this version (cassettes are "
-            "planned). One of: " + ", ".join(RECORD_MODES) + ".",
+            help="Record/replay of Sentry traffic through one vcrpy cassette per org/project: off "
+            "(live), none (replay only), once, new_episodes, all.",
             parse=parse_record_mode,
             flags=("--sentry-record-mode",),
             ini="sentry_record_mode",
             default="off",
             metavar="MODE",
+        ),
+    )
+    cassette_dir: Path = field(
+        metadata=declare(
+            help="Directory of the cassettes (<dir>/<org>/<project>.yaml).",
+            parse=parse_path,
+            flags=("--sentry-cassette-dir",),
+            ini="sentry_cassette_dir",
+            default="cassettes",
+            default_doc="`cassettes` in the rootdir",
+            metavar="DIR",
         ),
     )
     report: Path | None = field(
@@ -469,6 +490,15 @@ def _dest(name: str, index: int) -> str:
     return f"sentry_gate_{name}{suffix}"
 
 
+def given(config: pytest.Config, name: str) -> Any:
+    """The value a flag of setting ``name`` got on the command line (``None`` when not given)."""
+    for index in range(len(ROWS[name].flags)):
+        value = config.getoption(_dest(name, index), None)
+        if value is not None:
+            return value
+    return None
+
+
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
     from pytest_sentry_gate import sentryclirc
@@ -499,7 +529,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
             value, path = rc_values[row.rc]
             section, key = row.rc
             return value, Source(f".sentryclirc ({path}) [{section}] {key}", path.parent)
-        return row.default, Source(UNSET if row.secret else "default", here)
+        return row.default, Source(UNSET if row.secret else "default", config.rootpath)
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

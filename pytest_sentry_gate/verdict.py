@@ -12,6 +12,7 @@ problem ends in a traceback.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
@@ -48,6 +49,11 @@ SERVER_ERROR: Final = "Sentry failed on {endpoint}: {detail}"
 MALFORMED: Final = (
     "Sentry answered {endpoint} with a body that is not the documented JSON: {detail}"
 )
+REPLAY_MISSING: Final = (
+    "Replay has no recorded answer for {method} {endpoint}: not in {cassette}; nothing was sent."
+)
+#: The rerun that records what the cassette lacks (appended to the user's own command).
+REPLAY_RECORD: Final = "{rerun} --sentry-record-mode=new_episodes"
 
 TOKEN_MISSING: Final = (
     "No Sentry auth token: set SENTRY_AUTH_TOKEN or [auth] token in .sentryclirc "
@@ -178,6 +184,12 @@ def verdict_for_error(
     if isinstance(exc, errors.RateLimited):
         message = RATE_LIMITED.format(endpoint=exc.endpoint, detail=exc.message)
         return PARTIAL, "rate_limited", message, (rerun,)
+    if isinstance(exc, errors.ReplayMissing):
+        message = REPLAY_MISSING.format(
+            method=exc.method, endpoint=exc.endpoint, cassette=exc.cassette
+        )
+        rerun = re.sub(r" --sentry-record-mode(=| )\S+", "", rerun)
+        return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
     if isinstance(exc, errors.MalformedResponse):
         return (
             FAIL,

@@ -15,6 +15,10 @@ from typing import Any
 import httpcore  # noqa: F401
 import pytest
 
+# Likewise PyYAML: a second copy of its Python half would not match its C emitter's event
+# classes, so a cassette written by a later in-process run would fail to serialize.
+import vcr.serializers.yamlserializer  # noqa: F401
+
 import pytest_sentry_gate.sentry.client  # noqa: F401
 
 pytest_plugins = ["pytester"]

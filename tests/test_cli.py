@@ -190,7 +190,18 @@ def test_json_error_never_shows_url_credentials(tmp_path: Path) -> None:
 
 
 def test_a_mode_without_checks_is_not_a_pass(tmp_path: Path) -> None:
-    done = run_cli(tmp_path, "--mode", "prod-health", "--json", "--url", "http://127.0.0.1:9")
+    # Given a mode whose checks are all switched off (no bundled checks, none of one's own)
+    done = run_cli(
+        tmp_path,
+        "--mode",
+        "prod-health",
+        "--json",
+        "--url",
+        "http://127.0.0.1:9",
+        "--",
+        "-o",
+        "sentry_bundled_checks=false",
+    )
     report = json.loads(done.stdout)
     assert report["checks"] == []
     assert report["overall_status"] == "PARTIAL"

@@ -56,6 +56,8 @@ RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
 CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
+PAGING: Final = "paging {path}: page {page}"
+COUNTING: Final = "counting {path}: {total} so far"
 CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
 
 Params = Mapping[str, str | int | Sequence[str]]
@@ -123,6 +125,8 @@ class ClientConfig:
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
+    #: Told how far a long wait got (one short line); the plugin shows it on a terminal only.
+    progress: Callable[[str], None] | None = None
 
     def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
         """A client with this configuration."""
@@ -137,6 +141,7 @@ class ClientConfig:
             transport=self.transport,
             sleep=self.sleep,
             clock=self.clock,
+            progress=self.progress,
         )
 
 
@@ -175,7 +180,9 @@ class SentryClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         user_agent: str = USER_AGENT,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
+        self._progress = progress
         self._auth = BearerAuth(token)
         self._secrets = tuple(s for s in (token,) if s)
         self._timeout = timeout
@@ -328,6 +335,7 @@ class SentryClient:
             if cursor in seen:
                 raise MalformedResponse(response.endpoint, CURSOR_LOOP.format(cursor=cursor))
             seen.add(cursor)
+            self._report(PAGING.format(path=path, page=pages + 1))
             response = fetch(path, {**query, "cursor": cursor})
 
     def count(self, path: str, params: Params | None = None, *, cap: int = 10_000) -> Count:
@@ -346,6 +354,7 @@ class SentryClient:
                 exact = total < cap or (total == cap and cursor is None)
                 return Count(min(total, cap), exact, query, first.endpoint, "paged", requests)
             # Counting pages are not cached: a capped count may walk thousands of items.
+            self._report(COUNTING.format(path=path, total=total))
             pairs = _pairs({**query, "cursor": cursor})
             response = self._fetch(path, pairs)
 
@@ -446,6 +455,10 @@ class SentryClient:
             if wait is not None:
                 return max(0.0, min(self._backoff_cap, wait))
         return self._backoff(attempt)
+
+    def _report(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress(text)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -107,3 +107,14 @@ def _proxied(scheme: str, host: str) -> bool:
     """Whether httpx would use a proxy from the environment for this host."""
     proxies = urllib.request.getproxies()
     return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(host)
+
+
+REPLAYED: Final = "replayed from {cassette}: the network is not used"
+
+
+def replayed(url: str, cassette: object) -> ProbeResult:
+    """The probe's answer in a replay: no DNS, no connection, nothing to be inconclusive about."""
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
+    detail = REPLAYED.format(cassette=cassette)
+    return ProbeResult(parts.hostname or "", port, True, "ok", detail, 0.0, ())

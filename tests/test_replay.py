@@ -1,0 +1,308 @@
+"""Record and replay: one cassette per run target, scrubbed before writing, replayed offline."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_sentry_gate.simulator import Fault
+from tests.conftest import CANARY_TOKEN, demo_simulator, load_report
+
+ROOT = Path(__file__).resolve().parents[1]
+DSN_KEY = "0123456789abcdef0123456789abcdef"
+DSN = f"http://{DSN_KEY}@127.0.0.1:9/4242"
+MODES = "setup_preflight or release_gate"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    target = tmp_path / "app"
+    shutil.copytree(
+        ROOT / "examples" / "codictate", target, ignore=shutil.ignore_patterns("pytest.ini")
+    )
+    (target / ".env").write_text(f"SENTRY_DSN={DSN}\n")
+    return target
+
+
+def run(
+    pytester: pytest.Pytester, app: Path, url: str, *args: str, report: str = "report.json"
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    result = pytester.runpytest_inprocess(
+        "-m",
+        MODES,
+        f"--sentry-url={url}",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        f"--sentry-repo-root={app}",
+        f"--sentry-gate-report={report}",
+        "--sentry-cassette-dir=tapes",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        *args,
+    )
+    return result, load_report(pytester.path / report)
+
+
+def stable(report: dict[str, Any]) -> str:
+    """The report without the run's own start time and durations."""
+    data = copy.deepcopy(report)
+    data.pop("started_at")
+    data.pop("duration_s")
+    for check in data["checks"]:
+        check.pop("duration")
+    text = json.dumps(data, sort_keys=True)
+    return re.sub(r"(record_mode\W+)(once|none)", r"\1-", text)
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
+
+
+@pytest.fixture
+def recorded(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path
+) -> tuple[str, dict[str, Any]]:
+    """Both modes recorded against the demo simulator (then stopped) with canary secrets."""
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    monkeypatch.setenv("SENTRY_DSN", DSN)
+    with demo_simulator(app) as sim:
+        url = sim.url
+        result, report = run(pytester, app, url, "--sentry-record-mode=once")
+    assert result.ret == 0, result.stdout.str()
+    return url, report
+
+
+def test_record_writes_one_scrubbed_cassette_per_target(
+    pytester: pytest.Pytester, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    # Given a recording run with a canary token and DSN
+    _, report = recorded
+    # Then one cassette holds the run, under <dir>/<org>/<project>.yaml
+    tapes = sorted(p.relative_to(pytester.path) for p in (pytester.path / "tapes").rglob("*"))
+    assert [str(p) for p in tapes] == ["tapes/acme", "tapes/acme/codictate.yaml"]
+    text = (pytester.path / "tapes/acme/codictate.yaml").read_bytes()
+    # And no byte of it holds a secret, nor the authorization header
+    assert CANARY_TOKEN.encode() not in text
+    assert DSN_KEY.encode() not in text
+    assert b"sntryu_" not in text
+    assert b"Authorization" not in text
+    assert b"authorization" not in text
+    assert b"recorded_at" in text
+    assert report["record_mode"] == "once"
+    assert set(statuses(report).values()) == {"PASS", "SKIP"}
+
+
+def test_replay_with_the_server_stopped_gives_the_same_report(
+    pytester: pytest.Pytester, app: Path, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    # Given a cassette recorded by a run whose server is now stopped
+    url, first = recorded
+    # When the same run replays (twice), with no server
+    result, again = run(pytester, app, url, "--sentry-record-mode=none", report="again.json")
+    _, third = run(pytester, app, url, "--sentry-record-mode=none", report="third.json")
+    # Then the verdicts and every byte of the reports agree, apart from time and durations
+    assert result.ret == 0, result.stdout.str()
+    assert stable(again) == stable(first)
+    assert stable(again) == stable(third)
+    assert again["record_mode"] == "none"
+
+
+@pytest.mark.usefixtures("dns_fails")
+def test_replay_needs_no_dns(
+    pytester: pytest.Pytester, app: Path, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    # Given a cassette, and a Sentry host that does not even resolve
+    _, first = recorded
+    # When replaying against it
+    result, report = run(pytester, app, "http://sentry.invalid/", "--sentry-record-mode=none")
+    # Then the probe is not run (no PARTIAL for the network) and every verdict is the recorded one
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(report) == statuses(first)
+
+
+def test_replay_of_a_subset_with_k(
+    pytester: pytest.Pytester, app: Path, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    # Given a cassette recorded by both modes
+    url, first = recorded
+    # When one check replays alone
+    result, report = run(
+        pytester, app, url, "--sentry-record-mode=none", "-k", "test_artifacts_uploaded"
+    )
+    # Then it gives the verdict of the full run
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(report) == {
+        "test_artifacts_uploaded": statuses(first)["test_artifacts_uploaded"]
+    }
+
+
+def test_request_missing_from_the_cassette_fails_naming_it(
+    pytester: pytest.Pytester, app: Path, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    # Given a cassette that lacks the releases endpoint
+    url, _ = recorded
+    path = pytester.path / "tapes/acme/codictate.yaml"
+    text = path.read_text()
+    kept = [
+        chunk
+        for chunk in re.split(r"(?m)^(?=- request:)", text)
+        if "/releases/codictate@1.4.2/files/" not in chunk
+    ]
+    path.write_text("".join(kept))
+    # When replaying, with no server
+    result, report = run(pytester, app, url, "--sentry-record-mode=none", "-rA", timeout_args())
+    # Then that check fails naming the method and path, and nothing hangs or goes live
+    check = next(c for c in report["checks"] if c["id"].endswith("test_artifacts_uploaded"))
+    assert check["status"] == "FAIL", check
+    assert check["reason"] == "replay_missing"
+    assert "GET /api/0/projects/acme/codictate/releases/codictate@1.4.2/files/" in check["message"]
+    assert any("--sentry-record-mode=new_episodes" in c for c in check["next_commands"])
+    assert result.ret == 1
+    assert statuses(report)["test_release_visible"] == "PASS"
+
+
+def timeout_args() -> str:
+    return "-o=sentry_http_timeout=1"
+
+
+def test_replayed_429_answers_in_order_without_sleeping(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path
+) -> None:
+    # Given a recording in which the release answered 429 (retry after 3 s) before its 200
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    with demo_simulator(app) as sim:
+        url = sim.url
+        sim.add_fault(
+            Fault(
+                path=r"^/api/0/organizations/acme/releases/codictate@1\.4\.2/$",
+                status=429,
+                times=1,
+                headers={"Retry-After": "3"},
+            )
+        )
+        result, first = run(pytester, app, url, "--sentry-record-mode=once")
+    assert result.ret == 0, result.stdout.str()
+    assert first["duration_s"] >= 3
+    # When it replays
+    result, again = run(pytester, app, url, "--sentry-record-mode=none", report="again.json")
+    # Then the 429 and then the 200 are replayed, without the three seconds' wait
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(again) == statuses(first)
+    assert again["duration_s"] < 2
+
+
+def test_committed_cassettes_hold_no_secret() -> None:
+    # Given every cassette committed to this repository
+    pattern = re.compile(rb"sntry[su]_|https?://(?!0{32}@)[0-9a-fA-F]{32}(:[0-9a-fA-F]{32})?@")
+    # Then none holds a token prefix or a DSN key
+    for path in (ROOT / "cassettes").rglob("*.yaml"):
+        assert not pattern.search(path.read_bytes()), path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"Bearer {CANARY_TOKEN}", "Bearer [scrubbed]"),
+        ("sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_abc+/=", "[scrubbed]"),
+        (f"https://{DSN_KEY}@o1.ingest.sentry.io/42", f"https://{'0' * 32}@o1.ingest.sentry.io/42"),
+        (f"sentry_key={DSN_KEY}, sentry_version=7", f"sentry_key={'0' * 32}, sentry_version=7"),
+        ("mail jane.doe@corp.example.com now", "mail user@example.invalid now"),
+        ("/home/jane/app/main.ts", "/home/user/app/main.ts"),
+        ("/Users/jane/app", "/Users/user/app"),
+        ("C:\\Users\\jane\\app", "C:\\Users\\user\\app"),
+        ("codictate@1.4.2-beta.rc", "codictate@1.4.2-beta.rc"),
+        ("app://localhost/assets/main.js", "app://localhost/assets/main.js"),
+    ],
+)
+def test_scrubber_text(text: str, expected: str) -> None:
+    from pytest_sentry_gate.replay import Scrubber
+
+    assert Scrubber([CANARY_TOKEN]).text(text) == expected
+
+
+def test_scrubber_json_keys_and_user_ips() -> None:
+    from pytest_sentry_gate.replay import DSN_KEY_PLACEHOLDER, SCRUBBED_IP, Scrubber
+
+    # Given a client keys answer and an event with a user
+    body = json.dumps(
+        [
+            {"public": DSN_KEY, "secret": "f" * 32, "dsn": {"public": f"https://{DSN_KEY}@h/1"}},
+            {"user": {"ip_address": "203.0.113.9", "email": "a@b.example.org"}},
+        ]
+    ).encode()
+    # When scrubbed
+    data = json.loads(Scrubber(()).body(body) or b"")
+    # Then no key, address or email is left, and the shapes are kept
+    assert data[0]["public"] == DSN_KEY_PLACEHOLDER
+    assert data[0]["secret"] == DSN_KEY_PLACEHOLDER
+    assert data[0]["dsn"]["public"] == f"https://{DSN_KEY_PLACEHOLDER}@h/1"
+    assert data[1]["user"] == {"ip_address": SCRUBBED_IP, "email": "user@example.invalid"}
+
+
+def test_recording_is_thread_safe_and_repeats_are_allowed(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+    from pytest_sentry_gate.sentry.client import gather
+
+    # Given a live server answering each path, recorded by concurrent readers
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"path": request.url.path, "q": request.url.query.decode()})
+
+    path = tmp_path / "acme" / "web.yaml"
+    recorder = Recorder(path=path, record_mode="once", live=httpx.MockTransport(answer))
+    with httpx.Client(transport=recorder, base_url="http://h") as client:
+        calls = [
+            (lambda i=i: client.get(f"/api/0/x/{i % 10}/", params={"a": "1", "b": str(i)}).json())
+            for i in range(40)
+        ]
+        gather(calls)
+    recorder.save()
+    # When replayed with the query in another order, twice
+    replay = Recorder(path=path, record_mode="none")
+    with httpx.Client(transport=replay, base_url="http://other") as client:
+        for _ in range(2):
+            got = client.get("/api/0/x/3/?b=13&a=1").json()
+            # Then the same answer comes back each time
+            assert got == {"path": "/api/0/x/3/", "q": "a=1&b=13"}
+    assert len(replay.cassette.data) == 40
+
+
+def test_smoke_envelope_is_replayed_not_sent_and_its_key_scrubbed(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+
+    # Given a recorded envelope POST, authenticated by the DSN key in a header and in its body
+    sent: list[httpx.Request] = []
+
+    def ingest(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "e" * 32})
+
+    path = tmp_path / "acme" / "web.yaml"
+    envelope = json.dumps({"dsn": DSN, "event_id": "e" * 32}).encode() + b"\n{}\n"
+    recorder = Recorder(
+        path=path, record_mode="once", secrets=(DSN_KEY,), live=httpx.MockTransport(ingest)
+    )
+    headers = {"X-Sentry-Auth": f"Sentry sentry_key={DSN_KEY}, sentry_version=7"}
+    with httpx.Client(transport=recorder) as client:
+        client.post("http://127.0.0.1:9/api/4242/envelope/", content=envelope, headers=headers)
+    recorder.save()
+    assert len(sent) == 1
+    assert DSN_KEY.encode() not in path.read_bytes()
+    # When the run replays
+    replay = Recorder(path=path, record_mode="none", live=httpx.MockTransport(ingest))
+    with httpx.Client(transport=replay) as client:
+        answer = client.post("http://h/api/4242/envelope/", content=envelope, headers=headers)
+    # Then the recorded answer comes back and nothing is sent
+    assert answer.json() == {"id": "e" * 32}
+    assert len(sent) == 1
