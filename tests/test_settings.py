@@ -444,8 +444,8 @@ def test_token_with_inner_whitespace_or_control_is_refused_unseen(
     err = usage_error(pytester)
     # Then a usage error names the source, never the token (nor either half of it)
     assert (
-        f"ERROR: Invalid Sentry auth token from SENTRY_AUTH_TOKEN: {problem}. The token is not "
-        "shown; check the value for pasted line breaks or spaces."
+        f"ERROR: Invalid Sentry auth token from SENTRY_AUTH_TOKEN: {problem}. The value is not "
+        "shown; check it for pasted line breaks or spaces."
     ) in err.splitlines()
     assert CANARY_TOKEN[:half] not in err
     assert CANARY_TOKEN[half:] not in err
