@@ -14,7 +14,8 @@ The tree::
         ├── NotFound                 404: organization, project, release or event does not exist
         ├── RateLimited              429 after the bounded retries
         ├── ServerError              5xx after the bounded retries, or a response that timed out
-        └── MalformedResponse        a body that is not the JSON the endpoint documents
+        ├── MalformedResponse        a body that is not the JSON the endpoint documents
+        └── ProjectMoved             302: the project was renamed (``slug`` is the new one)
 
 Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
 
@@ -110,6 +111,16 @@ class ServerError(ApiError):
 
 class MalformedResponse(ApiError):
     """The body is not JSON, or not the shape the endpoint documents."""
+
+
+class ProjectMoved(ApiError):
+    """302: Sentry's ``ProjectMoved``: the project slug was renamed to ``slug``."""
+
+    status = 302
+
+    def __init__(self, endpoint: str, message: str, *, slug: str | None) -> None:
+        self.slug = slug
+        super().__init__(endpoint, message)
 
 
 class SlugError(SentryGateError):

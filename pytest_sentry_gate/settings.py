@@ -232,6 +232,16 @@ OPTIONS: Final = (
         kind="bool",
         default=True,
     ),
+    # -- fidelity (release dist) ----------------------------------------------------------------
+    Option(
+        "dist",
+        "Sentry dist the build's uploads and events carry (default: none).",
+        "--sentry-dist",
+        "sentry_dist",
+        "SENTRY_DIST",
+        metavar="DIST",
+    ),
+    # -- end fidelity ----------------------------------------------------------------------------
 )
 OPTION_BY_NAME: Final = {o.name: o for o in OPTIONS}
 
@@ -276,6 +286,9 @@ class Settings:
     url_prefix: str
     http_timeout: float
     bundled_checks: bool
+    # -- fidelity (release dist) --
+    dist: str | None = None
+    # -- end fidelity --
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -414,6 +427,9 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         url_prefix=str(raw["url_prefix"]).rstrip("/"),
         http_timeout=_positive(raw["http_timeout"], sources["http_timeout"]),
         bundled_checks=_bool(raw["bundled_checks"], sources["bundled_checks"]),
+        # -- fidelity (release dist) --
+        dist=str(raw["dist"]) if raw["dist"] else None,
+        # -- end fidelity --
         sources=sources,
     )
 

@@ -49,6 +49,10 @@ MALFORMED: Final = (
     "Sentry answered {endpoint} with a body that is not the documented JSON: {detail}"
 )
 
+PROJECT_RENAMED: Final = (
+    "The project was renamed to {slug!r} (Sentry answered {endpoint} with 302): set "
+    "sentry_project = {slug} (or --sentry-project {slug})."
+)
 TOKEN_MISSING: Final = (
     "No Sentry auth token: set SENTRY_AUTH_TOKEN or [auth] token in .sentryclirc "
     "(never a flag or an ini value)."
@@ -178,6 +182,9 @@ def verdict_for_error(
     if isinstance(exc, errors.RateLimited):
         message = RATE_LIMITED.format(endpoint=exc.endpoint, detail=exc.message)
         return PARTIAL, "rate_limited", message, (rerun,)
+    if isinstance(exc, errors.ProjectMoved):
+        message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
+        return FAIL, "project_renamed", message, ()
     if isinstance(exc, errors.MalformedResponse):
         return (
             FAIL,

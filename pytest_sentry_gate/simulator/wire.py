@@ -2,8 +2,9 @@
 
 ``paginate`` reproduces Sentry's headers: ``Link`` always holds both ``rel="previous"`` and
 ``rel="next"`` with ``results="true"/"false"`` and a ``cursor="value:offset:is_prev"``, the URL
-being the request URL without ``cursor`` plus ``&cursor=…``; ``X-Hits``/``X-Max-Hits`` carry the
-total number of matches.
+being the request URL without ``cursor`` plus ``&cursor=…``. ``X-Hits`` (and ``X-Max-Hits``, the
+cap of the count) only where Sentry's paginator counts hits (``count_hits``: of the endpoints
+served here, only the organization issue list).
 """
 
 from __future__ import annotations
@@ -26,10 +27,19 @@ T = TypeVar("T")
 class HttpError(Exception):
     """An error answer: ``status`` with ``{"detail": detail}``."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = dict(headers or {})
+        self.body = body
 
 
 @dataclass
@@ -44,6 +54,7 @@ class Request:
     base: str
     token: TokenSpec | None = None
     max_hits: int | None = None
+    legacy: frozenset[str] = frozenset()
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """The first value of a query parameter."""
@@ -108,18 +119,18 @@ def paginate(
     param: str = "per_page",
     default: int = MAX_PER_PAGE,
     max_hits: int | None = None,
+    count_hits: bool = False,
 ) -> tuple[Sequence[T], dict[str, str]]:
-    """One page of ``items`` and the ``Link``/``X-Hits``/``X-Max-Hits`` headers."""
+    """One page of ``items``, its ``Link`` and (``count_hits``) ``X-Hits``/``X-Max-Hits``."""
     size = page_size(req, param, default)
     offset = cursor_offset(req)
     chunk = items[offset : offset + size]
     total = len(items)
     previous = _link(req, "previous", f"0:{max(offset - size, 0)}:1", offset > 0)
     following = _link(req, "next", f"0:{offset + size}:0", offset + size < total)
-    hits = total if max_hits is None else min(total, max_hits)
-    headers = {
-        "Link": f"{previous}, {following}",
-        "X-Hits": str(hits),
-        "X-Max-Hits": str(max_hits if max_hits is not None else total),
-    }
+    headers = {"Link": f"{previous}, {following}"}
+    if count_hits:
+        headers["X-Hits"] = str(total if max_hits is None else min(total, max_hits))
+        if max_hits is not None:
+            headers["X-Max-Hits"] = str(max_hits)
     return chunk, headers
