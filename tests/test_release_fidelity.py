@@ -422,6 +422,6 @@ def test_event_urls_of_the_full_url_upload_are_found(sim: Simulator, repo: Path)
     ).json()
 
     # Then Sentry's debugger reports them found (it tries the ~ form and the full URL)
-    frame = answer["exceptions"][0]["frames"][0]["release_process"]
+    frame = answer["exceptions"][0]["frames"][1]["release_process"]  # 0 is [native code]
     assert frame["source_file_lookup_result"] == "found"
     assert join_url(PREFIX, "") in frame["abs_path"]

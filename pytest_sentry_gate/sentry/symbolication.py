@@ -81,8 +81,9 @@ class FrameProblem:
 class Symbolication:
     """How the frames of one event resolved; only the app's frames are judged.
 
-    ``failing`` is ``(exception_idx, frame_idx)`` of the first app frame that did not resolve
-    (the one to ask Sentry's source-map debugger about), or ``None``.
+    ``failing`` is ``(exception_idx, frame_idx)`` of the app frame a processing error names, else
+    of the first app frame that did not resolve (the one to ask Sentry's source-map debugger
+    about), or ``None``.
     """
 
     event_id: str
@@ -175,6 +176,9 @@ def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication
     judged = resolved = 0
     raw_missing = False
     failing: tuple[int, int] | None = None
+    named: tuple[int, int] | None = None  # the first app frame a processing error names
+    errors = [e for e in event.get("errors") or () if isinstance(e, dict)]
+    error_urls = {_error_url(e) for e in errors}
     for exc_idx, value in exception_values(event):
         processed = _frames(value.get("stacktrace"))
         raw = _frames(value.get("rawStacktrace"))
@@ -184,6 +188,8 @@ def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication
                 continue
             judged += 1
             urls.append(_url(frame))
+            if named is None and _url(frame) in error_urls:
+                named = (exc_idx, idx)
             raw_missing = raw_missing or not raw
             if raw and idx < len(processed) and _where(frame) != _where(processed[idx]):
                 resolved += 1
@@ -191,8 +197,8 @@ def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication
                 failing = (exc_idx, idx)
     problems = tuple(
         FrameProblem(_error_frame(e), str(e["type"]), str(e.get("message") or ""), effect)
-        for e in event.get("errors") or ()
-        if isinstance(e, dict) and (effect := ERROR_TYPES.get(str(e.get("type")))) is not None
+        for e in errors
+        if (effect := ERROR_TYPES.get(str(e.get("type")))) is not None
     )
     release = event.get("release")
     version = release.get("version") if isinstance(release, dict) else release
@@ -210,14 +216,23 @@ def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication
         judged_frames=judged,
         resolved_frames=resolved,
         raw_missing=raw_missing,
-        failing=failing,
+        failing=named or failing,
     )
 
 
-def _error_frame(error: dict[str, Any]) -> str:
+def _error_data(error: dict[str, Any]) -> dict[str, Any]:
     found = error.get("data")
-    data: dict[str, Any] = found if isinstance(found, dict) else {}
-    url = data.get("url") or data.get("source") or data.get("abs_path") or "?"
+    return found if isinstance(found, dict) else {}
+
+
+def _error_url(error: dict[str, Any]) -> str:
+    data = _error_data(error)
+    return str(data.get("url") or data.get("source") or data.get("abs_path") or "?")
+
+
+def _error_frame(error: dict[str, Any]) -> str:
+    data = _error_data(error)
+    url = _error_url(error)
     row = data.get("row") or data.get("lineno")
     col = data.get("column") or data.get("colno")
     return f"{url}:{row}:{col}" if row is not None else str(url)
