@@ -6,7 +6,13 @@ returns each as a fact or as the ``ApiError`` that stopped it, so one failing en
 the check that needs it. Requests for one release gate (the demo, everything present): release
 detail, project detail (for its id), release files, artifact bundles of the release and the files
 of each, the newest issues of the release and their latest events, and the source-map debug
-verdict only when a frame fails.
+verdict (about the failing frame) only when a frame fails. Built files' debug ids not found in the
+release's bundles cost one bundle query each (plus one listing on servers whose query does not
+take debug ids). The uploads live in ``uploads``, the frame judgement in ``symbolication``.
+
+Shapes are checked where a verdict depends on them: a release that is not an object, or whose
+``projects`` is not a list, and a project without a numeric ``id`` are ``MalformedResponse``
+("not the documented JSON"), never "exists" or "does not exist".
 """
 
 from __future__ import annotations
