@@ -17,11 +17,8 @@ if TYPE_CHECKING:
 
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.versions import VersionReport
-    from pytest_sentry_gate.sentry.release_facts import (
-        ReleaseLookup,
-        SymbolicationFacts,
-        Uploaded,
-    )
+    from pytest_sentry_gate.sentry.release_facts import ReleaseLookup, SymbolicationFacts
+    from pytest_sentry_gate.sentry.uploads import Uploaded
     from pytest_sentry_gate.settings import Settings
     from pytest_sentry_gate.verdict import Check
 
@@ -73,6 +70,37 @@ TILDE_ONLY: Final = (
     "sentry_url_prefix. Upload under {expected}, or set sentry_url_prefix = {found}."
 )
 FOUND_ELSEWHERE: Final = " (found under {prefixes})"
+WRONG_DIST: Final = (
+    "{file} is uploaded for {release} only under dist {found}, but the build carries dist "
+    "{expected} (sentry_dist): Sentry matches release and dist."
+)
+UPLOADS_UNSUPPORTED: Final = "{missing} files not found, and {why}."
+NOT_PROCESSED: Final = (
+    "{issue} (event {event_id}) was never symbolicated: {why}. Upload the source maps for "
+    "{release} under {prefix}, then trigger a new event."
+)
+NO_RAW_STACK: Final = (
+    "it has no rawStacktrace, so Sentry's JavaScript processing did not run or failed"
+)
+SAME_FRAMES: Final = "none of its {count} app frame(s) differs from its minified frame"
+PREDATES_UPLOADS: Final = (
+    "{issue} (event {event_id}, {event_date}) was not symbolicated, but it predates the newest "
+    "upload ({uploaded}): trigger one controlled frontend event on {release}, then rerun."
+)
+DIST_MISMATCH: Final = (
+    "{issue} (event {event_id}) was not symbolicated: the event carries dist {event_dist}, the "
+    "build dist {expected} (sentry_dist); Sentry matches release and dist."
+)
+PROCESSING_FAILED: Final = "{kind}: Sentry's symbolicator failed, frames stay minified"
+SOURCES_CONTENT: Final = (
+    "{issue} (event {event_id}): lines resolve but the source context is missing "
+    "(js_missing_sources_content: the maps have no sourcesContent). Build the maps with "
+    "sourcesContent and upload them again."
+)
+NO_APP_FRAME: Final = (
+    "{issue} (event {event_id}) has no frame of the app ({prefix}) to judge; frames not judged: "
+    "{others}."
+)
 NO_EVENT: Final = (
     "No event with a JavaScript stack trace for {release} yet{others}: trigger one controlled "
     "frontend event on this release, then rerun."
@@ -81,8 +109,12 @@ INVALID_RELEASE: Final = "the release name is not valid in Sentry (see test_rele
 _F = TypeVar("_F")
 UPLOAD: Final = (
     "sentry-cli sourcemaps upload --org {org} --project {project} --release {release} "
-    "--url-prefix {prefix} --validate --wait {dist}"
+    "--url-prefix {prefix} --validate --wait{dist_flag} {dist}"
 )
+
+
+def _dist_name(dist: str | None) -> str:
+    return repr(dist) if dist else "none"
 
 
 def _require_release(sentry_check: Check, target: ReleaseTarget) -> str:
@@ -327,6 +359,7 @@ def test_artifacts_uploaded(
         release=release_name,
         prefix=shlex.quote(prefix),
         dist=sentry_settings.dist_dir,
+        dist_flag=f" --dist {shlex.quote(sentry_settings.dist)}" if sentry_settings.dist else "",
     )
     scan = sentry_bundle_scan
     if not scan.bundles:
@@ -347,10 +380,22 @@ def test_artifacts_uploaded(
             if name is None or name == bundles.INLINE_MAP:
                 continue
             url = bundles.join_url(prefix, name)
-            if url in held.names:
+            tilde = bundles.tilde_form(url)
+            if sentry_settings.dist in held.dists_of(url):
                 continue
-            if bundles.tilde_form(url) in held.names:
-                by_wildcard.append(bundles.tilde_form(url))
+            if sentry_settings.dist in held.dists_of(tilde):
+                by_wildcard.append(tilde)
+                continue
+            dists = held.dists_of(url) or held.dists_of(tilde)
+            if dists:
+                missing.append(
+                    WRONG_DIST.format(
+                        file=name,
+                        release=release_name,
+                        found=", ".join(_dist_name(d) for d in dists),
+                        expected=_dist_name(sentry_settings.dist),
+                    )
+                )
                 continue
             others = sorted({bundles.split_prefix(n)[0] for n in index.get(name, [])})
             found = FOUND_ELSEWHERE.format(prefixes=", ".join(others)) if others else ""
@@ -365,8 +410,15 @@ def test_artifacts_uploaded(
         matched_by_debug_id=by_debug_id,
         matched_by_tilde=by_wildcard,
         listing_capped=list(held.capped),
+        dist=sentry_settings.dist,
+        debug_id_lookup=held.debug_lookup,
         **held.sources,
     )
+    if missing and held.unsupported:
+        sentry_check.partial(
+            UPLOADS_UNSUPPORTED.format(missing=len(missing), why=held.unsupported),
+            reason="uploads_unsupported",
+        )
     if missing:
         sentry_check.fail(" ".join(missing), reason="artifact_missing", next_commands=(upload,))
     if by_wildcard:
@@ -389,7 +441,7 @@ def test_release_symbolicates(
     sentry_release: ReleaseTarget,
     sentry_symbolication: SymbolicationFacts | None,
 ) -> None:
-    """The newest JS event of the release symbolicates: same release, prefix, no map errors."""
+    """The newest JS event of the release symbolicates: its app frames resolved, no map errors."""
     name, prefix = _require_release(sentry_check, sentry_release), sentry_settings.url_prefix
     facts = _require_fact(sentry_check, sentry_symbolication)
     found, result = facts.newest, facts.analysis
@@ -406,23 +458,55 @@ def test_release_symbolicates(
         )
         sentry_check.partial(NO_EVENT.format(release=name, others=others), reason="no_event")
     sentry_check.record(release=name, url_prefix=prefix, **result.evidence())
+    sentry_check.record(uploads_newest=facts.uploads_newest, dist=sentry_settings.dist)
     if facts.source_map_debug is not None:
         sentry_check.record(source_map_debug=facts.source_map_debug)
     if facts.debug_unavailable is not None:
+        sentry_check.record(source_map_debug_unavailable=facts.debug_unavailable)
         sentry_check.risk(f"source-map debug unavailable: {facts.debug_unavailable}")
+    fields = {"issue": result.issue, "event_id": result.event_id, "release": name}
+    if not result.judged_frames:
+        others = ", ".join(result.not_judged[:5]) or "none"
+        sentry_check.partial(
+            NO_APP_FRAME.format(prefix=prefix, others=others, **fields), reason="no_app_frame"
+        )
     failures = []
     if result.wrong_prefix:
         failures.append(
             f"frame URLs {', '.join(result.wrong_prefix[:3])} do not start with {prefix}"
         )
-    failures.extend(f"{p.kind} at {p.frame}: {p.detail}" for p in result.problems)
+    failures.extend(PROCESSING_FAILED.format(kind=p.kind) for p in result.of("processing_failed"))
+    failures.extend(f"{p.kind} at {p.frame}: {p.detail}" for p in result.of("fail"))
     if failures:
         sentry_check.fail(
             f"{result.issue} (event {result.event_id}) does not symbolicate: "
             + "; ".join(failures),
             reason="not_symbolicated",
         )
+    if not result.resolved:
+        if facts.predates_uploads:
+            sentry_check.partial(
+                PREDATES_UPLOADS.format(
+                    event_date=result.date_created, uploaded=facts.uploads_newest, **fields
+                ),
+                reason="event_predates_uploads",
+            )
+        if result.event_dist != sentry_settings.dist:
+            sentry_check.fail(
+                DIST_MISMATCH.format(
+                    event_dist=_dist_name(result.event_dist),
+                    expected=_dist_name(sentry_settings.dist),
+                    **fields,
+                ),
+                reason="dist_mismatch",
+            )
+        why = NO_RAW_STACK if result.raw_missing else SAME_FRAMES.format(count=result.judged_frames)
+        sentry_check.fail(
+            NOT_PROCESSED.format(why=why, prefix=prefix, **fields), reason="not_processed"
+        )
+    if result.of("partial"):
+        sentry_check.partial(SOURCES_CONTENT.format(**fields), reason="sources_content_missing")
     sentry_check.passed(
         f"event {result.event_id} of {name} symbolicates "
-        f"({result.resolved_frames} frame(s) resolved)"
+        f"({result.resolved_frames} of {result.judged_frames} app frame(s) resolved)"
     )

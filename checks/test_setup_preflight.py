@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_sentry_gate.repo import wiring
-from pytest_sentry_gate.sentry.discovery import AUTO_SELECTED
+from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKEN_SCOPES
 
 if TYPE_CHECKING:
@@ -25,16 +25,16 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.setup_preflight
 
-REQUIRED_SCOPES: Final = ("event:read", "project:releases", "org:read")
-DEBUG_SCOPE: Final = "project:read"
+AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
+
 ORG_CI_TOKEN: Final = (
     "The token is an organization auth token (scopes: org:ci only). It can upload releases and "
     "source maps in CI, but cannot read issues, events, projects or organizations: use a "
     "personal or internal-integration token with {scopes} for triage."
 )
-MISSING_SCOPES: Final = "The token lacks {missing} (has: {has}). Needed: {needed}."
-DEBUG_SCOPE_MISSING: Final = (
-    "The token lacks project:read: everything runs except source-map debugging of events."
+MISSING_SCOPES: Final = (
+    "The token lacks {missing} (has: {has}), which the selected modes ({modes}) need for: "
+    "{endpoints}."
 )
 NOT_TAURI: Final = "{root} has no src-tauri/: not a Tauri repository"
 NO_INIT_FOUND: Final = "no Sentry initialisation found in the source of {root}"
@@ -55,6 +55,7 @@ PRIVACY_REASONS: Final = (
     ("dsn", "privacy_dsn_committed"),
     ("plugin", "privacy_plugin_unregistered"),
 )
+UNGRANTED: Final = "{name} ({template}: any of {alternatives})"
 
 
 def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> None:
@@ -119,31 +120,44 @@ def test_token_accepted(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     sentry_check.passed("the server accepted the token")
 
 
-def test_token_scopes(sentry_check: Check, sentry_auth: AuthFacts) -> None:
-    """The token holds event:read, project:releases and org:read (and project:read)."""
+def test_token_scopes(
+    sentry_check: Check, sentry_auth: AuthFacts, sentry_selected_modes: tuple[str, ...]
+) -> None:
+    """The token's scopes grant every endpoint the selected modes read, as Sentry judges them."""
     scopes = list(sentry_auth.scopes)
-    sentry_check.record(scopes=scopes, token_kind=sentry_auth.kind)
+    table = endpoints.for_modes(sentry_selected_modes)
+    sentry_check.record(
+        scopes=scopes,
+        token_kind=sentry_auth.kind,
+        modes=list(sentry_selected_modes),
+        endpoints=[e.name for e in table],
+    )
     fix = (NEW_TOKEN, SET_TOKEN)
     if sentry_auth.org_ci_only:
         sentry_check.fail(
             ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES), reason="org_ci_token", next_commands=fix
         )
-    missing = [s for s in REQUIRED_SCOPES if s not in scopes]
-    if missing:
+    refused = endpoints.ungranted(scopes, table)
+    if refused:
+        sentry_check.record(ungranted={e.name: e.needed for e in refused})
         sentry_check.fail(
             MISSING_SCOPES.format(
-                missing=", ".join(missing),
+                missing=", ".join(dict.fromkeys(e.needed for e in refused)),
                 has=", ".join(scopes) or "none",
-                needed=", ".join(REQUIRED_SCOPES),
+                modes=", ".join(sentry_selected_modes),
+                endpoints="; ".join(
+                    UNGRANTED.format(
+                        name=e.name,
+                        template=e.template,
+                        alternatives=", ".join(sorted(e.scopes)),
+                    )
+                    for e in refused
+                ),
             ),
             reason="missing_scope",
             next_commands=fix,
         )
-    if DEBUG_SCOPE not in scopes:
-        sentry_check.risk(DEBUG_SCOPE_MISSING)
-        sentry_check.next(*fix)
-        sentry_check.partial(DEBUG_SCOPE_MISSING, reason="missing_debug_scope")
-    sentry_check.passed(f"scopes: {', '.join(scopes)}")
+    sentry_check.passed(f"scopes: {', '.join(scopes)} grant the {len(table)} endpoint(s) read")
 
 
 def test_organization_exists(sentry_check: Check, sentry_org_resolution: Resolution) -> None:

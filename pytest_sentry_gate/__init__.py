@@ -26,11 +26,8 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.client import ClientConfig
     from pytest_sentry_gate.sentry.discovery import Resolution
-    from pytest_sentry_gate.sentry.release_facts import (
-        ReleaseLookup,
-        SymbolicationFacts,
-        Uploaded,
-    )
+    from pytest_sentry_gate.sentry.release_facts import ReleaseLookup, SymbolicationFacts
+    from pytest_sentry_gate.sentry.uploads import Uploaded
     from pytest_sentry_gate.settings import Settings
     from pytest_sentry_gate.verdict import FAIL, PARTIAL, PASS, SKIP, Check
 
@@ -52,7 +49,7 @@ _PUBLIC = {
     "Settings": "pytest_sentry_gate.settings",
     "SlugError": "pytest_sentry_gate.errors",
     "SymbolicationFacts": "pytest_sentry_gate.sentry.release_facts",
-    "Uploaded": "pytest_sentry_gate.sentry.release_facts",
+    "Uploaded": "pytest_sentry_gate.sentry.uploads",
     "VersionReport": "pytest_sentry_gate.repo.versions",
 }
 

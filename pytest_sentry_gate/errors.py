@@ -16,6 +16,7 @@ The tree::
         ├── ServerError              5xx after the bounded retries, or a response that timed out
         ├── MalformedResponse        a body that is not the JSON the endpoint documents
         └── ReplayMissing            replaying: the cassette holds no answer (nothing was sent)
+        └── ProjectMoved             302: the project was renamed (``slug`` is the new one)
 
 Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
 
@@ -127,6 +128,16 @@ class ReplayMissing(ApiError):
             f"{method} {path} is not in the cassette {self.cassette} "
             f"(record mode {record_mode}, so nothing was sent)",
         )
+
+
+class ProjectMoved(ApiError):
+    """302: Sentry's ``ProjectMoved``: the project slug was renamed to ``slug``."""
+
+    status = 302
+
+    def __init__(self, endpoint: str, message: str, *, slug: str | None) -> None:
+        self.slug = slug
+        super().__init__(endpoint, message)
 
 
 class SlugError(SentryGateError):

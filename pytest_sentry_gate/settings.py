@@ -206,6 +206,18 @@ class Settings:
             default=DEFAULT_TEMPLATE,
         ),
     )
+    dist: str | None = field(
+        metadata=declare(
+            help="Sentry dist the build's uploads and events carry.",
+            parse=parse_release,
+            flags=("--sentry-dist",),
+            ini="sentry_dist",
+            env="SENTRY_DIST",
+            default_doc="none",
+            metavar="DIST",
+            cli=("--dist",),
+        ),
+    )
     environment: str = field(
         metadata=declare(
             help="Sentry environment of the app.",

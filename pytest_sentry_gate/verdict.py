@@ -55,6 +55,10 @@ REPLAY_MISSING: Final = (
 #: The rerun that records what the cassette lacks (appended to the user's own command).
 REPLAY_RECORD: Final = "{rerun} --sentry-record-mode=new_episodes"
 
+PROJECT_RENAMED: Final = (
+    "The project was renamed to {slug!r} (Sentry answered {endpoint} with 302): set "
+    "sentry_project = {slug} (or --sentry-project {slug})."
+)
 TOKEN_MISSING: Final = (
     "No Sentry auth token: set SENTRY_AUTH_TOKEN or [auth] token in .sentryclirc "
     "(never a flag or an ini value)."
@@ -190,6 +194,9 @@ def verdict_for_error(
         )
         rerun = re.sub(r" --sentry-record-mode(=| )\S+", "", rerun)
         return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
+    if isinstance(exc, errors.ProjectMoved):
+        message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
+        return FAIL, "project_renamed", message, ()
     if isinstance(exc, errors.MalformedResponse):
         return (
             FAIL,

@@ -17,6 +17,7 @@ from pytest_sentry_gate.errors import (
     MalformedResponse,
     NetworkUnavailable,
     NotFound,
+    ProjectMoved,
     RateLimited,
     ReadOnlyViolation,
     ScopeError,
@@ -498,23 +499,46 @@ def test_401_is_auth_error(make: Any) -> None:
     assert caught.value.endpoint == "/api/0/organizations/acme/"
 
 
-@pytest.mark.parametrize(
-    ("detail", "scope"),
-    [
-        ("You do not have permission: required capability: releases:read", "releases:read"),
-        ("missing scope event:read", "event:read"),
-        ("Token lacks project:releases for this endpoint", "project:releases"),
-        ("You do not have permission to perform this action.", None),
-    ],
-)
-def test_403_is_scope_error_with_missing_scope(make: Any, detail: str, scope: str | None) -> None:
-    # Given a 403 whose detail may name a scope
-    client, _ = make(lambda r: httpx.Response(403, json={"detail": detail}))
+#: Sentry's 403 body: it never names a scope (``shared/reference/sentry-api.md`` §12).
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+CHALLENGE = 'Bearer realm="api", error="insufficient_scope", scope="event:admin event:read"'
 
-    # When / Then the scope is parsed when named
+
+def test_403_names_the_scope_from_www_authenticate(make: Any) -> None:
+    # Given a SaaS 403: generic body, the scopes in WWW-Authenticate
+    client, _ = make(
+        lambda r: httpx.Response(403, json=FORBIDDEN, headers={"WWW-Authenticate": CHALLENGE})
+    )
+
+    # When / Then the scopes come from the header
     with pytest.raises(ScopeError) as caught:
         client.get(ISSUES)
-    assert caught.value.missing_scope == scope
+    assert caught.value.missing_scope == "event:admin, event:read"
+
+
+def test_403_without_challenge_names_the_scope_from_the_endpoint_table(make: Any) -> None:
+    # Given an older or self-hosted server: the generic body only
+    client, _ = make(lambda r: httpx.Response(403, json=FORBIDDEN))
+
+    # When / Then the scope is the endpoint table's, said to be inferred
+    with pytest.raises(ScopeError) as caught:
+        client.get("/api/0/projects/acme/codictate/")
+    assert caught.value.missing_scope is not None
+    assert caught.value.missing_scope.startswith("project:read or project:admin or project:write")
+    assert "from the endpoint table" in caught.value.missing_scope
+
+
+def test_302_of_a_renamed_project_names_the_new_slug(make: Any) -> None:
+    # Given Sentry's ProjectMoved answer for a renamed project
+    body = {"detail": {"code": "resource-moved", "message": "Resource has been moved"}}
+    location = "/api/0/projects/acme/dictate/"
+    client, _ = make(lambda r: httpx.Response(302, json=body, headers={"Location": location}))
+
+    # When / Then the error says renamed, with the new slug
+    with pytest.raises(ProjectMoved) as caught:
+        client.get("/api/0/projects/acme/codictate/")
+    assert caught.value.slug == "dictate"
+    assert "renamed to 'dictate'" in str(caught.value)
 
 
 def test_404_is_not_found(make: Any) -> None:

@@ -122,20 +122,89 @@ def test_org_ci_token_fails_and_says_why(
     )
 
 
-def test_missing_debug_scope_is_partial(
+@pytest.mark.parametrize(
+    ("scopes", "status"),
+    [
+        (("org:read", "project:read", "event:read"), "PASS"),
+        (("org:admin", "project:admin", "event:admin"), "PASS"),
+        (("org:read", "project:releases", "event:read"), "FAIL"),
+    ],
+)
+def test_scopes_judged_against_the_endpoints_of_the_selected_modes(
+    pytester: pytest.Pytester,
+    simulator: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    scopes: tuple[str, ...],
+    status: str,
+) -> None:
+    # Given a token with these scopes (Sentry expands admin to write and read)
+    token = "sntryu_" + "d" * 64
+    simulator.add_token(token, TokenSpec(scopes=scopes, kind="user"))
+
+    # When the preflight runs together with the release gate
+    _, report = run_preflight(
+        pytester,
+        simulator,
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        "-m",
+        "setup_preflight or release_gate",
+        token=token,
+        monkeypatch=monkeypatch,
+    )
+
+    # Then the scope check judges the endpoints those modes read: project:releases alone does
+    # not grant the project detail, so that token FAILs naming project:read (not PARTIAL)
+    found = check(report, "test_token_scopes")
+    assert found["status"] == status
+    if status == "FAIL":
+        assert found["reason"] == "missing_scope"
+        assert found["message"].startswith("The token lacks project:read (has: ")
+        assert "project (/api/0/projects/{org}/{project}/" in found["message"]
+        assert found["evidence"]["ungranted"] == {
+            "project": "project:read",
+            "source-map debug": "project:read",
+        }
+        assert check(report, "test_project_exists")["status"] == "FAIL"
+
+
+def test_403_names_the_scope_the_server_asked_for(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a SaaS-like server (WWW-Authenticate on 403) and a token without org:read
+    from pytest_sentry_gate.simulator import Simulator, SimulatorData
+
+    with Simulator(data=SimulatorData.seeded(seed=1, issues=3), scope_challenge=True) as sim:
+        token = "sntryu_" + "9" * 64
+        sim.add_token(token, TokenSpec(scopes=("project:read", "event:read"), kind="user"))
+        _, report = run_preflight(
+            pytester, sim, "--sentry-org=acme", token=token, monkeypatch=monkeypatch
+        )
+
+    # Then the org check names the scopes from the header
+    org = check(report, "test_organization_exists")
+    assert org["reason"] == "missing_scope"
+    assert "org:admin, org:read, org:write" in org["message"]
+
+
+def test_renamed_project_says_so(
     pytester: pytest.Pytester, simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = "sntryu_" + "d" * 64
-    simulator.add_token(
-        token, TokenSpec(scopes=("org:read", "project:releases", "event:read"), kind="user")
-    )
-    result, report = run_preflight(
-        pytester, simulator, "--sentry-org=acme", token=token, monkeypatch=monkeypatch
-    )
-    scopes = check(report, "test_token_scopes")
-    assert scopes["status"] == "PARTIAL"
-    assert scopes["reason"] == "missing_debug_scope"
-    assert result.ret == 0
+    # Given the project was renamed in Sentry
+    simulator.rename_project("acme", "codictate", "dictate")
+
+    # When the preflight runs with the old slug
+    _, report = run_preflight(
+        pytester, simulator, "--sentry-org=acme", "--sentry-project=codictate",
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+
+    # Then it says renamed and what to set, never "check --sentry-url"
+    found = check(report, "test_project_exists")
+    assert found["reason"] == "project_renamed"
+    assert "renamed to 'dictate'" in found["message"]
+    assert "sentry_project = dictate" in found["message"]
+    assert "--sentry-url" not in found["message"]
 
 
 def test_missing_token(

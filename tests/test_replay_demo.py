@@ -51,4 +51,4 @@ def test_record_script_then_offline_replay(tmp_path: Path) -> None:
             section = line.split(" ", 1)[0]  # the mode a check line belongs to
         in_replay = section in ("setup-preflight", "release-gate")
         if in_replay and (line.startswith("  PASS") or line.startswith("  FAIL")):
-            assert line in summary
+            assert line.split(":", 1)[0] + ":" in summary  # the same verdict for the same check

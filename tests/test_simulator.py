@@ -78,7 +78,7 @@ def test_api_root_describes_the_token(sim: Simulator, client: httpx.Client) -> N
     unknown = httpx.get(f"{sim.url}/api/0/", headers={"Authorization": "Bearer nope"})
 
     # Then each answer is as Sentry's IndexEndpoint gives it
-    assert user["auth"]["scopes"] == ["org:read", "project:read", "project:releases", "event:read"]
+    assert user["auth"]["scopes"] == ["event:read", "org:read", "project:read", "project:releases"]
     assert user["user"]["email"] == "developer@example.com"
     assert org == {"version": "0", "auth": {"scopes": ["org:ci"]}, "user": None}
     assert anonymous == {"version": "0", "auth": None, "user": None}
@@ -848,3 +848,118 @@ def test_cli_serves_until_interrupted() -> None:
     # Then it answered and exited cleanly
     assert response.json() == {"version": "0", "auth": None, "user": None}
     assert code == 0
+
+
+# -- fidelity: what real Sentry serves (shared/reference/sentry-api.md §12) ---------------------
+
+
+def test_scope_hierarchy_and_the_real_403() -> None:
+    # Given an org:admin token, a project:releases token, on a server with and without challenge
+    for challenge in (False, True):
+        with Simulator(data=SimulatorData.seeded(issues=3), scope_challenge=challenge) as sim:
+            sim.add_token("admin", TokenSpec(scopes=("org:admin", "project:read", "event:read")))
+            sim.add_token("rel", TokenSpec(scopes=("org:read", "project:releases", "event:read")))
+            admin = {"Authorization": "Bearer admin"}
+            rel = {"Authorization": "Bearer rel"}
+            root = httpx.get(f"{sim.url}/api/0/", headers=admin).json()
+            org = httpx.get(f"{sim.url}/api/0/organizations/acme/", headers=admin)
+            project = httpx.get(f"{sim.url}/api/0/projects/acme/codictate/", headers=rel)
+            releases = httpx.get(f"{sim.url}/api/0/organizations/acme/releases/", headers=rel)
+
+            # Then the root lists the expanded scopes, org:admin reads the org, and the 403 body
+            # never names a scope (the challenge header does, where the server sends it)
+            assert root["auth"]["scopes"] == [
+                "event:read", "org:admin", "org:read", "org:write", "project:read"
+            ]  # fmt: skip
+            assert org.status_code == 200
+            assert releases.status_code == 200
+            assert project.status_code == 403
+            assert project.json() == {"detail": DETAIL_NO_PERMISSION}
+            header = project.headers.get("WWW-Authenticate")
+            if challenge:
+                assert header is not None
+                assert 'error="insufficient_scope"' in header
+                assert 'scope="project:admin project:read project:write"' in header
+            else:
+                assert header is None
+
+
+def test_renamed_project_answers_302(sim: Simulator, client: httpx.Client) -> None:
+    # Given the project codictate renamed to dictate
+    sim.rename_project("acme", "codictate", "dictate")
+
+    # When the old slug is asked
+    response = client.get("/api/0/projects/acme/codictate/keys/")
+
+    # Then Sentry's ProjectMoved: 302 to the new slug
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/api/0/projects/acme/dictate/keys/"
+    assert response.json()["detail"]["extra"]["slug"] == "dictate"
+    assert client.get("/api/0/projects/acme/dictate/").status_code == 200
+
+
+def test_bundle_files_defaults_and_unknown_bundle(sim: Simulator, client: httpx.Client) -> None:
+    # Given a bundle of 120 files
+    files = [f"~/assets/f{n:03}.js" for n in range(120)]
+    item = sim.data.add_artifact_bundle("codictate", release="codictate@9", files=files)
+    base = "/api/0/projects/acme/codictate/artifact-bundles"
+
+    # When its files are listed without per_page, and an unknown bundle is asked
+    page = client.get(f"{base}/{item.bundle_id}/files/")
+    unknown = client.get(f"{base}/00000000-0000-0000-0000-000000000000/files/")
+
+    # Then 100 per page, and the unknown bundle is 400 with "error" (not "detail")
+    assert len(page.json()["files"]) == 100
+    assert unknown.status_code == 400
+    assert "error" in unknown.json()
+    assert "detail" not in unknown.json()
+
+
+def test_bundle_query_by_debug_id_and_dist(sim: Simulator, client: httpx.Client) -> None:
+    # Given a debug-id-only bundle (no release) and a bundle under dist "7"
+    plain = sim.data.add_artifact_bundle("codictate", files=["~/assets/x.js"])
+    sim.data.add_artifact_bundle("codictate", release="codictate@8", dist="7", files=["~/y.js"])
+    debug_id = plain.files[0].debug_id
+    assert debug_id is not None
+    path = "/api/0/projects/acme/codictate/files/artifact-bundles/"
+
+    # When the list is queried by the debug id, by a dist, and by a substring
+    by_id = client.get(path, params={"query": debug_id}).json()
+    by_dist = client.get(path, params={"query": "7"}).json()
+    partial = client.get(path, params={"query": "codictate@"}).json()
+
+    # Then the debug id finds its bundle, names match exactly, and the bundle carries its dist
+    assert [b["bundleId"] for b in by_id] == [plain.bundle_id]
+    assert plain.associations == []
+    assert [b["associations"] for b in by_dist] == [[{"release": "codictate@8", "dist": "7"}]]
+    assert partial == []
+
+
+def test_old_servers() -> None:
+    # Given a 2023 server
+    with Simulator(data=SimulatorData.seeded(issues=3), legacy=("bundles_2023",)) as sim:
+        sim.add_token("t", TokenSpec())
+        item = sim.data.add_artifact_bundle("codictate", release="codictate@8", files=["~/y.js"])
+        headers = {"Authorization": "Bearer t"}
+        base = f"{sim.url}/api/0/projects/acme/codictate"
+        bundles = httpx.get(f"{base}/files/artifact-bundles/", headers=headers).json()
+        files = httpx.get(f"{base}/artifact-bundles/{item.bundle_id}/files/", headers=headers)
+
+    # Then bundles have no associations and files come as a plain list
+    assert bundles
+    assert all("associations" not in b for b in bundles)
+    assert isinstance(files.json(), list)
+
+
+def test_x_hits_only_on_the_issue_list(client: httpx.Client) -> None:
+    # When lists are asked
+    issues = client.get(ISSUES)
+    others = [
+        client.get("/api/0/organizations/acme/projects/"),
+        client.get("/api/0/organizations/acme/releases/"),
+        client.get("/api/0/projects/acme/codictate/keys/"),
+    ]
+    # Then only the issue list carries X-Hits (and no X-Max-Hits without a cap)
+    assert "X-Hits" in issues.headers
+    assert "X-Max-Hits" not in issues.headers
+    assert all("X-Hits" not in r.headers for r in others)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry.responses import expect
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
@@ -23,7 +24,7 @@ WRONG_SLUG: Final = (
     "Candidates: {candidates}.{closest}"
 )
 NO_SLUG: Final = "No {what} is set ({flag}, {env} or .sentryclirc) and {why}."
-AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
+SHAPES: Final = {"Organization": "an organization object", "Project": "a project object"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _confirm(
     client: SentryClient, path: str, slug: str, source: str, candidates: Any, what: str
 ) -> Resolution:
     try:
-        client.get(path)
+        data = client.get_json(path)
     except errors.NotFound:
         found: tuple[str, ...] = candidates()
         close = difflib.get_close_matches(slug, found, n=1, cutoff=0.5)
@@ -93,6 +94,7 @@ def _confirm(
             ),
             candidates=found,
         ) from None
+    expect(data, dict, path, SHAPES[what])
     return Resolution(slug=slug, auto_selected=False, candidates=())
 
 

@@ -10,6 +10,8 @@ token against exactly what the selected modes will ask.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import quote
@@ -38,9 +40,43 @@ class Endpoint:
         """The path with each ``{segment}`` quoted (``@`` and ``+`` stay readable)."""
         return self.template.format(**{k: quote(str(v), safe="@+") for k, v in segments.items()})
 
-    def granted_by(self, scopes: frozenset[str] | set[str]) -> bool:
-        """Whether a token holding ``scopes`` (as ``GET /api/0/`` lists them) may read it."""
-        return not self.scopes or bool(self.scopes & scopes)
+    def granted_by(self, scopes: Iterable[str]) -> bool:
+        """Whether a token holding ``scopes`` may read it (the hierarchy is applied first)."""
+        return not self.scopes or bool(self.scopes & expand(scopes))
+
+    @property
+    def needed(self) -> str:
+        """The scope to ask for: the narrowest alternative (``project:read``, ``event:read``)."""
+        return min(self.scopes, key=_narrowness) if self.scopes else ""
+
+    def matches(self, path: str) -> bool:
+        """Whether a request path (without query) is this endpoint's."""
+        pattern = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(self.template))
+        return re.fullmatch(pattern, path) is not None
+
+
+#: Sentry's ``SENTRY_SCOPE_HIERARCHY_MAPPING`` (``src/sentry/conf/server.py``): a scope grants the
+#: ones listed. ``project:releases`` and ``org:ci`` grant only themselves.
+_LEVELS: Final = ("read", "write", "admin")
+HIERARCHY: Final = {
+    f"{kind}:{level}": frozenset(f"{kind}:{lower}" for lower in _LEVELS[: _LEVELS.index(level) + 1])
+    for kind in ("org", "project", "event", "team", "member")
+    for level in _LEVELS
+}
+
+
+def expand(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes a token holds once the hierarchy is applied (``org:admin`` -> ``org:read``...)."""
+    held: set[str] = set()
+    for scope in scopes:
+        held.add(scope)
+        held |= HIERARCHY.get(scope, frozenset())
+    return frozenset(held)
+
+
+def _narrowness(scope: str) -> tuple[int, str]:
+    order = {"read": 0, "releases": 1, "write": 2, "ci": 3, "admin": 4}
+    return order.get(scope.partition(":")[2], 5), scope
 
 
 ROOT: Final = Endpoint("API root", "/api/0/", frozenset(), _ALL)
@@ -121,7 +157,21 @@ TABLE: Final = (
 )
 
 
-def for_modes(selected: tuple[str, ...] | frozenset[str]) -> tuple[Endpoint, ...]:
+def for_modes(selected: Iterable[str]) -> tuple[Endpoint, ...]:
     """The endpoints the checks of ``selected`` modes read, in table order."""
     chosen = set(selected)
+    if "verify_loop" in chosen:
+        chosen |= set(_modes.LOOP_MODES)
     return tuple(e for e in TABLE if e.modes & chosen)
+
+
+def ungranted(scopes: Iterable[str], table: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
+    """The endpoints of ``table`` that a token holding ``scopes`` may not read."""
+    held = expand(scopes)
+    return tuple(e for e in table if not e.granted_by(held))
+
+
+def find(path: str) -> Endpoint | None:
+    """The table row of a request path (query ignored), or ``None``."""
+    bare = path.partition("?")[0]
+    return next((e for e in TABLE if e.matches(bare)), None)

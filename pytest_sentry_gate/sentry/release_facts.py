@@ -6,54 +6,43 @@ returns each as a fact or as the ``ApiError`` that stopped it, so one failing en
 the check that needs it. Requests for one release gate (the demo, everything present): release
 detail, project detail (for its id), release files, artifact bundles of the release and the files
 of each, the newest issues of the release and their latest events, and the source-map debug
-verdict only when a frame fails.
+verdict (about the failing frame) only when a frame fails. Built files' debug ids not found in the
+release's bundles cost one bundle query each (plus one listing on servers whose query does not
+take debug ids). The uploads live in ``uploads``, the frame judgement in ``symbolication``.
+
+Shapes are checked where a verdict depends on them: a release that is not an object, or whose
+``projects`` is not a list, and a project without a numeric ``id`` are ``MalformedResponse``
+("not the documented JSON"), never "exists" or "does not exist".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.repo.bundles import split_prefix
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.client import gather
+from pytest_sentry_gate.sentry.responses import expect
+from pytest_sentry_gate.sentry.symbolication import (
+    Symbolication,
+    analyse,
+    debug_verdict,
+    exception_values,
+)
+from pytest_sentry_gate.sentry.uploads import Uploaded, uploaded
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
-    from pytest_sentry_gate.sentry.responses import ApiResponse
 
-#: Event error types that mean a JavaScript frame was not resolved through its source map.
-#: Older Sentry spelled ``js_invalid_sourcemap`` as ``js_invalid_source``; both are here.
-JS_SOURCEMAP_ERRORS: Final = frozenset(
-    {
-        "js_no_source",
-        "js_no_minified_source",
-        "js_no_original_source",
-        "js_invalid_sourcemap",
-        "js_invalid_source",
-        "js_missing_source",
-        "js_invalid_sourcemap_location",
-        "js_invalid_stackframe_location",
-        "js_no_column",
-        "js_missing_row_or_column",
-        "js_invalid_row_or_column",
-        "js_invalid_source_encoding",
-        "js_invalid_content",
-        "js_generic_fetch_error",
-        "js_invalid_http_code",
-        "js_fetch_timeout",
-        "js_fetch_too_large",
-        "js_too_large",
-        "js_scraping_disabled",
-        "js_unknown_error",
-        "js_invalid_url",
-    }
-)
 ISSUES_SCANNED: Final = 5
-BUNDLE_FILES_PAGE: Final = 100
-MAX_PAGES: Final = 20
+NO_PROJECT_ID: Final = "the project has no id field (the issue list filters by numeric id)"
+PROJECTS_NOT_LIST: Final = "the release's projects is {kind}, not a list"
+OLD_DEBUGGER: Final = (
+    "this server's source-map debugger needs a newer Sentry (HTTP 400 for frame {frame_idx} of "
+    "exception {exception_idx}: {detail})"
+)
 
 
 @dataclass(frozen=True)
@@ -69,22 +58,6 @@ class ReleaseLookup:
 
 
 @dataclass(frozen=True)
-class Uploaded:
-    """What Sentry holds for a release: artifact names, and debug ids from artifact bundles."""
-
-    names: tuple[str, ...]
-    debug_ids: frozenset[str]
-    sources: dict[str, int] = field(default_factory=dict)
-    capped: tuple[str, ...] = ()
-
-    def by_basename(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for name in self.names:
-            index.setdefault(split_prefix(name)[1], []).append(name)
-        return index
-
-
-@dataclass(frozen=True)
 class ReleaseSide:
     """The three independent reads of a release, each a fact or the error that stopped it."""
 
@@ -94,31 +67,49 @@ class ReleaseSide:
 
 
 def read_release(
-    client: SentryClient, org: str, project: str, version: str, *, period: str, url_prefix: str
+    client: SentryClient,
+    org: str,
+    project: str,
+    version: str,
+    *,
+    period: str,
+    url_prefix: str,
+    debug_ids: Iterable[str] = (),
 ) -> ReleaseSide:
-    """Read the release, its uploads and its newest JavaScript event, concurrently."""
+    """Read the release, its uploads and its newest JavaScript event, concurrently.
+
+    ``debug_ids`` are the built files' debug ids, looked up whatever their release. The
+    symbolication facts learn when the newest upload was made (an event older than it is not
+    evidence against the uploads).
+    """
     lookup, uploads, symbolication = gather(
         [
             lambda: release_lookup(client, org, project, version),
-            lambda: uploaded(client, org, project, version),
+            lambda: uploaded(client, org, project, version, debug_ids),
             lambda: symbolication_facts(client, org, project, version, period, url_prefix),
         ]
     )
+    if isinstance(uploads, Uploaded) and isinstance(symbolication, SymbolicationFacts):
+        symbolication = replace(symbolication, uploads_newest=uploads.newest)
     return ReleaseSide(lookup, uploads, symbolication)  # type: ignore[arg-type]
 
 
 def release_lookup(client: SentryClient, org: str, project: str, version: str) -> ReleaseLookup:
     """The release detail; when Sentry has no such release, the project's newest releases."""
+    path = endpoints.RELEASE.path(org=org, version=version)
     try:
-        data = client.get_json(endpoints.RELEASE.path(org=org, version=version))
+        data = client.get_json(path)
     except errors.NotFound:
         pid = project_id(client, org, project)
         return ReleaseLookup(name=version, exists=False, latest=latest_releases(client, org, pid))
-    detail = data if isinstance(data, dict) else {}
+    detail = expect(data, dict, path, "a release object")
+    projects = detail.get("projects")
+    if not isinstance(projects, list):
+        raise errors.MalformedResponse(path, PROJECTS_NOT_LIST.format(kind=type(projects).__name__))
     return ReleaseLookup(
         name=version,
         exists=True,
-        projects=tuple(str(p.get("slug")) for p in detail.get("projects") or ()),
+        projects=tuple(str(p.get("slug")) for p in projects if isinstance(p, dict)),
         date_created=detail.get("dateCreated"),
         new_groups=detail.get("newGroups"),
     )
@@ -131,92 +122,12 @@ def latest_releases(client: SentryClient, org: str, project_id: str, n: int = 3)
 
 
 def project_id(client: SentryClient, org: str, project: str) -> str:
-    """The project's numeric id (the issue list filters by id)."""
-    data = client.get_json(endpoints.PROJECT.path(org=org, project=project))
-    return str(data["id"]) if isinstance(data, dict) and "id" in data else project
-
-
-def uploaded(client: SentryClient, org: str, project: str, version: str) -> Uploaded:
-    """Release files (legacy) plus the files of every artifact bundle associated with it."""
-    files = client.collect(
-        endpoints.RELEASE_FILES.path(org=org, project=project, version=version),
-        max_pages=MAX_PAGES,
-    )
-    names = [str(item.get("name")) for item in files.items if isinstance(item, dict)]
-    legacy = len(names)
-    listing = client.collect(
-        endpoints.ARTIFACT_BUNDLES.path(org=org, project=project),
-        {"query": version, "per_page": 100},
-        max_pages=MAX_PAGES,
-    )
-    bundles = [b for b in listing.items if isinstance(b, dict) and _associated(b, version)]
-    capped = [note for note in (files.cap_note, listing.cap_note) if note]
-    debug_ids: set[str] = set()
-    for bundle in bundles:
-        bundle_files = client.collect(
-            endpoints.BUNDLE_FILES.path(org=org, project=project, bundle_id=bundle["bundleId"]),
-            {"per_page": BUNDLE_FILES_PAGE},
-            max_pages=MAX_PAGES,
-            extract=_bundle_files,
-        )
-        capped.extend(note for note in (bundle_files.cap_note,) if note)
-        for item in bundle_files.items:
-            if isinstance(item, dict):
-                names.append(str(item.get("filePath")))
-                if item.get("debugId"):
-                    debug_ids.add(str(item["debugId"]).lower())
-    return Uploaded(
-        names=tuple(names),
-        debug_ids=frozenset(debug_ids),
-        sources={"release_files": legacy, "artifact_bundles": len(bundles)},
-        capped=tuple(capped),
-    )
-
-
-def _bundle_files(response: ApiResponse) -> list[Any]:
-    """One artifact bundle's answer is an object whose ``files`` is the page."""
-    data = response.data
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, list) else []
-
-
-def _associated(bundle: dict[str, Any], version: str) -> bool:
-    return any(
-        a.get("release") == version for a in bundle.get("associations") or () if isinstance(a, dict)
-    )
-
-
-@dataclass(frozen=True)
-class FrameProblem:
-    """A stack frame that did not resolve, and why."""
-
-    frame: str
-    kind: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class Symbolication:
-    """What the newest JavaScript event of the release says about its source maps."""
-
-    event_id: str
-    issue: str
-    event_release: str | None
-    frame_urls: tuple[str, ...]
-    wrong_prefix: tuple[str, ...]
-    problems: tuple[FrameProblem, ...]
-    resolved_frames: int
-
-    def evidence(self) -> dict[str, Any]:
-        return {
-            "event_id": self.event_id,
-            "issue": self.issue,
-            "event_release": self.event_release,
-            "frame_urls": list(self.frame_urls[:5]),
-            "wrong_prefix": list(self.wrong_prefix[:5]),
-            "problems": [p.__dict__ for p in self.problems[:5]],
-            "resolved_frames": self.resolved_frames,
-        }
+    """The project's numeric id (the issue list filters by id); never the slug in its place."""
+    path = endpoints.PROJECT.path(org=org, project=project)
+    data = expect(client.get_json(path), dict, path, "a project object")
+    if not str(data.get("id") or "").isdigit():
+        raise errors.MalformedResponse(path, NO_PROJECT_ID)
+    return str(data["id"])
 
 
 @dataclass(frozen=True)
@@ -240,6 +151,13 @@ class SymbolicationFacts:
     analysis: Symbolication | None = None
     source_map_debug: dict[str, Any] | None = None
     debug_unavailable: str | None = None
+    uploads_newest: str | None = None
+
+    @property
+    def predates_uploads(self) -> bool:
+        """The event was received before the newest upload (so it cannot show that upload)."""
+        date = self.analysis.date_created if self.analysis else None
+        return bool(date and self.uploads_newest and date < self.uploads_newest)
 
 
 def symbolication_facts(
@@ -250,11 +168,17 @@ def symbolication_facts(
     if newest.event is None or newest.issue is None:
         return SymbolicationFacts(newest)
     analysis = analyse(newest.event, newest.issue, url_prefix)
-    if not analysis.problems:
+    if analysis.failing is None and not analysis.problems and not analysis.wrong_prefix:
         return SymbolicationFacts(newest, analysis)
+    exception_idx, frame_idx = analysis.failing or (0, 0)
     try:
-        debug = source_map_debug(client, org, project, analysis.event_id)
+        debug = source_map_debug(client, org, project, analysis.event_id, exception_idx, frame_idx)
     except errors.ApiError as exc:
+        if exc.status == 400:
+            reason = OLD_DEBUGGER.format(
+                frame_idx=frame_idx, exception_idx=exception_idx, detail=exc.message
+            )
+            return SymbolicationFacts(newest, analysis, debug_unavailable=reason)
         return SymbolicationFacts(newest, analysis, debug_unavailable=str(exc))
     return SymbolicationFacts(newest, analysis, source_map_debug=debug)
 
@@ -282,8 +206,11 @@ def newest_js_event(
     for issue in issues if isinstance(issues, list) else []:
         if not isinstance(issue, dict) or not issue.get("id"):
             continue
-        event = client.get_json(endpoints.LATEST_EVENT.path(org=org, issue_id=issue["id"]))
-        if not isinstance(event, dict) or not _exceptions(event) or not _is_javascript(event):
+        try:
+            event = client.get_json(endpoints.LATEST_EVENT.path(org=org, issue_id=issue["id"]))
+        except errors.NotFound:  # the latest event is gone (retention, deletion): try the next
+            continue
+        if not isinstance(event, dict) or not exception_values(event) or not _is_javascript(event):
             continue
         release = _release_of(event)
         if release != version:
@@ -303,89 +230,12 @@ def _release_of(event: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def _exceptions(event: dict[str, Any]) -> list[dict[str, Any]]:
-    values: list[dict[str, Any]] = []
-    for entry in event.get("entries") or ():
-        if isinstance(entry, dict) and entry.get("type") == "exception":
-            data = entry.get("data") or {}
-            values.extend(
-                v
-                for v in data.get("values") or ()
-                if isinstance(v, dict) and (v.get("stacktrace") or {}).get("frames")
-            )
-    return values
-
-
-def _frames(trace: Any) -> list[dict[str, Any]]:
-    frames = (trace or {}).get("frames") or ()
-    return [f for f in frames if isinstance(f, dict)]
-
-
-def _where(frame: dict[str, Any]) -> str:
-    url = frame.get("absPath") or frame.get("filename") or "?"
-    return f"{url}:{frame.get('lineNo')}:{frame.get('colNo')}"
-
-
-def analyse(event: dict[str, Any], issue: str, url_prefix: str) -> Symbolication:
-    """Compare the raw (minified) and processed frames and read the event's processing errors."""
-    event_release = _release_of(event)
-    raw_urls: list[str] = []
-    resolved = 0
-    for value in _exceptions(event):
-        raw = _frames(value.get("rawStacktrace")) or _frames(value.get("stacktrace"))
-        processed = _frames(value.get("stacktrace"))
-        raw_urls.extend(str(f.get("absPath") or f.get("filename") or "") for f in raw)
-        resolved += sum(1 for r, p in zip(raw, processed, strict=False) if _where(r) != _where(p))
-    problems = [
-        FrameProblem(
-            frame=_error_frame(e), kind=str(e.get("type")), detail=str(e.get("message") or "")
-        )
-        for e in event.get("errors") or ()
-        if isinstance(e, dict) and e.get("type") in JS_SOURCEMAP_ERRORS
-    ]
-    prefix = url_prefix.rstrip("/") + "/"
-    wrong = tuple(u for u in _unique(raw_urls) if u and not u.startswith(prefix))
-    return Symbolication(
-        event_id=str(event.get("eventID") or event.get("id")),
-        issue=issue,
-        event_release=str(event_release) if event_release else None,
-        frame_urls=tuple(_unique(raw_urls)),
-        wrong_prefix=wrong,
-        problems=tuple(problems),
-        resolved_frames=resolved,
-    )
-
-
-def _error_frame(error: dict[str, Any]) -> str:
-    data = error.get("data") or {}
-    url = data.get("url") or data.get("source") or data.get("abs_path") or "?"
-    row = data.get("row") or data.get("lineno")
-    col = data.get("column") or data.get("colno")
-    return f"{url}:{row}:{col}" if row is not None else str(url)
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
 def source_map_debug(
-    client: SentryClient, org: str, project: str, event_id: str
+    client: SentryClient, org: str, project: str, event_id: str, exception_idx: int, frame_idx: int
 ) -> dict[str, Any] | None:
-    """Sentry's own verdict on the first frame's source-map lookup (needs project:read)."""
+    """Sentry's own verdict on the failing frame's source-map lookup (needs project:read)."""
     data = client.get_json(
-        endpoints.SOURCE_MAP_DEBUG.path(org=org, project=project, event_id=event_id)
+        endpoints.SOURCE_MAP_DEBUG.path(org=org, project=project, event_id=event_id),
+        {"exception_idx": exception_idx, "frame_idx": frame_idx},
     )
-    if not isinstance(data, dict):
-        return None
-    for exception in data.get("exceptions") or ():
-        for frame in exception.get("frames") or ():
-            release = frame.get("release_process") or {}
-            return {
-                "abs_path": release.get("abs_path"),
-                "source_file_lookup": release.get("source_file_lookup_result"),
-                "source_map_lookup": release.get("source_map_lookup_result"),
-                "matching_source_map": release.get("matching_source_map_name"),
-                "debug_id": (frame.get("debug_id_process") or {}).get("debug_id"),
-                "release_has_some_artifact": data.get("release_has_some_artifact"),
-            }
-    return None
+    return debug_verdict(data, exception_idx, frame_idx)

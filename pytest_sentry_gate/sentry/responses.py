@@ -19,13 +19,18 @@ from pytest_sentry_gate.errors import (
     AuthError,
     MalformedResponse,
     NotFound,
+    ProjectMoved,
     RateLimited,
     ScopeError,
     ServerError,
 )
+from pytest_sentry_gate.sentry import endpoints
 
 DETAIL_LIMIT: Final = 200
-SCOPE_PATTERN: Final = re.compile(r"\b[a-z-]+:(?:read|write|admin|releases|ci)\b")
+#: ``WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`` (SaaS since
+#: getsentry/sentry#118612); the 403 body itself never names a scope.
+SCOPE_CHALLENGE: Final = re.compile(r'error="insufficient_scope".*?scope="([^"]*)"', re.I)
+MOVED_PATH: Final = re.compile(r"/api/0/projects/[^/]+/([^/?#]+)")
 HIDDEN_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "x-sentry-auth", "cookie", "set-cookie"}
 )
@@ -33,6 +38,9 @@ GAVE_UP: Final = "{detail} (after {attempts} attempts)"
 NOT_JSON: Final = "body is not JSON (content-type {content_type!r}, {size} bytes)"
 NOT_A_LIST: Final = "expected a JSON list of items, got {kind}"
 UNEXPECTED_REDIRECT: Final = "unexpected redirect (HTTP {status}); check --sentry-url"
+PROJECT_MOVED: Final = "the project was renamed to {slug!r} (Location: {location})"
+NOT_DOCUMENTED: Final = "expected {expected}, got {kind}"
+SCOPE_FROM_TABLE: Final = "{scopes} (from the endpoint table: this server does not name it)"
 #: Ingest 429 without Retry-After: wait 60 s (Sentry's rate-limiting docs).
 INGEST_DEFAULT_RETRY_AFTER: Final = 60.0
 ENVELOPE_PATH: Final = re.compile(r"/api/\d+/envelope/")
@@ -101,6 +109,38 @@ def next_cursor(response: httpx.Response) -> str | None:
     return link.get("cursor") if link.get("results") == "true" else None
 
 
+def expect(data: Any, kind: type, endpoint: str, what: str) -> Any:
+    """``data`` when it is a ``kind`` (dict, list), else ``MalformedResponse`` naming both."""
+    if not isinstance(data, kind):
+        message = NOT_DOCUMENTED.format(expected=what, kind=type(data).__name__)
+        raise MalformedResponse(endpoint, message)
+    return data
+
+
+def required_scopes(response: httpx.Response, endpoint: str) -> str | None:
+    """The scopes a 403 asked for: from ``WWW-Authenticate``, else from the endpoint table."""
+    found = SCOPE_CHALLENGE.search(response.headers.get("WWW-Authenticate", ""))
+    if found and found.group(1).strip():
+        return ", ".join(found.group(1).split())
+    row = endpoints.find(endpoint)
+    if row is None or not row.scopes:
+        return None
+    alternatives = " or ".join(sorted(row.scopes, key=lambda s: (s != row.needed, s)))
+    return SCOPE_FROM_TABLE.format(scopes=alternatives)
+
+
+def moved_slug(response: httpx.Response) -> str | None:
+    """The new slug of a renamed project: from ``Location``, else from the body's ``extra``."""
+    found = MOVED_PATH.search(response.headers.get("Location", ""))
+    if found:
+        return found.group(1)
+    try:
+        extra = response.json()["detail"]["extra"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return str(extra["slug"]) if isinstance(extra, dict) and extra.get("slug") else None
+
+
 def items(response: ApiResponse) -> list[Any]:
     if not isinstance(response.data, list):
         kind = type(response.data).__name__
@@ -157,8 +197,7 @@ class Reader:
         if status == 401:
             return AuthError(endpoint, detail)
         if status == 403:
-            match = SCOPE_PATTERN.search(detail)
-            return ScopeError(endpoint, detail, missing_scope=match.group(0) if match else None)
+            return ScopeError(endpoint, detail, missing_scope=required_scopes(response, endpoint))
         if status == 404:
             return NotFound(endpoint, detail)
         if status == 429:
@@ -174,6 +213,12 @@ class Reader:
         if status >= 500:
             message = GAVE_UP.format(detail=detail, attempts=attempts)
             return ServerError(endpoint, message, status=status)
+        slug = moved_slug(response) if status == 302 else None
+        if slug is not None:
+            location = self.redact(response.headers.get("Location", ""))
+            return ProjectMoved(
+                endpoint, PROJECT_MOVED.format(slug=slug, location=location), slug=slug
+            )
         if response.is_redirect:
             return MalformedResponse(
                 endpoint, UNEXPECTED_REDIRECT.format(status=status), status=status

@@ -6,6 +6,7 @@ from .clock import parse_period, to_epoch
 from .data import SimulatorData
 from .faults import DETAIL_NO_PERMISSION, DETAIL_NOT_FOUND
 from .model import Event, Issue, Organization, Project
+from .scopes import expand
 from .search import DEFAULT_QUERY, InvalidQuery, IssueFilter, search
 from .serialize import client_key, organization, project_detail, project_summary
 from .serialize_events import event_detail, event_summary, source_map_debug
@@ -14,6 +15,7 @@ from .wire import HttpError, Reply, Request, paginate
 
 INVALID_STATS_PERIOD = "Invalid statsPeriod: {value}"
 INVALID_DATE = "Invalid date: {value}"
+REQUIRED_PARAM = "Query parameter '{name}' is required"
 
 
 def _scopes(req: Request) -> tuple[str, ...]:
@@ -49,7 +51,7 @@ def index(data: SimulatorData, req: Request) -> Reply:
             "email": token.email,
             "isActive": True,
         }
-    auth = {"scopes": list(token.scopes)} if token is not None else None
+    auth = {"scopes": list(expand(token.scopes))} if token is not None else None
     return Reply(body={"version": "0", "auth": auth, "user": user})
 
 
@@ -208,5 +210,14 @@ def project_event(data: SimulatorData, req: Request, org: str, project: str, eve
 def event_source_map_debug(
     data: SimulatorData, req: Request, org: str, project: str, event: str
 ) -> Reply:
-    """``GET /api/0/projects/{org}/{project}/events/{event_id}/source-map-debug/``."""
-    return Reply(body=source_map_debug(data, _project_event(data, org, project, event)))
+    """``GET /api/0/projects/{org}/{project}/events/{event_id}/source-map-debug/``.
+
+    With ``legacy`` ``debug_needs_frame_idx`` (servers before June 2026), ``frame_idx`` and
+    ``exception_idx`` are required (400 without them).
+    """
+    found = _project_event(data, org, project, event)
+    if "debug_needs_frame_idx" in req.legacy:
+        for name in ("frame_idx", "exception_idx"):
+            if not (req.arg(name) or "").isdigit():
+                raise HttpError(400, REQUIRED_PARAM.format(name=name))
+    return Reply(body=source_map_debug(data, found))

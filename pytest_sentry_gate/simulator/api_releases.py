@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from .api_core import _project_ids, get_org, get_project
 from .clock import iso, parse_period
 from .data import SimulatorData
 from .faults import DETAIL_NOT_FOUND
-from .model import JsonDict, Organization, Release
+from .model import ArtifactBundle, JsonDict, Organization, Release
 from .serialize_events import bundle_files
 from .serialize_issues import bundle, release, release_file
 from .wire import HttpError, Reply, Request, paginate
 
 INVALID_SORT = "Invalid sortBy value"
+UNKNOWN_BUNDLE = (
+    "The artifact bundle with {bundle_id} is not bound to this project or doesn't exist"
+)
+UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 MISSING_FIELD = 'Request is missing a "field"'
 INVALID_FIELD = 'Invalid field: "{field}"'
 INVALID_SESSIONS_QUERY = "Invalid search query: {query}"
@@ -104,6 +109,22 @@ def project_release_files(
     return _files(req, _release(data, found, version, proj.slug))
 
 
+def _bundle_matches(item: ArtifactBundle, query: str, legacy: frozenset[str]) -> bool:
+    """Current Sentry: a UUID matches the bundle id or a file's debug id, a name matches a
+    release or dist exactly; 2023 servers (and ``bundle_query_no_debug_id``) match substrings of
+    the bundle id, releases and dists only."""
+    if not query:
+        return True
+    names = {(v or "").lower() for pair in item.associations for v in pair}
+    if legacy & {"bundles_2023", "bundle_query_no_debug_id"}:
+        return query in item.bundle_id or any(query in n for n in names)
+    if UUID.fullmatch(query):
+        wanted = query.replace("-", "")
+        ids = {item.bundle_id, *(f.debug_id or "" for f in item.files)}
+        return wanted in {i.lower().replace("-", "") for i in ids if i}
+    return query in names
+
+
 def artifact_bundles(data: SimulatorData, req: Request, org: str, project: str) -> Reply:
     """``GET /api/0/projects/{org}/{project}/files/artifact-bundles/`` (``per_page`` default 10)."""
     _, proj = get_project(data, org, project)
@@ -112,19 +133,13 @@ def artifact_bundles(data: SimulatorData, req: Request, org: str, project: str) 
         raise HttpError(400, INVALID_SORT)
     query = (req.arg("query") or "").lower()
     items = [
-        b
-        for b in data.bundles
-        if b.project_id == proj.id
-        and (
-            not query
-            or query in b.bundle_id
-            or any(
-                query in (r or "").lower() or query in (d or "").lower() for r, d in b.associations
-            )
-        )
+        b for b in data.bundles if b.project_id == proj.id and _bundle_matches(b, query, req.legacy)
     ]
     items.sort(key=lambda b: (b.date, b.bundle_id), reverse=sort.startswith("-"))
     chunk, headers = paginate(req, items, default=10)
+    if "bundles_2023" in req.legacy:
+        old = [{k: v for k, v in bundle(b).items() if k != "associations"} for b in chunk]
+        return Reply(body=old, headers=headers)
     return Reply(body=[bundle(b) for b in chunk], headers=headers)
 
 
@@ -141,10 +156,11 @@ def artifact_bundle_files(
     _, proj = get_project(data, org, project)
     item = next((b for b in data.bundles if b.bundle_id == bundle_id), None)
     if item is None or item.project_id != proj.id:
-        raise HttpError(404, DETAIL_NOT_FOUND)
+        detail = UNKNOWN_BUNDLE.format(bundle_id=bundle_id)
+        raise HttpError(400, detail, body={"error": detail})
     query = (req.arg("query") or "").lower()
     files = [f for f in item.files if query in f.file_path.lower()]
-    chunk, headers = paginate(req, files, default=10)
+    chunk, headers = paginate(req, files, default=100)
     paths = {f.file_path for f in item.files}
     body = [
         {
@@ -157,6 +173,8 @@ def artifact_bundle_files(
         }
         for f in chunk
     ]
+    if "bundles_2023" in req.legacy:
+        return Reply(body=body, headers=headers)
     return Reply(body=bundle_files(item, body), headers=headers)
 
 

@@ -7,7 +7,9 @@ found in ``<repo>/dist/assets`` uploaded for ``codictate@1.4.2`` as one artifact
 ``app://localhost/assets`` (what ``sentry-cli sourcemaps upload --release … --url-prefix
 app://localhost/assets dist/assets`` makes), with the bundles' own debug ids when they have one;
 and one JavaScript issue of that release whose newest event symbolicates (minified frames in
-``main-<hash>.js``, processed frames in ``../../src/*.ts``, no processing errors). A few ordinary
+``main-<hash>.js``, processed frames in ``../../src/*.ts``, no processing errors), its stack
+shaped as WKWebView (Tauri on macOS) sends it: a ``[native code]`` frame outermost, which Sentry
+never processes and the gate lists as not judged. A few ordinary
 issues of older releases and of ``handy-web`` sit beside it.
 
 Bundle names come from scanning the directory (``repo.bundles.scan_bundles``), never from
@@ -45,6 +47,16 @@ OLDER_RELEASES: Final = (("1.3.9", 45), ("1.4.0", 30), ("1.4.1", 12))
 DEMO_RELEASE_AGE_DAYS: Final = 2
 DEMO_ERROR: Final = ("Error", f"no segments to join ({DEMO_RELEASE})")
 DAY: Final = 86400
+#: The outermost frame of a WKWebView stack (``Array.prototype.forEach`` in Safari's engine).
+NATIVE_FRAME: Final[JsonDict] = {
+    "absPath": "[native code]",
+    "filename": "[native code]",
+    "function": "forEach",
+    "lineNo": None,
+    "colNo": None,
+    "inApp": False,
+    "context": [],
+}
 
 
 def demo_data(
@@ -178,6 +190,7 @@ def add_demo_event(
 ) -> str:
     """Add the demo's JavaScript error (a new issue) to ``release``; return the event id."""
     processed, raw = demo_frames(scan, prefix)
+    processed, raw = [NATIVE_FRAME, *processed], [NATIVE_FRAME, *raw]
     event = data.add_event(
         project=DEMO_PROJECT,
         release=release,

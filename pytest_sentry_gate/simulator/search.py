@@ -170,9 +170,14 @@ def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) ->
         _check(values, PRIORITIES, "Invalid priority value")
         priorities = set(values)
         return lambda i: i.priority in priorities
-    if key == "release":
+    if key == "release":  # any event of the issue tagged with the release, not only first/last
         versions = set(_latest(values, data))
-        return lambda i: i.last_release in versions or i.first_release in versions
+        stored = data._events_by_issue
+        return lambda i: (
+            i.last_release in versions
+            or i.first_release in versions
+            or any(data.events[e].release in versions for e in stored.get(i.id, ()))
+        )
     if key in ("firstRelease", "first-release", "first_release"):
         versions = set(_latest(values, data))
         return lambda i: i.first_release in versions

@@ -128,21 +128,31 @@ def _bundles_of(data: SimulatorData, event: Event) -> list[ArtifactBundle]:
     ]
 
 
+def _lookup(uploads: set[tuple[str, str | None]], name: str, dist: str | None) -> str:
+    """``found``, ``wrong-dist`` (uploaded under another dist only) or ``unsuccessful``."""
+    if (name, dist) in uploads:
+        return "found"
+    return "wrong-dist" if any(n == name for n, _ in uploads) else "unsuccessful"
+
+
 def source_map_debug(data: SimulatorData, event: Event) -> JsonDict:
     """The stored answer for the event, or one derived from its release's uploads."""
     stored = data.source_map_debug.get(event.event_id)
     if stored is not None:
         return stored
     release = data.releases.get(event.release or "")
-    names = {f.name for f in release.files} if release else set()
-    bundles = _bundles_of(data, event)
-    names |= {f.file_path for b in bundles for f in b.files}
+    uploads = {(f.name, f.dist) for f in release.files} if release else set()
+    for item in _bundles_of(data, event):
+        dists = [d for r, d in item.associations if r == event.release]
+        uploads |= {(f.file_path, d) for f in item.files for d in dists}
+    names = {name for name, _ in uploads}
     frames = []
     for raw in event.raw_frames:
         abs_path = str(raw.get("absPath") or "")
-        wanted = _file_name(abs_path)
-        found = wanted in names
-        map_found = f"{wanted}.map" in names
+        candidates = (_file_name(abs_path), abs_path)  # Sentry tries the ~ form and the full URL
+        wanted = next((c for c in candidates if c in names), candidates[0])
+        found = _lookup(uploads, wanted, event.dist)
+        map_found = _lookup(uploads, f"{wanted}.map", event.dist)
         frames.append(
             {
                 "debug_id_process": {
@@ -152,11 +162,15 @@ def source_map_debug(data: SimulatorData, event: Event) -> JsonDict:
                 },
                 "release_process": {
                     "abs_path": abs_path,
-                    "matching_source_file_names": [wanted, abs_path],
-                    "matching_source_map_name": f"{wanted}.map" if map_found else None,
-                    "source_map_reference": wanted.rpartition("/")[2] + ".map" if found else None,
-                    "source_file_lookup_result": "found" if found else "unsuccessful",
-                    "source_map_lookup_result": "found" if map_found else "unsuccessful",
+                    "matching_source_file_names": list(candidates),
+                    "matching_source_map_name": f"{wanted}.map"
+                    if map_found != "unsuccessful"
+                    else None,
+                    "source_map_reference": (
+                        wanted.rpartition("/")[2] + ".map" if found != "unsuccessful" else None
+                    ),
+                    "source_file_lookup_result": found,
+                    "source_map_lookup_result": map_found,
                 },
                 "scraping_process": {"source_file": None, "source_map": None},
             }

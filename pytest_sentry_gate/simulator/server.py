@@ -34,6 +34,7 @@ from .faults import (
 )
 from .ingest import envelope
 from .routes import ENVELOPE, match
+from .scopes import challenge, expand
 from .wire import HttpError, Reply, Request
 
 HOST = "127.0.0.1"
@@ -46,6 +47,10 @@ class Simulator:
     ``Simulator(data=..., latency=0.0, port=0, tokens=None, max_hits=None)``; ``start()`` binds
     and serves in a daemon thread, ``stop()`` shuts down (also as a context manager).
     ``max_hits`` caps ``X-Hits`` of the issue list (``X-Max-Hits`` then says so).
+    ``scope_challenge`` adds ``WWW-Authenticate`` to a scope 403 (SaaS since mid-2026).
+    ``legacy`` names older servers' behaviours: ``debug_needs_frame_idx`` (source-map debug before
+    June 2026), ``bundle_query_no_debug_id`` (the bundle list's ``query`` does not take debug
+    ids), ``bundles_2023`` (bundles without ``associations``, their files as a plain list).
     """
 
     def __init__(
@@ -56,7 +61,12 @@ class Simulator:
         port: int = 0,
         tokens: dict[str, TokenSpec] | None = None,
         max_hits: int | None = None,
+        scope_challenge: bool = False,
+        legacy: tuple[str, ...] = (),
     ) -> None:
+        self.legacy = frozenset(legacy)
+        self.scope_challenge = scope_challenge
+        self.renamed: dict[tuple[str, str], str] = {}
         self.data = data if data is not None else SimulatorData.seeded()
         self.latency = latency
         self.port = port
@@ -128,6 +138,16 @@ class Simulator:
         """Accept ``token`` as a bearer token with ``spec`` (default: a user token)."""
         self.tokens[token] = spec if spec is not None else TokenSpec()
 
+    def rename_project(self, org: str, old: str, new: str) -> None:
+        """Rename a project: its old slug answers 302 to the new one (Sentry's ``ProjectMoved``)."""
+        with self.data.lock:
+            project = self.data.project(org, old)
+            if project is None:
+                raise KeyError(f"no project {org}/{old}")
+            project.slug = new
+            self.data.touch()
+        self.renamed[(org, old)] = new
+
     def add_fault(self, fault: Fault) -> Fault:
         """Inject a fault (see ``Fault``)."""
         self._faults.add(fault)
@@ -158,6 +178,9 @@ class Simulator:
         if found is None:
             raise HttpError(404, DETAIL_NOT_FOUND)
         route, params = found
+        moved = self.renamed.get((params.get("org", ""), params.get("project", "")))
+        if moved is not None and req.path.startswith("/api/0/projects/"):
+            raise moved_error(req.path, params["org"], params["project"], moved)
         auth = req.headers.get("authorization", "")
         if auth:
             scheme, _, value = auth.partition(" ")
@@ -167,11 +190,27 @@ class Simulator:
         if route.scopes:
             if req.token is None:
                 raise HttpError(401, DETAIL_NO_CREDENTIALS)
-            if not set(req.token.scopes) & set(route.scopes):
-                raise HttpError(403, DETAIL_NO_PERMISSION)
+            if not set(expand(req.token.scopes)) & set(route.scopes):
+                headers = challenge(route.scopes) if self.scope_challenge else None
+                raise HttpError(403, DETAIL_NO_PERMISSION, headers=headers)
         req.max_hits = self.max_hits
+        req.legacy = self.legacy
         with self.data.lock:
             return route.endpoint(self.data, req, **{k: unquote(v) for k, v in params.items()})
+
+
+def moved_error(path: str, org: str, old: str, new: str) -> HttpError:
+    """Sentry's ``ProjectMoved``: 302, ``Location`` on the new slug, ``resource-moved`` body."""
+    prefix = f"/api/0/projects/{org}/{old}/"
+    url = f"/api/0/projects/{org}/{new}/" + path[len(prefix) :]
+    body = {
+        "detail": {
+            "code": "resource-moved",
+            "message": "Resource has been moved",
+            "extra": {"url": url, "slug": new},
+        }
+    }
+    return HttpError(302, "Resource has been moved", headers={"Location": url}, body=body)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -233,7 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = sim._dispatch(req)
         except HttpError as error:
-            reply = Reply(status=error.status, body={"detail": error.detail})
+            answer = error.body if error.body is not None else {"detail": error.detail}
+            reply = Reply(status=error.status, body=answer, headers=error.headers)
         payload = json.dumps(reply.body, separators=(",", ":")).encode()
         self._send(reply.status, payload, reply.content_type, reply.headers)
 

@@ -26,10 +26,19 @@ T = TypeVar("T")
 class HttpError(Exception):
     """An error answer: ``status`` with ``{"detail": detail}``."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = dict(headers or {})
+        self.body = body
 
 
 @dataclass
@@ -44,6 +53,7 @@ class Request:
     base: str
     token: TokenSpec | None = None
     max_hits: int | None = None
+    legacy: frozenset[str] = frozenset()
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """The first value of a query parameter."""

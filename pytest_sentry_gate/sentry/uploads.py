@@ -1,0 +1,188 @@
+"""What Sentry holds for a release's source maps: release files, artifact bundles, debug ids.
+
+Facts (``shared/reference/sentry-api.md`` §8 and §12): release files carry ``dist``; artifact
+bundles carry ``associations[].dist``, and a release-based lookup matches release **and** dist.
+``sentry-cli sourcemaps upload`` without ``--release`` makes bundles with no association at all,
+resolved by debug id: the bundle list's ``query`` takes a debug id on current Sentry (matched
+against the debug ids of the bundle's files); older servers match only bundle ids, releases and
+dists, so there the project's bundles are listed instead, and the evidence says which was used.
+2023 self-hosted servers answer bundles without ``associations`` and their files as a plain list:
+recognised and said to be unsupported, never read as "nothing uploaded".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from pytest_sentry_gate.repo.bundles import split_prefix
+from pytest_sentry_gate.sentry import endpoints
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.responses import ApiResponse
+
+BUNDLE_FILES_PAGE: Final = 100
+MAX_PAGES: Final = 20
+OLD_FORMAT: Final = (
+    "this server answers artifact bundles in the 2023 format (no associations, files as a plain "
+    "list), which the gate does not read: upgrade Sentry, or check the uploads in its web UI"
+)
+IN_RELEASE: Final = "the release's own bundles"
+BY_QUERY: Final = "bundle list query by debug id"
+BY_LISTING: Final = "project bundle listing (this server's bundle query does not take debug ids)"
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """What Sentry holds for a release: ``(name, dist)`` of each artifact, and debug ids found.
+
+    ``debug_ids`` are every debug id seen in the release's bundles or found by lookup (whatever
+    their release or prefix); ``debug_lookup`` says how the lookup was done (``None``: no debug
+    ids to look up); ``unsupported`` names an answer format the gate cannot read.
+    """
+
+    files: tuple[tuple[str, str | None], ...]
+    debug_ids: frozenset[str]
+    sources: dict[str, int] = field(default_factory=dict)
+    capped: tuple[str, ...] = ()
+    debug_lookup: str | None = None
+    unsupported: str | None = None
+    newest: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for name, _ in self.files))
+
+    def dists_of(self, name: str) -> tuple[str | None, ...]:
+        """The dists ``name`` is uploaded under (``None`` = no dist)."""
+        return tuple(dict.fromkeys(d for n, d in self.files if n == name))
+
+    def by_basename(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for name in self.names:
+            index.setdefault(split_prefix(name)[1], []).append(name)
+        return index
+
+
+def _bundle_files(response: ApiResponse) -> list[Any]:
+    """One artifact bundle's answer is an object whose ``files`` is the page."""
+    data = response.data
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, list) else []
+
+
+def _associations(bundle: dict[str, Any], version: str) -> list[str | None]:
+    """The dists under which ``bundle`` is associated with ``version``."""
+    return [
+        a.get("dist")
+        for a in bundle.get("associations") or ()
+        if isinstance(a, dict) and a.get("release") == version
+    ]
+
+
+def _is_old_format(items: Iterable[Any]) -> bool:
+    return any(isinstance(b, dict) and "associations" not in b for b in items)
+
+
+class _Reader:
+    """One release's upload reads over the shared client."""
+
+    def __init__(self, client: SentryClient, org: str, project: str) -> None:
+        self.client, self.org, self.project = client, org, project
+        self.capped: list[str] = []
+        self.old_format = False
+
+    def bundles(self, query: str | None) -> list[dict[str, Any]]:
+        params: dict[str, str | int] = {"per_page": 100}
+        if query:
+            params["query"] = query
+        listing = self.client.collect(
+            endpoints.ARTIFACT_BUNDLES.path(org=self.org, project=self.project),
+            params,
+            max_pages=MAX_PAGES,
+        )
+        self.capped.extend(n for n in (listing.cap_note,) if n)
+        self.old_format = self.old_format or _is_old_format(listing.items)
+        return [b for b in listing.items if isinstance(b, dict) and b.get("bundleId")]
+
+    def files(self, bundle_id: str) -> list[dict[str, Any]]:
+        path = endpoints.BUNDLE_FILES.path(org=self.org, project=self.project, bundle_id=bundle_id)
+        first = self.client.get(path, {"per_page": BUNDLE_FILES_PAGE})
+        if isinstance(first.data, list):  # 2023: files as a plain list
+            self.old_format = True
+            return []
+        listing = self.client.collect(
+            path, {"per_page": BUNDLE_FILES_PAGE}, max_pages=MAX_PAGES, extract=_bundle_files
+        )
+        self.capped.extend(n for n in (listing.cap_note,) if n)
+        return [f for f in listing.items if isinstance(f, dict)]
+
+
+def uploaded(
+    client: SentryClient, org: str, project: str, version: str, debug_ids: Iterable[str] = ()
+) -> Uploaded:
+    """Release files, the files of the release's bundles, and the built files' debug ids."""
+    reader = _Reader(client, org, project)
+    release_files = client.collect(
+        endpoints.RELEASE_FILES.path(org=org, project=project, version=version),
+        max_pages=MAX_PAGES,
+    )
+    reader.capped.extend(n for n in (release_files.cap_note,) if n)
+    files: list[tuple[str, str | None]] = []
+    dates: list[str] = []
+    for item in release_files.items:
+        if isinstance(item, dict) and item.get("name"):
+            files.append((str(item["name"]), _dist(item.get("dist"))))
+            if item.get("dateCreated"):
+                dates.append(str(item["dateCreated"]))
+    legacy = len(files)
+    bundles = [b for b in reader.bundles(version) if _associations(b, version)]
+    seen: set[str] = set()
+    for bundle in bundles:
+        dists = _associations(bundle, version)
+        if bundle.get("date"):
+            dates.append(str(bundle["date"]))
+        for item in reader.files(str(bundle["bundleId"])):
+            files.extend((str(item.get("filePath")), _dist(d)) for d in dists)
+            if item.get("debugId"):
+                seen.add(str(item["debugId"]).lower())
+    wanted = {d.lower() for d in debug_ids} - seen
+    lookup = _look_up(reader, wanted, seen) if wanted else IN_RELEASE
+    return Uploaded(
+        files=tuple(files),
+        debug_ids=frozenset(seen),
+        sources={"release_files": legacy, "artifact_bundles": len(bundles)},
+        capped=tuple(reader.capped),
+        debug_lookup=lookup if debug_ids else None,
+        unsupported=OLD_FORMAT if reader.old_format else None,
+        newest=max(dates) if dates else None,
+    )
+
+
+def _dist(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def _look_up(reader: _Reader, wanted: set[str], seen: set[str]) -> str:
+    """Find ``wanted`` debug ids in the project's bundles; add the found ones to ``seen``."""
+    read: set[str] = set()
+
+    def scan(bundles: list[dict[str, Any]]) -> None:
+        for bundle in bundles:
+            bundle_id = str(bundle["bundleId"])
+            if bundle_id in read:
+                continue
+            read.add(bundle_id)
+            for item in reader.files(bundle_id):
+                debug_id = str(item.get("debugId") or "").lower()
+                if debug_id in wanted:
+                    seen.add(debug_id)
+
+    for debug_id in sorted(wanted):
+        scan(reader.bundles(debug_id))
+    if wanted & seen or reader.old_format:
+        return BY_QUERY
+    scan(reader.bundles(None))
+    return BY_LISTING
