@@ -9,12 +9,14 @@ The tree::
     ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
     └── ApiError                     Sentry answered, but not with what a check can use
         ├── AuthError                401: the token is wrong, expired or revoked
-        │   └── TokenMissing         no token configured: nothing was sent
+        │   ├── TokenMissing         no token configured: nothing was sent
+        │   └── TokenInvalid         the token cannot travel in a header: nothing was sent
         ├── ScopeError               403: the token lacks a scope (``missing_scope`` when known)
         ├── NotFound                 404: organization, project, release or event does not exist
         ├── RateLimited              429 after the bounded retries
         ├── ServerError              5xx after the bounded retries, or a response that timed out
-        └── MalformedResponse        a body that is not the JSON the endpoint documents
+        ├── MalformedResponse        a body that is not the JSON the endpoint documents
+        └── ResponseTooLarge         a body above the client's size cap: refused, not read
 
 Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
 
@@ -68,7 +70,7 @@ class ApiError(SentryGateError):
 class AuthError(ApiError):
     """401: the token was not accepted."""
 
-    status = 401
+    status: int | None = 401
 
 
 class TokenMissing(AuthError):
@@ -76,6 +78,16 @@ class TokenMissing(AuthError):
 
     def __init__(self) -> None:
         super().__init__("(no request sent)", "no token is set")
+
+
+class TokenInvalid(AuthError):
+    """The token holds whitespace or a control character: no request was sent, and the message
+    never quotes the header (httpx's own text would carry the token)."""
+
+    status = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__("(no request sent)", message)
 
 
 class ScopeError(ApiError):
@@ -110,6 +122,10 @@ class ServerError(ApiError):
 
 class MalformedResponse(ApiError):
     """The body is not JSON, or not the shape the endpoint documents."""
+
+
+class ResponseTooLarge(ApiError):
+    """The body is larger than the client reads; it was refused, not read into memory."""
 
 
 class SlugError(SentryGateError):
