@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_sentry_gate import errors
 from pytest_sentry_gate import report as report_module
 from pytest_sentry_gate.plugin import XDIST_REFUSED
 from pytest_sentry_gate.simulator import Fault
@@ -23,6 +26,7 @@ from pytest_sentry_gate.verdict import (
     TOKEN_REJECTED,
     Check,
     first_of,
+    verdict_for_error,
 )
 from tests.conftest import CANARY_TOKEN, load_report
 
@@ -411,3 +415,65 @@ def test_long_lists_end_with_how_many_more() -> None:
         "… and 4997 more"
     )
     assert first_of(items[:3], limit=3) == "; ".join(items[:3])
+
+
+# -- next commands -----------------------------------------------------------------------------
+
+SERVER = "https://sentry.example/"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.ServerError("/api/0/organizations/acme/", "Internal Error (after 4 attempts)"),
+        errors.MalformedResponse("/api/0/organizations/acme/", "body is not JSON"),
+        errors.NotFound("/api/0/organizations/acme/releases/x/", "The requested resource"),
+        errors.AuthError("/api/0/", "Invalid token"),
+        errors.ScopeError("/api/0/", "no", missing_scope="event:read"),
+        errors.RateLimited("/api/0/", "slow down", reset=1_750_000_000.0),
+        errors.ResponseTooLarge("/api/0/", "too big"),
+        errors.TokenMissing(),
+        errors.TokenInvalid("the token holds whitespace"),
+        errors.NetworkUnavailable("sentry.example", "dns", "did not resolve"),
+        errors.SlugError("Organization 'x' does not exist"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_every_error_verdict_names_a_runnable_command(error: errors.SentryGateError) -> None:
+    status, reason, message, commands = verdict_for_error(
+        error, require_network=False, rerun="pytest -m release_gate", server=SERVER
+    )
+    assert reason in REASONS
+    assert commands, f"{reason}: no next command"
+    assert all(not c.startswith(("create ", "set ", "see ")) for c in commands)  # not prose
+    if isinstance(error, errors.AuthError | errors.ScopeError):
+        assert commands[:2] == (
+            "python -m webbrowser https://sentry.example/settings/account/api/auth-tokens/",
+            "read -rs SENTRY_AUTH_TOKEN && export SENTRY_AUTH_TOKEN",
+        )
+    if isinstance(error, errors.RateLimited):
+        assert status == "PARTIAL"
+        assert message.endswith("Retry after 2025-06-15 15:06:40 UTC.")
+
+
+def test_an_interrupted_run_is_an_error_in_the_cli_json(tmp_path: Path) -> None:
+    # Given a test file that cannot be imported, passed through sentry-gate to pytest
+    (tmp_path / "test_broken.py").write_text("import no_such_module_anywhere\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    # When sentry-gate --json runs
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_sentry_gate.cli", "--mode", "release-gate", "--json"]
+        + ["--", "test_broken.py", "-o", "sentry_bundled_checks=false"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then the JSON says ERROR, with pytest's exit code and why, and the exit code is pytest's
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "ERROR"
+    assert document["exit_code"] == done.returncode == 2
+    assert document["error"]["message"].endswith("during collection in test_broken.py")
