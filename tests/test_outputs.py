@@ -462,9 +462,9 @@ def test_an_interrupted_run_is_an_error_in_the_cli_json(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     # When sentry-gate --json runs
+    cli = [sys.executable, "-m", "pytest_sentry_gate.cli", "--mode", "release-gate", "--json"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest_sentry_gate.cli", "--mode", "release-gate", "--json"]
-        + ["--", "test_broken.py", "-o", "sentry_bundled_checks=false"],
+        [*cli, "--", "test_broken.py", "-o", "sentry_bundled_checks=false"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
