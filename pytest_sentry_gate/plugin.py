@@ -96,6 +96,9 @@ def pytest_configure(config: pytest.Config) -> None:
         started=time.time(),
         rerun=rerun_command(config),
         requested=requested_mode(config),
+        bundled_modes=frozenset(
+            m for m in modes.CHECK_MODES if (CHECKS_DIR / f"test_{m}.py").is_file()
+        ),
     )
     activate(config)
     if resolved.bundled_checks:

@@ -27,7 +27,8 @@ SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 
 
 NOT_CHECKED: Final = (
-    "{mode}: no check of this mode ran in this selection (deselected?). Rerun: {command}"
+    "{mode}: no check of this mode ran in this selection (deselected, or "
+    "sentry_bundled_checks = false). Rerun: {command}"
 )
 
 
@@ -50,7 +51,7 @@ def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
 
 
 def _empty_row_message(run: Run, mode: str) -> str:
-    if mode in run.collected_modes:
+    if mode in run.collected_modes or mode in run.bundled_modes:
         return NOT_CHECKED.format(mode=modes.json_name(mode), command=run.rerun)
     return verdict.NOT_AVAILABLE_YET.format(mode=modes.json_name(mode))
 
@@ -109,7 +110,7 @@ def _empty_row(run: Run, mode: str) -> dict[str, str]:
         "message": _empty_row_message(run, mode),
         "evidence": "",
         "risks": "",
-        "next_commands": run.rerun if mode in run.collected_modes else "",
+        "next_commands": run.rerun if mode in run.collected_modes | run.bundled_modes else "",
     }
 
 

@@ -26,8 +26,10 @@ class Run:
     #: What the user asked for with ``-m``, in the old script's names (``verify-loop``).
     requested: str = ""
     release: str | None = None
-    #: Modes that have checks in this collection (before ``-m`` deselects any).
+    #: Modes that have checks in this collection (before ``-m`` deselects any), and modes the
+    #: package ships checks for (a mode in neither is "not available yet").
     collected_modes: set[str] = field(default_factory=set)
+    bundled_modes: frozenset[str] = frozenset()
     #: pytest's exit status, and why it stopped early (``None`` when the checks all ran).
     exit_code: int | None = None
     interruption: str | None = None

@@ -477,3 +477,18 @@ def test_an_interrupted_run_is_an_error_in_the_cli_json(tmp_path: Path) -> None:
     assert document["overall_status"] == "ERROR"
     assert document["exit_code"] == done.returncode == 2
     assert document["error"]["message"].endswith("during collection in test_broken.py")
+
+
+def test_a_mode_whose_checks_are_switched_off_is_not_called_unavailable(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given the bundled checks switched off and no check of the mode's own
+    result = pytester.runpytest_inprocess(
+        "-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED
+    )
+    # Then its row is PARTIAL and says why nothing ran, with the rerun command
+    row = load_report(pytester.path / "r.json")["results"][0]
+    assert row["status"] == "PARTIAL"
+    assert row["message"].startswith("release-gate: no check of this mode ran in this selection")
+    assert row["next_commands"].startswith("pytest -m release_gate")
+    assert result.ret == 0
