@@ -14,6 +14,7 @@ import pytest
 
 from pytest_sentry_gate.simulator import Fault, Simulator
 from tests.conftest import CANARY_TOKEN, all_written, demo_simulator
+from tests.test_outputs import FAST_CLIENT
 
 ROOT = Path(__file__).resolve().parents[1]
 DSN_KEY = "d5ncan4ryd5ncan4ryd5ncan4ry00042"
@@ -60,6 +61,7 @@ def test_no_secret_in_any_output(
     monkeypatch.setenv("SENTRY_DSN", DSN)
     if fault is not None:
         sim.add_fault(fault)
+    pytester.makeconftest(FAST_CLIENT)
     pytester.makeini("[pytest]\nsentry_http_timeout = 1\n")
     # When both modes run with every report pytest and the plugin can write, verbosely
     result = pytester.runpytest_inprocess(
@@ -122,6 +124,7 @@ def test_no_secret_in_any_output_whatever_its_form(
     url = sim.url.replace("http://", f"http://{userinfo}")
     # and a server error, so that verdicts carry next commands (the rerun repeats the URL)
     sim.add_fault(Fault(path=r"^/api/0/organizations/acme/$", status=500))
+    pytester.makeconftest(FAST_CLIENT)
     pytester.makeini("[pytest]\nsentry_http_timeout = 1\n")
     # When both modes run with every report pytest and the plugin can write
     result = pytester.runpytest_inprocess(
