@@ -11,6 +11,7 @@ import pytest
 from pytest_sentry_gate.repo import bundles, wiring
 from pytest_sentry_gate.repo.release_name import release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
+from pytest_sentry_gate.verdict import first_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,7 +52,11 @@ LOCK_FILES: Final = (
 PACKAGE_MANAGERS: Final = ("npm", "pnpm", "yarn", "bun")
 NO_RELEASE: Final = (
     "No release to check: the version files give no single version (see test_versions_aligned) "
-    "and --sentry-release/SENTRY_RELEASE is not set."
+    "and --sentry-release/SENTRY_RELEASE is not set. Name it: {command} --sentry-release=<name>"
+)
+VERSION_NOT_FOUND: Final = (
+    "sentry_version_files ({source}) names where the version lives, but {where}. Fix the entry "
+    "(file, or file:dotted.key) so that it points at the version."
 )
 BAD_RELEASE_NAME: Final = (
     "Release name {name!r} ({source}) is not valid in Sentry: {problems} Fix the value, or "
@@ -118,9 +123,10 @@ def _dist_name(dist: str | None) -> str:
 
 
 def _require_release(sentry_check: Check, target: ReleaseTarget) -> str:
-    """The release under check, or "not applicable" when it cannot be named."""
+    """The release under check, or PARTIAL when it cannot be named: a release gate that checked
+    no release has not passed."""
     if target.name is None:
-        sentry_check.not_applicable(NO_RELEASE)
+        sentry_check.partial(NO_RELEASE.format(command=sentry_check.rerun), reason="no_release")
     return target.name
 
 
@@ -136,6 +142,8 @@ def test_versions_aligned(
 ) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
     report = sentry_app_version
+    configured = sentry_settings.sources.get("version_files", "default") != "default"
+    source = sentry_settings.sources.get("version_files", "sentry_version_files")
     if report.error is not None:
         sentry_check.fail(report.error, reason="repo_file")
     sentry_check.record(
@@ -145,11 +153,21 @@ def test_versions_aligned(
         missing_files=list(report.missing_files),
     )
     if not report.sources:
+        where = "no such file: " + ", ".join(report.missing_files)
+        if configured:
+            sentry_check.fail(
+                VERSION_NOT_FOUND.format(source=source, where=where), reason="version_not_found"
+            )
         sentry_check.not_applicable(
             "no version file found (" + ", ".join(report.missing_files) + ")"
         )
-    if not any(source.value for source in report.sources):
-        sentry_check.not_applicable("no version in " + describe_sources(report.sources))
+    if not any(s.value for s in report.sources):
+        where = "no version in " + describe_sources(report.sources)
+        if configured:
+            sentry_check.fail(
+                VERSION_NOT_FOUND.format(source=source, where=where), reason="version_not_found"
+            )
+        sentry_check.not_applicable(where)
     for value in report.unparseable:
         sentry_check.risk(f"version {value!r} is not PEP 440/semver-like: compared as text")
     if report.mismatches or not report.aligned:
@@ -420,7 +438,9 @@ def test_artifacts_uploaded(
             reason="uploads_unsupported",
         )
     if missing:
-        sentry_check.fail(" ".join(missing), reason="artifact_missing", next_commands=(upload,))
+        sentry_check.fail(
+            first_of(missing, sep=" "), reason="artifact_missing", next_commands=(upload,)
+        )
     if by_wildcard:
         tilde = bundles.split_prefix(by_wildcard[0])[0]
         sentry_check.next(upload)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.repo import wiring
 from pytest_sentry_gate.sentry import endpoints
-from pytest_sentry_gate.verdict import NEW_TOKEN, SET_TOKEN, TOKEN_MISSING, TOKEN_SCOPES
+from pytest_sentry_gate.verdict import TOKEN_MISSING, TOKEN_SCOPES, token_fix
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,7 +77,7 @@ def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> No
         sentry_check.fail(
             TOKEN_MISSING,
             reason="token_missing",
-            next_commands=(NEW_TOKEN, SET_TOKEN),
+            next_commands=(*token_fix(without_userinfo(conf.url)), sentry_check.rerun),
         )
     sentry_check.passed(
         f"server {conf.host}, org {conf.org or '(discover)'}, "
@@ -108,20 +109,25 @@ def _sentry_cli() -> dict[str, Any] | None:
     return {"path": path, "version": version}
 
 
-def test_token_accepted(sentry_check: Check, sentry_auth: AuthFacts) -> None:
+def test_token_accepted(
+    sentry_check: Check, sentry_settings: Settings, sentry_auth: AuthFacts
+) -> None:
     """The token is accepted by the server (GET /api/0/ names its scopes)."""
     sentry_check.record(endpoint="/api/0/", authenticated=sentry_auth.authenticated)
     if not sentry_auth.authenticated:
         sentry_check.fail(
             "GET /api/0/ answered without an authenticated token: the server did not accept it.",
             reason="token_rejected",
-            next_commands=(NEW_TOKEN, SET_TOKEN),
+            next_commands=(*token_fix(without_userinfo(sentry_settings.url)), sentry_check.rerun),
         )
     sentry_check.passed("the server accepted the token")
 
 
 def test_token_scopes(
-    sentry_check: Check, sentry_auth: AuthFacts, sentry_selected_modes: tuple[str, ...]
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_auth: AuthFacts,
+    sentry_selected_modes: tuple[str, ...],
 ) -> None:
     """The token's scopes grant every endpoint the selected modes read, as Sentry judges them."""
     scopes = list(sentry_auth.scopes)
@@ -132,7 +138,7 @@ def test_token_scopes(
         modes=list(sentry_selected_modes),
         endpoints=[e.name for e in table],
     )
-    fix = (NEW_TOKEN, SET_TOKEN)
+    fix = (*token_fix(without_userinfo(sentry_settings.url)), sentry_check.rerun)
     if sentry_auth.org_ci_only:
         sentry_check.fail(
             ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES), reason="org_ci_token", next_commands=fix

@@ -24,24 +24,11 @@ ANNOTATION: Final = "::{level} title={title}::{message}"
 JUNIT_STATUS: Final = "sentry_gate_status"
 JUNIT_REASON: Final = "sentry_gate_reason"
 JUNIT_MESSAGE: Final = "sentry_gate_message"
-REDACTED: Final = "[redacted]"
 
 
 def active(environ: Mapping[str, str]) -> bool:
     """Whether this run is a GitHub Actions step."""
     return environ.get("GITHUB_ACTIONS") == "true"
-
-
-class Redactor:
-    """Replaces each configured secret (token, DSN, DSN key) in any text written."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
 
 def junit_properties(
@@ -132,14 +119,6 @@ def append_summary(path: Path, text: str) -> None:
     """Append to the step summary file (other steps write there too)."""
     with path.open("a", encoding="utf-8") as handle:
         handle.write(text)
-
-
-def redactor(token: str | None, dsn: str | None) -> Redactor:
-    """The redactor for the configured token and DSN (and the DSN's public key alone)."""
-    from urllib.parse import urlsplit
-
-    key = urlsplit(dsn).username if dsn else None
-    return Redactor((token, dsn, key))
 
 
 def publish(

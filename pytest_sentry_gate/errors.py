@@ -9,14 +9,16 @@ The tree::
     ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
     └── ApiError                     Sentry answered, but not with what a check can use
         ├── AuthError                401: the token is wrong, expired or revoked
-        │   └── TokenMissing         no token configured: nothing was sent
+        │   ├── TokenMissing         no token configured: nothing was sent
+        │   └── TokenInvalid         the token cannot travel in a header: nothing was sent
         ├── ScopeError               403: the token lacks a scope (``missing_scope`` when known)
         ├── NotFound                 404: organization, project, release or event does not exist
         ├── RateLimited              429 after the bounded retries
         ├── ServerError              5xx after the bounded retries, or a response that timed out
         ├── MalformedResponse        a body that is not the JSON the endpoint documents
-        └── ReplayMissing            replaying: the cassette holds no answer (nothing was sent)
-        └── ProjectMoved             302: the project was renamed (``slug`` is the new one)
+        ├── ReplayMissing            replaying: the cassette holds no answer (nothing was sent)
+        ├── ProjectMoved             302: the project was renamed (``slug`` is the new one)
+        └── ResponseTooLarge         a body above the client's size cap: refused, not read
 
 Configuration problems are not here: they are ``pytest.UsageError``, raised by ``settings``.
 
@@ -70,7 +72,7 @@ class ApiError(SentryGateError):
 class AuthError(ApiError):
     """401: the token was not accepted."""
 
-    status = 401
+    status: int | None = 401
 
 
 class TokenMissing(AuthError):
@@ -78,6 +80,16 @@ class TokenMissing(AuthError):
 
     def __init__(self) -> None:
         super().__init__("(no request sent)", "no token is set")
+
+
+class TokenInvalid(AuthError):
+    """The token holds whitespace or a control character: no request was sent, and the message
+    never quotes the header (httpx's own text would carry the token)."""
+
+    status = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__("(no request sent)", message)
 
 
 class ScopeError(ApiError):
@@ -138,6 +150,10 @@ class ProjectMoved(ApiError):
     def __init__(self, endpoint: str, message: str, *, slug: str | None) -> None:
         self.slug = slug
         super().__init__(endpoint, message)
+
+
+class ResponseTooLarge(ApiError):
+    """The body is larger than the client reads; it was refused, not read into memory."""
 
 
 class SlugError(SentryGateError):

@@ -6,17 +6,21 @@ for the ``sentry_check`` fixture; until then pytest calls none of these for any 
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
+from pytest_sentry_gate.redact import Redactor, environment_secrets, url_secrets, without_userinfo
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
+from pytest_sentry_gate.settings import given
 
 NAME = "sentry_gate_active"
+_DEFERRED_KEY = pytest.StashKey[str]()
 
 
 class ActiveHooks:
@@ -26,12 +30,16 @@ class ActiveHooks:
         self.checks_dir = checks_dir
         self.modes_label = modes_label
         self.rerun = rerun
+        self._redactor: tuple[tuple[str, ...], Redactor] | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Every check of the first five modes also carries ``verify_loop``; order items by mode."""
         if not items:
             return
+        run = items[0].config.stash.get(RUN_KEY, None)
+        if run is not None:  # before -m deselects: which modes have checks at all
+            run.collected_modes.update(m for m in map(item_mode, items) if m is not None)
         for item in items:
             in_loop = any(item.get_closest_marker(m) for m in modes.LOOP_MODES)
             if in_loop and not item.get_closest_marker("verify_loop"):
@@ -45,55 +53,107 @@ class ActiveHooks:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
-        return (yield from self._convert_errors(item))
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        return (yield from self._convert_errors(item))
-
-    @staticmethod
-    def _convert_errors(item: pytest.Item) -> Generator[None, None, None]:
-        """Turn an API or network error that escaped a check into its verdict, without traceback."""
+        """A fixture's error becomes the check's verdict: PARTIAL skips here, FAIL is said by the
+        call phase (so it reads FAILED, not ERROR at setup), each once and without a chain."""
         try:
             return (yield)
         except errors.SentryGateError as exc:
-            run = item.config.stash.get(RUN_KEY, None)
-            rerun = run.rerun if run else "pytest"
-            conf = item.config.stash.get(SETTINGS_KEY, None)
-            status, reason, message, commands = verdict.verdict_for_error(
-                exc, require_network=bool(conf and conf.require_host_network), rerun=rerun
-            )
-            record = item.stash.get(CHECK_KEY, None)
-            if record is None:  # the error came from a fixture set up before ``sentry_check``
-                record = verdict.Check(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
-                item.stash[CHECK_KEY] = record
-            record.reason = reason
-            record.message = message
-            record.next(*commands)
-            if status == verdict.PARTIAL:
-                pytest.skip(verdict.PARTIAL_PREFIX + message)
+            status, message = self._settle(item, exc)
+        if status == verdict.PARTIAL:
+            pytest.skip(verdict.PARTIAL_PREFIX + message)
+        item.stash[_DEFERRED_KEY] = message
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """A verdict settled at setup fails the check here, before its body would run."""
+        message = item.stash.get(_DEFERRED_KEY, None)
+        if message is not None:
             pytest.fail(message, pytrace=False)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, None, None]:
+        """An error raised in a check's body becomes its verdict, said once."""
+        try:
+            return (yield)
+        except errors.SentryGateError as exc:
+            status, message = self._settle(pyfuncitem, exc)
+        if status == verdict.PARTIAL:
+            pytest.skip(verdict.PARTIAL_PREFIX + message)
+        pytest.fail(message, pytrace=False)
+
+    def _settle(self, item: pytest.Item, exc: errors.SentryGateError) -> tuple[str, str]:
+        """The one path from an error to a verdict: status, reason, message, next commands.
+
+        Called outside any ``except`` block's raise, so pytest prints no chained exception; the
+        message and commands are redacted before anything keeps them.
+        """
+        run = item.config.stash.get(RUN_KEY, None)
+        rerun = run.rerun if run else "pytest"
+        conf = item.config.stash.get(SETTINGS_KEY, None)
+        redact = self.redactor(item.config)
+        server = without_userinfo(conf.url) if conf else "https://sentry.io/"
+        status, reason, message, commands = verdict.verdict_for_error(
+            exc,
+            require_network=bool(conf and conf.require_host_network),
+            rerun=rerun,
+            server=server,
+        )
+        record = item.stash.get(CHECK_KEY, None)
+        if record is None:  # the error came from a fixture set up before ``sentry_check``
+            record = verdict.Check(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
+            item.stash[CHECK_KEY] = record
+        record.reason = reason
+        record.message = redact(message)
+        record.next(*(redact(c) for c in commands))
+        return status, record.message
+
+    def redactor(self, config: pytest.Config) -> Redactor:
+        """Hides the run's secrets: the token, the DSN and its key, URL credentials, raw env."""
+        conf = config.stash.get(SETTINGS_KEY, None)
+        secrets: list[str | None] = list(environment_secrets())
+        secrets += url_secrets(os.environ.get("SENTRY_DSN"))
+        secrets += url_secrets(os.environ.get("SENTRY_URL"))
+        secrets += url_secrets(given(config, "url"))
+        if conf is not None:
+            secrets += [conf.token, conf.dsn, *url_secrets(conf.dsn), *url_secrets(conf.url)]
+        key = tuple(sorted(s for s in secrets if s))
+        if self._redactor is None or self._redactor[0] != key:
+            self._redactor = (key, Redactor(key))
+        return self._redactor[1]
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        redact = self.redactor(item.config)
+        if redact:
+            _redact_report(report, redact)
         run = item.config.stash.get(RUN_KEY, None)
         used_gate = CHECK_KEY in item.stash
         if used_gate or (run is not None and item_mode(item) is not None):
             if run is None:
                 run = Run(modes=(), started=time.time(), rerun=self.rerun)
                 item.config.stash[RUN_KEY] = run
-            run.record(item, report)
+            run.record(item, report, redact=redact)
             _point_at_check(item, report)
             result = run.by_nodeid.get(item.nodeid) if report.when == "teardown" else None
             if result is not None:  # JUnit XML (--junitxml) writes these as test case properties
                 from pytest_sentry_gate import ci_output
 
-                conf = item.config.stash.get(SETTINGS_KEY, None)
-                redact = ci_output.redactor(conf.token, conf.dsn) if conf else str
                 report.user_properties.extend(ci_output.junit_properties(result, redact))
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """A collection error's text is redacted like a test's."""
+        report = yield
+        redact = self.redactor(collector.config)
+        if redact and report.failed:
+            _redact_report(report, redact)
         return report
 
     def pytest_report_header(self, config: pytest.Config) -> list[str] | None:
@@ -111,22 +171,28 @@ class ActiveHooks:
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         run = config.stash.get(RUN_KEY, None)
-        if run is None or not run.results:
+        if run is None or not (run.results or run.modes):
             return
-        from pytest_sentry_gate import report
+        from pytest_sentry_gate import loop_report, report
 
         terminalreporter.section("sentry-gate")
-        from pytest_sentry_gate import loop_report
-
         for line in report.summary_lines(run) + loop_report.terminal_lines(config):
             terminalreporter.line(line)
-        _publish_ci(run, config, terminalreporter.write_line)
+        _publish_ci(run, config, terminalreporter.write_line, self.redactor(config))
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         run = config.stash.get(RUN_KEY, None)
+        if run is None:
+            return
+        run.exit_code = int(exitstatus)
+        run.interruption = _interruption(session, int(exitstatus))
+        if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
+            # every selected mode has its row (PARTIAL "not available yet"): not an empty run
+            session.exitstatus = run.exit_code = pytest.ExitCode.OK
         conf = config.stash.get(SETTINGS_KEY, None)
-        if run is None or conf is None:
+        if conf is None:
             return
         from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
 
@@ -160,23 +226,57 @@ def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
         report.longrepr = (str(path), (line or 0) + 1, longrepr[2])
 
 
-def _publish_ci(run: Run, config: pytest.Config, write_line: Any) -> None:
+def _publish_ci(
+    run: Run, config: pytest.Config, write_line: Any, redact: Callable[[str], str]
+) -> None:
     """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
-    import os
-
     from pytest_sentry_gate import ci_output, report
 
     if not ci_output.active(os.environ):
         return
-    conf = config.stash.get(SETTINGS_KEY, None)
     ci_output.publish(
         environ=os.environ,
         rows=report.mode_rows(run),
         results=run.results,
         overall=report.overall([r.status for r in run.results]),
-        redact=ci_output.redactor(conf.token, conf.dsn) if conf else str,
+        redact=redact,
         write_line=write_line,
     )
+
+
+_STOPPED: frozenset[int] = frozenset(
+    {pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
+)
+
+
+def _interruption(session: pytest.Session, exitstatus: int) -> str | None:
+    """Why pytest stopped before the checks could give their verdicts (``None``: it did not)."""
+    if exitstatus not in _STOPPED:
+        return None
+    name = pytest.ExitCode(exitstatus).name.lower().replace("_", " ")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    errors_seen = reporter.stats.get("error", []) if reporter is not None else []
+    where = sorted({r.nodeid or "." for r in errors_seen if isinstance(r, pytest.CollectReport)})
+    if where:
+        places = verdict.first_of(where, limit=5, sep=", ")
+        return f"pytest stopped ({name}): {len(where)} error(s) during collection in {places}"
+    if session.shouldstop:
+        return f"pytest stopped ({name}): {session.shouldstop}"
+    return f"pytest stopped ({name}) before every selected check gave its verdict"
+
+
+def _redact_report(
+    report: pytest.TestReport | pytest.CollectReport, redact: Callable[[str], str]
+) -> None:
+    """Replace the report's text with a redacted copy when it holds a secret."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], redact(str(longrepr[2])))
+    elif longrepr is not None:
+        text = str(longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(body)) for title, body in report.sections]
 
 
 class JsonReportHooks:

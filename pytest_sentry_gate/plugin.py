@@ -25,6 +25,12 @@ def _checks_dir() -> Path:
 
 
 CHECKS_DIR = _checks_dir()
+XDIST_REFUSED = (
+    "pytest-sentry-gate: runbook modes ({modes}) do not run under pytest-xdist (-n {workers}): "
+    "the checks share one session of Sentry reads (one retry budget, one cache) and one process "
+    "writes the report and the terminal summary, so workers would each query Sentry and the "
+    "report would count none of their checks. Run without -n (or with -n 0 / -p no:xdist)."
+)
 #: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
 pytest_plugins = list(fixtures.MODULES)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -72,12 +78,32 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = selected_modes(config)
     if not chosen:
         return
+    workers = config.getoption("numprocesses", None)
+    if workers or hasattr(config, "workerinput"):
+        raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers=workers))
     resolved = settings.resolve(config)
     config.stash[SETTINGS_KEY] = resolved
-    config.stash[RUN_KEY] = Run(modes=chosen, started=time.time(), rerun=rerun_command(config))
+    config.stash[RUN_KEY] = Run(
+        modes=chosen,
+        started=time.time(),
+        rerun=rerun_command(config),
+        requested=requested_mode(config),
+        bundled_modes=frozenset(
+            m for m in modes.CHECK_MODES if (CHECKS_DIR / f"test_{m}.py").is_file()
+        ),
+    )
     activate(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
+
+
+def requested_mode(config: pytest.Config) -> str:
+    """The ``-m`` expression in the old script's names: ``verify-loop``, not the modes it runs."""
+    text = config.getoption("markexpr", "") or ""
+    return _WORD.sub(
+        lambda m: modes.json_name(m.group(0)) if m.group(0) in modes.MARKERS else m.group(0),
+        " ".join(text.split()),
+    )
 
 
 def activate(config: pytest.Config) -> None:
@@ -121,8 +147,12 @@ def _add_bundled_checks(config: pytest.Config) -> None:
     """Collect the checks shipped in the package: their directory becomes a collection arg.
 
     Passing the directory (not its files) keeps node ids short and stable wherever the package is
-    installed: ``test_setup_preflight.py::test_token_scopes``.
+    installed: ``test_setup_preflight.py::test_token_scopes``. When the command line names no
+    path, an app repository is not walked: the bundled checks plus the configured ``testpaths``
+    (none configured: the bundled checks only) are the whole collection.
     """
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+        config.args[:] = []
     checks = str(CHECKS_DIR)
     if checks not in {str(Path(a).resolve()) for a in config.args}:
         config.args.append(checks)

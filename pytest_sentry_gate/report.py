@@ -8,6 +8,7 @@ consumers keep working; ``checks`` has one structured entry per test. Text that 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -25,6 +26,12 @@ SCHEMA_PATH: Final = Path(__file__).with_name("report.schema.json")
 SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 
 
+NOT_CHECKED: Final = (
+    "{mode}: no check of this mode ran in this selection (deselected, or "
+    "sentry_bundled_checks = false). Rerun: {command}"
+)
+
+
 def overall(statuses: list[str]) -> str:
     """FAIL if anything failed, else PARTIAL if anything was inconclusive or nothing was checked
     (no check ran, or every one was not applicable), else PASS."""
@@ -36,10 +43,28 @@ def overall(statuses: list[str]) -> str:
 
 
 def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
-    grouped: dict[str, list[verdict.CheckResult]] = {}
+    """Each selected mode's results (an empty list for a mode nothing checked), in run order."""
+    grouped: dict[str, list[verdict.CheckResult]] = {mode: [] for mode in run.modes}
     for result in run.results:
         grouped.setdefault(result.mode or "custom", []).append(result)
     return dict(sorted(grouped.items(), key=lambda kv: modes.mode_rank(kv[0])))
+
+
+def _empty_row_message(run: Run, mode: str) -> str:
+    if mode in run.collected_modes or mode in run.bundled_modes:
+        return NOT_CHECKED.format(mode=modes.json_name(mode), command=run.rerun)
+    return verdict.NOT_AVAILABLE_YET.format(mode=modes.json_name(mode))
+
+
+def _status(results: list[verdict.CheckResult]) -> str:
+    return overall([r.status for r in results])
+
+
+def overall_status(run: Run) -> str:
+    """ERROR when pytest stopped before the checks ran, else the verdict over every mode's row."""
+    if run.interruption is not None:
+        return verdict.ERROR
+    return overall([_status(results) for results in _by_mode(run).values()] or [verdict.PARTIAL])
 
 
 def _counts(results: list[verdict.CheckResult]) -> str:
@@ -52,6 +77,9 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
     """One row per mode in the old script's shape: every field a string."""
     rows = []
     for mode, results in _by_mode(run).items():
+        if not results:
+            rows.append(_empty_row(run, mode))
+            continue
         status = overall([r.status for r in results])
         worst = [r for r in results if r.status == status and r.status != verdict.PASS]
         message = f"{_counts(results)}" + (f": {worst[0].message}" if worst else "")
@@ -75,14 +103,25 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
     return rows
 
 
+def _empty_row(run: Run, mode: str) -> dict[str, str]:
+    return {
+        "mode": modes.json_name(mode),
+        "status": verdict.PARTIAL,
+        "message": _empty_row_message(run, mode),
+        "evidence": "",
+        "risks": "",
+        "next_commands": run.rerun if mode in run.collected_modes | run.bundled_modes else "",
+    }
+
+
 def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole agent report for this run (``extra``: the ``verify_loop``/``triage`` sections
     from ``loop_report.finish``)."""
     statuses = [r.status for r in run.results]
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA_ID,
-        "overall_status": overall(statuses),
-        "mode": ",".join(modes.json_name(m) for m in run.modes),
+        "overall_status": overall_status(run),
+        "mode": run.requested or ",".join(modes.json_name(m) for m in run.modes),
         "org": conf.org,
         "project": conf.project,
         "projects": list(conf.projects),
@@ -97,16 +136,36 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
         "checks": [r.as_dict() for r in run.results],
         **(extra or {}),
     }
+    if run.exit_code is not None:
+        document["exit_code"] = run.exit_code
+    if run.interruption is not None:
+        document["error"] = {"reason": "interrupted", "message": run.interruption}
+    return document
 
 
 def write(path: Path, document: dict[str, Any]) -> None:
-    """Write the report atomically (temp file in the same directory, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-    os.replace(tmp, path)
+    """Write the report: atomically (temp file, then rename) for a regular file or a new path.
+
+    A symlink is followed (the link stays, its target gets the report); a device or a FIFO
+    (``/dev/stdout``) is written through, never replaced by a regular file.
+    """
+    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_file():
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def summary_lines(run: Run) -> list[str]:
@@ -114,6 +173,11 @@ def summary_lines(run: Run) -> list[str]:
     (and, for FAIL and PARTIAL, its next commands)."""
     lines = []
     for mode, results in _by_mode(run).items():
+        if not results:  # the row's message starts with the mode's name, shown in the column
+            why = _empty_row_message(run, mode).split(": ", 1)[1]
+            name = modes.json_name(mode)
+            lines.append(SUMMARY_LINE.format(mode=name, status=verdict.PARTIAL, counts=why))
+            continue
         status = overall([r.status for r in results])
         lines.append(
             SUMMARY_LINE.format(
@@ -129,6 +193,9 @@ def summary_lines(run: Run) -> list[str]:
             previous = result.message
             lines.append(f"  {result.status:<8} {name}: {result.message}".rstrip())
             if result.status in (verdict.FAIL, verdict.PARTIAL):
-                lines.extend(f"           next: {c}" for c in result.next_commands[:2])
-    lines.append(f"overall: {overall([r.status for r in run.results])}")
+                commands = [c for c in result.next_commands if c not in result.message]
+                lines.extend(f"           next: {c}" for c in commands[:3])
+    if run.interruption is not None:
+        lines.append(f"error: {run.interruption} (exit {run.exit_code})")
+    lines.append(f"overall: {overall_status(run)}")
     return lines

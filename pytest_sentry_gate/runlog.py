@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -20,14 +23,31 @@ class Run:
     modes: tuple[str, ...]
     started: float
     rerun: str
+    #: What the user asked for with ``-m``, in the old script's names (``verify-loop``).
+    requested: str = ""
     release: str | None = None
+    #: Modes that have checks in this collection (before ``-m`` deselects any), and modes the
+    #: package ships checks for (a mode in neither is "not available yet").
+    collected_modes: set[str] = field(default_factory=set)
+    bundled_modes: frozenset[str] = frozenset()
+    #: pytest's exit status, and why it stopped early (``None`` when the checks all ran).
+    exit_code: int | None = None
+    interruption: str | None = None
     results: list[verdict.CheckResult] = field(default_factory=list)
     by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
     _durations: dict[str, float] = field(default_factory=dict)
     _outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def record(self, item: pytest.Item, report: pytest.TestReport) -> None:
-        """Fold one phase's report into the check's verdict; the teardown phase settles it."""
+    def record(
+        self,
+        item: pytest.Item,
+        report: pytest.TestReport,
+        *,
+        redact: Callable[[str], str] = str,
+    ) -> None:
+        """Fold one phase's report into the check's verdict; the teardown phase settles it.
+
+        ``redact`` hides the run's secrets in every text the result keeps."""
         self._durations[item.nodeid] = self._durations.get(item.nodeid, 0.0) + report.duration
         status, text = _status_of(report)
         previous = self._outcomes.get(item.nodeid)
@@ -44,10 +64,10 @@ class Run:
             mode=mode,
             status=status,
             reason=_reason(gate, status),
-            message=(gate.message if gate and gate.message else text),
-            evidence=dict(gate.evidence) if gate else {},
-            risks=tuple(gate.risks) if gate else (),
-            next_commands=tuple(gate.next_commands) if gate else (),
+            message=redact(gate.message if gate and gate.message else text),
+            evidence=_redacted(gate.evidence, redact) if gate else {},
+            risks=tuple(map(redact, gate.risks)) if gate else (),
+            next_commands=tuple(map(redact, gate.next_commands)) if gate else (),
             duration=self._durations.pop(item.nodeid, 0.0),
         )
         self.results.append(result)
@@ -63,6 +83,16 @@ def _reason(gate: verdict.Check | None, status: str) -> str:
     if gate is None or (status == verdict.FAIL and gate.reason == "ok"):
         return "ok" if status == verdict.PASS else "error"
     return gate.reason
+
+
+def _redacted(evidence: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    """The evidence as JSON data, with every secret hidden (keys and values alike)."""
+    text = json.dumps(evidence, default=str)
+    try:
+        result: dict[str, Any] = json.loads(redact(text))
+    except ValueError:  # a secret spelled across a JSON escape: keep the text, redacted
+        return {"redacted": redact(text)}
+    return result
 
 
 def item_mode(item: pytest.Item) -> str | None:

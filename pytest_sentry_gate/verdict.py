@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final, NoReturn
 
 import pytest
@@ -25,6 +28,79 @@ FAIL: Final = "FAIL"
 PARTIAL: Final = "PARTIAL"
 SKIP: Final = "SKIP"
 STATUSES: Final = (PASS, FAIL, PARTIAL, SKIP)
+#: The report's overall status when pytest stopped before the checks could give their verdicts.
+ERROR: Final = "ERROR"
+
+#: Every reason code a check result may carry, and what it means. The report schema enumerates
+#: exactly these (a test holds them equal), and ``Check`` refuses any other.
+REASONS: Final[dict[str, str]] = {
+    "ok": "the check held",
+    "error": "the check raised an unexpected exception (a bug in the check or the plugin)",
+    "not_applicable": "the check does not apply to this repository's layout",
+    "not_available_yet": "the selected mode has no checks in this version",
+    "interrupted": "pytest stopped before the checks ran (collection error, usage error, -x)",
+    # settings and the token
+    "token_missing": "no token is configured (SENTRY_AUTH_TOKEN or .sentryclirc)",
+    "token_invalid": "the token holds whitespace or control characters: nothing was sent",
+    "token_rejected": "Sentry answered 401: the token is wrong, expired or revoked",
+    "org_ci_token": "an organization (org:ci) token: it cannot read issues or events",
+    "missing_scope": "the token lacks a scope an endpoint needs (403)",
+    "permission_denied": "403 without a named scope",
+    "auto_selected": "a slug was not configured and its only candidate was selected",
+    "slug": "an organization or project slug does not exist or is ambiguous",
+    # transport and API answers
+    "network_unavailable": "DNS or TCP to the Sentry host failed: says nothing about Sentry",
+    "not_found": "Sentry answered 404 for an endpoint",
+    "rate_limited": "Sentry answered 429 beyond the retries or the longest wait",
+    "server_error": "Sentry answered 5xx or did not answer in time, after the retries",
+    "malformed_response": "a body that is not the JSON the endpoint documents",
+    "response_too_large": "a body above the client's size cap, refused unread",
+    "read_only_guard": "the read-only guard refused a request before it was sent",
+    "threshold": "a figure crossed its configured threshold",
+    "no_data": "no data yet (no sessions, no events) to judge",
+    # the repository
+    "repo_file": "a repository file cannot be parsed (file, line, column)",
+    "capability_missing": "the Tauri capability for Sentry is missing",
+    "wiring_missing": "a configured wiring marker is not in the repository",
+    # release_gate
+    "version_mismatch": "the version files disagree",
+    "version_not_found": "the configured version files give no version",
+    "no_release": "no release can be named (no version, no --sentry-release)",
+    "release_name_invalid": "the release name is not valid in Sentry",
+    "release_wiring": "the repository's release wiring does not use the release name",
+    "no_build": "no built bundles to check",
+    "source_map_invalid": "a built source map is missing or not valid",
+    "release_missing": "the release does not exist in Sentry",
+    "release_other_project": "the release exists but not for this project",
+    "artifact_missing": "a built file is not uploaded for the release",
+    "artifact_prefix_wildcard": "uploads match only through Sentry's ~ wildcard prefix",
+    "listing_capped": "a listing was cut at its page cap: looked at the first pages only",
+    "no_event": "no JavaScript event of the release yet",
+    "not_symbolicated": "the newest event of the release does not symbolicate",
+    "not_processed": "the event was never symbolicated: no raw stack, or no app frame resolved",
+    "event_predates_uploads": "the unresolved event is older than the newest upload",
+    "dist_mismatch": "the event's dist differs from the build's",
+    "sources_content_missing": "the source maps lack sourcesContent: lines resolve, context not",
+    "no_app_frame": "the event has no frame of the app to judge",
+    "uploads_unsupported": "the server answers bundles in the 2023 format, which is not read",
+    "project_renamed": "Sentry answered 302: the project slug was renamed",
+    "replay_missing": "replaying: the cassette holds no answer for a request (nothing was sent)",
+    "version_spelling": "the same version is spelled differently and the release takes the raw one",
+    # the app's Sentry wiring and privacy
+    "capability_not_enabled": "the granting capability is not listed in tauri.conf.json",
+    "privacy_pii": "the app's Sentry init sends default personal data",
+    "privacy_dsn_committed": "a DSN with a real-looking key is written in the source",
+    "privacy_plugin_unregistered": "tauri-plugin-sentry is a dependency but not in the builder",
+    "sentry_init_missing": "a Tauri repository without any Sentry initialisation",
+    # prod_health, issue_triage, verify_loop
+    "high_severity": "high-severity unresolved issues above the threshold: escalate same day",
+    "release_regressions": "regressed issues in the release under check",
+    "no_session_data": "the release has no session data to judge its crash-free rate",
+    "crash_free_below_threshold": "a crash-free rate below its minimum",
+    "unexpected_growth": "unresolved issues grew beyond the ratio since the last checkpoint",
+    "checkpoint_unwritable": "the checkpoint location cannot be written",
+    "urgent_issues": "the likely-urgent triage bucket is not empty",
+}
 
 PARTIAL_PREFIX: Final = "PARTIAL: "
 SKIP_PREFIX: Final = "not applicable: "
@@ -44,7 +120,7 @@ TOKEN_REJECTED: Final = (
 SCOPE_MISSING: Final = "The token lacks the scope {scope} needed by {endpoint} (HTTP 403)."
 PERMISSION_DENIED: Final = "The token is not allowed to read {endpoint} (HTTP 403): {detail}"
 NOT_FOUND: Final = "Sentry has no {endpoint} (HTTP 404): {detail}"
-RATE_LIMITED: Final = "Sentry rate-limited {endpoint} after the bounded retries: {detail}"
+RATE_LIMITED: Final = "Sentry rate-limited {endpoint}: {detail}. Retry after {when}."
 SERVER_ERROR: Final = "Sentry failed on {endpoint}: {detail}"
 MALFORMED: Final = (
     "Sentry answered {endpoint} with a body that is not the documented JSON: {detail}"
@@ -54,6 +130,20 @@ REPLAY_MISSING: Final = (
 )
 #: The rerun that records what the cassette lacks (appended to the user's own command).
 REPLAY_RECORD: Final = "{rerun} --sentry-record-mode=new_episodes"
+TOO_LARGE: Final = "Sentry answered {endpoint} with a body too large to read: {detail}"
+TOKEN_INVALID: Final = (
+    "The Sentry auth token holds whitespace or a control character (a pasted newline?), so no "
+    "request was sent. Set it again without them."
+)
+NOT_AVAILABLE_YET: Final = (
+    "{mode}: not available yet: this version of pytest-sentry-gate has no checks for this mode "
+    "(see CHANGELOG.md)."
+)
+UNREGISTERED_REASON: Final = (
+    "reason {reason!r} is not registered in pytest_sentry_gate.verdict.REASONS; add it there "
+    "with its meaning"
+)
+MORE: Final = "… and {count} more"
 
 PROJECT_RENAMED: Final = (
     "The project was renamed to {slug!r} (Sentry answered {endpoint} with 302): set "
@@ -63,12 +153,33 @@ TOKEN_MISSING: Final = (
     "No Sentry auth token: set SENTRY_AUTH_TOKEN or [auth] token in .sentryclirc "
     "(never a flag or an ini value)."
 )
-SET_TOKEN: Final = "export SENTRY_AUTH_TOKEN=<token>"
 TOKEN_SCOPES: Final = "event:read, project:releases, org:read, project:read"
-NEW_TOKEN: Final = (
-    f"create a personal token with the scopes {TOKEN_SCOPES} "
-    "(Sentry: User settings > Personal Tokens), then set it with the next command"
-)
+#: Opens the page where a personal token is created (the scopes are in the message).
+NEW_TOKEN: Final = "python -m webbrowser {server}settings/account/api/auth-tokens/"
+#: Reads the new token without echoing it, and exports it for the rerun.
+SET_TOKEN: Final = "read -rs SENTRY_AUTH_TOKEN && export SENTRY_AUTH_TOKEN"
+#: Shows what Sentry answers for an endpoint, with the token from the environment.
+SHOW_ENDPOINT: Final = 'curl -sS -i -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {url}'
+
+
+def token_fix(server: str) -> tuple[str, str]:
+    """The commands that replace a missing or bad token: open the token page, set it."""
+    return NEW_TOKEN.format(server=server), SET_TOKEN
+
+
+def first_of(items: Sequence[str], *, limit: int = 10, sep: str = "; ") -> str:
+    """``items`` joined, cut after ``limit`` with "… and N more"."""
+    shown = sep.join(items[:limit])
+    if len(items) > limit:
+        shown += sep + MORE.format(count=len(items) - limit)
+    return shown
+
+
+def require_reason(reason: str) -> str:
+    """``reason`` if it is registered; otherwise a ``ValueError`` naming the registry."""
+    if reason not in REASONS:
+        raise ValueError(UNREGISTERED_REASON.format(reason=reason))
+    return reason
 
 
 @dataclass
@@ -101,12 +212,12 @@ class Check:
 
     def passed(self, message: str, *, reason: str = "ok") -> None:
         """The check held; ``message`` says what was shown."""
-        self.message, self.reason = message, reason
+        self.message, self.reason = message, require_reason(reason)
 
     def fail(self, message: str, *, reason: str, next_commands: tuple[str, ...] = ()) -> NoReturn:
         """A contract is broken: fail the test without a traceback."""
         __tracebackhide__ = True
-        self.message, self.reason = message, reason
+        self.message, self.reason = message, require_reason(reason)
         self.next(*next_commands)
         pytest.fail(message, pytrace=False)
 
@@ -114,7 +225,7 @@ class Check:
         """Inconclusive or needs attention: skip with ``PARTIAL:`` and the rerun command."""
         __tracebackhide__ = True
         command = rerun or self.rerun
-        self.message, self.reason = message, reason
+        self.message, self.reason = message, require_reason(reason)
         self.next(command)
         text = message if command in message else message + RERUN.format(command=command)
         pytest.skip(PARTIAL_PREFIX + text)
@@ -163,30 +274,44 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def verdict_for_error(
-    exc: errors.SentryGateError, *, require_network: bool, rerun: str
+    exc: errors.SentryGateError, *, require_network: bool, rerun: str, server: str
 ) -> tuple[str, str, str, tuple[str, ...]]:
-    """``(status, reason, message, next_commands)`` for an error that escaped a check."""
+    """``(status, reason, message, next_commands)`` for an error that escaped a check.
+
+    Every verdict but the read-only guard's names at least one runnable command: the token fix,
+    the request to look at (``curl`` with the token from the environment), or the rerun.
+    """
     if isinstance(exc, errors.NetworkUnavailable):
         command = f"{rerun} --require-host-network"
         fields = {"host": exc.host, "stage": exc.stage, "detail": exc.detail, "command": command}
         if require_network:
-            return FAIL, "network_unavailable", NETWORK_FAIL.format(**fields), ()
+            return FAIL, "network_unavailable", NETWORK_FAIL.format(**fields), (rerun,)
         return PARTIAL, "network_unavailable", NETWORK_PARTIAL.format(**fields), (command,)
+    fix = (*token_fix(server), rerun)
     if isinstance(exc, errors.TokenMissing):
-        return FAIL, "token_missing", TOKEN_MISSING, (NEW_TOKEN, SET_TOKEN)
+        return FAIL, "token_missing", TOKEN_MISSING, fix
+    if isinstance(exc, errors.TokenInvalid):
+        return FAIL, "token_invalid", TOKEN_INVALID, fix
+    if not isinstance(exc, errors.ApiError):
+        if isinstance(exc, errors.RepoFileError):
+            return FAIL, "repo_file", str(exc), (rerun,)
+        if isinstance(exc, errors.SlugError):
+            return FAIL, "slug", str(exc), (rerun,)
+        return FAIL, "read_only_guard", str(exc), ()
+    show = SHOW_ENDPOINT.format(url=shlex.quote(server + exc.endpoint.lstrip("/")))
     if isinstance(exc, errors.AuthError):
-        message = TOKEN_REJECTED.format(endpoint=exc.endpoint)
-        return FAIL, "token_rejected", message, (NEW_TOKEN, SET_TOKEN)
+        return FAIL, "token_rejected", TOKEN_REJECTED.format(endpoint=exc.endpoint), fix
     if isinstance(exc, errors.ScopeError):
         if exc.missing_scope:
             message = SCOPE_MISSING.format(scope=exc.missing_scope, endpoint=exc.endpoint)
-            return FAIL, "missing_scope", message, (NEW_TOKEN, SET_TOKEN)
+            return FAIL, "missing_scope", message, fix
         message = PERMISSION_DENIED.format(endpoint=exc.endpoint, detail=exc.message)
-        return FAIL, "permission_denied", message, (NEW_TOKEN, SET_TOKEN)
+        return FAIL, "permission_denied", message, fix
     if isinstance(exc, errors.NotFound):
-        return FAIL, "not_found", NOT_FOUND.format(endpoint=exc.endpoint, detail=exc.message), ()
+        message = NOT_FOUND.format(endpoint=exc.endpoint, detail=exc.message)
+        return FAIL, "not_found", message, (show, rerun)
     if isinstance(exc, errors.RateLimited):
-        message = RATE_LIMITED.format(endpoint=exc.endpoint, detail=exc.message)
+        message = RATE_LIMITED.format(endpoint=exc.endpoint, detail=exc.message, when=_when(exc))
         return PARTIAL, "rate_limited", message, (rerun,)
     if isinstance(exc, errors.ReplayMissing):
         message = REPLAY_MISSING.format(
@@ -196,23 +321,20 @@ def verdict_for_error(
         return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
     if isinstance(exc, errors.ProjectMoved):
         message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
-        return FAIL, "project_renamed", message, ()
+        fixed = (f"{rerun} --sentry-project {exc.slug}",) if exc.slug else (rerun,)
+        return FAIL, "project_renamed", message, fixed
     if isinstance(exc, errors.MalformedResponse):
-        return (
-            FAIL,
-            "malformed_response",
-            MALFORMED.format(endpoint=exc.endpoint, detail=exc.message),
-            (),
-        )
-    if isinstance(exc, errors.ApiError):
-        return (
-            FAIL,
-            "server_error",
-            SERVER_ERROR.format(endpoint=exc.endpoint, detail=exc.message),
-            (),
-        )
-    if isinstance(exc, errors.RepoFileError):
-        return FAIL, "repo_file", str(exc), ()
-    if isinstance(exc, errors.SlugError):
-        return FAIL, "slug", str(exc), ()
-    return FAIL, "read_only_guard", str(exc), ()
+        message = MALFORMED.format(endpoint=exc.endpoint, detail=exc.message)
+        return FAIL, "malformed_response", message, (show, rerun)
+    if isinstance(exc, errors.ResponseTooLarge):
+        message = TOO_LARGE.format(endpoint=exc.endpoint, detail=exc.message)
+        return FAIL, "response_too_large", message, (rerun,)
+    message = SERVER_ERROR.format(endpoint=exc.endpoint, detail=exc.message)
+    return FAIL, "server_error", message, (show, rerun)
+
+
+def _when(exc: errors.RateLimited) -> str:
+    if exc.reset is None:
+        return "a minute"
+    moment = datetime.fromtimestamp(exc.reset, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

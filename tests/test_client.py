@@ -336,22 +336,23 @@ def sequence(*responses: httpx.Response) -> Handler:
     return lambda request: queue.pop(0) if len(queue) > 1 else queue[0]
 
 
-def test_429_waits_until_the_rate_limit_reset_capped(make: Any, sleeps: list[float]) -> None:
-    # Given a 429 whose reset is 100 s away, then a 200
+def test_429_beyond_the_longest_wait_stops_at_once(make: Any, sleeps: list[float]) -> None:
+    # Given a 429 whose reset is 100 s away (beyond the 8 s this run waits), then a 200
     reset = {"X-Sentry-Rate-Limit-Reset": str(int(NOW + 100))}
     client, server = make(
         sequence(httpx.Response(429, headers=reset), httpx.Response(200, json=[])),
-        backoff_cap=8.0,
+        max_retry_wait=8.0,
     )
 
     # When the endpoint is read
-    response = client.get(ISSUES)
+    with pytest.raises(RateLimited) as caught:
+        client.get(ISSUES)
 
-    # Then the client waited the capped time once and succeeded
-    assert response.status == 200
-    assert sleeps == [8.0]
-    assert len(server.requests) == 2
-    assert client.request_count == 2
+    # Then the client gave up at once, without sleeping, naming when Sentry allows a retry
+    assert sleeps == []
+    assert len(server.requests) == 1
+    assert caught.value.reset == NOW + 100
+    assert "asks to wait 100s, longer than the 8s this run waits" in str(caught.value)
 
 
 def test_429_waits_reset_minus_now_when_short(make: Any, sleeps: list[float]) -> None:
@@ -380,15 +381,15 @@ def test_429_honours_retry_after(make: Any, sleeps: list[float]) -> None:
 
 
 def test_429_forever_is_rate_limited_with_reset(make: Any, sleeps: list[float]) -> None:
-    # Given a server that always rate-limits
-    reset = {"X-Sentry-Rate-Limit-Reset": str(int(NOW + 30))}
+    # Given a server that always rate-limits, each time for a wait this run accepts
+    reset = {"X-Sentry-Rate-Limit-Reset": str(int(NOW + 3))}
     detail = {"detail": "You are attempting to use this endpoint too frequently."}
     client, server = make(lambda r: httpx.Response(429, json=detail, headers=reset), max_retries=2)
 
     # When / Then it gives up with RateLimited naming the reset
     with pytest.raises(RateLimited) as caught:
         client.get(ISSUES)
-    assert caught.value.reset == NOW + 30
+    assert caught.value.reset == NOW + 3
     assert len(server.requests) == 3
     assert "too frequently" in str(caught.value)
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pytest_sentry_gate import modes
+from pytest_sentry_gate.verdict import NOT_AVAILABLE_YET
 from tests.conftest import load_report
 
 CUSTOM_CHECKS = """
@@ -137,12 +138,22 @@ def test_report_json_and_json_report_metadata(pytester: pytest.Pytester) -> None
     assert result.ret == 1
     report = load_report(pytester.path / "out" / "report.json")
     assert report["overall_status"] == "FAIL"
+    assert report["mode"] == "verify-loop"
     assert [r["mode"] for r in report["results"]] == [
         "setup-preflight",
+        "local-smoke",
         "release-gate",
         "prod-health",
+        "issue-triage",
     ]
-    assert [r["status"] for r in report["results"]] == ["PARTIAL", "PASS", "FAIL"]
+    assert [r["status"] for r in report["results"]] == [
+        "PARTIAL",
+        "PARTIAL",
+        "PASS",
+        "FAIL",
+        "PARTIAL",
+    ]
+    assert report["results"][1]["message"] == NOT_AVAILABLE_YET.format(mode="local-smoke")
     release = next(c for c in report["checks"] if c["id"] == "test_custom::test_release")
     assert release["evidence"] == {"version": "1.0.0"}
     jr = json.loads((pytester.path / "jr.json").read_text())
@@ -150,7 +161,13 @@ def test_report_json_and_json_report_metadata(pytester: pytest.Pytester) -> None
     meta = by_id["test_custom.py::test_health"]["metadata"]["sentry_gate"]
     assert meta["status"] == "FAIL"
     assert meta["reason"] == "threshold"
-    assert [r["status"] for r in jr["sentry_gate"]] == ["PARTIAL", "PASS", "FAIL"]
+    assert [r["status"] for r in jr["sentry_gate"]] == [
+        "PARTIAL",
+        "PARTIAL",
+        "PASS",
+        "FAIL",
+        "PARTIAL",
+    ]
 
 
 def test_inert_plugin_implements_no_per_test_hook(pytester: pytest.Pytester) -> None:

@@ -195,10 +195,52 @@ def test_one_version_file_off_fails(
     )
     assert versions["message"] == VERSION_MISMATCH.format(sources=sources)
     assert "Make every file say the same version." in result.stdout.str()
-    # And the checks that need the release say why there is none
+    # And the checks that need the release say why there is none: PARTIAL, not "not applicable"
     for name in ("test_release_name", "test_release_visible", "test_artifacts_uploaded"):
-        assert check(report, name)["status"] == "SKIP"
-        assert check(report, name)["message"] == NO_RELEASE
+        assert check(report, name)["status"] == "PARTIAL"
+        assert check(report, name)["reason"] == "no_release"
+        assert check(report, name)["message"].startswith(NO_RELEASE.split("{command}")[0])
+        assert "--sentry-release=<name>" in check(report, name)["message"]
+
+
+@pytest.mark.parametrize(
+    "entry", ["app/package.json", "package.json:versoin", "src-tauri/tauri.conf.json:app.version"]
+)
+def test_configured_version_file_without_a_version_fails(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    repo: Path,
+    sim: Simulator,
+    entry: str,
+) -> None:
+    # Given sentry_version_files names a file or a dotted key that is not there
+    ini = f"sentry_version_files =\n    {entry}\n"
+    result, report = run_gate(pytester, monkeypatch, repo, url=sim.url, ini=ini)
+
+    # Then the gate does not pass: the version check FAILs naming the entry, exit 1
+    assert result.ret == 1
+    assert report["overall_status"] == "FAIL"
+    versions = check(report, "test_versions_aligned")
+    assert versions["status"] == "FAIL"
+    assert versions["reason"] == "version_not_found"
+    assert "sentry_version_files (sentry_version_files in " in versions["message"]
+    # and the checks that need the release are PARTIAL (no release), never a silent skip
+    assert check(report, "test_release_visible")["status"] == "PARTIAL"
+    assert not sim.requests or all("/releases/" not in r.path for r in sim.requests)
+
+
+def test_no_release_at_all_is_partial_not_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sim: Simulator
+) -> None:
+    # Given a repository with no version file and no --sentry-release
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result, report = run_gate(pytester, monkeypatch, empty, url=sim.url)
+
+    # Then the release gate is PARTIAL (exit 0), not PASS
+    assert result.ret == 0
+    assert report["overall_status"] == "PARTIAL"
+    assert check(report, "test_release_visible")["reason"] == "no_release"
 
 
 def test_workspace_inherited_version_off_fails(

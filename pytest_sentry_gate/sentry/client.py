@@ -26,9 +26,13 @@ from pytest_sentry_gate.errors import (
     ApiError,
     MalformedResponse,
     NetworkUnavailable,
+    RateLimited,
     ReadOnlyViolation,
+    ResponseTooLarge,
     ServerError,
+    TokenInvalid,
 )
+from pytest_sentry_gate.redact import Redactor
 from pytest_sentry_gate.sentry.responses import (
     ENVELOPE_PATH,
     ApiResponse,
@@ -59,6 +63,18 @@ CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
 PAGING: Final = "paging {path}: page {page}"
 COUNTING: Final = "counting {path}: {total} so far"
 CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
+#: One request, its retries and its waits together never take longer than this (seconds).
+DEFAULT_DEADLINE: Final = 60.0
+#: A body larger than this is refused, not read into memory (bytes, after decompression).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+#: The longest wait a 429 may ask for before the client gives up at once (seconds).
+DEFAULT_MAX_RETRY_WAIT: Final = 8.0
+PAST_DEADLINE: Final = "no complete answer within the {seconds:g}s deadline ({attempts} attempts)"
+TOO_LARGE: Final = "the body is larger than the {cap} bytes this client reads ({size})"
+WAIT_TOO_LONG: Final = "Sentry asks to wait {wait:.0f}s, longer than the {cap:g}s this run waits"
+ILLEGAL_REQUEST: Final = (
+    "the token holds whitespace or a control character, so no request was sent ({kind})"
+)
 
 Params = Mapping[str, str | int | Sequence[str]]
 _Pairs = tuple[tuple[str, str], ...]
@@ -122,6 +138,9 @@ class ClientConfig:
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
+    deadline: float = DEFAULT_DEADLINE
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
@@ -137,6 +156,9 @@ class ClientConfig:
             max_retries=self.max_retries,
             backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap,
+            deadline=self.deadline,
+            max_response_bytes=self.max_response_bytes,
+            max_retry_wait=self.max_retry_wait,
             allow_envelope=allow_envelope,
             transport=self.transport,
             sleep=self.sleep,
@@ -175,6 +197,9 @@ class SentryClient:
         max_retries: int = 3,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         allow_envelope: bool = False,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -184,15 +209,18 @@ class SentryClient:
     ) -> None:
         self._progress = progress
         self._auth = BearerAuth(token)
-        self._secrets = tuple(s for s in (token,) if s)
+        self._redact = Redactor((token,))
         self._timeout = timeout
         self._max_retries = max_retries
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        self._deadline = deadline
+        self._max_bytes = max_response_bytes
+        self._max_retry_wait = max_retry_wait
         self._allow_envelope = allow_envelope
         self._sleep = sleep
         self._clock = clock
-        self._reader = Reader(redact=self._redact, clock=clock)
+        self._reader = Reader(redact=self._redacted, clock=clock)
         self._user_agent = user_agent
         self._http = httpx.Client(
             base_url=base_url,
@@ -378,7 +406,7 @@ class SentryClient:
         path = f"/api/{project_id}/envelope/"
         if not self._allow_envelope:
             raise ReadOnlyViolation("POST", path)
-        self._secrets = (*self._secrets, parts.username)
+        self._redact = self._redact.add(parts.username)
         port = f":{parts.port}" if parts.port else ""
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         self._envelope_prefixes.add(prefix)
@@ -416,32 +444,94 @@ class SentryClient:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
     ) -> tuple[httpx.Response, int]:
+        """Send with bounded retries, within the deadline; the body is read here, capped."""
         attempts = self._max_retries + 1
+        started = self._clock()
         for attempt in range(1, attempts + 1):
             try:
-                response = self._http.request(
-                    method, url, params=params, content=content, headers=headers, auth=auth
+                response = self._attempt(
+                    method, url, endpoint, started, attempt, params, content, headers, auth
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 stage = "dns" if _is_dns_failure(exc) else "connect"
                 host = httpx.URL(url).host or self._base.host
-                raise NetworkUnavailable(host, stage, self._redact(str(exc))) from exc
-            except httpx.TimeoutException as exc:
-                if attempt == attempts:
+                raise NetworkUnavailable(host, stage, self._redacted(str(exc))) from None
+            except httpx.LocalProtocolError:
+                # httpx's text is "Illegal header value b'Bearer <token>\n'": never keep it.
+                raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None
+            except httpx.TimeoutException:
+                if attempt == attempts or self._past(started, self._backoff(attempt)):
                     seconds = self._timeout.read or 0.0
-                    message = TIMED_OUT.format(seconds=seconds, attempts=attempts)
-                    raise ServerError(endpoint, message) from exc
+                    message = TIMED_OUT.format(seconds=seconds, attempts=attempt)
+                    raise ServerError(endpoint, message) from None
             except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-                if attempt == attempts:
-                    message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempts)
-                    raise ServerError(endpoint, message) from exc
+                if attempt == attempts or self._past(started, self._backoff(attempt)):
+                    message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempt)
+                    raise ServerError(endpoint, message) from None
             else:
                 if response.status_code not in retry or attempt == attempts:
                     return response, attempt
-                self._sleep(self._delay(response, attempt))
+                delay = self._delay(response, attempt)
+                if response.status_code == 429 and delay > self._max_retry_wait:
+                    raise self._wait_too_long(response, endpoint, delay, attempt)
+                if self._past(started, delay):
+                    return response, attempt
+                self._sleep(delay)
                 continue
             self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        started: float,
+        attempt: int,
+        params: _Pairs,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        auth: httpx.Auth | None,
+    ) -> httpx.Response:
+        """One request; its body is read in chunks, refused past the size cap or the deadline."""
+        request = self._http.build_request(
+            method, url, params=params, content=content, headers=headers
+        )
+        response = self._http.send(request, auth=auth, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self._max_bytes:
+                size = f"Content-Length {declared}"
+                raise ResponseTooLarge(endpoint, TOO_LARGE.format(cap=self._max_bytes, size=size))
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > self._max_bytes:
+                    size = f"more than {self._max_bytes} read"
+                    message = TOO_LARGE.format(cap=self._max_bytes, size=size)
+                    raise ResponseTooLarge(endpoint, message)
+                if self._past(started, 0.0):
+                    message = PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
+                    raise ServerError(endpoint, message)
+                chunks.append(chunk)
+            # What ``Response.read()`` does, with the caps above applied while reading.
+            response._content = b"".join(chunks)
+        finally:
+            response.close()
+        return response
+
+    def _past(self, started: float, wait: float) -> bool:
+        """Whether waiting ``wait`` more seconds would end past the request's deadline."""
+        return self._clock() + wait - started > self._deadline
+
+    def _wait_too_long(
+        self, response: httpx.Response, endpoint: str, wait: float, attempt: int
+    ) -> RateLimited:
+        error = self._reader.error(response, endpoint, attempt)
+        reset = error.reset if isinstance(error, RateLimited) else None
+        message = WAIT_TOO_LONG.format(wait=wait, cap=self._max_retry_wait)
+        return RateLimited(endpoint, message, reset=reset or self._clock() + wait)
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1)))
@@ -453,14 +543,12 @@ class SentryClient:
             if wait is None:
                 wait = float_header(response, "Retry-After")
             if wait is not None:
-                return max(0.0, min(self._backoff_cap, wait))
+                return max(0.0, wait)
         return self._backoff(attempt)
 
     def _report(self, text: str) -> None:
         if self._progress is not None:
             self._progress(text)
 
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+    def _redacted(self, text: str) -> str:
+        return self._redact(text)
