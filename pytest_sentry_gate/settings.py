@@ -232,6 +232,27 @@ OPTIONS: Final = (
         kind="bool",
         default=True,
     ),
+    # -- local_smoke / incident (issue 10) --------------------------------------------------
+    Option(
+        "kill_switch",
+        "Variable that disables the app's Sentry when truthy (1/true/yes/on); empty: none.",
+        ini="sentry_kill_switch",
+        default="",
+    ),
+    Option(
+        "smoke_wait",
+        "Seconds to wait for the smoke event to become readable (polled with backoff).",
+        ini="sentry_smoke_wait",
+        default=30.0,
+        kind="float",
+    ),
+    Option(
+        "incident_top",
+        "How many high-severity unresolved issues incident samples (their latest events).",
+        ini="sentry_incident_top",
+        default=5,
+        kind="int",
+    ),
 )
 OPTION_BY_NAME: Final = {o.name: o for o in OPTIONS}
 
@@ -276,6 +297,10 @@ class Settings:
     url_prefix: str
     http_timeout: float
     bundled_checks: bool
+    # -- local_smoke / incident (issue 10) --
+    kill_switch: str = ""
+    smoke_wait: float = 30.0
+    incident_top: int = 5
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -414,6 +439,12 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         url_prefix=str(raw["url_prefix"]).rstrip("/"),
         http_timeout=_positive(raw["http_timeout"], sources["http_timeout"]),
         bundled_checks=_bool(raw["bundled_checks"], sources["bundled_checks"]),
+        # -- local_smoke / incident (issue 10) --
+        kill_switch=str(raw["kill_switch"] or "").strip(),
+        smoke_wait=float(_number(raw["smoke_wait"], sources["smoke_wait"], "wait", float)),
+        incident_top=max(
+            1, int(_number(raw["incident_top"], sources["incident_top"], "count", int))
+        ),
         sources=sources,
     )
 
