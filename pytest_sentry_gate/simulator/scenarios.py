@@ -8,7 +8,9 @@ found in ``<repo>/dist/assets`` uploaded for ``codictate@1.4.2`` as one artifact
 app://localhost/assets dist/assets`` makes), with the bundles' own debug ids when they have one;
 and one JavaScript issue of that release whose newest event symbolicates (minified frames in
 ``main-<hash>.js``, processed frames in ``../../src/*.ts``, no processing errors). A few ordinary
-issues of older releases and of ``handy-web`` sit beside it.
+issues of older releases and of ``handy-web`` sit beside it. For ``incident``: one unresolved,
+high-priority issue of ``codictate@1.4.2`` whose latest event holds one unscrubbed email address
+(``incident_data.add_incident``).
 
 Bundle names come from scanning the directory (``repo.bundles.scan_bundles``), never from
 constants, so a rebuilt demo still matches. Tests mutate the returned data to build failures.
@@ -32,6 +34,7 @@ from pytest_sentry_gate.repo.bundles import (
 
 from .clock import DEFAULT_NOW
 from .data import SimulatorData
+from .incident_data import add_incident
 from .model import JsonDict
 from .synth import ERROR_POOL, frame
 
@@ -72,6 +75,8 @@ def demo_data(repo: Path, *, now: datetime | None = None) -> SimulatorData:
     upload_bundles(data, scan, release=DEMO_RELEASE, date=released + 600)
     _ordinary_issues(data, now_s)
     add_demo_event(data, scan, date=now_s - 1800)
+    # incident: one high-severity issue of the release whose latest event holds an email.
+    add_incident(data, project=DEMO_PROJECT, release=DEMO_RELEASE, kinds=("email",))
     return data
 
 
