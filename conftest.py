@@ -2,10 +2,11 @@
 
 When ``-m`` selects a runbook mode and no Sentry server is configured (no ``--sentry-url``, no
 ``SENTRY_URL``), this file starts the bundled Sentry simulator on 127.0.0.1 with the demo story,
-hands the run its address, a throwaway token and the demo project's DSN through the environment, and stops it when the
-run ends. The demo's org, project, repository and wiring are ordinary settings in
-``pyproject.toml``. The plugin's own tests (``tests/``) are not collected in such a run, and
-plain ``pytest`` runs only them. Nothing here registers the plugin: its entry point does.
+hands the run its address, a throwaway token and the demo project's DSN through the environment,
+and stops it when the run ends. The demo's org, project, repository, wiring and kill switch are
+ordinary settings in ``pyproject.toml``. The plugin's own tests (``tests/``) are not collected in
+such a run, and plain ``pytest`` runs only them. Nothing here registers the plugin: its entry
+point does.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ kind       what it finds
 ========== ===============================================================================
 email      ``local@domain.tld``
 ipv4       dotted quads, except ``0.0.0.0`` and loopback ``127.0.0.0/8``
-ipv6       addresses with at least three groups, except ``::`` and loopback ``::1``
+ipv6       valid IPv6 addresses, except ``::`` and loopback ``::1``
 home_path  ``/Users/<name>``, ``/home/<name>``, ``C:\\Users\\<name>`` (either slash)
 secret     Sentry tokens (``sntrys_``, ``sntryu_``), GitHub (``ghp_``, ``gho_``, ``ghs_``,
            ``github_pat_``), OpenAI-style ``sk-``, AWS access key ids (``AKIA…``/``ASIA…``),
@@ -73,7 +73,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     ),
     Pattern(
         "ipv6",
-        re.compile(r"(?<![\w:])(?P<m>(?:[0-9A-Fa-f]{1,4}:){2,7}:?[0-9A-Fa-f]{0,4}|::1)(?![\w:])"),
+        re.compile(r"(?<![\w:])(?P<m>[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:])"),
         "an IPv6 address outside :: and loopback",
         allow=_public_ip,
     ),
