@@ -33,8 +33,6 @@ FIRST_DELAY: Final = 0.5
 MAX_DELAY: Final = 5.0
 #: A bound on polls, whatever the clock does (a frozen clock would otherwise poll forever).
 MAX_POLLS: Final = 60
-#: Bugsink (and other Sentry-compatible ingest servers) answer unknown API paths so.
-UNIMPLEMENTED: Final = "Unimplemented API endpoint"
 
 
 @dataclass(frozen=True)
@@ -188,11 +186,19 @@ class SentryEventReader:
         path = endpoints.PROJECT_EVENT.path(org=self.org, project=self.project, event_id=event_id)
         try:
             data = self.client.fetch(path)
-        except errors.NotFound as exc:
-            if exc.message.startswith(UNIMPLEMENTED):
-                raise NotVerifiable(exc.message) from None
+        except errors.NotFound:
+            self._require_project_api()
             return None
         return data if isinstance(data, dict) else None
+
+    def _require_project_api(self) -> None:
+        """A 404 means "not yet" only where the project itself is served (Bugsink's /api/0/
+        serves no project: its 404 says nothing about the event)."""
+        project = endpoints.PROJECT.path(org=self.org, project=self.project)
+        try:
+            self.client.get(project)
+        except errors.NotFound:
+            raise NotVerifiable(f"{project} answers 404: no Sentry project API here") from None
 
 
 @dataclass(frozen=True)
