@@ -5,7 +5,8 @@ When ``-m`` selects a runbook mode and no Sentry server is configured (no ``--se
 recorded from the simulator by ``scripts/record_demo.py``) exists and no record mode is given, it
 is replayed (``--sentry-record-mode=none``) and nothing is started; otherwise this file starts the
 bundled Sentry simulator on 127.0.0.1 with the demo story, hands the run its address and a
-throwaway token through the environment, and stops it when the run ends. Either way the shell's
+throwaway token and the demo project's DSN through the environment, and stops it when the run
+ends. Either way the shell's
 ``SENTRY_*`` variables are set aside for the run (the header says which). The demo's org,
 project, repository and wiring are ordinary settings in ``pyproject.toml``. The plugin's own
 tests (``tests/``) are not collected in such a run, and plain ``pytest`` runs only them. Nothing
@@ -69,24 +70,32 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     sim = None
     url = REPLAY_URL
+    app_dsn = None
     token = secrets.token_hex(32)
     cassette = _replays(config)
     if cassette is None:
         from pytest_sentry_gate.simulator import DEFAULT_SCOPES, Simulator, TokenSpec
-        from pytest_sentry_gate.simulator.scenarios import demo_data
+        from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, demo_data
+        from pytest_sentry_gate.simulator.serialize import dsn
 
         # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
         now = datetime.now(UTC).replace(microsecond=0)
-        sim = Simulator(data=demo_data(DEMO_APP, now=now, health_story=True), port=0)
+        data = demo_data(DEMO_APP, now=now, health_story=True)
+        sim = Simulator(data=data, port=0)
         sim.add_token(token, TokenSpec(scopes=DEFAULT_SCOPES, kind="user"))
         sim.__enter__()
         url = sim.url
+        project_id = next(p.id for p in data.projects.values() if p.slug == DEMO_PROJECT)
+        key = next(k for k in data.keys if k.project_id == project_id)
+        app_dsn = dsn(key, url.rstrip("/"))  # the app's DSN (local_smoke)
     # The demo is the same run for everyone: no SENTRY_* variable of the shell applies to it.
     saved = {name: value for name, value in os.environ.items() if name.startswith("SENTRY_")}
     for name in saved:
         del os.environ[name]
     os.environ["SENTRY_URL"] = url
     os.environ["SENTRY_AUTH_TOKEN"] = token
+    if app_dsn is not None:
+        os.environ["SENTRY_DSN"] = app_dsn
     config.stash[_DEMO] = (sim, saved, cassette)
     if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         config.args[:] = []  # the plugin adds its bundled checks; tests/ is not part of the demo
@@ -115,6 +124,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sim, saved, _ = demo
     if sim is not None:
         sim.__exit__(None, None, None)
-    for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN"):
+    for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN", "SENTRY_DSN"):
         os.environ.pop(name, None)
     os.environ.update(saved)

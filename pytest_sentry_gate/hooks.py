@@ -32,6 +32,18 @@ class ActiveHooks:
         self.rerun = rerun
         self._redactor: tuple[tuple[str, ...], Redactor] | None = None
 
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
+        """Leave out the bundled check files of modes that are not selected (``test_<mode>.py``),
+        so a run reports no "deselected" checks of other modes."""
+        if collection_path.parent != self.checks_dir:
+            return None
+        mode = collection_path.stem.removeprefix("test_")
+        if mode not in modes.CHECK_MODES:
+            return None
+        from pytest_sentry_gate.plugin import selected_modes
+
+        return True if mode not in selected_modes(config) else None
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Every check of the first five modes also carries ``verify_loop``; order items by mode."""

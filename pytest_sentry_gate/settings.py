@@ -171,7 +171,7 @@ class Settings:
             help="The app's Sentry DSN (its key is never shown).",
             parse=parse_dsn,
             env="SENTRY_DSN",
-            default_doc="none",
+            default_doc="`SENTRY_DSN` in the app repository's `.env`",
             secret=True,
         ),
     )
@@ -408,6 +408,31 @@ class Settings:
             default=5,
         ),
     )
+    kill_switch: str | None = field(
+        metadata=declare(
+            help="Variable that disables the app's Sentry when truthy (1/true/yes/on), read from "
+            "the environment, then the repository's .env.",
+            parse=parse_release,
+            ini="sentry_kill_switch",
+            default_doc="none",
+        ),
+    )
+    smoke_wait: float = field(
+        metadata=declare(
+            help="Seconds to wait for the smoke event to become readable (polled with backoff).",
+            parse=parse_number("wait", above=True),
+            ini="sentry_smoke_wait",
+            default=30.0,
+        ),
+    )
+    incident_top: int = field(
+        metadata=declare(
+            help="High-severity unresolved issues whose latest events incident samples.",
+            parse=parse_number("incident top-N", whole=True, low=1),
+            ini="sentry_incident_top",
+            default=5,
+        ),
+    )
     http_timeout: float = field(
         metadata=declare(
             help="Seconds to wait for each Sentry response (above 0; retries are bounded).",
@@ -514,6 +539,7 @@ def given(config: pytest.Config, name: str) -> Any:
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
     from pytest_sentry_gate import sentryclirc
+    from pytest_sentry_gate.repo.dsn import read_dotenv
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir
@@ -553,6 +579,15 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         sources[row.source_key or name] = source.label
         if name == "repo_root":
             rc_values = sentryclirc.load(home=_home(env), start=values["repo_root"])
+        if (
+            name == "dsn" and values["dsn"] is None
+        ):  # the app repository's .env, as the app reads it
+            dotenv = values["repo_root"] / ".env"
+            found = read_dotenv(dotenv).get("SENTRY_DSN")
+            if found:
+                source = Source(f"SENTRY_DSN in {dotenv}", dotenv.parent)
+                values["dsn"] = row.parse(found, source)
+                sources["dsn"] = source.label
 
     token_note = None
     token_raw, _ = raw("token", ROWS["token"])

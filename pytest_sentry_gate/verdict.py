@@ -100,6 +100,20 @@ REASONS: Final[dict[str, str]] = {
     "unexpected_growth": "unresolved issues grew beyond the ratio since the last checkpoint",
     "checkpoint_unwritable": "the checkpoint location cannot be written",
     "urgent_issues": "the likely-urgent triage bucket is not empty",
+    # local_smoke and incident
+    "no_active_key": "the project has no active client key (DSN)",
+    "dsn_absent": "no DSN in SENTRY_DSN or the repository's .env",
+    "dsn_malformed": "the DSN does not parse",
+    "dsn_mismatch": "the DSN has another host, project id or key, or its key is inactive",
+    "kill_switch_on": "the app's kill-switch variable is set",
+    "smoke_rejected": "ingestion answered 401/403 to the smoke event",
+    "arrival_not_verifiable": "the server has no Sentry event API to read the smoke event back",
+    "smoke_not_arrived": "the smoke event was not readable within the wait",
+    "smoke_tags_missing": "the smoke event arrived without its release or environment tag",
+    "ingestion_unhealthy": "the incident's ingestion check failed",
+    "tags_missing": "affected events lack their release or environment tag",
+    "event_unreadable": "an affected event could not be read",
+    "personal_data": "sampled events hold unscrubbed personal data",
 }
 
 PARTIAL_PREFIX: Final = "PARTIAL: "

@@ -136,3 +136,21 @@ def edit_json(path: Path, **changes: Any) -> None:
         else:
             data[key] = value
     path.write_text(json.dumps(data, indent=2))
+
+
+@pytest.fixture(scope="session")
+def bugsink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real Bugsink on 127.0.0.1 with one project (skipped when it is not installed)."""
+    from tests import bugsink as server
+
+    env_dir = server.venv()
+    if env_dir is None:
+        pytest.skip(
+            f"Bugsink is not installed: python3 -m venv .venv-bugsink && "
+            f".venv-bugsink/bin/pip install bugsink=={server.VERSION} (.ci/run does)"
+        )
+    running = server.start(env_dir, tmp_path_factory.mktemp("bugsink"))
+    try:
+        yield running
+    finally:
+        running.stop()

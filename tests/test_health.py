@@ -262,7 +262,7 @@ def test_two_loops_report_new_and_resolved_as_sets(
 ) -> None:
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     state = tmp_path / "state" / "acme_codictate.json"
-    with _sim(demo_data(DEMO, now=NOW, health_story=True)) as sim:
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
         # Given a first loop: the baseline
         first = _loop(pytester, sim, state)["verify_loop"]
         assert first["baseline_established"]
@@ -298,7 +298,7 @@ def test_failed_api_phase_keeps_the_good_checkpoint(
 
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     state = tmp_path / "acme_codictate.json"
-    with _sim(demo_data(DEMO, now=NOW, health_story=True)) as sim:
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
         _loop(pytester, sim, state)
         good = state.read_text()
         sim.add_fault(Fault(path="/api/0/organizations/acme/issues/", status=500))
@@ -312,7 +312,7 @@ def test_triage_sends_only_gets(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    with _sim(demo_data(DEMO, now=NOW, health_story=True)) as sim:
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
         report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
         methods = {r.method for r in sim.requests}
     assert methods == {"GET"}

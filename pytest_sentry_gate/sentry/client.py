@@ -302,6 +302,10 @@ class SentryClient:
     def get_json(self, path: str, params: Params | None = None) -> Any:
         return self.get(path, params).data
 
+    def fetch(self, path: str, params: Params | None = None) -> Any:
+        """GET ``path`` now, bypassing the session cache (for a poll); returns the JSON body."""
+        return self._fetch(path, _pairs(params)).data
+
     def paginate(
         self,
         path: str,

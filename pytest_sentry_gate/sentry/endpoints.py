@@ -137,6 +137,18 @@ SOURCE_MAP_DEBUG: Final = Endpoint(
     PROJECT_READ,
     _RELEASE,
 )
+PROJECT_KEYS: Final = Endpoint(
+    "client keys",
+    "/api/0/projects/{org}/{project}/keys/",
+    PROJECT_READ,
+    frozenset({"local_smoke", "incident"}),
+)
+PROJECT_EVENT: Final = Endpoint(
+    "event by id",
+    "/api/0/projects/{org}/{project}/events/{event_id}/",
+    PROJECT_READ,
+    frozenset({"local_smoke"}),
+)
 
 TABLE: Final = (
     ROOT,
@@ -154,6 +166,8 @@ TABLE: Final = (
     ISSUE,
     SESSIONS,
     SOURCE_MAP_DEBUG,
+    PROJECT_KEYS,
+    PROJECT_EVENT,
 )
 
 

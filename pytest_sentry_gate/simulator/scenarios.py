@@ -11,6 +11,10 @@ and one JavaScript issue of that release whose newest event symbolicates (minifi
 shaped as WKWebView (Tauri on macOS) sends it: a ``[native code]`` frame outermost, which Sentry
 never processes and the gate lists as not judged. A few ordinary
 issues of older releases and of ``handy-web`` sit beside it.
+``main-<hash>.js``, processed frames in ``../../src/*.ts``, no processing errors). A few ordinary
+issues of older releases and of ``handy-web`` sit beside it. For ``incident``: one unresolved,
+high-priority issue of ``codictate@1.4.2`` whose latest event holds one unscrubbed email address
+(``incident_data.add_incident``).
 
 Bundle names come from scanning the directory (``repo.bundles.scan_bundles``), never from
 constants, so a rebuilt demo still matches. Tests mutate the returned data to build failures.
@@ -34,6 +38,7 @@ from pytest_sentry_gate.repo.bundles import (
 
 from .clock import DEFAULT_NOW
 from .data import SimulatorData
+from .incident_data import add_incident
 from .model import JsonDict
 from .synth import ERROR_POOL, frame
 
@@ -60,7 +65,11 @@ NATIVE_FRAME: Final[JsonDict] = {
 
 
 def demo_data(
-    repo: Path, *, now: datetime | None = None, health_story: bool = False
+    repo: Path,
+    *,
+    now: datetime | None = None,
+    health_story: bool = False,
+    incident_story: bool = True,
 ) -> SimulatorData:
     """What Sentry holds for a healthy ``codictate@1.4.2`` of the demo app at ``repo``
     (``health_story``: plus a fatal issue and a regression in it, for prod_health/triage)."""
@@ -89,6 +98,8 @@ def demo_data(
     add_demo_event(data, scan, date=now_s - 1800)
     if health_story:
         _health_story(data, now_s)
+    if incident_story:  # one high-severity issue of the release whose latest event holds an email
+        add_incident(data, project=DEMO_PROJECT, release=DEMO_RELEASE, kinds=("email",))
     return data
 
 

@@ -1,0 +1,44 @@
+"""Rewrite the two generated texts from their one source: the report schema's reason enum (from
+``verdict.REASONS``) and the README's settings table (from ``settings.markdown_table``).
+
+Run after adding a reason code or a setting: ``python scripts/sync_generated.py``. The tests
+compare both, so a forgotten run fails the suite rather than shipping a stale document.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from pytest_sentry_gate.settings import markdown_table
+from pytest_sentry_gate.verdict import REASONS
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "pytest_sentry_gate" / "report.schema.json"
+README = ROOT / "README.md"
+TABLE_HEAD = "| setting | flag | ini | env | `.sentryclirc` | default | meaning |"
+
+
+def sync_schema() -> None:
+    text = SCHEMA.read_text(encoding="utf-8")
+    anchor = '"description": "a code of pytest_sentry_gate.verdict.REASONS"'
+    start = text.index('"enum": [', text.index(anchor))
+    end = text.index("]", start)
+    codes = ", ".join(f'"{code}"' for code in sorted(REASONS))
+    body = "\n".join(" " * 14 + line for line in textwrap.wrap(codes, width=86))
+    text = f'{text[:start]}"enum": [\n{body}\n{" " * 12}{text[end:]}'
+    json.loads(text)  # still a JSON document
+    SCHEMA.write_text(text, encoding="utf-8")
+
+
+def sync_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(TABLE_HEAD)
+    end = text.index("\n\n", start)
+    README.write_text(text[:start] + markdown_table().strip() + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sync_schema()
+    sync_readme()

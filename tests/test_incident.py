@@ -1,0 +1,178 @@
+"""incident end to end: the demo story (one planted email), then variants of its incident issue."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_sentry_gate.simulator import Simulator
+from pytest_sentry_gate.simulator.data import SimulatorData
+from pytest_sentry_gate.simulator.incident_data import PLANTED, add_incident
+from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
+from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, demo_simulator, load_report
+from tests.test_smoke import demo_dsn
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
+CHECKS = (
+    "test_ingestion_healthy",
+    "test_affected_events_tagged",
+    "test_impacted_release_symbolicates",
+    "test_events_scrubbed",
+    "test_incident_checklist",
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    target = tmp_path / "codictate"
+    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
+    return target
+
+
+def only_incident(data: SimulatorData, **kwargs: Any) -> None:
+    """Resolve the demo's incident issue and add one built from ``kwargs`` instead."""
+    for issue in list(data.issues):
+        if issue.priority == "high":
+            data.update_issue(issue.id, status="resolved", substatus=None)
+    add_incident(data, project=DEMO_PROJECT, **kwargs)
+
+
+def run_incident(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator,
+    *args: str, ini: str = "",
+) -> tuple[pytest.RunResult, dict[str, Any]]:  # fmt: skip
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    monkeypatch.setenv("SENTRY_DSN", demo_dsn(sim))
+    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
+    result = pytester.runpytest_inprocess(
+        "-m", "incident", f"--sentry-url={sim.url}", "--sentry-org=acme",
+        "--sentry-project=codictate", f"--sentry-repo-root={repo}",
+        "--sentry-gate-report=report.json", "-rA", "-p", "no:cacheprovider", *args,
+    )  # fmt: skip
+    out = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in out
+    report = load_report(pytester.path / "report.json")
+    written = all_written(pytester.path)
+    assert_no_secret(out, written)
+    for _, value in PLANTED.values():  # no planted value is ever shown unmasked
+        personal = value.removeprefix("retry with token ")
+        assert_no_secret(out, written, secret=personal)
+    return result, report
+
+
+def check(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
+
+
+def test_demo_story_fails_on_the_planted_email(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given the demo: one high-severity issue of the release whose event holds an email
+    with demo_simulator(repo) as sim:
+        # When incident runs
+        result, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then only the privacy check fails, naming issue, event and field, with the match masked
+    assert statuses(report) == {**dict.fromkeys(CHECKS, "PASS"), "test_events_scrubbed": "FAIL"}
+    scrubbed = check(report, "test_events_scrubbed")
+    assert scrubbed["reason"] == "personal_data"
+    finding = scrubbed["evidence"]["findings"][0]
+    assert (finding["kind"], finding["path"], finding["masked"]) == (
+        "email", "user.email", "j***@e***.com",
+    )  # fmt: skip
+    assert f"{finding['issue']} event {finding['event']} user.email" in scrubbed["message"]
+    # And the checklist is in the report, with empty fields for the person on call
+    checklist = check(report, "test_incident_checklist")["evidence"]["checklist"]
+    assert checklist["affected_release"] == DEMO_RELEASE
+    assert checklist["environments"] == ["production"]
+    assert (checklist["events"], checklist["users"]) == (57, 12)
+    assert (checklist["mitigation"], checklist["rollback"]) == ("", "")
+    assert checklist["first_seen"]
+    assert result.ret == 1
+
+
+@pytest.mark.parametrize("kind", sorted(PLANTED))
+def test_each_planted_kind_fails_masked(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, kind: str
+) -> None:
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, kinds=(kind,))
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    findings = check(report, "test_events_scrubbed")["evidence"]["findings"]
+    assert [(f["kind"], f["path"]) for f in findings] == [(kind, PLANTED[kind][0])]
+
+
+def test_scrubbed_events_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, kinds=tuple(PLANTED), scrubbed=True)
+        result, report = run_incident(pytester, monkeypatch, repo, sim)
+    assert statuses(report) == dict.fromkeys(CHECKS, "PASS")
+    assert result.ret == 0
+
+
+def test_untagged_event_fails_naming_the_issue(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, scrubbed=True, tags=False)
+        short_id = sim.data.short_id(sim.data.issues[-1])
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    tagged = check(report, "test_affected_events_tagged")
+    assert (tagged["status"], tagged["reason"]) == ("FAIL", "tags_missing")
+    assert f"{short_id} (" in tagged["message"]
+    assert "no release or environment" in tagged["message"]
+
+
+def test_top_n_latest_events_are_read_concurrently_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given three high-severity issues and sentry_incident_top = 2
+    with demo_simulator(repo) as sim:
+        for n in range(3):
+            add_incident(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE, scrubbed=True,
+                         count=100 + n)  # fmt: skip
+        _, report = run_incident(pytester, monkeypatch, repo, sim, ini="sentry_incident_top = 2\n")
+        latest = [r.path for r in sim.requests if r.path.endswith("/events/latest/")]
+    # Then two issues are sampled, the most frequent, and each latest event is read once
+    sampled = check(report, "test_events_scrubbed")["evidence"]["sampled"]
+    assert len(sampled) == 2
+    assert check(report, "test_incident_checklist")["evidence"]["checklist"]["events"] == 203
+    assert len(latest) == len(set(latest))
+
+
+def test_non_javascript_project_skips_symbolication(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    with demo_simulator(repo) as sim:
+        for project in sim.data.projects.values():
+            project.platform = "rust"
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    symbolicates = check(report, "test_impacted_release_symbolicates")
+    assert symbolicates["status"] == "SKIP"
+    assert "not JavaScript" in symbolicates["message"]
+
+
+def test_no_high_severity_issue(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    with demo_simulator(repo) as sim:
+        for issue in list(sim.data.issues):
+            if issue.priority == "high":
+                sim.data.update_issue(issue.id, status="resolved", substatus=None)
+        result, report = run_incident(pytester, monkeypatch, repo, sim)
+    assert statuses(report)["test_affected_events_tagged"] == "PASS"
+    assert statuses(report)["test_events_scrubbed"] == "SKIP"
+    assert (
+        json.dumps(check(report, "test_incident_checklist")["evidence"]["checklist"]["issues"])
+        == "[]"
+    )
+    assert result.ret == 0
