@@ -10,6 +10,7 @@ structured evidence stays whole in the report's ``checks``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -18,6 +19,7 @@ ID_FIELDS: Final = ("short_id", "slug", "name", "file", "release", "id")
 #: Characters that would break ``key=value; …`` apart: such values are quoted (JSON string).
 _BREAKING: Final = (";", "\n", "\r", '"', "=")
 SEPARATOR: Final = "; "
+_PAIR: Final = re.compile(r'(?:[^;"]|"(?:\\.|[^"\\])*")+')
 
 
 def scalar(value: Any) -> str:
@@ -75,3 +77,8 @@ def evidence_text(checks: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
             shown = key if len(values[key]) == 1 else f"{check}.{key}"
             out[f"{shown}={_quoted(value)}"] = None
     return SEPARATOR.join(out)
+
+
+def split_pairs(text: str) -> list[str]:
+    """The ``key=value`` items of an ``evidence_text`` string (quoted values kept whole)."""
+    return [m.group().strip() for m in _PAIR.finditer(text) if m.group().strip()]

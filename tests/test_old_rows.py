@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_sentry_gate.old_rows import evidence_text, pairs
+from pytest_sentry_gate.old_rows import evidence_text, pairs, split_pairs
 
 
 def test_nested_evidence_reads_as_key_value_pairs() -> None:
@@ -50,3 +50,9 @@ def test_values_that_would_break_the_pairs_apart_are_quoted() -> None:
     text = evidence_text([("test_x", {"title": 'a; b=c\n"d"', "plain": "ok"})])
     # Then it is one quoted value, and splitting on "; " outside quotes still gives two pairs
     assert text == 'title="a; b=c\\n\\"d\\""; plain=ok'
+
+
+def test_split_pairs_keeps_quoted_values_whole() -> None:
+    text = evidence_text([("test_x", {"title": 'a; b=c "d"', "plain": "ok"})])
+    assert split_pairs(text) == ['title="a; b=c \\"d\\""', "plain=ok"]
+    assert split_pairs("") == []
