@@ -218,8 +218,11 @@ def exit_code(pytest_code: int, overall: str) -> int:
 
 
 def _mode_of(argv: Sequence[str]) -> str:
-    """The ``--mode`` value of a command line argparse refused, if it names a mode."""
+    """The ``--mode`` value of a command line argparse refused, if it names a mode (``all``, the
+    default, when it has none)."""
+    given = False
     for index, arg in enumerate(argv):
+        given = given or arg == "--mode" or arg.startswith("--mode=")
         value = None
         if arg == "--mode" and index + 1 < len(argv):
             value = argv[index + 1]
@@ -227,7 +230,7 @@ def _mode_of(argv: Sequence[str]) -> str:
             value = arg.partition("=")[2]
         if value is not None and value.replace("_", "-") in OLD_MODES:
             return value.replace("_", "-")
-    return ""
+    return "" if given else ALL
 
 
 def _pytest_error(stderr: str, code: int) -> str:

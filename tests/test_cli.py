@@ -433,3 +433,50 @@ def test_text_rendering_says_none_where_a_row_is_empty() -> None:
         "[release-gate]\nStatus: PASS\nMessage: 7 pass\nEvidence:\n  release=app@1\n"
         '  title="a; b"\nRisks:\n  (none)\nNext commands:\n  (none)\n\nOverall: PASS\n'
     )
+
+
+def test_json_after_a_bad_flag_without_mode_names_the_default(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "--bogus", "--json")
+    assert done.returncode == 2
+    assert error_document(done)["mode"] == "all"
+
+
+def test_help_lists_the_old_flags(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "-h")
+    assert done.returncode == 0
+    for flag in ("--mode", "--state-file", "--strict-network", "--no-auto-slug-discovery"):
+        assert flag in done.stdout
+    assert "all (default: all)" in " ".join(done.stdout.split())
+
+
+def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path) -> None:
+    # Given a Sentry that does not answer (nothing listens on port 9), run through sentry-gate
+    done = run_cli(
+        tmp_path,
+        "--mode",
+        "setup-preflight",
+        "--org",
+        "acme",
+        "--url",
+        "http://127.0.0.1:9",
+        "--json",
+    )
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "PARTIAL"
+    assert done.returncode == 0
+    # Then the hint is the user's own command plus --require-host-network, and sentry-gate takes it
+    hint = "sentry-gate --mode setup-preflight --org acme --url http://127.0.0.1:9 --json"
+    hint += " --require-host-network"
+    commands = document["results"][0]["next_commands"].splitlines()
+    assert hint in commands
+    ns = parse(hint.split()[1:])
+    assert ns.require_host_network
+    assert pytest_args(ns, None) == [
+        "-m",
+        "setup_preflight",
+        "--sentry-org",
+        "acme",
+        "--sentry-url",
+        "http://127.0.0.1:9",
+        "--require-host-network",
+    ]
