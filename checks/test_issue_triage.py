@@ -61,7 +61,7 @@ def test_likely_urgent(sentry_check: Check, sentry_triage: dict[str, list[dict[s
         sentry_check.partial(
             URGENT.format(count=len(hints), issues=listing),
             reason="urgent_issues",
-            rerun="pytest -m issue_triage",
+            rerun=sentry_check.rerun_for("issue_triage"),
         )
     sentry_check.passed(NONE_IN.format(bucket="likely urgent"))
 

@@ -40,13 +40,14 @@ CRASH_FREE_LOW: Final = (
 NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
-    "x{limit:g}) since {since}: run `pytest -m issue_triage`"
+    "x{limit:g}) since {since}: run `{triage}`"
 )
 STEADY: Final = "unresolved {before} -> {after} since {since} (x{ratio:.2f}, limit x{limit:g})"
 UNWRITABLE: Final = (
     "the checkpoint location {path} is not writable ({detail}); set --sentry-state-file"
 )
-TRIAGE: Final = "pytest -m issue_triage"
+#: The mode whose command follows a finding that needs triage.
+TRIAGE: Final = "issue_triage"
 
 
 def _listing(issues: tuple[IssueSummary, ...], limit: int = 5) -> str:
@@ -105,7 +106,7 @@ def test_high_severity(
                 count=total, max=sentry_settings.max_high_severity, issues=_listing(issues)
             ),
             reason="high_severity",
-            next_commands=(TRIAGE,),
+            next_commands=(sentry_check.rerun_for(TRIAGE),),
         )
     sentry_check.passed(NO_HIGH_SEVERITY.format(queries=queries))
 
@@ -132,7 +133,7 @@ def test_release_issues(
                 regressed=regressed.total, release=release, issues=_listing(regressed.issues)
             ),
             reason="release_regressions",
-            rerun=TRIAGE,
+            rerun=sentry_check.rerun_for(TRIAGE),
         )
     sentry_check.passed(
         RELEASE_ISSUES.format(count=unresolved.total, release=release, regressed=regressed.total)
@@ -171,7 +172,7 @@ def test_crash_free_rate(
                     what=what, value=value, release=health.release, minimum=minimum
                 ),
                 reason="crash_free_below_threshold",
-                next_commands=(TRIAGE,),
+                next_commands=(sentry_check.rerun_for(TRIAGE),),
             )
     sentry_check.passed(
         CRASH_FREE.format(
@@ -217,5 +218,8 @@ def test_volume_growth(
         "since": previous.checked_at,
     }
     if ratio > limit:
-        sentry_check.partial(GROWTH.format(**fields), reason="unexpected_growth", rerun=TRIAGE)
+        triage = sentry_check.rerun_for(TRIAGE)
+        sentry_check.partial(
+            GROWTH.format(**fields, triage=triage), reason="unexpected_growth", rerun=triage
+        )
     sentry_check.passed(STEADY.format(**fields))

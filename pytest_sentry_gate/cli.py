@@ -1,13 +1,19 @@
 """``sentry-gate``: the old shell script's flags, run through pytest.
 
 ``sentry-gate --mode verify-loop --org O --project P --repo-root R --json`` runs
-``pytest -m verify_loop --sentry-org O --sentry-project P --sentry-repo-root R`` and prints the
-agent report on standard output. The setting flags come from the settings table (each row's
-``cli`` flags map to its pytest flags), so the two cannot drift apart. The exit code is pytest's:
-0 for PASS and PARTIAL, 1 for FAIL, 5 for a mode without checks; any usage error (a bad flag or
-a bad value) exits 2 (the old script's ``--json`` always exited 0). With ``--json``, standard
-output always holds one JSON document: the agent report, or, when the run stopped before any
-check, a report with ``overall_status: "ERROR"`` and the message.
+``pytest -m verify_loop --sentry-org O --sentry-project P --sentry-repo-root R`` (the same code
+path as pytest, no second implementation) and prints the agent report on standard output; without
+``--json`` it prints the old script's text summary (``cli_text``). pytest's own output goes to
+standard error either way. ``--mode all`` (the default, as in the old script) runs the old
+script's five modes without writing the checkpoint. The setting flags come from the settings
+table (each row's ``cli`` flags map to its pytest flags), so the two cannot drift apart; the
+plugin's own ``--sentry-…`` options are passed through as well, and anything after ``--`` goes to
+pytest unchanged.
+
+Exit codes: 0 PASS or PARTIAL, 1 FAIL (or a run that did not finish), 2 usage error (a bad flag or
+a bad value). The old script's ``--json`` always exited 0. With ``--json``, standard output always
+holds one JSON document: the agent report, or, when the run stopped before any check, a report
+with ``overall_status: "ERROR"`` and the message.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 import contextlib
 import io
 import json
+import shlex
 import sys
 import tempfile
 import time
@@ -26,12 +33,21 @@ from typing import Any, NoReturn, TextIO
 
 import pytest
 
-from pytest_sentry_gate import modes
+from pytest_sentry_gate import cli_text, modes
+from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.settings import ROWS
 
-OLD_MODES = tuple(modes.json_name(m) for m in modes.MARKERS)
+ALL = "all"
+#: The old script's modes (and ``incident``), then ``all``, its default.
+OLD_MODES = (*(modes.json_name(m) for m in modes.MARKERS), ALL)
+#: What ``--mode all`` selects: every mode the old script had, without the checkpoint.
+ALL_EXPRESSION = " or ".join(modes.LOOP_MODES)
 USAGE_EXIT = 2
+FAIL_EXIT = 1
 ERROR = "ERROR"
+#: Flags the rerun hint appends itself, so the rerun command leaves them out.
+NETWORK_FLAGS = ("--require-host-network", "--strict-network")
+PLUGIN_PREFIX = "--sentry-"
 
 
 class UsageFailure(Exception):
@@ -57,10 +73,14 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="sentry-gate",
         description="Run the Sentry runbook checks (pytest-sentry-gate) with the old script's "
-        "flags. Extra pytest arguments go after '--'.",
+        "flags. The plugin's --sentry-... options are accepted too; extra pytest arguments go "
+        "after '--'. Exit: 0 PASS/PARTIAL, 1 FAIL, 2 usage error.",
     )
     p.add_argument(
-        "--mode", required=True, type=_mode, help="runbook mode: " + ", ".join(OLD_MODES)
+        "--mode",
+        type=_mode,
+        default=ALL,
+        help="runbook mode: " + ", ".join(OLD_MODES) + f" (default: {ALL})",
     )
     for name, row in ROWS.items():
         for index, (cli_flag, flag) in enumerate(zip(row.cli, row.all_flags, strict=False)):
@@ -76,9 +96,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json",
         action="store_true",
-        help="print the agent report (JSON) on stdout; pytest's output goes to stderr",
+        help="print the agent report (JSON) on stdout instead of the text summary",
     )
-    p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return p
 
 
@@ -86,21 +105,73 @@ def _dest(name: str, index: int) -> str:
     return name if index == 0 else f"{name}_{index}"
 
 
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The namespace of a ``sentry-gate`` command line: its flags, then ``plugin_args`` (the
+    ``--sentry-…`` options it passes through) and ``pytest_args`` (everything after ``--``)."""
+    argv = list(argv)
+    cut = argv.index("--") if "--" in argv else len(argv)
+    ns, extras = parser().parse_known_args(argv[:cut])
+    unknown = [
+        arg
+        for index, arg in enumerate(extras)
+        if not arg.startswith(PLUGIN_PREFIX)
+        and not (
+            index > 0
+            and extras[index - 1].startswith(PLUGIN_PREFIX)
+            and "=" not in extras[index - 1]
+            and not arg.startswith("-")
+        )
+    ]
+    if unknown:
+        raise UsageFailure(f"sentry-gate: error: unrecognized arguments: {' '.join(unknown)}")
+    ns.plugin_args = extras
+    ns.pytest_args = argv[cut + 1 :]
+    return ns
+
+
+def _options(ns: argparse.Namespace) -> list[tuple[str, str, str | None]]:
+    """``(sentry-gate flag, pytest flag, value or None for a switch)`` for each flag given."""
+    given = []
+    for name, row in ROWS.items():
+        for index, (cli_flag, flag) in enumerate(zip(row.cli, row.all_flags, strict=False)):
+            value = getattr(ns, _dest(name, index))
+            if value:
+                given.append((cli_flag, flag, None if row.switch else str(value)))
+    return given
+
+
 def pytest_args(ns: argparse.Namespace, report: Path | None) -> list[str]:
     """The pytest command line that the old flags stand for."""
-    args = ["-m", ns.mode.replace("-", "_")]
-    for name, row in ROWS.items():
-        if name == "report":
+    args = ["-m", ALL_EXPRESSION if ns.mode == ALL else ns.mode.replace("-", "_")]
+    for _cli, flag, value in _options(ns):
+        if flag == ROWS["report"].flags[0]:
             continue  # the caller decides (a temporary file for --json)
-        for index, flag in enumerate(row.all_flags[: len(row.cli)]):
-            value = getattr(ns, _dest(name, index))
-            if row.switch and value:
-                args.append(flag)
-            elif not row.switch and value:
-                args += [flag, value]
+        args += [flag] if value is None else [flag, value]
     if report is not None:
         args += [ROWS["report"].flags[0], str(report)]
-    return [*args, *ns.pytest_args]
+    return [*args, *ns.plugin_args, *ns.pytest_args]
+
+
+def rerun_command(ns: argparse.Namespace) -> str:
+    """The ``sentry-gate`` command that reruns this run, as the user gave it (``--mode`` and the
+    options in effect, URL credentials masked; the network flags are left to the rerun hint)."""
+    words = ["sentry-gate", "--mode", ns.mode]
+    for cli_flag, _flag, value in _options(ns):
+        if cli_flag not in NETWORK_FLAGS:
+            words += [cli_flag] if value is None else [cli_flag, value]
+    if ns.json:
+        words.append("--json")
+    words += ns.plugin_args
+    if ns.pytest_args:
+        words += ["--", *ns.pytest_args]
+    return shlex.join(mask_credentials(word) for word in words)
+
+
+class Invocation:
+    """Handed to ``pytest.main``: tells the plugin how the user ran it (``rerun_command``)."""
+
+    def __init__(self, rerun: str) -> None:
+        setattr(self, RERUN_ATTRIBUTE, rerun)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,35 +179,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in argv[: argv.index("--") if "--" in argv else len(argv)]
     started = time.time()
     try:
-        ns = parser().parse_args(argv)
+        ns = parse(argv)
     except UsageFailure as exc:
         sys.stderr.write(parser().format_usage() + f"{exc}\n")
         if wants_json:
-            mode = _mode_of(argv)
-            _print(_error_report(mode, str(exc), started))
+            _print(_error_report(_mode_of(argv), str(exc), started))
         return USAGE_EXIT
-    if not ns.json:
-        report = Path(ns.report) if ns.report else None
-        return _exit_code(int(pytest.main(pytest_args(ns, report))))
     with tempfile.TemporaryDirectory(prefix="sentry-gate-") as tmp:
         report = Path(ns.report) if ns.report else Path(tmp) / "report.json"
         errors = _Tee(sys.stderr)
         with contextlib.redirect_stdout(sys.stderr), contextlib.redirect_stderr(errors):
-            code = int(pytest.main(pytest_args(ns, report)))
-        if report.is_file():
-            sys.stdout.write(report.read_text(encoding="utf-8"))
-        else:  # pytest stopped before any check (a usage error): still one JSON document
-            _print(_error_report(ns.mode, _pytest_error(errors.getvalue(), code), started))
-    return _exit_code(code)
+            code = int(
+                pytest.main(pytest_args(ns, report), plugins=[Invocation(rerun_command(ns))])
+            )
+        if not _written_since(report, started):  # pytest stopped before any check
+            if ns.json:
+                _print(_error_report(ns.mode, _pytest_error(errors.getvalue(), code), started))
+            return USAGE_EXIT if code == pytest.ExitCode.USAGE_ERROR else FAIL_EXIT
+        document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    document["mode"] = ns.mode  # the mode as asked (``verify-loop``, ``all``), as the old script
+    sys.stdout.write(
+        json.dumps(document, indent=2) + "\n" if ns.json else cli_text.render(document)
+    )
+    return exit_code(code, document["overall_status"])
 
 
-def _exit_code(code: int) -> int:
-    return USAGE_EXIT if code == pytest.ExitCode.USAGE_ERROR else code
+def _written_since(path: Path, started: float) -> bool:
+    """Whether this run wrote ``path`` (a ``--report`` file may be left from an earlier run)."""
+    return path.is_file() and path.stat().st_mtime >= started - 1
+
+
+def exit_code(pytest_code: int, overall: str) -> int:
+    """0 PASS or PARTIAL, 1 FAIL (or a run that did not finish), 2 usage error."""
+    if pytest_code == pytest.ExitCode.USAGE_ERROR:
+        return USAGE_EXIT
+    finished = pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+    return 0 if finished and overall in ("PASS", "PARTIAL") else FAIL_EXIT
 
 
 def _mode_of(argv: Sequence[str]) -> str:
-    """The ``--mode`` value of a command line argparse refused, if it names a mode."""
+    """The ``--mode`` value of a command line argparse refused, if it names a mode (``all``, the
+    default, when it has none)."""
+    given = False
     for index, arg in enumerate(argv):
+        given = given or arg == "--mode" or arg.startswith("--mode=")
         value = None
         if arg == "--mode" and index + 1 < len(argv):
             value = argv[index + 1]
@@ -144,7 +230,7 @@ def _mode_of(argv: Sequence[str]) -> str:
             value = arg.partition("=")[2]
         if value is not None and value.replace("_", "-") in OLD_MODES:
             return value.replace("_", "-")
-    return ""
+    return "" if given else ALL
 
 
 def _pytest_error(stderr: str, code: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
 
 #: Modes whose checks ``verify_loop`` also selects, in run order.
@@ -38,3 +39,24 @@ def json_name(mode: str) -> str:
 def mode_rank(mode: str) -> int:
     """Position of a mode in run order (unknown modes sort last)."""
     return CHECK_MODES.index(mode) if mode in CHECK_MODES else len(CHECK_MODES)
+
+
+def command_for(rerun: str, mode: str) -> str:
+    """``rerun`` (the user's own command) turned to another mode: ``pytest -m verify_loop --x``
+    -> ``pytest -m issue_triage --x``; ``sentry-gate --mode all --x`` -> ``sentry-gate --mode
+    issue-triage --x``. A command that names no mode gets one."""
+    import shlex
+
+    words = shlex.split(rerun)
+    cli = bool(words) and Path(words[0]).name == "sentry-gate"
+    flag, value = ("--mode", json_name(mode)) if cli else ("-m", mode)
+    for index, word in enumerate(words):
+        if word == flag and index + 1 < len(words):
+            words[index + 1] = value
+            return shlex.join(words)
+        if word.startswith(flag + "=") and flag == "--mode":
+            words[index] = f"{flag}={value}"
+            return shlex.join(words)
+        if word == "--":
+            break
+    return shlex.join([*words[:1], flag, value, *words[1:]])

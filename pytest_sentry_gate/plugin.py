@@ -127,7 +127,14 @@ def activate(config: pytest.Config) -> None:
 
 
 def rerun_command(config: pytest.Config) -> str:
-    """The command that reruns this selection (without any flag the rerun hint adds)."""
+    """The command that reruns this selection (without any flag the rerun hint adds), as the
+    user ran it: ``sentry-gate`` hands its own command in (an invocation plugin carrying
+    ``sentry_gate_rerun``), otherwise ``pytest`` and its arguments. Credentials in a URL are
+    masked (``https://***@host``); a token is never an argument."""
+    for plugin in config.invocation_params.plugins or ():
+        command = getattr(plugin, RERUN_ATTRIBUTE, None)
+        if isinstance(command, str):
+            return command
     args: list[str] = []
     skip_next = False
     for arg in config.invocation_params.args:
@@ -137,10 +144,18 @@ def rerun_command(config: pytest.Config) -> str:
             skip_next = True  # the report path may be temporary (sentry-gate --json)
         elif arg not in _NETWORK_FLAGS and not arg.startswith("--sentry-gate-report="):
             args.append(arg)
-    return shlex.join(["pytest", *args])
+    return shlex.join(["pytest", *(mask_credentials(a) for a in args)])
 
 
 _NETWORK_FLAGS = ("--require-host-network", "--strict-network")
+#: The attribute of an invocation plugin (``pytest.main(plugins=[...])``) that names the rerun.
+RERUN_ATTRIBUTE = "sentry_gate_rerun"
+_USERINFO = re.compile(r"(://)[^/?#@\s]*@")
+
+
+def mask_credentials(arg: str) -> str:
+    """``arg`` with the userinfo of any URL in it replaced by ``***``."""
+    return _USERINFO.sub(r"\1***@", arg)
 
 
 def _add_bundled_checks(config: pytest.Config) -> None:

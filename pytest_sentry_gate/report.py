@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_sentry_gate import modes, verdict
+from pytest_sentry_gate import modes, old_rows, verdict
 from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
 
@@ -74,7 +74,8 @@ def _counts(results: list[verdict.CheckResult]) -> str:
 
 
 def mode_rows(run: Run) -> list[dict[str, str]]:
-    """One row per mode in the old script's shape: every field a string."""
+    """One row per mode in the old script's shape: every field a string (evidence as
+    ``key=value; …``, risks and next commands one per line)."""
     rows = []
     for mode, results in _by_mode(run).items():
         if not results:
@@ -83,11 +84,9 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
         status = overall([r.status for r in results])
         worst = [r for r in results if r.status == status and r.status != verdict.PASS]
         message = f"{_counts(results)}" + (f": {worst[0].message}" if worst else "")
-        evidence = [
-            f"{r.check_id.split('::')[-1]}: {json.dumps(r.evidence, sort_keys=True, default=str)}"
-            for r in results
-            if r.evidence
-        ]
+        evidence = old_rows.evidence_text(
+            [(r.check_id.split("::")[-1], r.evidence) for r in results if r.evidence]
+        )
         risks = list(dict.fromkeys(risk for r in results for risk in r.risks))
         commands = list(dict.fromkeys(c for r in results for c in r.next_commands))
         rows.append(
@@ -95,7 +94,7 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
                 "mode": modes.json_name(mode),
                 "status": status,
                 "message": message,
-                "evidence": "\n".join(evidence),
+                "evidence": evidence,
                 "risks": "\n".join(risks),
                 "next_commands": "\n".join(commands),
             }

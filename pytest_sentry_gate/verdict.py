@@ -209,6 +209,12 @@ class Check:
     message: str = ""
     reason: str = "ok"
 
+    def rerun_for(self, mode: str) -> str:
+        """The user's own command (``pytest -m …`` or ``sentry-gate --mode …``) for ``mode``."""
+        from pytest_sentry_gate.modes import command_for
+
+        return command_for(self.rerun, mode)
+
     def record(self, **facts: Any) -> None:
         """Add facts to the evidence (JSON-serialisable values)."""
         self.evidence.update(facts)

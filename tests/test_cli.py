@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import jsonschema
 import pytest
 
-from pytest_sentry_gate.cli import parser, pytest_args
+from pytest_sentry_gate import cli_text, plugin
+from pytest_sentry_gate.cli import ALL_EXPRESSION, exit_code, parse, pytest_args, rerun_command
+from pytest_sentry_gate.modes import command_for
 from pytest_sentry_gate.report import SCHEMA_PATH
 from pytest_sentry_gate.settings import ROWS
-from tests.conftest import CANARY_TOKEN, assert_no_secret
+from tests.conftest import CANARY_TOKEN, assert_no_secret, demo_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +41,7 @@ def run_cli(cwd: Path, *args: str, token: str = CANARY_TOKEN) -> subprocess.Comp
 
 
 def test_old_flags_map_to_pytest_options() -> None:
-    ns = parser().parse_args(
+    ns = parse(
         [
             "--mode",
             "verify-loop",
@@ -120,18 +124,19 @@ def test_cli_flags_derive_from_the_settings_table() -> None:
         "--send-test-event",
         "--auto-slug-discovery",
         "--no-auto-slug-discovery",
+        "--state-file",
     }
     for _name, row, cli, flag in pairs:
         # When the flag is given
         value = [] if row.switch else ["v"]
-        args = pytest_args(parser().parse_args(["--mode", "setup-preflight", cli, *value]), None)
+        args = pytest_args(parse(["--mode", "setup-preflight", cli, *value]), None)
         # Then pytest gets the row's own flag
         assert args == ["-m", "setup_preflight", flag, *value], cli
 
 
 @pytest.mark.parametrize("spelling", ["release-gate", "release_gate"])
 def test_mode_takes_either_spelling(spelling: str) -> None:
-    ns = parser().parse_args(["--mode", spelling])
+    ns = parse(["--mode", spelling])
     assert pytest_args(ns, None) == ["-m", "release_gate"]
 
 
@@ -205,3 +210,281 @@ def test_a_mode_without_checks_is_not_a_pass(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["checks"] == []
     assert report["overall_status"] == "PARTIAL"
+    assert done.returncode == 0  # PARTIAL exits 0 (pytest itself said 5: nothing collected)
+
+
+# -- the old script's defaults and pass-through ------------------------------------------------
+
+
+def test_mode_all_is_the_default_and_runs_the_old_scripts_modes() -> None:
+    # Given no --mode (the old script's default) and an explicit --mode all
+    for argv in ([], ["--mode", "all"]):
+        ns = parse(argv)
+        # Then the five modes run, and -m does not select verify_loop (no checkpoint written)
+        assert ns.mode == "all"
+        assert pytest_args(ns, None) == ["-m", ALL_EXPRESSION]
+    assert ALL_EXPRESSION == (
+        "setup_preflight or local_smoke or release_gate or prod_health or issue_triage"
+    )
+
+
+def test_plugin_options_pass_through_and_others_are_refused() -> None:
+    # Given the plugin's own options before "--" (as a rerun hint appends them)
+    ns = parse(["--mode", "prod-health", "--sentry-record-mode=none", "--sentry-cassette-dir", "c"])
+    # Then pytest gets them in order
+    assert pytest_args(ns, None) == [
+        "-m",
+        "prod_health",
+        "--sentry-record-mode=none",
+        "--sentry-cassette-dir",
+        "c",
+    ]
+    # And anything else sentry-gate does not know is a usage error
+    with pytest.raises(Exception, match="unrecognized arguments: --bogus x"):
+        parse(["--mode", "prod-health", "--bogus", "x"])
+
+
+@pytest.mark.parametrize(
+    ("pytest_code", "overall", "expected"),
+    [
+        (0, "PASS", 0),
+        (0, "PARTIAL", 0),
+        (5, "PARTIAL", 0),  # a mode without checks: PARTIAL, not an error
+        (1, "FAIL", 1),
+        (1, "PASS", 1),  # one's own non-runbook test failed
+        (2, "PARTIAL", 1),  # interrupted (collection errors): not finished, not a usage error
+        (4, "ERROR", 2),
+    ],
+)
+def test_exit_code(pytest_code: int, overall: str, expected: int) -> None:
+    assert exit_code(pytest_code, overall) == expected
+
+
+# -- next commands: exact, for the way the user ran it -------------------------------------------
+
+
+def test_sentry_gate_rerun_is_the_users_command_without_secrets() -> None:
+    ns = parse(
+        [
+            "--mode",
+            "release_gate",
+            "--org",
+            "acme",
+            "--url",
+            "https://bob:pw-xyzzy@sentry.example/",
+            "--strict-network",
+            "--no-auto-slug-discovery",
+            "--json",
+            "--sentry-record-mode=none",
+            "--",
+            "-k",
+            "release visible",
+        ]
+    )
+    assert rerun_command(ns) == (
+        "sentry-gate --mode release-gate --org acme --url 'https://***@sentry.example/' "
+        "--no-auto-slug-discovery --json --sentry-record-mode=none -- -k 'release visible'"
+    )
+
+
+def test_pytest_rerun_masks_url_credentials() -> None:
+    # Given a pytest command line with credentials in a URL and a temporary report path
+    args = ["-m", "prod_health", "--sentry-url=https://bob:pw@h.example/", "--sentry-gate-report"]
+    config = SimpleNamespace(invocation_params=SimpleNamespace(args=[*args, "r.json"], plugins=()))
+    # Then the rerun keeps the command, masks the credentials, drops the report
+    assert plugin.rerun_command(cast(pytest.Config, config)) == (
+        "pytest -m prod_health '--sentry-url=https://***@h.example/'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rerun", "expected"),
+    [
+        ("pytest -m verify_loop --sentry-org acme", "pytest -m issue_triage --sentry-org acme"),
+        ("pytest", "pytest -m issue_triage"),
+        (
+            "sentry-gate --mode all --org acme -- -m x",
+            "sentry-gate --mode issue-triage --org acme -- -m x",
+        ),
+        ("sentry-gate --mode=all --json", "sentry-gate --mode=issue-triage --json"),
+        ("sentry-gate --org acme", "sentry-gate --mode issue-triage --org acme"),
+    ],
+)
+def test_command_for_another_mode_keeps_the_users_options(rerun: str, expected: str) -> None:
+    assert command_for(rerun, "issue_triage") == expected
+
+
+# -- the old script's consumers ------------------------------------------------------------------
+
+OLD_FIELDS = ("mode", "status", "message", "evidence", "risks", "next_commands")
+
+
+def _demo_run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path, str]:
+    """``sentry-gate --mode verify-loop`` against the demo story (a fatal issue, a regression)."""
+    from pytest_sentry_gate.simulator.scenarios import demo_data
+
+    repo = tmp_path / "app"
+    shutil.copytree(ROOT / "examples" / "codictate", repo)
+    sim = demo_simulator(repo)
+    sim.data = demo_data(repo, health_story=True)
+    state = tmp_path / "state.json"
+    with sim:
+        url = sim.url
+        done = run_cli(
+            tmp_path,
+            "--mode",
+            "verify-loop",
+            "--org",
+            "acme",
+            "--project",
+            "codictate",
+            "--repo-root",
+            str(repo),
+            "--url",
+            sim.url,
+            "--state-file",
+            str(state),
+            *extra,
+        )
+    return done, state, url
+
+
+def test_verify_loop_json_reads_with_the_old_scripts_field_names(tmp_path: Path) -> None:
+    # Given the demo story in the simulator, and the old script's command line
+    done, state, url = _demo_run(tmp_path, "--json")
+    # Then stdout is one JSON document a consumer of the old output reads unchanged
+    document = json.loads(done.stdout)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text())).validate(document)
+    assert document["mode"] == "verify-loop"
+    assert document["overall_status"] == "FAIL"  # the demo's fatal issue
+    assert done.returncode == 1
+    rows = {row["mode"]: row for row in document["results"]}
+    assert list(rows) == [
+        "setup-preflight",
+        "local-smoke",
+        "release-gate",
+        "prod-health",
+        "issue-triage",
+    ]
+    for row in document["results"]:
+        assert set(OLD_FIELDS) <= set(row)
+        assert all(isinstance(row[name], str) for name in OLD_FIELDS)
+        # evidence is key=value; …, never JSON dumped into a string
+        assert not row["evidence"].startswith(("{", "["))
+        assert all("=" in pair for pair in row["evidence"].split("; ")), row["evidence"]
+    health = rows["prod-health"]
+    assert health["status"] == "FAIL"
+    assert "high-severity" in health["message"]
+    assert "unresolved_count.count=5" in health["evidence"].split("; ")
+    issues = next(p for p in health["evidence"].split("; ") if p.startswith("issues="))
+    assert "CODICTATE-6" in issues.removeprefix("issues=").split(",")  # records by their ids
+    # And every next command is the user's own sentry-gate command, one per line, no secret
+    commands = [c for row in document["results"] for c in row["next_commands"].splitlines()]
+    assert commands
+    assert all(c.startswith("sentry-gate --mode ") for c in commands), commands
+    triage = rows["issue-triage"]["next_commands"].splitlines()
+    assert triage == [
+        f"sentry-gate --mode issue-triage --org acme --project codictate --url {url} "
+        f"--repo-root {tmp_path / 'app'} --state-file {state} --json"
+    ]
+    assert_no_secret(done.stdout, done.stderr)
+    # And the checkpoint was written where --state-file said
+    assert state.is_file()
+
+
+def test_text_output_has_the_old_scripts_shape(tmp_path: Path) -> None:
+    # Given the same run without --json
+    done, _, _ = _demo_run(tmp_path)
+    out = done.stdout
+    # Then stdout holds the old script's blocks, and pytest's own output went to stderr
+    assert out.startswith("[setup-preflight]\nStatus: PASS\nMessage: ")
+    blocks = out.split("\n\n")
+    assert [b.splitlines()[0] for b in blocks[:-1]] == [
+        "[setup-preflight]",
+        "[local-smoke]",
+        "[release-gate]",
+        "[prod-health]",
+        "[issue-triage]",
+    ]
+    for block in blocks[:-1]:
+        headers = [line for line in block.splitlines() if not line.startswith("  ")]
+        assert [h.split(":")[0].strip("[]") for h in headers][1:] == [
+            "Status",
+            "Message",
+            "Evidence",
+            "Risks",
+            "Next commands",
+        ]
+    assert "  unresolved_count.count=5" in out.splitlines()
+    assert out.endswith("Overall: FAIL\n")
+    assert done.returncode == 1
+    assert "short test summary" in done.stderr
+    assert "short test summary" not in out
+    assert_no_secret(out, done.stderr)
+
+
+def test_text_rendering_says_none_where_a_row_is_empty() -> None:
+    document = {
+        "overall_status": "PASS",
+        "results": [
+            {
+                "mode": "release-gate",
+                "status": "PASS",
+                "message": "7 pass",
+                "evidence": 'release=app@1; title="a; b"',
+                "risks": "",
+                "next_commands": "",
+            }
+        ],
+    }
+    assert cli_text.render(document) == (
+        "[release-gate]\nStatus: PASS\nMessage: 7 pass\nEvidence:\n  release=app@1\n"
+        '  title="a; b"\nRisks:\n  (none)\nNext commands:\n  (none)\n\nOverall: PASS\n'
+    )
+
+
+def test_json_after_a_bad_flag_without_mode_names_the_default(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "--bogus", "--json")
+    assert done.returncode == 2
+    assert error_document(done)["mode"] == "all"
+
+
+def test_help_lists_the_old_flags(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, "-h")
+    assert done.returncode == 0
+    for flag in ("--mode", "--state-file", "--strict-network", "--no-auto-slug-discovery"):
+        assert flag in done.stdout
+    assert "all (default: all)" in " ".join(done.stdout.split())
+
+
+def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path) -> None:
+    # Given a Sentry that does not answer (nothing listens on port 9), run through sentry-gate
+    done = run_cli(
+        tmp_path,
+        "--mode",
+        "setup-preflight",
+        "--org",
+        "acme",
+        "--url",
+        "http://127.0.0.1:9",
+        "--json",
+    )
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "PARTIAL"
+    assert done.returncode == 0
+    # Then the hint is the user's own command plus --require-host-network, and sentry-gate takes it
+    hint = "sentry-gate --mode setup-preflight --org acme --url http://127.0.0.1:9 --json"
+    hint += " --require-host-network"
+    commands = document["results"][0]["next_commands"].splitlines()
+    assert hint in commands
+    ns = parse(hint.split()[1:])
+    assert ns.require_host_network
+    assert pytest_args(ns, None) == [
+        "-m",
+        "setup_preflight",
+        "--sentry-org",
+        "acme",
+        "--sentry-url",
+        "http://127.0.0.1:9",
+        "--require-host-network",
+    ]

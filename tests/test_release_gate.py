@@ -156,15 +156,16 @@ def test_aligned_demo_passes(
     # And the results row carries the versions per file, the release, the bundles and the prefix
     evidence = row(report)["evidence"]
     assert row(report)["status"] == "PASS"
+    facts = evidence.split("; ")  # the old script's ``key=value; …``
     for fact in (
-        '"package.json": "1.4.2"',
-        '"src-tauri/Cargo.toml": "1.4.2"',
-        '"src-tauri/tauri.conf.json": "1.4.2"',
-        f'"release": "{DEMO_RELEASE}"',
-        '"url_prefix": "app://localhost/assets"',
-        *(f'"{name}"' for name in names),
+        "versions.package.json=1.4.2",
+        "versions.src-tauri/Cargo.toml=1.4.2",
+        "versions.src-tauri/tauri.conf.json=1.4.2",
+        f"release={DEMO_RELEASE}",
+        "url_prefix=app://localhost/assets",
+        "bundles=" + ",".join(names),
     ):
-        assert fact in evidence
+        assert fact in facts
 
     # And the gate costs a fixed number of requests, each fetched once
     bundle = sim.data.bundles[0].bundle_id

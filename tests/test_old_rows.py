@@ -1,0 +1,58 @@
+"""The old script's row strings: ``key=value; …`` evidence from structured evidence."""
+
+from __future__ import annotations
+
+from pytest_sentry_gate.old_rows import evidence_text, pairs, split_pairs
+
+
+def test_nested_evidence_reads_as_key_value_pairs() -> None:
+    # Given structured evidence with nested mappings, lists, records and odd scalars
+    evidence = {
+        "count": 4,
+        "exact": True,
+        "at_least": None,
+        "versions": {"package.json": "1.4.2", "src-tauri/Cargo.toml": "1.4.2"},
+        "bundles": ["main-a.js", "main-b.js"],
+        "issues": [{"short_id": "APP-1", "title": "x"}, {"title": "no id"}],
+        "empty": {},
+    }
+    # When flattened
+    found = dict(pairs(evidence))
+    # Then nested keys are dotted, lists comma-separated, records named by their id field
+    assert found == {
+        "count": "4",
+        "exact": "true",
+        "at_least": "none",
+        "versions.package.json": "1.4.2",
+        "versions.src-tauri/Cargo.toml": "1.4.2",
+        "bundles": "main-a.js,main-b.js",
+        "issues": "APP-1,<1 fields>",
+        "empty": "",
+    }
+
+
+def test_a_mode_row_says_shared_pairs_once_and_qualifies_conflicts() -> None:
+    text = evidence_text(
+        [
+            ("test_release_name", {"release": "app@1.0", "version": "1.0"}),
+            ("test_release_visible", {"release": "app@1.0", "exists": True}),
+            ("test_unresolved_count", {"count": 4}),
+            ("test_high_severity", {"count": 1}),
+        ]
+    )
+    assert text == (
+        "release=app@1.0; version=1.0; exists=true; unresolved_count.count=4; high_severity.count=1"
+    )
+
+
+def test_values_that_would_break_the_pairs_apart_are_quoted() -> None:
+    # Given untrusted text with the separators in it
+    text = evidence_text([("test_x", {"title": 'a; b=c\n"d"', "plain": "ok"})])
+    # Then it is one quoted value, and splitting on "; " outside quotes still gives two pairs
+    assert text == 'title="a; b=c\\n\\"d\\""; plain=ok'
+
+
+def test_split_pairs_keeps_quoted_values_whole() -> None:
+    text = evidence_text([("test_x", {"title": 'a; b=c "d"', "plain": "ok"})])
+    assert split_pairs(text) == ['title="a; b=c \\"d\\""', "plain=ok"]
+    assert split_pairs("") == []
