@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 #: hyperfine reads a command name that starts with "-p" as its own option: name it in words.
 WITHOUT = "without plugin (-p no:sentry_gate)"
@@ -40,8 +41,14 @@ IMPORTS_PROBE = (
 
 
 def clean_env() -> dict[str, str]:
-    """This environment without any SENTRY_* or PYTEST_* variable."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    """This environment without any SENTRY_* or PYTEST_* variable, importing this checkout.
+
+    The suite runs in a temporary directory, where the venv would import the checkout it was
+    installed from: ``PYTHONPATH`` puts this one first.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    return env
 
 
 def write_suite(root: Path, count: int) -> None:

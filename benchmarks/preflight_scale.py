@@ -35,6 +35,7 @@ from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
 
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"
+ROOT = Path(__file__).resolve().parent.parent
 _MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 
 
@@ -49,6 +50,8 @@ def run_mode(sim: Simulator, token: str, mode: str, repo: Path) -> dict[str, Any
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
     env["SENTRY_AUTH_TOKEN"] = token
+    # pytest runs in a temporary directory: import this checkout, not the venv's installed one.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     pytest_cmd = [sys.executable, "-m", "pytest", "-m", mode, "--sentry-gate-report=r.json"]
     pytest_cmd += ["-q", "-p", "no:cacheprovider"]
     gnu_time = Path(GNU_TIME).exists()
