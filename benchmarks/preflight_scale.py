@@ -31,11 +31,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
+#: Run as a script, this file would import the package the venv was installed from: import
+#: the checkout it belongs to (``ROOT``) instead.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec  # noqa: E402
 
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"
-ROOT = Path(__file__).resolve().parent.parent
 _MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
 
 

@@ -52,7 +52,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,11 +60,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from pytest_sentry_gate.settings import rows
-from pytest_sentry_gate.simulator import RecordedRequest, Simulator, SimulatorData, TokenSpec
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
-
+#: Run as a script, this file would import the package the venv was installed from: import
+#: the checkout it belongs to (``ROOT``) instead.
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pytest_sentry_gate.settings import rows  # noqa: E402
+from pytest_sentry_gate.simulator import (  # noqa: E402
+    RecordedRequest,
+    Simulator,
+    SimulatorData,
+    TokenSpec,
+)
+from pytest_sentry_gate.simulator.scenarios import (  # noqa: E402
+    DEMO_PROJECT,
+    DEMO_RELEASE,
+    demo_data,
+)
+
 DEMO_APP = ROOT / "examples" / "codictate"
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"
@@ -311,22 +324,33 @@ def table_rows(output: str) -> int:
     return max(len(lines) - 1, 0)
 
 
-def old_counts_cli(cli: str, url: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
-    """One ``sentry-cli issues list`` per query, its table rows counted."""
+def old_counts_cli(
+    cli: str, url: str, env: dict[str, str], cwd: Path, seen: Callable[[], int]
+) -> dict[str, Any]:
+    """One ``sentry-cli issues list`` per query, its table rows counted (``seen``: the number
+    of requests the simulator has received, for each query's cost)."""
     env = {**env, "SENTRY_URL": url}
     counts: dict[str, int] = {}
+    requests: dict[str, int] = {}
     wall = 0.0
     peak = 0
     for query in OLD_QUERIES:
         argv = [cli, "issues", "list", "--org", "acme", "--project", DEMO_PROJECT]
         argv += ["--query", query, "--max-rows", str(OLD_MAX_ROWS)]
+        before = seen()
         run = timed(argv, cwd, env)
+        requests[query] = seen() - before
         if run.returncode != 0:
             raise SystemExit(f"sentry-cli failed on {query!r}: {run.stderr.strip()[:300]}")
         counts[query] = table_rows(run.stdout)
         wall += run.wall_s
         peak = max(peak, run.peak_kb)
-    return {"counts": counts, "wall_s": round(wall, 2), "peak_rss_mb": round(peak / 1024, 1)}
+    return {
+        "counts": counts,
+        "requests_by_query": requests,
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(peak / 1024, 1),
+    }
 
 
 def old_counts_reimplemented(url: str, token: str, project_id: str) -> dict[str, Any]:
@@ -369,6 +393,21 @@ def bare_listing(url: str, token: str, project_id: str) -> dict[str, Any]:
     return {"wall_s": round(time.perf_counter() - start, 2), "pages": pages, "ids": len(ids)}
 
 
+def header_counts(url: str, token: str, project_id: str) -> dict[str, int]:
+    """Each old query's true count: ``X-Hits`` of the organization issue list (no cap set)."""
+    import httpx
+
+    counts: dict[str, int] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers) as client:
+        for query in OLD_QUERIES:
+            params = {"project": project_id, "query": query, "statsPeriod": WINDOW, "limit": "1"}
+            got = client.get("/api/0/organizations/acme/issues/", params=params)
+            got.raise_for_status()
+            counts[query] = int(got.headers["X-Hits"])
+    return counts
+
+
 # -- one backlog size --------------------------------------------------------------------------
 
 
@@ -390,6 +429,7 @@ def measure(issues: int, seed: int, cli: str | None) -> dict[str, Any]:
     token = secrets.token_hex(32)
     rounds: list[dict[str, Any]] = []
     floor: dict[str, Any] = {}
+    true_counts: dict[str, int] = {}
     changed: tuple[list[int], list[int]] = ([], [])
     try:
         with Simulator(data=data) as sim:
@@ -410,7 +450,7 @@ def measure(issues: int, seed: int, cli: str | None) -> dict[str, Any]:
                 mark = len(sim.requests)
                 if cli:
                     with adapter(sim.url, str(project.id)) as url:
-                        old = old_counts_cli(cli, url, env, work)
+                        old = old_counts_cli(cli, url, env, work, lambda: len(sim.requests))
                     old["how"] = "sentry-cli via the adapter"
                 else:
                     old = old_counts_reimplemented(sim.url, token, str(project.id))
@@ -418,6 +458,7 @@ def measure(issues: int, seed: int, cli: str | None) -> dict[str, Any]:
                 old["requests"] = len(sim.requests) - mark
                 rounds.append({"plugin": plugin, "old": old, "true_count": truth[-1]})
             floor = bare_listing(sim.url, token, str(project.id))
+            true_counts = header_counts(sim.url, token, str(project.id))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     before, after = (r["old"]["counts"]["is:unresolved"] for r in rounds)
@@ -428,6 +469,7 @@ def measure(issues: int, seed: int, cli: str | None) -> dict[str, Any]:
         "seed_s": round(seed_s, 2),
         "bound": math.ceil(issues / 100),
         "bare_listing": floor,
+        "true_counts_round_2": true_counts,
         "resolved_between": [str(i) for i in changed[0]],
         "added_between": [str(i) for i in changed[1]],
         "rounds": rounds,
@@ -481,6 +523,14 @@ def main() -> int:
             f"N={result['issues']:,}: the listing alone by a bare httpx loop: {floor['pages']} "
             f"pages, {floor['ids']:,} ids, {floor['wall_s']} s"
         )
+    for result in results:
+        old = result["rounds"][1]["old"]
+        print(f"N={result['issues']:,}, round 2, the old approach query by query:")
+        print("| query | true count (X-Hits) | rows counted | requests |")
+        print("| --- | --- | --- | --- |")
+        for query, true in result["true_counts_round_2"].items():
+            cost = old.get("requests_by_query", {}).get(query, "—")
+            print(f"| `{query}` | {true:,} | {old['counts'][query]:,} | {cost} |")
     for result in results:
         first = result["rounds"][0]["plugin"]
         print(f"N={result['issues']:,}: constant requests of round 1 (beside the listing):")
