@@ -246,6 +246,9 @@ def run_plugin(repo: Path, env: dict[str, str], report: Path) -> dict[str, Any]:
         "exit_code": run.returncode,
         "overall_status": doc.get("overall_status"),
         "summary_line": lines[-1] if lines else run.stderr[-500:],
+        "not_passed": {
+            c["nodeid"]: c["status"] for c in doc.get("checks", []) if c["status"] != "PASS"
+        },
         "unresolved_count": loop.get("unresolved_count"),
         "new": (loop.get("new_since_last") or {}).get("count"),
         "new_ids": (loop.get("new_since_last") or {}).get("ids"),
