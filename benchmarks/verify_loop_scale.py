@@ -20,7 +20,7 @@ project ``codictate`` fall in the 14-day window (the default ``sentry_stats_peri
 Between the rounds 5 unresolved issues are resolved and 5 new ones appear (N stays N): the plugin
 must read 5 new and 5 resolved, the old approach reads 0. Every request the simulator receives is
 recorded (``sim.requests``) and classified: the unresolved listing's pages (⌈N/100⌉) and the
-constant rest, by endpoint.
+constant rest, by endpoint. Each report is validated against the schema the package ships.
 
 sentry-cli asks ``GET /api/0/projects/{org}/{project}/issues/?query=Q&cursor=`` (the deprecated
 project issue list), which the simulator does not serve (404, "Project not found"). A small
@@ -65,6 +65,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pytest_sentry_gate.report import SCHEMA_PATH  # noqa: E402
 from pytest_sentry_gate.settings import rows  # noqa: E402
 from pytest_sentry_gate.simulator import (  # noqa: E402
     RecordedRequest,
@@ -231,6 +232,15 @@ def classify(requests: list[RecordedRequest]) -> tuple[int, Counter[str]]:
 # -- the plugin --------------------------------------------------------------------------------
 
 
+def schema_problems(document: dict[str, Any]) -> list[str]:
+    """What keeps the report from validating against the schema the package ships (none: [])."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
 def run_plugin(repo: Path, env: dict[str, str], report: Path) -> dict[str, Any]:
     """``pytest -m verify_loop`` in ``repo``: process figures and the report's loop section."""
     argv = [sys.executable, "-m", "pytest", "-m", "verify_loop", f"--sentry-gate-report={report}"]
@@ -239,6 +249,7 @@ def run_plugin(repo: Path, env: dict[str, str], report: Path) -> dict[str, Any]:
     assert env["SENTRY_AUTH_TOKEN"] not in run.stdout + run.stderr, "the token leaked"
     doc = json.loads(report.read_text()) if report.exists() else {}
     loop = doc.get("verify_loop") or {}
+    problems = schema_problems(doc) if doc else ["no report written"]
     lines = run.stdout.strip().splitlines()
     return {
         "wall_s": round(run.wall_s, 2),
@@ -246,6 +257,7 @@ def run_plugin(repo: Path, env: dict[str, str], report: Path) -> dict[str, Any]:
         "exit_code": run.returncode,
         "overall_status": doc.get("overall_status"),
         "summary_line": lines[-1] if lines else run.stderr[-500:],
+        "report_schema_problems": problems,
         "not_passed": {
             c["nodeid"]: c["status"] for c in doc.get("checks", []) if c["status"] != "PASS"
         },
@@ -520,6 +532,11 @@ def main() -> int:
     results = [measure(n, args.seed, cli) for n in args.issues]
     print(table(results))
     print()
+    for result in results:
+        for number, rnd in enumerate(result["rounds"], 1):
+            problems = rnd["plugin"]["report_schema_problems"]
+            verdict = "validates" if not problems else f"does NOT validate: {problems[:3]}"
+            print(f"N={result['issues']:,}, round {number}: the report {verdict}")
     for result in results:
         floor = result["bare_listing"]
         print(
