@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/overhead.py [--tests 500] [--runs 15] [--hyperfine]
+        [--importtime-against DIR]
 
 Writes a trivial suite (``--tests`` one-line tests) into a temporary directory with its own empty
 ``pytest.ini`` (so this repository's configuration is not used), then times
@@ -11,7 +12,11 @@ By default a Python loop alternates the two commands run by run (wall and CPU ti
 in machine load hits both alike; ``--hyperfine`` uses hyperfine (``-N --warmup 2``) instead, which
 runs all of one command before the other and is misled by load drift on a shared machine.
 Then it times ``python -c "import pytest"`` against ``python -c "import pytest_sentry_gate.plugin"``
-and reports whether importing the plugin pulls in httpx or vcrpy. Prints medians and ratios as JSON.
+and reports whether importing the plugin pulls in httpx or vcrpy. ``-X importtime`` gives the
+plugin's cumulative import time (steadier than wall time), also for another checkout with
+``--importtime-against`` (say an older commit: ``git archive COMMIT pytest_sentry_gate | tar -x
+-C DIR``), alternating with this one. Prints medians and ratios as JSON. Every child process
+imports this checkout (``PYTHONPATH``), whichever checkout the venv was installed from.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -30,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 #: hyperfine reads a command name that starts with "-p" as its own option: name it in words.
 WITHOUT = "without plugin (-p no:sentry_gate)"
@@ -39,9 +46,42 @@ IMPORTS_PROBE = (
 )
 
 
-def clean_env() -> dict[str, str]:
-    """This environment without any SENTRY_* or PYTEST_* variable."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+def clean_env(checkout: Path = ROOT) -> dict[str, str]:
+    """This environment without any SENTRY_* or PYTEST_* variable, importing this checkout.
+
+    The suite runs in a temporary directory, where the venv would import the checkout it was
+    installed from: ``PYTHONPATH`` puts this one first.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(checkout), env.get("PYTHONPATH"))))
+    return env
+
+
+_CUMULATIVE = re.compile(r"\|\s*(\d+) \| pytest_sentry_gate\.plugin$", re.MULTILINE)
+
+
+def importtime(checkouts: dict[str, Path], runs: int, cwd: Path) -> dict[str, Any]:
+    """Cumulative import time of ``pytest_sentry_gate.plugin`` after pytest (``-X importtime``,
+    steadier than wall time), for each checkout, alternating run by run."""
+    argv = [sys.executable, "-X", "importtime", "-c", "import pytest, pytest_sentry_gate.plugin"]
+    found: dict[str, list[float]] = {name: [] for name in checkouts}
+    for _ in range(runs):
+        for name, checkout in checkouts.items():
+            done = subprocess.run(
+                argv, cwd=cwd, env=clean_env(checkout), check=True, capture_output=True, text=True
+            )
+            match = _CUMULATIVE.search(done.stderr)
+            if match is None:
+                raise SystemExit(f"{name}: no import time for pytest_sentry_gate.plugin")
+            found[name].append(int(match.group(1)) / 1000)
+    return {
+        name: {
+            "median_ms": round(statistics.median(values), 1),
+            "min_ms": round(min(values), 1),
+            "runs": len(values),
+        }
+        for name, values in found.items()
+    }
 
 
 def write_suite(root: Path, count: int) -> None:
@@ -113,6 +153,15 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=500)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--hyperfine", action="store_true", help="measure with hyperfine")
+    parser.add_argument(
+        "--importtime-against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also time the plugin's import from another checkout (a directory holding "
+        "pytest_sentry_gate, e.g. a `git archive` export), alternating with this one; repeatable",
+    )
     args = parser.parse_args()
     if args.hyperfine and shutil.which("hyperfine") is None:
         parser.error("--hyperfine: hyperfine is not on PATH (apt-get install -y hyperfine)")
@@ -141,6 +190,10 @@ def main() -> int:
             args.runs,
             root,
         )
+        checkouts = {"this checkout": ROOT}
+        for other in args.importtime_against:
+            checkouts[str(other)] = other.resolve()
+        plugin_import = importtime(checkouts, args.runs, root)
         heavy = subprocess.run(
             [sys.executable, "-c", IMPORTS_PROBE],
             cwd=root,
@@ -170,6 +223,7 @@ def main() -> int:
             * 1000,
             1,
         ),
+        "plugin_importtime": plugin_import,
         "heavy_modules_after_importing_plugin": heavy,
     }
     print(json.dumps(result, indent=2))

@@ -31,7 +31,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
+#: Run as a script, this file would import the package the venv was installed from: import
+#: the checkout it belongs to (``ROOT``) instead.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec  # noqa: E402
 
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"
@@ -49,6 +54,8 @@ def run_mode(sim: Simulator, token: str, mode: str, repo: Path) -> dict[str, Any
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
     env["SENTRY_AUTH_TOKEN"] = token
+    # pytest runs in a temporary directory: import this checkout, not the venv's installed one.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     pytest_cmd = [sys.executable, "-m", "pytest", "-m", mode, "--sentry-gate-report=r.json"]
     pytest_cmd += ["-q", "-p", "no:cacheprovider"]
     gnu_time = Path(GNU_TIME).exists()

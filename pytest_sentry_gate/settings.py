@@ -34,9 +34,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_sentry_gate.repo.bundles import DEFAULT_DIST_DIR, DEFAULT_URL_PREFIX
-from pytest_sentry_gate.repo.release_name import DEFAULT_TEMPLATE
-from pytest_sentry_gate.repo.versions import DEFAULT_VERSION_FILES
+from pytest_sentry_gate.repo.defaults import (
+    DEFAULT_DIST_DIR,
+    DEFAULT_TEMPLATE,
+    DEFAULT_URL_PREFIX,
+    DEFAULT_VERSION_FILES,
+)
 from pytest_sentry_gate.setting_parsers import (
     TOKEN_STRIPPED,
     UNSET,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
+import pytest_sentry_gate
 from pytest_sentry_gate import modes
 from tests.conftest import load_report
 
@@ -88,17 +91,25 @@ def test_verdicts_exit_codes_and_summary(pytester: pytest.Pytester) -> None:
     assert "next: pytest -m issue_triage" in out
 
 
-def test_inert_without_a_mode(pytester: pytest.Pytester) -> None:
+def test_inert_without_a_mode(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a plain test suite with the plugin installed
     pytester.makepyfile(
         "import sys\n"
         "def test_inert():\n"
         "    assert 'httpx' not in sys.modules\n"
         "    assert 'vcr' not in sys.modules\n"
+        "    repo = sorted(m for m in sys.modules if m.startswith('pytest_sentry_gate.repo.'))\n"
+        "    assert repo == ['pytest_sentry_gate.repo.defaults']\n"
     )
-    # When no mode is selected (fresh interpreter, so imports are real)
+    # When no mode is selected (fresh interpreter, so imports are real; it imports this checkout,
+    # not the one the venv was installed from)
+    checkout = str(Path(pytest_sentry_gate.__file__).parent.parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, (checkout, os.environ.get("PYTHONPATH"))))
+    )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    # Then the plugin imported neither httpx nor vcrpy and printed no sentry-gate header
+    # Then the plugin imported neither httpx nor vcrpy, nor any repository reader (the settings
+    # table needs only their defaults), and printed no sentry-gate header
     result.assert_outcomes(passed=1)
     assert "sentry-gate:" not in result.stdout.str()
 

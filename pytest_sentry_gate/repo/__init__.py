@@ -6,6 +6,8 @@
   ``sentry:default``.
 - ``privacy``: the app's Sentry initialisation (default PII, scrubber, DSN, Tauri plugin).
 - ``bundles``: the built bundles, their source maps and debug ids, the artifact names expected.
+- ``defaults``: the defaults the settings table shows (imports nothing, so the inert plugin
+  loads no reader).
 
 Nothing here imports pytest or touches the network.
 """

@@ -24,8 +24,13 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
-DEFAULT_DIST_DIR: Final = "dist/assets"
-DEFAULT_URL_PREFIX: Final = "app://localhost/assets"
+from pytest_sentry_gate.repo.defaults import (
+    DEFAULT_DIST_DIR as DEFAULT_DIST_DIR,
+)
+from pytest_sentry_gate.repo.defaults import (
+    DEFAULT_URL_PREFIX as DEFAULT_URL_PREFIX,
+)
+
 INLINE_MAP: Final = "(inline data URL)"
 TAIL_LINES: Final = 5
 

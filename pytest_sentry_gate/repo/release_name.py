@@ -14,7 +14,8 @@ from typing import Final
 
 from packaging.version import InvalidVersion, Version
 
-DEFAULT_TEMPLATE: Final = "{project}@{version}"
+from pytest_sentry_gate.repo.defaults import DEFAULT_TEMPLATE as DEFAULT_TEMPLATE
+
 PLACEHOLDERS: Final = ("project", "version")
 MAX_RELEASE_LENGTH: Final = 200
 FROM_EXPLICIT: Final = "--sentry-release/SENTRY_RELEASE"

@@ -34,8 +34,8 @@ from typing import Any, Final
 from packaging.version import InvalidVersion, Version
 
 from pytest_sentry_gate.errors import RepoFileError
+from pytest_sentry_gate.repo.defaults import DEFAULT_VERSION_FILES as DEFAULT_VERSION_FILES
 
-DEFAULT_VERSION_FILES: Final = ("src-tauri/tauri.conf.json", "src-tauri/Cargo.toml", "package.json")
 DEFAULT_KEYS: Final = {
     "tauri.conf.json": "version",
     "Cargo.toml": "package.version",
