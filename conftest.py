@@ -52,6 +52,15 @@ def _demo_cassette(config: pytest.Config) -> Path:
     return config.invocation_params.dir / given_dir / "acme" / "codictate.yaml"
 
 
+def _replayed_dsn() -> str:
+    """The demo app's DSN as the recording left it: the key scrubbed, the project id kept."""
+    from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
+    from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, demo_data
+
+    project = next(p for p in demo_data(DEMO_APP).projects.values() if p.slug == DEMO_PROJECT)
+    return f"http://{SCRUBBED_DSN_KEY}@127.0.0.1:9/{project.id}"
+
+
 def _replays(config: pytest.Config) -> Path | None:
     """No record mode given and the demo cassette exists: replay it (the cassette's path)."""
     cassette = _demo_cassette(config)
@@ -73,7 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
     app_dsn = None
     token = secrets.token_hex(32)
     cassette = _replays(config)
-    if cassette is None:
+    if cassette is not None:
+        app_dsn = _replayed_dsn()
+    else:
         from pytest_sentry_gate.simulator import DEFAULT_SCOPES, Simulator, TokenSpec
         from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, demo_data
         from pytest_sentry_gate.simulator.serialize import dsn

@@ -58,6 +58,8 @@ class LoopFacts:
     regressions: tuple[IssueSummary, ...] | None = None
     triage: dict[str, list[dict[str, Any]]] | None = None
     sections: dict[str, Any] = field(default_factory=dict)
+    #: A replay: the live checkpoint is neither read nor written (the recording is not today).
+    replay: bool = False
     checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -87,7 +89,12 @@ def loop_selected(config: pytest.Config) -> bool:
     return bool(expression.evaluate(lambda name, /, **kwargs: name == "verify_loop"))
 
 
+REPLAYED: Final = "a replay never reads or writes the live checkpoint"
+
+
 def _blocked(run: Run, loop: LoopFacts) -> str | None:
+    if loop.replay:
+        return REPLAYED
     if loop.listing is None:
         return "the unresolved listing was not read"
     failed = [
@@ -175,12 +182,15 @@ def summary_lines(sections: dict[str, Any]) -> list[str]:
     loop = sections.get("verify_loop")
     if not loop:
         return []
-    head = (
-        "baseline established"
-        if loop["baseline_established"]
-        else f"since {loop['previous_check']}: {loop['new_since_last']['count']} new, "
-        f"{loop['resolved_since_last']['count']} resolved"
-    )
+    if loop["baseline_established"]:
+        head = "baseline established"
+    elif loop["previous_check"] is None:
+        head = "no previous checkpoint to compare with"
+    else:
+        head = (
+            f"since {loop['previous_check']}: {loop['new_since_last']['count']} new, "
+            f"{loop['resolved_since_last']['count']} resolved"
+        )
     lines = [f"verify-loop      unresolved {loop['unresolved_count']} ({head})"]
     lines.append(f"  state file: {loop['state_file']}")
     if loop["note"]:

@@ -36,6 +36,7 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
 from pytest_sentry_gate.errors import ReplayMissing
+from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
 
 try:
     from vcr.errors import MissingMetadataError
@@ -58,7 +59,8 @@ SECRET_HEADERS: Final = (
 #: Headers that describe the wire form of a body the cassette stores decoded.
 WIRE_HEADERS: Final = ("content-encoding", "transfer-encoding", "content-length")
 SCRUBBED: Final = "[scrubbed]"
-DSN_KEY_PLACEHOLDER: Final = "0" * 32
+DSN_KEY_PLACEHOLDER: Final = SCRUBBED_DSN_KEY
+_HEX32: Final = re.compile(r"[0-9a-fA-F]{32}")
 SCRUBBED_EMAIL: Final = "user@example.invalid"
 SCRUBBED_IP: Final = "192.0.2.0"
 TOKEN_PATTERN: Final = re.compile(r"sntry[su]_[A-Za-z0-9+/=_.\-]+")
@@ -93,8 +95,10 @@ class Scrubber:
         self.secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
 
     def text(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, SCRUBBED)
+        for secret in self.secrets:  # a DSN key keeps its shape, so a DSN still parses
+            text = text.replace(
+                secret, DSN_KEY_PLACEHOLDER if _HEX32.fullmatch(secret) else SCRUBBED
+            )
         text = TOKEN_PATTERN.sub(SCRUBBED, text)
         text = DSN_PATTERN.sub(lambda m: f"{m['scheme']}{DSN_KEY_PLACEHOLDER}@", text)
         text = SENTRY_KEY_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)

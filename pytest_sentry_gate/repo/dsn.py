@@ -19,6 +19,10 @@ TRUTHY: Final = frozenset({"1", "true", "yes", "on"})
 _KEY: Final = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
+#: What a recording leaves of a DSN key (``replay`` scrubs keys to it before writing a cassette).
+SCRUBBED_DSN_KEY: Final = "0" * 32
+
+
 class DsnError(ValueError):
     """A malformed DSN; the message names the problem, never the value."""
 
