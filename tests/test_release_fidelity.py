@@ -20,10 +20,11 @@ from checks.test_release_gate import (
     SOURCES_CONTENT,
     WRONG_DIST,
 )
-from pytest_sentry_gate.repo.bundles import join_url, scan_bundles
+from pytest_sentry_gate.repo.bundles import join_url
 from pytest_sentry_gate.sentry.release_facts import OLD_DEBUGGER, release_lookup
 from pytest_sentry_gate.sentry.uploads import BY_LISTING, BY_QUERY
 from pytest_sentry_gate.simulator import Fault, Simulator, TokenSpec
+from pytest_sentry_gate.simulator.built import built_files
 from pytest_sentry_gate.simulator.model import Event
 from pytest_sentry_gate.simulator.scenarios import (
     DEMO_RELEASE,
@@ -82,7 +83,7 @@ def test_event_without_raw_stack_fails(
 ) -> None:
     # Before: PASS "0 frame(s) resolved". Given the event's frames are the minified ones and it
     # has no rawStacktrace (JavaScript processing did not run)
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     event = edit_event(sim, frames=raw, raw_frames=[])
     report = gate(pytester, monkeypatch, repo, sim)
 
@@ -97,7 +98,7 @@ def test_event_with_unchanged_frames_fails(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Before: PASS. Given a raw stack whose processed frames are the same minified frames
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     edit_event(sim, frames=[dict(f) for f in raw], raw_frames=raw)
     report = gate(pytester, monkeypatch, repo, sim)
 
@@ -111,7 +112,7 @@ def test_event_older_than_the_uploads_is_partial(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Before: PASS. Given an unprocessed event received before the source maps were uploaded
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     upload_date = sim.data.bundles[0].date
     edit_event(sim, frames=raw, raw_frames=[], date_created=upload_date - 3600)
     report = gate(pytester, monkeypatch, repo, sim)
@@ -134,7 +135,7 @@ def test_symbolicator_failure_fails(
     kind: str,
 ) -> None:
     # Before: PASS. Given the symbolicator failed (frames left minified, raw stack kept)
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     edit_event(sim, frames=[dict(f) for f in raw], raw_frames=raw, errors=[{"type": kind}])
     report = gate(pytester, monkeypatch, repo, sim)
 
@@ -186,7 +187,7 @@ def test_uploads_under_another_dist_do_not_count(
     # Then FAIL naming both dists
     found = check(report, "test_artifacts_uploaded")
     assert (found["status"], found["reason"]) == ("FAIL", "artifact_missing")
-    main = next(b.name for b in scan_bundles(repo / "dist" / "assets").bundles if "main-" in b.name)
+    main = next(b.name for b in built_files(repo / "dist" / "assets").bundles if "main-" in b.name)
     assert (
         WRONG_DIST.format(file=main, release=DEMO_RELEASE, found="'7'", expected="none")
         in found["message"]
@@ -200,7 +201,7 @@ def test_event_of_another_dist_names_both(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Before: PASS. Given an unprocessed event under dist "2" (the build carries none)
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     event = edit_event(sim, frames=[dict(f) for f in raw], raw_frames=raw, dist="2")
     report = gate(pytester, monkeypatch, repo, sim)
 
@@ -222,7 +223,7 @@ def test_native_anonymous_and_third_party_frames_are_not_judged(
 ) -> None:
     # Before: FAIL "frame URLs [native code] ... do not start with". Given a WKWebView/WebView2
     # stack with native, anonymous and CDN frames beside the app's
-    processed, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    processed, raw = demo_frames(built_files(repo / "dist" / "assets"))
     foreign = [
         {"absPath": "[native code]", "function": "forEach", "lineNo": None, "inApp": False},
         {"absPath": "<anonymous>", "function": "eval", "lineNo": 1, "colNo": 1},
@@ -314,7 +315,7 @@ def test_source_map_debug_asks_about_the_failing_frame(
     data = demo_data(repo)
     with Simulator(data=data, legacy=legacy) as sim:
         sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
-        processed, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+        processed, raw = demo_frames(built_files(repo / "dist" / "assets"))
         error = {"type": "js_no_source", "data": {"url": raw[1]["absPath"]}}
         edit_event(sim, frames=[processed[0], dict(raw[1])], raw_frames=raw, errors=[error])
         report = gate(pytester, monkeypatch, repo, sim)
@@ -334,7 +335,7 @@ def test_old_debugger_400_is_said_plainly(
 ) -> None:
     # Before: a risk quoting "HTTP 400 ...". Given a debugger answering 400
     sim.add_fault(Fault(path="/source-map-debug/$", status=400))
-    _, raw = demo_frames(scan_bundles(repo / "dist" / "assets"))
+    _, raw = demo_frames(built_files(repo / "dist" / "assets"))
     edit_event(sim, frames=[dict(f) for f in raw], raw_frames=raw)
     report = gate(pytester, monkeypatch, repo, sim)
 
@@ -352,7 +353,7 @@ def test_issue_whose_latest_event_is_gone_is_skipped(
 ) -> None:
     # Before: FAIL "Sentry has no ...events/latest/ (HTTP 404)". Given two JS issues of the
     # release, the newest one's latest event deleted
-    scan = scan_bundles(repo / "dist" / "assets")
+    scan = built_files(repo / "dist" / "assets")
     add_demo_event(sim.data, scan, date=sim.data.now_epoch - 60)
     newest = max(sim.data.issues, key=lambda i: i.last_seen)
     sim.add_fault(Fault(path=f"/issues/{newest.id}/events/latest/$", status=404))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -16,11 +16,12 @@ from checks.test_release_gate import (
     RELEASE_OTHER_PROJECT,
     VERSION_MISMATCH,
 )
-from pytest_sentry_gate.repo.bundles import scan_bundles
 from pytest_sentry_gate.simulator import Simulator
+from pytest_sentry_gate.simulator.built import built_files
 from pytest_sentry_gate.simulator.scenarios import (
     DEMO_RELEASE,
     add_demo_event,
+    demo_data,
     upload_bundles,
 )
 from tests.conftest import (
@@ -143,7 +144,7 @@ def test_aligned_demo_passes(
         in (versions["evidence"]["notes"])
     )
     assert check(report, "test_release_name")["evidence"]["release"] == DEMO_RELEASE
-    names = [b.name for b in scan_bundles(repo / "dist" / "assets").bundles]
+    names = [b.name for b in built_files(repo / "dist" / "assets").bundles]
     assert check(report, "test_built_bundles")["evidence"]["bundles"] == names
     uploaded = check(report, "test_artifacts_uploaded")["evidence"]
     assert uploaded["url_prefix"] == "app://localhost/assets"
@@ -414,7 +415,7 @@ def test_bundles_under_tilde_prefix_are_partial_with_upload_command(
     # Given the bundles were uploaded under ~/assets instead of app://localhost/assets
     with sim.data.lock:
         sim.data.bundles.clear()
-        upload_bundles(sim.data, scan_bundles(repo / "dist" / "assets"), prefix="~/assets")
+        upload_bundles(sim.data, built_files(repo / "dist" / "assets"), prefix="~/assets")
     result, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
 
     # Then the upload check says so: Sentry's ~ matches any scheme and host, so the maps should
@@ -441,14 +442,14 @@ def test_bundles_under_another_path_fail_with_upload_command(
     # Given the bundles were uploaded under a prefix whose path differs (~/static)
     with sim.data.lock:
         sim.data.bundles.clear()
-        upload_bundles(sim.data, scan_bundles(repo / "dist" / "assets"), prefix="~/static")
+        upload_bundles(sim.data, built_files(repo / "dist" / "assets"), prefix="~/static")
     result, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
 
     # Then the upload check fails naming the found and the expected prefix, and the upload command
     assert result.ret == 1
     uploaded = check(report, "test_artifacts_uploaded")
     assert uploaded["reason"] == "artifact_missing"
-    main = next(b.name for b in scan_bundles(repo / "dist" / "assets").bundles if "main-" in b.name)
+    main = next(b.name for b in built_files(repo / "dist" / "assets").bundles if "main-" in b.name)
     assert (
         f"{main} is not uploaded for {DEMO_RELEASE} under app://localhost/assets "
         "(found under ~/static)." in uploaded["message"]
@@ -505,7 +506,7 @@ def test_event_with_js_no_source_fails_naming_frame(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Given the newest event of the release could not fetch its minified source
-    scan = scan_bundles(repo / "dist" / "assets")
+    scan = built_files(repo / "dist" / "assets")
     main = next(b.name for b in scan.bundles if "main-" in b.name)
     url = f"app://localhost/assets/{main}"
     error = {"type": "js_no_source", "message": "Source code was not found", "data": {"url": url}}
@@ -528,7 +529,7 @@ def test_event_of_another_prefix_fails(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Given the newest event's frames come from http://tauri.localhost (Tauri on Windows)
-    scan = scan_bundles(repo / "dist" / "assets")
+    scan = built_files(repo / "dist" / "assets")
     add_demo_event(
         sim.data, scan, prefix="http://tauri.localhost/assets", date=sim.data.now_epoch - 60
     )
@@ -663,3 +664,25 @@ def test_latest_event_from_a_newer_release_is_not_judged(
     symbolicated = check(report, "test_release_symbolicates")
     assert symbolicated["status"] == "PARTIAL"
     assert "(the newest events of its issues come from codictate@1.5.0)" in symbolicated["message"]
+
+
+#: The demo build's files as written down by hand (examples/codictate/dist/assets): the truth
+#: that both the simulator's upload model and the product's scanner must agree with.
+DEMO_BUILD: Final = ("chunk-HIG7NCSI.js", "main-LAQUV7NK.js", "settings-OHVDS4IK.js")
+
+
+def test_the_demo_uploads_and_the_products_scanner_each_match_the_written_truth() -> None:
+    # Given the demo build and the simulator's demo data (uploads modelled as sentry-cli's)
+    data = demo_data(DEMO)
+    [bundle] = [b for b in data.bundles if ("codictate@1.4.2", None) in b.associations]
+    uploaded = sorted(f.file_path for f in bundle.files)
+    # Then the simulator uploaded exactly the hand-written files and their maps
+    prefix = "app://localhost/assets/"
+    assert uploaded == sorted(f"{prefix}{n}{m}" for n in DEMO_BUILD for m in ("", ".map"))
+    # And the product's own scanner, checked against the same truth, finds the same names: a
+    # bug in either side fails here instead of being agreed with by the other
+    from pytest_sentry_gate.repo.bundles import scan_bundles
+
+    scan = scan_bundles(DEMO / "dist" / "assets")
+    assert sorted(b.name for b in scan.bundles) == list(DEMO_BUILD)
+    assert sorted(str(b.map_name) for b in scan.bundles) == [f"{n}.map" for n in DEMO_BUILD]

@@ -16,8 +16,9 @@ issues of older releases and of ``handy-web`` sit beside it. For ``incident``: o
 high-priority issue of ``codictate@1.4.2`` whose latest event holds one unscrubbed email address
 (``incident_data.add_incident``).
 
-Bundle names come from scanning the directory (``repo.bundles.scan_bundles``), never from
-constants, so a rebuilt demo still matches. Tests mutate the returned data to build failures.
+Bundle names come from the build directory as sentry-cli would upload it (``built.built_files``,
+written apart from the product's scanner so that the two can disagree), never from constants,
+so a rebuilt demo still matches. Tests mutate the returned data to build failures.
 """
 
 from __future__ import annotations
@@ -27,15 +28,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from pytest_sentry_gate.repo.bundles import (
-    DEFAULT_DIST_DIR,
-    DEFAULT_URL_PREFIX,
-    INLINE_MAP,
-    BundleScan,
-    join_url,
-    scan_bundles,
-)
+from pytest_sentry_gate.repo.bundles import DEFAULT_DIST_DIR, DEFAULT_URL_PREFIX, join_url
 
+from .built import BuiltFiles, built_files
 from .clock import DEFAULT_NOW
 from .data import SimulatorData
 from .incident_data import add_incident
@@ -92,7 +87,7 @@ def demo_data(
         DEMO_RELEASE, DEMO_PROJECT, total_sessions=4200, total_users=650, sessions_crashed=3,
         sessions_errored=21, crash_free_sessions=99.93, crash_free_users=99.69,
     )  # fmt: skip
-    scan = scan_bundles(repo / DEFAULT_DIST_DIR)
+    scan = built_files(repo / DEFAULT_DIST_DIR)
     upload_bundles(data, scan, release=DEMO_RELEASE, date=released + 600)
     _ordinary_issues(data, now_s)
     add_demo_event(data, scan, date=now_s - 1800)
@@ -105,7 +100,7 @@ def demo_data(
 
 def upload_bundles(
     data: SimulatorData,
-    scan: BundleScan,
+    scan: BuiltFiles,
     *,
     release: str = DEMO_RELEASE,
     project: str = DEMO_PROJECT,
@@ -123,7 +118,7 @@ def upload_bundles(
         paths.append(url)
         if bundle.debug_id:
             debug_ids[url] = bundle.debug_id
-        if bundle.map_name is not None and bundle.map_name != INLINE_MAP:
+        if bundle.map_name is not None:
             map_url = join_url(prefix, bundle.map_name)
             paths.append(map_url)
             if bundle.debug_id:
@@ -146,7 +141,7 @@ def _column(path: Path, needle: str) -> int:
     return text.find(needle) + 1 if needle in text else 1
 
 
-def demo_frames(scan: BundleScan, prefix: str = DEFAULT_URL_PREFIX) -> tuple[list[JsonDict], ...]:
+def demo_frames(scan: BuiltFiles, prefix: str = DEFAULT_URL_PREFIX) -> tuple[list[JsonDict], ...]:
     """(processed, raw) frames of the demo error, outermost first.
 
     ``onDictation`` (``src/main.ts``, built into ``main-<hash>.js``) calls ``joinSegments``
@@ -192,7 +187,7 @@ def _source_frame(
 
 def add_demo_event(
     data: SimulatorData,
-    scan: BundleScan,
+    scan: BuiltFiles,
     *,
     release: str = DEMO_RELEASE,
     prefix: str = DEFAULT_URL_PREFIX,
