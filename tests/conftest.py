@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,21 @@ def bugsink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield running
     finally:
         running.stop()
+
+
+DEMO_APP = Path(__file__).resolve().parents[1] / "examples" / "codictate"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh copy of the demo app, free to edit."""
+    target = tmp_path / "codictate"
+    shutil.copytree(DEMO_APP, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
+    return target
+
+
+@pytest.fixture
+def sim(repo: Path) -> Iterator[Any]:
+    """The simulator holding a healthy codictate@1.4.2 of the demo copy (its bundles)."""
+    with demo_simulator(repo) as simulator:
+        yield simulator

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, demo_simulator, load_report
 from tests.test_smoke import demo_dsn
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
 CHECKS = (
     "test_ingestion_healthy",
     "test_affected_events_tagged",
@@ -24,13 +22,6 @@ CHECKS = (
     "test_events_scrubbed",
     "test_incident_checklist",
 )
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    target = tmp_path / "codictate"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
-    return target
 
 
 def only_incident(data: SimulatorData, **kwargs: Any) -> None:

@@ -6,9 +6,7 @@ Each test serves one situation where the gate's verdict used to be wrong, from t
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,25 +30,10 @@ from pytest_sentry_gate.simulator.scenarios import (
     demo_data,
     demo_frames,
 )
-from tests.conftest import CANARY_TOKEN, FULL_SCOPES, demo_simulator
-from tests.test_release_gate import DEMO, check, run_gate
+from tests.conftest import CANARY_TOKEN, FULL_SCOPES
+from tests.test_release_gate import check, run_gate
 
 PREFIX = "app://localhost/assets"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A fresh copy of the demo app, free to edit."""
-    target = tmp_path / "codictate"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
-    return target
-
-
-@pytest.fixture
-def sim(repo: Path) -> Iterator[Simulator]:
-    """The simulator holding a healthy codictate@1.4.2 of the demo (the copy's bundles)."""
-    with demo_simulator(repo) as simulator:
-        yield simulator
 
 
 def demo_event(sim: Simulator) -> Event:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,7 +27,6 @@ from tests.conftest import (
     CANARY_TOKEN,
     all_written,
     assert_no_secret,
-    demo_simulator,
     edit_json,
     load_report,
 )
@@ -45,21 +43,6 @@ CHECKS = (
 )
 REPO_SIDE = CHECKS[:4]
 SENTRY_SIDE = CHECKS[4:]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A fresh copy of the demo app, free to edit."""
-    target = tmp_path / "codictate"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
-    return target
-
-
-@pytest.fixture
-def sim(repo: Path) -> Iterator[Simulator]:
-    """The simulator holding a healthy codictate@1.4.2 of the demo (the copy's bundles)."""
-    with demo_simulator(repo) as simulator:
-        yield simulator
 
 
 def run_gate(

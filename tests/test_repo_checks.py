@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +20,12 @@ from tests.conftest import (
     CANARY_TOKEN,
     all_written,
     assert_no_secret,
-    demo_simulator,
     edit_json,
     load_report,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
 CAPABILITY = "src-tauri/capabilities/default.json"
 RUST = "src-tauri/src/main.rs"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A fresh copy of the demo app, free to edit."""
-    target = tmp_path / "codictate"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
-    return target
-
-
-@pytest.fixture
-def sim(repo: Path) -> Iterator[Simulator]:
-    """The simulator holding a healthy codictate@1.4.2 of the demo copy."""
-    with demo_simulator(repo) as simulator:
-        yield simulator
 
 
 def run_mode(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +24,8 @@ from pytest_sentry_gate.sentry.smoke import (
 from pytest_sentry_gate.simulator import Fault, Simulator
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from pytest_sentry_gate.simulator.serialize import dsn as dsn_of
-from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, demo_simulator, load_report
+from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, load_report
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
 KEY = "0123456789abcdef0123456789abcdef"
 CHECKS = (
     "test_api_answers",
@@ -165,19 +162,6 @@ def pytest_sessionfinish(session):
     with open("slept.json", "w") as f:
         json.dump(SLEPT, f)
 """
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    target = tmp_path / "codictate"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("node_modules", "pytest.ini"))
-    return target
-
-
-@pytest.fixture
-def sim(repo: Path) -> Iterator[Simulator]:
-    with demo_simulator(repo) as simulator:
-        yield simulator
 
 
 def demo_dsn(sim: Simulator) -> str:
