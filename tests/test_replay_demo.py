@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,3 +53,44 @@ def test_record_script_then_offline_replay(tmp_path: Path) -> None:
         in_replay = section in ("setup-preflight", "release-gate")
         if in_replay and (line.startswith("  PASS") or line.startswith("  FAIL")):
             assert line.split(":", 1)[0] + ":" in summary  # the same verdict for the same check
+
+
+def test_every_mode_replays_to_the_report_it_recorded(tmp_path: Path) -> None:
+    # Given every mode recorded against the simulator's demo, with its agent report
+    modes = (
+        "setup_preflight or local_smoke or release_gate or prod_health or issue_triage or incident"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+
+    def run(*args: str) -> dict[str, object]:
+        report = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-m", modes, "-p", "no:cacheprovider", "-q",
+             f"--sentry-cassette-dir={tmp_path / 'cassettes'}", f"--sentry-gate-report={report}",
+             *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        loaded: dict[str, object] = json.loads(report.read_text(encoding="utf-8"))
+        return loaded
+
+    recorded = run("--sentry-record-mode=all")
+    # When the same modes replay from the cassette, offline
+    replayed = run()
+
+    # Then every check gives the same verdict, reason and evidence, and each mode the same row
+    def verdicts(report: dict[str, object]) -> list[tuple[object, ...]]:
+        checks = report["checks"]
+        assert isinstance(checks, list)
+        # the record mode itself is the one fact that differs (all, then none)
+        return [
+            (c["id"], c["status"], c["reason"], json.dumps(c["evidence"] | {"record_mode": "-"}))
+            if "record_mode" in c["evidence"]
+            else (c["id"], c["status"], c["reason"], json.dumps(c["evidence"]))
+            for c in checks
+        ]
+
+    assert replayed["record_mode"] == "none"
+    assert verdicts(replayed) == verdicts(recorded)
+    rows = [(r["mode"], r["status"], r["message"]) for r in replayed["results"]]  # type: ignore[attr-defined]
+    assert rows == [(r["mode"], r["status"], r["message"]) for r in recorded["results"]]  # type: ignore[attr-defined]
+    assert {r["mode"] for r in replayed["results"]} >= {"local-smoke", "incident"}  # type: ignore[attr-defined]

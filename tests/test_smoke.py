@@ -81,6 +81,19 @@ def test_poll_backs_off_within_the_bounded_wait() -> None:
     assert arrival.attempts == 10
 
 
+def test_poll_reports_each_wait_as_progress() -> None:
+    # Given a reader that answers on the fourth poll, and a progress listener
+    fake, heard = FakeTime(), []
+    reader = Reader(after=3, event={"tags": []})
+    # When the arrival is polled (sleeps of 0.5, 1 and 2 s between the polls)
+    confirm_arrival(
+        reader, "e" * 32, wait=30, sleep=fake.sleep, clock=fake.clock, progress=heard.append
+    )
+    # Then each wait was announced with the time waited so far and the bound
+    said = f"waiting for smoke event {'e' * 32} to arrive: {{}}s of 30s"
+    assert heard == [said.format(0), said.format(0), said.format(2)]
+
+
 def test_poll_stops_when_the_event_appears() -> None:
     fake = FakeTime()
     reader = Reader(after=2, event={"tags": [{"key": "release", "value": "r"}]})

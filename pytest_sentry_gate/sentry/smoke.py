@@ -33,6 +33,7 @@ SMOKE_MESSAGE: Final = "sentry-gate smoke test"
 SMOKE_TAGS: Final = {"source": "sentry-gate", "mode": "local-smoke"}
 FIRST_DELAY: Final = 0.5
 MAX_DELAY: Final = 5.0
+WAITING: Final = "waiting for smoke event {event_id} to arrive: {waited:.0f}s of {wait:g}s"
 #: A bound on polls, whatever the clock does (a frozen clock would otherwise poll forever).
 MAX_POLLS: Final = 60
 
@@ -229,9 +230,11 @@ def confirm_arrival(
     wait: float,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    progress: Callable[[str], None] | None = None,
 ) -> Arrival:
     """Poll ``reader`` for the event until it appears or ``wait`` seconds pass (backoff 0.5 s,
-    doubling, capped at 5 s; the last sleep is cut to the deadline)."""
+    doubling, capped at 5 s; the last sleep is cut to the deadline). ``progress`` hears each
+    wait (a terminal shows it as one line)."""
     start = clock()
     attempts, delay = 0, FIRST_DELAY
     while True:
@@ -243,6 +246,8 @@ def confirm_arrival(
         waited = clock() - start
         if event is not None or waited >= wait or attempts >= MAX_POLLS:
             return Arrival(event, attempts, waited, reader.description)
+        if progress is not None:
+            progress(WAITING.format(event_id=event_id, waited=waited, wait=wait))
         sleep(min(delay, max(0.0, wait - waited)))
         delay = min(MAX_DELAY, delay * 2)
 
