@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from pytest_sentry_gate.sentry import endpoints
-from pytest_sentry_gate.sentry.smoke import dsn_mismatch, tag_problems
+from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, SmokeOutcome

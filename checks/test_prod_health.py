@@ -25,6 +25,10 @@ HIGH_SEVERITY: Final = (
     "{count} high-severity unresolved issue(s) (tolerated: {max}): escalate same day. {issues}"
 )
 NO_HIGH_SEVERITY: Final = "no high-severity unresolved issue ({queries})"
+TOLERATED: Final = "{count} high-severity unresolved issue(s), tolerated up to {max}: {issues}"
+NOT_EXACT: Final = (
+    "{count} or more high-severity unresolved issue(s): the server gave no exact count ({queries})"
+)
 NO_RELEASE: Final = "no release under check (set --sentry-release or fix the version files)"
 RELEASE_ISSUES: Final = "{count} unresolved issue(s) in {release}, {regressed} regressed"
 REGRESSIONS: Final = "{regressed} regression(s) in {release}: {issues}. Triage them today."
@@ -90,7 +94,7 @@ def test_high_severity(
     """High-severity unresolved issues (fatal; error with high priority): any present, escalate."""
     unique = {i.id: i for result in sentry_high_severity for i in result.issues}
     issues = tuple(unique.values())
-    complete = all(r.total <= len(r.issues) for r in sentry_high_severity)
+    complete = all(r.exact and r.total <= len(r.issues) for r in sentry_high_severity)
     # Beyond one page, the queries' totals are added (an issue matching two counts twice).
     total = len(issues) if complete else sum(r.total for r in sentry_high_severity)
     sentry_check.record(
@@ -108,6 +112,17 @@ def test_high_severity(
             reason="high_severity",
             next_commands=(sentry_check.rerun_for(TRIAGE),),
         )
+    if not all(r.exact for r in sentry_high_severity):
+        sentry_check.partial(
+            NOT_EXACT.format(count=total, queries=queries), reason="listing_capped"
+        )
+    if total:
+        sentry_check.passed(
+            TOLERATED.format(
+                count=total, max=sentry_settings.max_high_severity, issues=_listing(issues)
+            )
+        )
+        return
     sentry_check.passed(NO_HIGH_SEVERITY.format(queries=queries))
 
 

@@ -35,6 +35,7 @@ import pytest
 
 from pytest_sentry_gate import cli_text, modes
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
+from pytest_sentry_gate.report import SCHEMA_ID
 from pytest_sentry_gate.settings import ROWS
 
 ALL = "all"
@@ -245,7 +246,7 @@ def _pytest_error(stderr: str, code: int) -> str:
 def _error_report(mode: str, message: str, started: float) -> dict[str, Any]:
     """A report (schema ``pytest-sentry-gate/report@1``) for a run that stopped before any check."""
     return {
-        "schema": "pytest-sentry-gate/report@1",
+        "schema": SCHEMA_ID,
         "overall_status": ERROR,
         "mode": mode,
         "org": None,

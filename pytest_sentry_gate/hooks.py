@@ -201,14 +201,14 @@ class ActiveHooks:
         run.exit_code = int(exitstatus)
         run.interruption = _interruption(session, int(exitstatus))
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
-            # every selected mode has its row (PARTIAL "not available yet"): not an empty run
+            # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
         conf = config.stash.get(SETTINGS_KEY, None)
         if conf is None:
             return
         from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
 
-        loop_sections = loop_report.finish(config, run, conf)
+        loop_sections = loop_report.finish(config, run, conf, self.redactor(config))
         if conf.report is None:
             return
         from pytest_sentry_gate import report

@@ -66,6 +66,10 @@ SCRUBBED_IP: Final = "192.0.2.0"
 TOKEN_PATTERN: Final = re.compile(r"sntry[su]_[A-Za-z0-9+/=_.\-]+")
 DSN_PATTERN: Final = re.compile(r"(?P<scheme>https?://)[0-9a-fA-F]{32}(?::[0-9a-fA-F]{32})?@")
 SENTRY_KEY_PATTERN: Final = re.compile(r"(sentry_(?:key|secret)=)[0-9a-fA-F]{32}")
+#: A DSN key as a path segment: ``/unreal/<key>/``, ``/cron/<slug>/<key>/``, ``js-sdk-loader``.
+KEY_SEGMENT_PATTERN: Final = re.compile(
+    r"(/(?:unreal|js-sdk-loader|cron/[^/\s\"]+)/)[0-9a-fA-F]{32}"
+)
 #: ``name@domain.tld``; not a URL's user part, not ``project@1.4.2-beta.rc`` (a release: its
 #: "domain" starts with a digit).
 EMAIL_PATTERN: Final = re.compile(
@@ -102,6 +106,7 @@ class Scrubber:
         text = TOKEN_PATTERN.sub(SCRUBBED, text)
         text = DSN_PATTERN.sub(lambda m: f"{m['scheme']}{DSN_KEY_PLACEHOLDER}@", text)
         text = SENTRY_KEY_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)
+        text = KEY_SEGMENT_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)
         text = EMAIL_PATTERN.sub(SCRUBBED_EMAIL, text)
         return HOME_PATTERN.sub(lambda m: f"{m['root']}user", text)
 
@@ -119,7 +124,13 @@ class Scrubber:
 
     def _json(self, data: Any, key: str = "") -> Any:
         if isinstance(data, dict):
-            return {k: self._json(v, k) for k, v in data.items()}
+            is_key = "public" in data and "dsn" in data  # a client key: its id is its public key
+            return {
+                k: DSN_KEY_PLACEHOLDER
+                if is_key and k == "id" and _HEX32.fullmatch(str(v))
+                else self._json(v, k)
+                for k, v in data.items()
+            }
         if isinstance(data, list):
             return [self._json(v, key) for v in data]
         if isinstance(data, str):

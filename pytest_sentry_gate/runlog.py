@@ -65,7 +65,7 @@ class Run:
             status=status,
             reason=_reason(gate, status),
             message=redact(gate.message if gate and gate.message else text),
-            evidence=_redacted(gate.evidence, redact) if gate else {},
+            evidence=redacted_json(gate.evidence, redact) if gate else {},
             risks=tuple(map(redact, gate.risks)) if gate else (),
             next_commands=tuple(map(redact, gate.next_commands)) if gate else (),
             duration=self._durations.pop(item.nodeid, 0.0),
@@ -85,8 +85,8 @@ def _reason(gate: verdict.Check | None, status: str) -> str:
     return gate.reason
 
 
-def _redacted(evidence: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
-    """The evidence as JSON data, with every secret hidden (keys and values alike)."""
+def redacted_json(evidence: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    """JSON data (evidence, a report section) with every secret hidden (keys and values alike)."""
     text = json.dumps(evidence, default=str)
     try:
         result: dict[str, Any] = json.loads(redact(text))

@@ -293,6 +293,30 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+#: The reasons ``verdict_for_error`` gives: a check that ended on one had no facts to judge.
+ERROR_REASONS: Final = frozenset(
+    {
+        "network_unavailable",
+        "token_missing",
+        "token_invalid",
+        "repo_file",
+        "slug",
+        "read_only_guard",
+        "error",
+        "token_rejected",
+        "missing_scope",
+        "permission_denied",
+        "not_found",
+        "rate_limited",
+        "replay_missing",
+        "project_renamed",
+        "malformed_response",
+        "response_too_large",
+        "server_error",
+    }
+)
+
+
 def verdict_for_error(
     exc: errors.SentryGateError, *, require_network: bool, rerun: str, server: str
 ) -> tuple[str, str, str, tuple[str, ...]]:
@@ -317,7 +341,9 @@ def verdict_for_error(
             return FAIL, "repo_file", str(exc), (rerun,)
         if isinstance(exc, errors.SlugError):
             return FAIL, "slug", str(exc), (rerun,)
-        return FAIL, "read_only_guard", str(exc), ()
+        if isinstance(exc, errors.ReadOnlyViolation):
+            return FAIL, "read_only_guard", str(exc), ()
+        return FAIL, "error", str(exc), (rerun,)
     show = SHOW_ENDPOINT.format(url=shlex.quote(server + exc.endpoint.lstrip("/")))
     if isinstance(exc, errors.AuthError):
         return FAIL, "token_rejected", TOKEN_REJECTED.format(endpoint=exc.endpoint), fix

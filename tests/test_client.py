@@ -279,58 +279,6 @@ def test_paginate_refuses_a_non_list_page(make: Any) -> None:
         list(client.paginate(ISSUES))
 
 
-def test_count_uses_x_hits_in_one_request(make: Any) -> None:
-    # Given a backlog of 50,000 issues advertised in X-Hits
-    client, server = make(paged(500, 1, hits=50_000))
-
-    # When it is counted
-    count = client.count(ISSUES, {"query": "is:unresolved", "statsPeriod": "14d", "limit": 1})
-
-    # Then one request was enough and the count is exact
-    assert (count.value, count.exact, count.source, count.requests) == (50_000, True, "x-hits", 1)
-    assert len(server.requests) == 1
-    assert count.query == {"query": "is:unresolved", "statsPeriod": "14d", "limit": 1}
-    assert count.endpoint == f"{ISSUES}?limit=1&query=is%3Aunresolved&statsPeriod=14d"
-
-
-def test_count_at_x_max_hits_is_not_exact(make: Any) -> None:
-    # Given X-Hits equal to X-Max-Hits (Sentry's "1000+")
-    client, _ = make(json_ok([{"id": "1"}], **{"X-Hits": "1000", "X-Max-Hits": "1000"}))
-
-    # When it is counted
-    count = client.count(ISSUES)
-
-    # Then the count says it is capped
-    assert (count.value, count.exact) == (1000, False)
-
-
-def test_count_pages_when_x_hits_is_absent(make: Any) -> None:
-    # Given three pages of 4 and no X-Hits
-    client, server = make(paged(3, 4))
-
-    # When it is counted
-    count = client.count(ISSUES, {"limit": 4})
-
-    # Then every item was counted, exactly, by paging
-    assert (count.value, count.exact, count.source, count.requests) == (12, True, "paged", 3)
-    assert len(server.requests) == 3
-
-
-def test_count_by_paging_stops_at_the_cap(make: Any) -> None:
-    # Given 100 pages of 10 and no X-Hits
-    client, server = make(paged(100, 10))
-
-    # When it is counted with a cap of 25
-    count = client.count(ISSUES, cap=25)
-
-    # Then it stopped after three pages and says it is not exact
-    assert (count.value, count.exact, count.source, count.requests) == (25, False, "paged", 3)
-    assert len(server.requests) == 3
-
-
-# -- retries -----------------------------------------------------------------------------------
-
-
 def sequence(*responses: httpx.Response) -> Handler:
     queue = list(responses)
     return lambda request: queue.pop(0) if len(queue) > 1 else queue[0]
@@ -700,37 +648,6 @@ def test_head_is_allowed(make: Any) -> None:
 
 
 # -- concurrency -------------------------------------------------------------------------------
-
-
-def test_get_many_runs_concurrently_keeps_order_and_returns_errors(make: Any) -> None:
-    # Given a server where each request takes 0.1 s and one path is missing
-    active, peak = [0], [0]
-    lock = threading.Lock()
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-        time.sleep(0.1)
-        with lock:
-            active[0] -= 1
-        if request.url.path.endswith("/missing/"):
-            return httpx.Response(404, json={"detail": "nope"})
-        return httpx.Response(200, json={"path": request.url.path})
-
-    client, _ = make(answer)
-    paths = [f"/api/0/projects/acme/p{i}/" for i in range(4)]
-
-    # When four reads and one missing read are run together
-    results = client.get_many([*((p, None) for p in paths), ("/api/0/missing/", None)])
-
-    # Then they overlapped, kept their order, and the error came back as a value
-    assert peak[0] > 1
-    assert [r.data["path"] for r in results[:4] if isinstance(r, ApiResponse)] == paths
-    assert isinstance(results[4], NotFound)
-
-
-# -- envelope ----------------------------------------------------------------------------------
 
 
 def test_envelope_is_refused_unless_allowed(make: Any) -> None:

@@ -239,9 +239,11 @@ def test_unwritable_directory_is_named(tmp_path: Path) -> None:
 # -- whole runs ---------------------------------------------------------------------------------
 
 
-def _loop(pytester: pytest.Pytester, sim: Simulator, state: Path, *marks: str) -> dict[str, Any]:
+def _loop(
+    pytester: pytest.Pytester, sim: Simulator, state: Path, *marks: str, ini: str = ""
+) -> dict[str, Any]:
     os.environ["SENTRY_AUTH_TOKEN"] = CANARY_TOKEN
-    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n")
+    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
     pytester.runpytest_inprocess(
         "-m",
         " or ".join(marks or ("verify_loop",)),
@@ -335,3 +337,18 @@ def test_state_path_under_a_file_is_named(tmp_path: Path) -> None:
     assert checkpoint.writable_problem(path) == f"{blocker} is a file"
     with pytest.raises(checkpoint.CheckpointError, match="not-a-dir"):
         checkpoint.save(path, _point({"1"}))
+
+
+def test_tolerated_high_severity_issues_pass_and_are_named(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given two high-severity issues and a threshold that tolerates five
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    with _sim(demo_data(DEMO, now=NOW, health_story=True)) as sim:
+        report = _loop(
+            pytester, sim, tmp_path / "s.json", "prod_health", ini="sentry_max_high_severity = 5\n"
+        )
+    # Then the check passes, but never claims there is none
+    high = next(c for c in report["checks"] if c["id"].endswith("::test_high_severity"))
+    assert high["status"] == "PASS"
+    assert high["message"].startswith("2 high-severity unresolved issue(s), tolerated up to 5:")

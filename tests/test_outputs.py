@@ -509,3 +509,42 @@ def test_a_mode_whose_checks_are_switched_off_is_not_called_unavailable(
     assert row["message"].startswith("release-gate: no check of this mode ran in this selection")
     assert row["next_commands"].startswith("pytest -m release_gate")
     assert result.ret == 0
+
+
+def test_every_error_verdict_is_one_of_the_error_reasons() -> None:
+    # Given one error of every kind the plugin raises (and one it does not know)
+    from pytest_sentry_gate import errors
+    from pytest_sentry_gate.verdict import ERROR_REASONS
+
+    class Unknown(errors.SentryGateError):
+        pass
+
+    raised = [
+        errors.ReadOnlyViolation("DELETE", "/api/0/x/"),
+        errors.NetworkUnavailable("h", "dns", "no"),
+        errors.TokenMissing(),
+        errors.TokenInvalid("bad"),
+        errors.AuthError("/api/0/", "no"),
+        errors.ScopeError("/api/0/", "no", missing_scope="org:read"),
+        errors.ScopeError("/api/0/", "no"),
+        errors.NotFound("/api/0/", "no"),
+        errors.RateLimited("/api/0/", "slow"),
+        errors.ServerError("/api/0/", "boom"),
+        errors.MalformedResponse("/api/0/", "[1,2]"),
+        errors.ReplayMissing("GET", "/api/0/", "c.yaml", "none"),
+        errors.ProjectMoved("/api/0/projects/a/b/", "302", slug="c"),
+        errors.ResponseTooLarge("/api/0/", "huge"),
+        errors.SlugError("no such org"),
+        errors.RepoFileError("package.json", 1, 2, "bad"),
+        Unknown("something else"),
+    ]
+    reasons = {
+        verdict_for_error(e, require_network=False, rerun="pytest", server="https://s.io/")[
+            1
+        ]: type(e).__name__
+        for e in raised
+    }
+    # Then each reason is in the set the checkpoint uses to know that a check had no facts,
+    # and that set names no reason the errors cannot produce
+    assert set(reasons) == set(ERROR_REASONS)
+    assert reasons["error"] == "Unknown"  # not the read-only guard's reason

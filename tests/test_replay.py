@@ -306,3 +306,29 @@ def test_smoke_envelope_is_replayed_not_sent_and_its_key_scrubbed(tmp_path: Path
     # Then the recorded answer comes back and nothing is sent
     assert answer.json() == {"id": "e" * 32}
     assert len(sent) == 1
+
+
+def test_scrubber_removes_every_form_of_a_client_key_without_being_told_it() -> None:
+    # Given a client-keys answer in Sentry's shape (its id is its public key), no secret configured
+    from pytest_sentry_gate.replay import Scrubber
+
+    key = "fedcba9876543210fedcba9876543210"
+    answer = {
+        "id": key,
+        "public": key,
+        "dsn": {
+            "public": f"http://{key}@h/1",
+            "unreal": f"http://h/api/1/unreal/{key}/",
+            "crons": f"http://h/api/1/cron/___MONITOR_SLUG___/{key}/",
+            "cdn": f"http://h/js-sdk-loader/{key}.min.js",
+            "csp": f"http://h/api/1/csp-report/?sentry_key={key}",
+        },
+    }
+    # When it is scrubbed for a cassette
+    body = Scrubber([]).body(json.dumps(answer))
+    # Then no form of the key is left, and an event id elsewhere would keep its value
+    assert isinstance(body, str)
+    assert key not in body
+    assert json.loads(body)["dsn"]["public"] == "http://" + "0" * 32 + "@h/1"
+    event = Scrubber([]).body(json.dumps({"id": key, "eventID": key}))
+    assert event == json.dumps({"id": key, "eventID": key}, separators=(",", ":"))

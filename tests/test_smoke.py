@@ -17,13 +17,12 @@ from pytest_sentry_gate.sentry.smoke import (
     NotVerifiable,
     build_event,
     confirm_arrival,
-    dsn_mismatch,
     envelope,
-    tag_problems,
 )
 from pytest_sentry_gate.simulator import Fault, Simulator
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from pytest_sentry_gate.simulator.serialize import dsn as dsn_of
+from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
 from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, load_report
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -144,6 +143,16 @@ def test_dsn_must_match_an_active_key_of_the_project() -> None:
     assert "inactive" in str(dsn_mismatch(dsn, (_key(active=False),)))
 
 
+def test_a_replayed_dsn_is_judged_by_host_project_and_key_state() -> None:
+    # Given keys as a replayed cassette holds them (scrubbed) and a DSN with the scrubbed key
+    scrubbed = "0" * 32
+    dsn = parse_dsn(f"https://{scrubbed}@h/1")
+    # Then host, project id and whether the key is active still decide
+    assert dsn_mismatch(dsn, (_key(public=scrubbed),)) is None
+    assert "inactive" in str(dsn_mismatch(dsn, (_key(public=scrubbed, active=False),)))
+    assert "project id 1" in str(dsn_mismatch(dsn, (_key(public=scrubbed, project_id="2"),)))
+
+
 def test_tag_problems() -> None:
     assert tag_problems({"release": "r", "environment": "e"}, release="r", environment="e") == []
     assert tag_problems({"environment": "x"}, release="r", environment="e") == [
@@ -231,7 +240,10 @@ def test_demo_passes_and_sends_nothing_unasked(
     assert check(report, CHECKS[4])["message"] == NOT_ASKED
     keys = check(report, "test_client_key_active")["evidence"]["keys"]
     assert keys[0]["active"] is True
-    assert set(keys[0]) >= {"id", "rate_limit", "dsn_host"}
+    assert set(keys[0]) >= {"name", "rate_limit", "dsn_host"}
+    # and no key value: in Sentry a key's id is its public key, so the id is not shown either
+    assert "id" not in keys[0]
+    assert all(k.public not in json.dumps(report) for k in sim.data.keys)
     assert not [r for r in sim.requests if r.method == "POST"]
     assert result.ret == 0
 

@@ -9,7 +9,6 @@ Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token trav
 
 from __future__ import annotations
 
-import functools
 import socket
 import threading
 import time
@@ -36,7 +35,6 @@ from pytest_sentry_gate.redact import Redactor
 from pytest_sentry_gate.sentry.responses import (
     ENVELOPE_PATH,
     ApiResponse,
-    Count,
     Listing,
     Reader,
     float_header,
@@ -61,7 +59,6 @@ ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
 CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
 PAGING: Final = "paging {path}: page {page}"
-COUNTING: Final = "counting {path}: {total} so far"
 CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
 #: One request, its retries and its waits together never take longer than this (seconds).
 DEFAULT_DEADLINE: Final = 60.0
@@ -369,35 +366,6 @@ class SentryClient:
             seen.add(cursor)
             self._report(PAGING.format(path=path, page=pages + 1))
             response = fetch(path, {**query, "cursor": cursor})
-
-    def count(self, path: str, params: Params | None = None, *, cap: int = 10_000) -> Count:
-        """Count from ``X-Hits`` in one request; without it, page and count items up to ``cap``."""
-        query = dict(params or {})
-        first = self.get(path, query)
-        if first.hits is not None:
-            capped = first.max_hits is not None and first.hits >= first.max_hits
-            return Count(first.hits, not capped, query, first.endpoint, "x-hits", 1)
-        total, requests, response = 0, 0, first
-        while True:
-            total += len(items(response))
-            requests += 1
-            cursor = response.next_cursor
-            if total >= cap or cursor is None:
-                exact = total < cap or (total == cap and cursor is None)
-                return Count(min(total, cap), exact, query, first.endpoint, "paged", requests)
-            # Counting pages are not cached: a capped count may walk thousands of items.
-            self._report(COUNTING.format(path=path, total=total))
-            pairs = _pairs({**query, "cursor": cursor})
-            response = self._fetch(path, pairs)
-
-    def get_many(
-        self, requests: Sequence[tuple[str, Params | None]]
-    ) -> list[ApiResponse | ApiError]:
-        """Run independent GETs concurrently; results in request order, ``ApiError``s returned.
-
-        ``NetworkUnavailable`` and ``ReadOnlyViolation`` are raised: they concern every request.
-        """
-        return gather([functools.partial(self.get, *request) for request in requests])
 
     # -- the one write ------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import httpx
 
@@ -76,18 +76,6 @@ class Listing:
         return (
             f"looked at the first {self.pages} page(s) ({len(self.items)} items) of {self.endpoint}"
         )
-
-
-@dataclass(frozen=True)
-class Count:
-    """A count, where it came from, and whether it is exact (``False`` when capped)."""
-
-    value: int
-    exact: bool
-    query: dict[str, Any]
-    endpoint: str
-    source: Literal["x-hits", "paged"]
-    requests: int
 
 
 def int_header(response: httpx.Response, name: str) -> int | None:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY, Dsn
+from pytest_sentry_gate.repo.dsn import Dsn
 from pytest_sentry_gate.sentry import endpoints
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ class ClientKeyFacts:
 
     def evidence(self) -> dict[str, Any]:
         return {
-            "id": self.id,
             "name": self.name,
             "active": self.active,
             "rate_limit": self.rate_limit,
@@ -61,7 +60,7 @@ class ClientKeyFacts:
         }
 
     def __repr__(self) -> str:
-        return f"ClientKeyFacts(id={self.id!r}, active={self.active})"
+        return f"ClientKeyFacts(name={self.name!r}, active={self.active})"
 
 
 def read_keys(client: SentryClient, org: str, project: str) -> tuple[ClientKeyFacts, ...]:
@@ -250,33 +249,3 @@ def confirm_arrival(
             progress(WAITING.format(event_id=event_id, waited=waited, wait=wait))
         sleep(min(delay, max(0.0, wait - waited)))
         delay = min(MAX_DELAY, delay * 2)
-
-
-def dsn_mismatch(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
-    """What keeps ``dsn`` from belonging to the project (``None`` when an active key matches)."""
-    if not any(k.host == dsn.host for k in keys):
-        hosts = sorted({k.host for k in keys if k.host})
-        return f"its host {dsn.host} is not the keys' host ({', '.join(hosts) or 'none'})"
-    if not any(k.project_id == dsn.project_id for k in keys):
-        ids = sorted({k.project_id for k in keys if k.project_id})
-        return f"its project id {dsn.project_id} is not the project's ({', '.join(ids)})"
-    if all(k.public_key == SCRUBBED_DSN_KEY for k in keys):
-        return None  # a replayed recording: the keys were scrubbed, host and project id matched
-    same = [k for k in keys if k.public_key == dsn.public_key]
-    if not same:
-        return "its public key is none of the project's client keys"
-    if not any(k.active for k in same):
-        return f"its client key {same[0].id} is inactive"
-    return None
-
-
-def tag_problems(tags: dict[str, str], *, release: str | None, environment: str) -> list[str]:
-    """How the arrived event's tags differ from the release and environment it was sent with."""
-    wanted = {"environment": environment, **({"release": release} if release else {})}
-    problems = []
-    for key, value in wanted.items():
-        if key not in tags:
-            problems.append(f"no {key} tag")
-        elif tags[key] != value:
-            problems.append(f"{key} tag is {tags[key]!r}, not {value!r}")
-    return problems

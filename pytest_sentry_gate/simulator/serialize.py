@@ -147,7 +147,7 @@ def client_key(key: ClientKey, base: str) -> JsonDict:
     scheme, _, host = base.partition("://")
     api = f"{base}/api/{key.project_id}"
     return {
-        "id": key.id,
+        "id": key.public,  # real Sentry: a key's id is its public key
         "name": key.name,
         "label": key.name,
         "public": key.public,

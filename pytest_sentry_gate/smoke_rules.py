@@ -1,0 +1,48 @@
+"""The judgements of local_smoke and incident: pure rules over the facts, no I/O.
+
+``dsn_mismatch`` says what keeps the app's DSN from belonging to the project's client keys;
+``tag_problems`` how an arrived event's tags differ from what was sent. The checks import these
+(never a reader of ``pytest_sentry_gate.sentry``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.repo.dsn import Dsn
+    from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+
+
+def dsn_mismatch(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
+    """What keeps ``dsn`` from belonging to the project (``None`` when an active key matches)."""
+    if not any(k.host == dsn.host for k in keys):
+        hosts = sorted({k.host for k in keys if k.host})
+        return f"its host {dsn.host} is not the keys' host ({', '.join(hosts) or 'none'})"
+    if not any(k.project_id == dsn.project_id for k in keys):
+        ids = sorted({k.project_id for k in keys if k.project_id})
+        return f"its project id {dsn.project_id} is not the project's ({', '.join(ids)})"
+    if all(k.public_key == SCRUBBED_DSN_KEY for k in keys):
+        # a replayed recording scrubbed the keys: they cannot be compared, their state still is
+        same = [k for k in keys if k.host == dsn.host and k.project_id == dsn.project_id]
+    else:
+        same = [k for k in keys if k.public_key == dsn.public_key]
+        if not same:
+            return "its public key is none of the project's client keys"
+    if not any(k.active for k in same):
+        return f"its client key {same[0].name or '(unnamed)'} is inactive"
+    return None
+
+
+def tag_problems(tags: dict[str, str], *, release: str | None, environment: str) -> list[str]:
+    """How the arrived event's tags differ from the release and environment it was sent with."""
+    wanted = {"environment": environment, **({"release": release} if release else {})}
+    problems = []
+    for key, value in wanted.items():
+        if key not in tags:
+            problems.append(f"no {key} tag")
+        elif tags[key] != value:
+            problems.append(f"{key} tag is {tags[key]!r}, not {value!r}")
+    return problems
