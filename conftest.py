@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_sentry_gate.plugin import selected_modes
+from pytest_sentry_gate.selection import selected_modes
 from pytest_sentry_gate.settings import given
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ class ActiveHooks:
         mode = collection_path.stem.removeprefix("test_")
         if mode not in modes.CHECK_MODES:
             return None
-        from pytest_sentry_gate.plugin import selected_modes
+        from pytest_sentry_gate.selection import selected_modes
 
         return True if mode not in selected_modes(config) else None
 

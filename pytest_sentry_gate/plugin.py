@@ -15,6 +15,7 @@ import pytest
 
 from pytest_sentry_gate import fixtures, modes, settings
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
+from pytest_sentry_gate.selection import WORD, selected_modes
 
 
 def _checks_dir() -> Path:
@@ -33,43 +34,10 @@ XDIST_REFUSED = (
 )
 #: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
 pytest_plugins = list(fixtures.MODULES)
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     settings.add_options(parser)
-
-
-def selected_modes(config: pytest.Config) -> tuple[str, ...]:
-    """The runbook modes that ``-m`` selects, in run order.
-
-    A mode counts when the expression selects a check of that mode but not an unmarked test:
-    ``-m release_gate`` or ``-m "release_gate or slow"`` select it, ``-m "not release_gate"`` (or
-    no ``-m``) does not, so a plain test suite never switches the plugin on.
-    """
-    text = config.getoption("markexpr", "") or ""
-    if not any(m in _WORD.findall(text) for m in modes.MARKERS):
-        return ()
-    try:
-        from _pytest.mark.expression import Expression  # pytest's own -m grammar
-
-        expression = Expression.compile(text)
-    except Exception:  # an invalid -m: pytest itself reports it
-        return ()
-
-    def matches(marks: set[str]) -> bool:
-        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
-            return name in marks
-
-        return bool(expression.evaluate(has))
-
-    if matches(set()):
-        return ()
-    return tuple(
-        m
-        for m in modes.CHECK_MODES
-        if matches({m, "verify_loop"} if m in modes.LOOP_MODES else {m})
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -100,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def requested_mode(config: pytest.Config) -> str:
     """The ``-m`` expression in the old script's names: ``verify-loop``, not the modes it runs."""
     text = config.getoption("markexpr", "") or ""
-    return _WORD.sub(
+    return WORD.sub(
         lambda m: modes.json_name(m.group(0)) if m.group(0) in modes.MARKERS else m.group(0),
         " ".join(text.split()),
     )
