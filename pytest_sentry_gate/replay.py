@@ -48,6 +48,7 @@ except ImportError:  # pragma: no cover - vcrpy before cassette metadata
 
 MATCH_ON: Final = (matchers.method, matchers.path, matchers.query)
 RECORDED_AT: Final = "recorded_at"
+RECORDED_AT_LINE: Final = re.compile(r"^recorded_at: ([0-9.]+)$", re.MULTILINE)
 #: Request and response headers never written to a cassette.
 SECRET_HEADERS: Final = (
     "authorization",
@@ -192,15 +193,18 @@ class Recorder(httpx.BaseTransport):
         self._lock = threading.Lock()
         self.replay_only = bool(self.cassette.write_protected)
         self.recorded_at = self._recorded_at()
+        self._now: float | None = None if self.replay_only else time.time()
 
     def _recorded_at(self) -> float | None:
-        """When the cassette was recorded: stored with it, else the newest recorded ``Date``."""
-        stored = getattr(self.cassette, "get_metadata", None)  # vcrpy with cassette metadata
+        """When the cassette was recorded: the ``recorded_at`` stored with it, else the newest
+        recorded ``Date`` (a cassette written by another tool)."""
+        try:
+            text = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        except OSError:
+            text = ""
+        stored = RECORDED_AT_LINE.search(text)
         if stored is not None:
-            try:
-                return float(stored(RECORDED_AT, time.time()))
-            except MissingMetadataError:
-                pass
+            return float(stored.group(1))
         dates: list[float] = []
         for response in self.cassette.responses:
             for name, values in response["headers"].items():
@@ -210,6 +214,16 @@ class Recorder(httpx.BaseTransport):
                     except (TypeError, ValueError):
                         continue
         return max(dates) if dates else None
+
+    def now(self) -> float:
+        """The run's one "now" for its facts (a time window's end, the checkpoint's time): the
+        recording's in a replay; while recording, the time the cassette was opened, stored with
+        it, so that a replay asks Sentry exactly what the recording asked."""
+        if self.replay_only and self.recorded_at is not None:
+            return self.recorded_at
+        if self._now is None:  # a replay of a cassette that holds no time at all
+            self._now = time.time()
+        return self._now
 
     def clock(self) -> float:
         """The recording's time in a replay; the wall clock while recording."""
@@ -274,7 +288,10 @@ class Recorder(httpx.BaseTransport):
             recorded.sort(key=lambda pair: (pair[0].method, pair[0].path, sorted(pair[0].query)))
             self.cassette.data[self._loaded :] = recorded
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.cassette._save()  # vcrpy's own writer (record-mode rules, metadata)
+            self.cassette._save()  # vcrpy's own writer (record-mode rules)
+            if self._now is not None:  # a top-level key vcrpy leaves alone when it loads
+                with self.path.open("a", encoding="utf-8") as cassette:
+                    cassette.write(f"{RECORDED_AT}: {self._now!r}\n")
 
     def close(self) -> None:
         if self._live is not None:

@@ -332,3 +332,25 @@ def test_scrubber_removes_every_form_of_a_client_key_without_being_told_it() -> 
     assert json.loads(body)["dsn"]["public"] == "http://" + "0" * 32 + "@h/1"
     event = Scrubber([]).body(json.dumps({"id": key, "eventID": key}))
     assert event == json.dumps({"id": key, "eventID": key}, separators=(",", ":"))
+
+
+def test_a_replay_reads_the_recordings_now(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+
+    # Given a recording whose run asked for "now" once, then made a request a while later
+    path = tmp_path / "acme" / "web.yaml"
+    live = httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
+    recorder = Recorder(path=path, record_mode="once", secrets=(), live=live)
+    recorded_now = recorder.now()
+    assert recorder.now() == recorded_now  # one "now" per run
+    with httpx.Client(transport=recorder) as client:
+        client.get("http://127.0.0.1:9/api/0/organizations/acme/issues/?query=x")
+    recorder.save()
+    recorder.close()
+    # When the cassette is replayed, much later
+    replay = Recorder(path=path, record_mode="none", secrets=())
+    # Then its "now" is the recording's, to the digit, so time windows ask the same queries
+    assert replay.replay_only
+    assert replay.now() == recorded_now
