@@ -53,6 +53,15 @@ def _public_ip(text: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+#: Secret-like values: known token prefixes, AWS key ids, ``password=…``-style pairs. The
+#: cassette scrubber (``replay``) removes what this finds too, so the two cannot drift apart.
+SECRET_VALUE: Final = re.compile(
+    r"\b(?:sntry[su]_|gh[pousr]_|github_pat_|sk-)(?P<m>[A-Za-z0-9_=+/-]{16,})"
+    r"|\b(?:AKIA|ASIA)(?P<m2>[0-9A-Z]{16})\b"
+    r"|\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*(?P<m3>[^\s&,;\"'\[][^\s&,;\"']*)",
+    re.I,
+)
+
 PATTERNS: Final[tuple[Pattern, ...]] = (
     Pattern(
         "email",
@@ -84,12 +93,7 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     ),
     Pattern(
         "secret",
-        re.compile(
-            r"\b(?:sntry[su]_|gh[pousr]_|github_pat_|sk-)(?P<m>[A-Za-z0-9_=+/-]{16,})"
-            r"|\b(?:AKIA|ASIA)(?P<m2>[0-9A-Z]{16})\b"
-            r"|\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*(?P<m3>[^\s&,;\"'\[][^\s&,;\"']*)",
-            re.I,
-        ),
+        SECRET_VALUE,
         "a secret-like value (known token prefix, AWS key id, password=… pair)",
     ),
 )

@@ -36,6 +36,7 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
 from pytest_sentry_gate.errors import ReplayMissing
+from pytest_sentry_gate.privacy import SECRET_VALUE
 from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
 
 try:
@@ -105,6 +106,7 @@ class Scrubber:
                 secret, DSN_KEY_PLACEHOLDER if _HEX32.fullmatch(secret) else SCRUBBED
             )
         text = TOKEN_PATTERN.sub(SCRUBBED, text)
+        text = SECRET_VALUE.sub(SCRUBBED, text)
         text = DSN_PATTERN.sub(lambda m: f"{m['scheme']}{DSN_KEY_PLACEHOLDER}@", text)
         text = SENTRY_KEY_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)
         text = KEY_SEGMENT_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)

@@ -220,6 +220,9 @@ def test_committed_cassettes_hold_no_secret() -> None:
         ("C:\\Users\\jane\\app", "C:\\Users\\user\\app"),
         ("codictate@1.4.2-beta.rc", "codictate@1.4.2-beta.rc"),
         ("app://localhost/assets/main.js", "app://localhost/assets/main.js"),
+        ("push with ghp_" + "a1B2" * 9 + " failed", "push with [scrubbed] failed"),
+        ("key AKIAABCDEFGHIJKLMNOP leaked", "key [scrubbed] leaked"),
+        ("db password=hunter2secret", "db [scrubbed]"),
     ],
 )
 def test_scrubber_text(text: str, expected: str) -> None:
