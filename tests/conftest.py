@@ -173,3 +173,47 @@ def sim(repo: Path) -> Iterator[Any]:
     """The simulator holding a healthy codictate@1.4.2 of the demo copy (its bundles)."""
     with demo_simulator(repo) as simulator:
         yield simulator
+
+
+def run_mode(
+    pytester: pytest.Pytester,
+    mode: str,
+    *args: str,
+    ini: str = "sentry_http_timeout = 2\n",
+    secrets: tuple[str, ...] = (CANARY_TOKEN,),
+    also_written: tuple[Path, ...] = (),
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    """``pytest -m <mode> <args>`` in ``pytester.path``: it writes the agent report, prints no
+    traceback, and no output, report or file (nor any under ``also_written``) holds a secret."""
+    pytester.makeini("[pytest]\n" + ini)
+    result = pytester.runpytest_inprocess(
+        "-m", mode, "--sentry-gate-report=report.json", "-rA", "-p", "no:cacheprovider", *args
+    )
+    out = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in out
+    assert "INTERNALERROR" not in out
+    report = load_report(pytester.path / "report.json")
+    written = [all_written(pytester.path), *map(all_written, also_written)]
+    for secret in secrets:
+        assert_no_secret(out, *written, secret=secret)
+    return result, report
+
+
+def demo_target(url: str, repo: Path) -> tuple[str, ...]:
+    """The flags that point a run at the demo's org and project on ``url``, checking ``repo``."""
+    return (
+        f"--sentry-url={url}",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        f"--sentry-repo-root={repo}",
+    )
+
+
+def check(report: dict[str, Any], name: str) -> dict[str, Any]:
+    """The report's entry for the check named ``name``."""
+    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    """Each check's status, by check name."""
+    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}

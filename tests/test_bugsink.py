@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import load_report
+from tests.conftest import check, load_report
 
 BUGSINK_READER = """
 import httpx, os, pytest
@@ -60,10 +60,6 @@ def run_smoke(
     took = time.monotonic() - started
     assert "Traceback" not in result.stdout.str()
     return result, load_report(pytester.path / "report.json"), took
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
 
 
 @pytest.mark.bugsink

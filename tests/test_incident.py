@@ -12,7 +12,14 @@ from pytest_sentry_gate.simulator import Simulator
 from pytest_sentry_gate.simulator.data import SimulatorData
 from pytest_sentry_gate.simulator.incident_data import PLANTED, add_incident
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
-from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, demo_simulator, load_report
+from tests.conftest import (
+    CANARY_TOKEN,
+    check,
+    demo_simulator,
+    demo_target,
+    run_mode,
+    statuses,
+)
 from tests.test_smoke import demo_dsn
 
 CHECKS = (
@@ -36,31 +43,14 @@ def run_incident(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator,
     *args: str, ini: str = "",
 ) -> tuple[pytest.RunResult, dict[str, Any]]:  # fmt: skip
+    """``pytest -m incident`` on ``repo``: no planted value is ever shown unmasked either."""
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     monkeypatch.setenv("SENTRY_DSN", demo_dsn(sim))
-    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
-    result = pytester.runpytest_inprocess(
-        "-m", "incident", f"--sentry-url={sim.url}", "--sentry-org=acme",
-        "--sentry-project=codictate", f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=report.json", "-rA", "-p", "no:cacheprovider", *args,
+    personal = tuple(value.removeprefix("retry with token ") for _, value in PLANTED.values())
+    return run_mode(
+        pytester, "incident", *demo_target(sim.url, repo), *args,
+        ini="sentry_http_timeout = 2\n" + ini, secrets=(CANARY_TOKEN, *personal),
     )  # fmt: skip
-    out = result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in out
-    report = load_report(pytester.path / "report.json")
-    written = all_written(pytester.path)
-    assert_no_secret(out, written)
-    for _, value in PLANTED.values():  # no planted value is ever shown unmasked
-        personal = value.removeprefix("retry with token ")
-        assert_no_secret(out, written, secret=personal)
-    return result, report
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
 
 
 def test_demo_story_fails_on_the_planted_email(

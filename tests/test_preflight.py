@@ -15,7 +15,10 @@ from tests.conftest import (
     PREFLIGHT_EMPTY_REPO,
     all_written,
     assert_no_secret,
+    check,
     load_report,
+    run_mode,
+    statuses,
 )
 
 pytestmark = pytest.mark.usefixtures("simulator")
@@ -31,28 +34,13 @@ def run_preflight(
     """Run ``pytest -m setup_preflight`` in an empty repository against the simulator."""
     if token is not None:
         monkeypatch.setenv("SENTRY_AUTH_TOKEN", token)
-    pytester.makeini("[pytest]\nsentry_http_timeout = 1\n")
-    result = pytester.runpytest_inprocess(
-        "-m",
+    return run_mode(
+        pytester,
         "setup_preflight",
         f"--sentry-url={sim.url}",
-        "--sentry-gate-report=report.json",
-        "-rA",
-        "-p",
-        "no:cacheprovider",
         *args,
+        ini="sentry_http_timeout = 1\n",
     )
-    report = load_report(pytester.path / "report.json")
-    assert_no_secret(result.stdout.str(), result.stderr.str(), all_written(pytester.path))
-    return result, report
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
 
 
 def test_good_token_passes(

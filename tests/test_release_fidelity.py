@@ -30,8 +30,8 @@ from pytest_sentry_gate.simulator.scenarios import (
     demo_data,
     demo_frames,
 )
-from tests.conftest import CANARY_TOKEN, FULL_SCOPES
-from tests.test_release_gate import check, run_gate
+from tests.conftest import CANARY_TOKEN, FULL_SCOPES, check
+from tests.test_release_gate import run_gate
 
 PREFIX = "app://localhost/assets"
 

@@ -25,10 +25,11 @@ from pytest_sentry_gate.simulator.scenarios import (
 )
 from tests.conftest import (
     CANARY_TOKEN,
-    all_written,
-    assert_no_secret,
+    check,
+    demo_target,
     edit_json,
-    load_report,
+    run_mode,
+    statuses,
 )
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
@@ -55,34 +56,14 @@ def run_gate(
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     """``pytest -m release_gate`` on ``repo``; returns the run and its validated report."""
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
-    result = pytester.runpytest_inprocess(
-        "-m",
+    return run_mode(
+        pytester,
         "release_gate",
-        f"--sentry-url={url}",
-        "--sentry-org=acme",
-        "--sentry-project=codictate",
-        f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=report.json",
-        "-rA",
-        "-p",
-        "no:cacheprovider",
+        *demo_target(url, repo),
         *args,
+        ini="sentry_http_timeout = 2\n" + ini,
+        also_written=(repo,),
     )
-    out = result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in out
-    assert "INTERNALERROR" not in out
-    report = load_report(pytester.path / "report.json")
-    assert_no_secret(out, all_written(pytester.path), all_written(repo))
-    return result, report
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
 
 
 def row(report: dict[str, Any]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate.simulator import Fault
-from tests.conftest import CANARY_TOKEN, demo_simulator, load_report
+from tests.conftest import CANARY_TOKEN, demo_simulator, load_report, statuses
 
 ROOT = Path(__file__).resolve().parents[1]
 DSN_KEY = "0123456789abcdef0123456789abcdef"
@@ -60,10 +60,6 @@ def stable(report: dict[str, Any]) -> str:
         check.pop("duration")
     text = json.dumps(data, sort_keys=True)
     return re.sub(r"(record_mode\W+)(once|none)", r"\1-", text)
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
 
 
 @pytest.fixture

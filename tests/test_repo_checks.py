@@ -18,17 +18,18 @@ from checks.test_release_gate import VERSION_SPELLING, _build_command
 from pytest_sentry_gate.simulator import Simulator
 from tests.conftest import (
     CANARY_TOKEN,
-    all_written,
-    assert_no_secret,
+    check,
+    demo_target,
     edit_json,
     load_report,
+    run_mode,
 )
 
 CAPABILITY = "src-tauri/capabilities/default.json"
 RUST = "src-tauri/src/main.rs"
 
 
-def run_mode(
+def run_mode_on(
     pytester: pytest.Pytester,
     monkeypatch: pytest.MonkeyPatch,
     mode: str,
@@ -39,29 +40,9 @@ def run_mode(
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     """``pytest -m <mode>`` on ``repo``: no traceback, no secret, a valid report."""
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
-    result = pytester.runpytest_inprocess(
-        "-m",
-        mode,
-        f"--sentry-url={sim.url}",
-        "--sentry-org=acme",
-        "--sentry-project=codictate",
-        f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=report.json",
-        "-p",
-        "no:cacheprovider",
-        *args,
+    return run_mode(
+        pytester, mode, *demo_target(sim.url, repo), *args, ini="sentry_http_timeout = 2\n" + ini
     )
-    out = result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in out
-    assert "INTERNALERROR" not in out
-    report = load_report(pytester.path / "report.json")
-    assert_no_secret(out, all_written(pytester.path))
-    return result, report
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
 
 
 # -- item 9: the privacy check -------------------------------------------------------------------
@@ -71,7 +52,7 @@ def test_demo_privacy_passes_with_the_frontend_scrubber_risk(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Given the demo / When the preflight runs
-    result, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    result, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     # Then privacy passes, naming both inits, with the frontend's missing beforeSend as a risk
     assert result.ret == 0
     privacy = check(report, "test_sentry_privacy")
@@ -91,7 +72,7 @@ def test_pii_on_and_scrubber_removed_fails_the_preflight(
         text[: text.index("            // Scrub")] + text[text.index("  ..Default") - 10 :]
     )
     # When the preflight runs
-    result, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    result, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     # Then it fails, naming the file and line, with the fix; the missing scrubber is a risk
     assert result.ret == 1
     privacy = check(report, "test_sentry_privacy")
@@ -113,7 +94,7 @@ def test_plugin_not_registered_fails(
         rust.read_text().replace("        .plugin(tauri_plugin_sentry::init(&client))\n", "")
     )
     # When the preflight runs / Then privacy fails with the line to add
-    _, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     privacy = check(report, "test_sentry_privacy")
     assert (privacy["status"], privacy["reason"]) == ("FAIL", "privacy_plugin_unregistered")
     assert privacy["next_commands"][0] == (
@@ -129,7 +110,7 @@ def test_tauri_repository_without_any_init_fails(
     (repo / RUST).write_text("fn main() { tauri::Builder::default(); }\n")
     (repo / "src-tauri" / "Cargo.toml").write_text('[package]\nname = "x"\nversion = "1.4.2"\n')
     # When the preflight runs / Then privacy fails: nothing to judge is not a pass
-    _, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     assert check(report, "test_sentry_privacy")["reason"] == "sentry_init_missing"
 
 
@@ -149,7 +130,7 @@ def test_toml_capability_and_explicit_list_end_to_end(
     data["app"]["security"]["capabilities"] = ["main"]
     conf.write_text(json.dumps(data))
     # When the preflight runs / Then the unlisted TOML file does not count, and the fix says so
-    _, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     capability = check(report, "test_tauri_capability")
     assert (capability["status"], capability["reason"]) == ("FAIL", "capability_not_enabled")
     assert capability["next_commands"][0] == (
@@ -158,7 +139,7 @@ def test_toml_capability_and_explicit_list_end_to_end(
     # When the list names it / Then it passes
     data["app"]["security"]["capabilities"] = ["main", "sentry"]
     conf.write_text(json.dumps(data))
-    _, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     assert check(report, "test_tauri_capability")["status"] == "PASS"
 
 
@@ -170,7 +151,7 @@ def test_capability_not_utf8_fails_naming_the_file(
         b'{"description": "caf\xe9", "permissions": ["sentry:default"]}'
     )
     # When the preflight runs / Then the capability check fails naming the file, no traceback
-    _, report = run_mode(pytester, monkeypatch, "setup_preflight", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     capability = check(report, "test_tauri_capability")
     assert (capability["status"], capability["reason"]) == ("FAIL", "repo_file")
     assert capability["message"].startswith(f"{CAPABILITY}: not UTF-8 text")
@@ -224,7 +205,7 @@ def test_bad_package_json_fails_naming_the_file(
     # Given a package.json that is an array, has a null version, or is nested too deeply
     (repo / "package.json").write_text(content)
     # When the release gate runs
-    result, report = run_mode(pytester, monkeypatch, "release_gate", repo, sim)
+    result, report = run_mode_on(pytester, monkeypatch, "release_gate", repo, sim)
     # Then the versions check fails naming the file: not "no version", not a traceback
     assert result.ret == 1
     versions = check(report, "test_versions_aligned")
@@ -240,7 +221,7 @@ def test_v_prefix_is_a_mismatch_when_the_release_takes_the_raw_string(
     # Given package.json says v1.4.2, the Tauri files 1.4.2, and the default template
     edit_json(repo / "package.json", version="v1.4.2")
     # When the release gate runs
-    result, report = run_mode(pytester, monkeypatch, "release_gate", repo, sim)
+    result, report = run_mode_on(pytester, monkeypatch, "release_gate", repo, sim)
     # Then the versions check fails: codictate@v1.4.2 and codictate@1.4.2 are two releases
     assert result.ret == 1
     versions = check(report, "test_versions_aligned")
@@ -255,7 +236,7 @@ def test_v_prefix_is_a_mismatch_when_the_release_takes_the_raw_string(
         spellings="'1.4.2' and 'v1.4.2'",
     )
     # When the release is given explicitly / Then the spelling is a risk, not a failure
-    _, report = run_mode(
+    _, report = run_mode_on(
         pytester, monkeypatch, "release_gate", repo, sim, "--sentry-release=codictate@1.4.2"
     )
     versions = check(report, "test_versions_aligned")
@@ -277,7 +258,7 @@ def test_handy_like_release_wiring_fails_in_words_with_the_lines_to_add(
         workflow.read_text().replace("SENTRY_RELEASE: codictate@", "SENTRY_RELEASE: handy-app@")
     )
     # When the release gate runs
-    _, report = run_mode(pytester, monkeypatch, "release_gate", repo, sim)
+    _, report = run_mode_on(pytester, monkeypatch, "release_gate", repo, sim)
     # Then the message says what is missing and where, with no regular expression in it
     wiring = check(report, "test_release_wiring")
     assert (wiring["status"], wiring["reason"]) == ("FAIL", "release_wiring")

@@ -23,7 +23,14 @@ from pytest_sentry_gate.simulator import Fault, Simulator
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from pytest_sentry_gate.simulator.serialize import dsn as dsn_of
 from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
-from tests.conftest import CANARY_TOKEN, all_written, assert_no_secret, load_report
+from tests.conftest import (
+    CANARY_TOKEN,
+    assert_no_secret,
+    check,
+    demo_target,
+    run_mode,
+    statuses,
+)
 
 KEY = "0123456789abcdef0123456789abcdef"
 CHECKS = (
@@ -205,28 +212,16 @@ def run_smoke(
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     if dsn is not None:
         monkeypatch.setenv("SENTRY_DSN", dsn)
-    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n" + ini)
     pytester.makeconftest(FAKE_TIME_CONFTEST)
-    result = pytester.runpytest_inprocess(
-        "-m", "local_smoke", f"--sentry-url={url}", "--sentry-org=acme",
-        "--sentry-project=codictate", f"--sentry-repo-root={repo}",
-        "--sentry-gate-report=report.json", "-rA", "-p", "no:cacheprovider", *args,
-    )  # fmt: skip
-    out = result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in out
-    report = load_report(pytester.path / "report.json")
-    secrets = [CANARY_TOKEN, *([dsn.split("//")[1].split("@")[0]] if dsn else [])]
-    for secret in secrets:
-        assert_no_secret(out, all_written(pytester.path), secret=secret)
-    return result, report
-
-
-def check(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(c for c in report["checks"] if c["id"].endswith("::" + name))
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {c["id"].split("::")[1]: c["status"] for c in report["checks"]}
+    key = (dsn.split("//")[1].split("@")[0],) if dsn else ()
+    return run_mode(
+        pytester,
+        "local_smoke",
+        *demo_target(url, repo),
+        *args,
+        ini="sentry_http_timeout = 2\n" + ini,
+        secrets=(CANARY_TOKEN, *key),
+    )
 
 
 def test_demo_passes_and_sends_nothing_unasked(
