@@ -40,9 +40,8 @@ class ActiveHooks:
         mode = collection_path.stem.removeprefix("test_")
         if mode not in modes.CHECK_MODES:
             return None
-        from pytest_sentry_gate.selection import selected_modes
-
-        return True if mode not in selected_modes(config) else None
+        run = config.stash.get(RUN_KEY, None)  # the modes -m selected, read once at configure
+        return True if run is None or mode not in run.modes else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

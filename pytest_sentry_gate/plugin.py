@@ -83,7 +83,7 @@ def activate(config: pytest.Config) -> None:
         return
     if RUN_KEY not in config.stash:
         config.stash[RUN_KEY] = Run(modes=(), started=time.time(), rerun=rerun_command(config))
-    label = ",".join(selected_modes(config))
+    label = ",".join(config.stash[RUN_KEY].modes)
     manager.register(
         hooks.ActiveHooks(
             checks_dir=CHECKS_DIR, modes_label=label, rerun=config.stash[RUN_KEY].rerun
