@@ -11,7 +11,7 @@ import pytest
 from pytest_sentry_gate.repo import bundles, wiring
 from pytest_sentry_gate.repo.release_name import release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
-from pytest_sentry_gate.verdict import first_of
+from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,6 +18,7 @@ from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import Redactor, environment_secrets, url_secrets, without_userinfo
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 from pytest_sentry_gate.settings import given
+from pytest_sentry_gate.text import first_of
 
 NAME = "sentry_gate_active"
 _DEFERRED_KEY = pytest.StashKey[str]()
@@ -269,7 +270,7 @@ def _interruption(session: pytest.Session, exitstatus: int) -> str | None:
     errors_seen = reporter.stats.get("error", []) if reporter is not None else []
     where = sorted({r.nodeid or "." for r in errors_seen if isinstance(r, pytest.CollectReport)})
     if where:
-        places = verdict.first_of(where, limit=5, sep=", ")
+        places = first_of(where, limit=5, sep=", ")
         return f"pytest stopped ({name}): {len(where)} error(s) during collection in {places}"
     if session.shouldstop:
         return f"pytest stopped ({name}): {session.shouldstop}"

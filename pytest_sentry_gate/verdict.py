@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, NoReturn
@@ -157,7 +156,6 @@ UNREGISTERED_REASON: Final = (
     "reason {reason!r} is not registered in pytest_sentry_gate.verdict.REASONS; add it there "
     "with its meaning"
 )
-MORE: Final = "… and {count} more"
 
 PROJECT_RENAMED: Final = (
     "The project was renamed to {slug!r} (Sentry answered {endpoint} with 302): set "
@@ -179,14 +177,6 @@ SHOW_ENDPOINT: Final = 'curl -sS -i -H "Authorization: Bearer $SENTRY_AUTH_TOKEN
 def token_fix(server: str) -> tuple[str, str]:
     """The commands that replace a missing or bad token: open the token page, set it."""
     return NEW_TOKEN.format(server=server), SET_TOKEN
-
-
-def first_of(items: Sequence[str], *, limit: int = 10, sep: str = "; ") -> str:
-    """``items`` joined, cut after ``limit`` with "… and N more"."""
-    shown = sep.join(items[:limit])
-    if len(items) > limit:
-        shown += sep + MORE.format(count=len(items) - limit)
-    return shown
 
 
 def require_reason(reason: str) -> str:

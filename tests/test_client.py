@@ -834,3 +834,28 @@ def test_client_closes_as_a_context_manager(make: Any) -> None:
 
     # Then its HTTP client is closed
     assert client._http.is_closed
+
+
+def test_a_wrong_slug_lists_the_candidates_cut_to_a_readable_size() -> None:
+    # Given an organization with 30 projects, and a project slug that is none of them
+    from pytest_sentry_gate import errors
+    from pytest_sentry_gate.sentry.discovery import resolve_project
+
+    slugs = [f"app-{n:02d}" for n in range(30)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/0/organizations/acme/projects/":
+            return httpx.Response(200, json=[{"slug": s} for s in slugs])
+        return httpx.Response(404, json={"detail": "The requested resource does not exist"})
+
+    client = SentryClient(
+        base_url="https://sentry.example/", token="t", transport=httpx.MockTransport(answer)
+    )
+    # When the slug is confirmed
+    with pytest.raises(errors.SlugError) as raised:
+        resolve_project(client, "acme", "app-99", source="--sentry-project", auto=True)
+    # Then the message names 20 candidates and counts the rest, and keeps all 30 as data
+    message = str(raised.value)
+    assert "app-19, … and 10 more" in message
+    assert "app-20" not in message
+    assert raised.value.candidates == tuple(slugs)

@@ -17,6 +17,7 @@ from pytest_sentry_gate import errors
 from pytest_sentry_gate import report as report_module
 from pytest_sentry_gate.plugin import XDIST_REFUSED
 from pytest_sentry_gate.simulator import Fault
+from pytest_sentry_gate.text import first_of
 from pytest_sentry_gate.verdict import (
     NETWORK_PARTIAL,
     NOT_AVAILABLE_YET,
@@ -25,7 +26,6 @@ from pytest_sentry_gate.verdict import (
     SERVER_ERROR,
     TOKEN_REJECTED,
     Check,
-    first_of,
     verdict_for_error,
 )
 from tests.conftest import CANARY_TOKEN, load_report

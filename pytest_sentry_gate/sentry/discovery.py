@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.responses import expect
+from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
 
+CANDIDATES_SHOWN: Final = 20
+SLUG_PAGES: Final = 10
 WRONG_SLUG: Final = (
     "{what} {slug!r} ({source}) does not exist or is not visible to this token. "
     "Candidates: {candidates}.{closest}"
@@ -89,7 +92,7 @@ def _confirm(
                 what=what,
                 slug=slug,
                 source=source,
-                candidates=", ".join(found) or "none",
+                candidates=first_of(found, limit=CANDIDATES_SHOWN, sep=", ") or "none",
                 closest=closest,
             ),
             candidates=found,
@@ -108,14 +111,14 @@ def _discover(
     elif len(candidates) == 1:
         why = f"auto-discovery is off (the only candidate is {candidates[0]!r})"
     else:
-        why = f"several candidates exist: {', '.join(candidates)}"
+        shown = first_of(candidates, limit=CANDIDATES_SHOWN, sep=", ")
+        why = f"several candidates exist: {shown}"
     raise errors.SlugError(
         NO_SLUG.format(what=what, flag=flag, env=env, why=why), candidates=candidates
     )
 
 
 def _slugs(client: SentryClient, path: str) -> tuple[str, ...]:
-    slugs: list[str] = []
-    for page in client.paginate(path, {"per_page": 100}, max_pages=10):
-        slugs.extend(str(entry.get("slug")) for entry in page if isinstance(entry, dict))
-    return tuple(sorted(slugs))
+    """The slugs the token sees (the first ``SLUG_PAGES`` pages: a list for a message)."""
+    listing = client.collect(path, {"per_page": 100}, max_pages=SLUG_PAGES)
+    return tuple(sorted(str(e.get("slug")) for e in listing.items if isinstance(e, dict)))
