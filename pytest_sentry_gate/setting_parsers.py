@@ -268,9 +268,13 @@ def parse_boolean(value: Any, source: Source) -> bool:
     raise _bad("switch", _text(value), source, "true or false")
 
 
-def parse_lines(check: Callable[[Sequence[str]], object]) -> Parser:
+def parse_lines(check: Callable[[Sequence[str]], object] | None = None) -> Parser:
+    """A parser for one value per line (blank lines dropped), checked by ``check`` if given."""
+
     def parse(value: Any, source: Source) -> tuple[str, ...]:
         lines = tuple(_text(v) for v in (value or ()) if _text(v))
+        if check is None:
+            return lines
         try:
             check(lines)
         except ValueError as exc:

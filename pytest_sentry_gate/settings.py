@@ -387,7 +387,7 @@ class Settings:
     high_severity_queries: tuple[str, ...] = field(
         metadata=declare(
             help="High-severity issue queries, one per line.",
-            parse=parse_lines(lambda lines: None),
+            parse=parse_lines(),
             ini="sentry_high_severity_queries",
             ini_type="linelist",
             default=("is:unresolved level:fatal", "is:unresolved level:error issue.priority:high"),
