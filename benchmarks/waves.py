@@ -1,0 +1,134 @@
+"""How serial a run's Sentry reads are: waves, HTTP span and the dependency-chain bound.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/waves.py [--issues 100 1000 10000] [--latency 0.05]
+        [--modes verify_loop prod_health]
+
+For each backlog size N and mode, one simulator on 127.0.0.1 holds the demo story of
+``examples/codictate`` plus background issues (``verify_loop_scale.build``: exactly N unresolved
+issues in the window) and answers every request after ``--latency`` seconds. ``pytest -m MODE``
+runs in a copy of the demo app. The arrival time of every request is recorded, and:
+
+- **requests**: how many the run sent;
+- **waves**: groups of requests that were in flight together (a request arriving later than half
+  a latency after its group's first opens a new wave): a serial run has as many waves as
+  requests, a perfectly concurrent one as many as its longest chain;
+- **span**: from the first arrival to the last answer, in round trips (``span_s / latency``);
+- **chain bound**: the longest chain of reads that truly depend on each other, in round trips:
+  the project's id, then the unresolved listing's pages one cursor after another
+  (``1 + pages``, when the run walks the listing: ⌈N/100⌉ pages), or the constant chain of the
+  triage and symbolication reads (the project, an issue query, the issue, its latest event: 4),
+  whichever is longer. No scheduler can do
+  better; the design's goal is ``span <= 1.5 * bound``.
+
+Prints a table, then everything as JSON; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from verify_loop_scale import DEMO_APP, SCOPES, build, classify, clean_env
+
+from pytest_sentry_gate.simulator import Simulator, TokenSpec
+
+#: The constant dependency chain: project id → issue query → issue detail → latest event.
+CONSTANT_CHAIN = 4
+
+
+class Stamped(list[Any]):
+    """The simulator's request record, with the arrival time of each request beside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, item: Any) -> None:
+        self.times.append(time.perf_counter())
+        super().append(item)
+
+
+def waves(times: list[float], latency: float) -> int:
+    """Groups of requests in flight together (see the module docstring)."""
+    count, start = 0, -math.inf
+    for t in sorted(times):
+        if t - start > latency / 2:
+            count, start = count + 1, t
+    return count
+
+
+def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="sentry-gate-waves-"))
+    repo = work / "codictate"
+    shutil.copytree(DEMO_APP, repo, ignore=shutil.ignore_patterns(".sentry-gate"))
+    data = build(repo, issues, seed)
+    token = secrets.token_hex(32)
+    try:
+        with Simulator(data=data, latency=latency) as sim:
+            sim.add_token(token, TokenSpec(scopes=SCOPES, kind="user"))
+            stamped = Stamped()
+            sim.requests = stamped
+            argv = [sys.executable, "-m", "pytest", "-m", mode, "-q", "-p", "no:cacheprovider"]
+            started = time.perf_counter()
+            done = subprocess.run(
+                argv, cwd=repo, env=clean_env(token, sim.url), capture_output=True, text=True
+            )
+            wall = time.perf_counter() - started
+            times = list(stamped.times)
+            pages, _ = classify(list(stamped))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    span = (max(times) + latency - min(times)) / latency if times else 0.0
+    bound = max(1 + pages, CONSTANT_CHAIN)
+    return {
+        "issues": issues,
+        "mode": mode,
+        "latency_s": latency,
+        "exit_code": done.returncode,
+        "requests": len(times),
+        "waves": waves(times, latency),
+        "span_round_trips": round(span, 1),
+        "chain_bound": bound,
+        "listing_pages": pages,
+        "span_over_bound": round(span / bound, 2),
+        "wall_s": round(wall, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--issues", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--modes", nargs="+", default=["verify_loop", "prod_health"])
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    results = [
+        measure(n, mode, args.latency, args.seed) for n in args.issues for mode in args.modes
+    ]
+    print(
+        "| N | mode | requests | waves | span (round trips) | chain bound | span / bound | wall s |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(
+            f"| {r['issues']:,} | {r['mode']} | {r['requests']} | {r['waves']} | "
+            f"{r['span_round_trips']} | {r['chain_bound']} | {r['span_over_bound']} | "
+            f"{r['wall_s']} |"
+        )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
