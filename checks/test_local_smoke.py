@@ -51,6 +51,11 @@ LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {base}{p
 def test_api_answers(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     """The Sentry API answers for this token (the preflight's GET /api/0/, not a second probe)."""
     sentry_check.record(endpoint="/api/0/", scopes=sorted(sentry_auth.scopes))
+    if not sentry_auth.authenticated:
+        sentry_check.fail(
+            "GET /api/0/ answered without an authenticated token: the server did not accept it.",
+            reason="token_rejected",
+        )
     sentry_check.passed("the Sentry API answers and accepts the token")
 
 
