@@ -37,15 +37,18 @@ def answer(body: Any, status: int = 200, *, raw: bytes | None = None) -> Action:
     return act
 
 
-def trickle_headers(step: float) -> Action:
-    """An action that sends a status line and headers one byte per ``step`` seconds, forever."""
+def trickle_headers(step: float, count: int = 10**6, body: Any = ROOT_OK) -> Action:
+    """An action that sends a status line and headers one byte per ``step`` seconds (``count``
+    bytes of padding header), then the end of the headers and ``body`` as JSON."""
 
     def act(conn: socket.socket, stop: threading.Event) -> None:
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"a" * 10**6
+        data = json.dumps(body).encode()
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: " + b"a" * count
         for byte in head:
             if stop.wait(step):
                 return
             conn.sendall(bytes([byte]))
+        conn.sendall(f"\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
 
     return act
 
