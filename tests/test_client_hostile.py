@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,27 @@ def test_json_nested_past_the_recursion_limit_is_malformed(
     out = result.stdout.str()
     assert "RecursionError" not in out
     assert "ERROR at setup" not in out
+
+
+def test_smoke_event_is_never_sent_to_a_foreign_dsn_host(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Any
+) -> None:
+    from tests.test_smoke import demo_dsn, run_smoke
+
+    # Given the demo's DSN moved to another host (localhost, where the keys say 127.0.0.1)
+    with serving({}) as elsewhere:
+        key_and_host, project_id = demo_dsn(sim).split("@")[0], demo_dsn(sim).rsplit("/", 1)[1]
+        foreign = f"{key_and_host}@localhost:{elsewhere.port}/{project_id}"
+        # When local_smoke runs with --send-test-event
+        result, report = run_smoke(
+            pytester, monkeypatch, repo, "--send-test-event", url=sim.url, dsn=foreign
+        )
+        sent_there = list(elsewhere.requests)
+    # Then the DSN check names the foreign host, and the smoke event was not sent anywhere
+    assert "its host localhost is not" in check(report, "test_dsn_matches_project")["message"]
+    smoke = check(report, "test_smoke_event_arrives")
+    assert (smoke["status"], smoke["reason"]) == ("FAIL", "dsn_mismatch")
+    assert "No smoke event sent: the DSN's host localhost" in smoke["message"]
+    assert sent_there == []
+    assert not [r for r in sim.requests if r.method == "POST"]
+    assert result.ret == 1
