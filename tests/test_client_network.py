@@ -75,16 +75,17 @@ def test_headers_that_trickle_end_at_the_deadline() -> None:
 def test_a_run_against_trickling_headers_ends_with_a_named_verdict(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a root whose headers take about 8 s to arrive (one byte every 0.05 s), then answer
+    # Given a root whose headers take 30 s to arrive (one byte every 0.05 s), then answer
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     pytester.makeconftest(SHORT_DEADLINE)
-    with serving({"/api/0/": trickle_headers(0.05, count=160)}) as server:
+    with serving({"/api/0/": trickle_headers(0.05, count=600)}) as server:
         # When the preflight runs with a 1.5 s deadline through the sentry_client_config seam
         _result, report = run_mode(
             pytester, "setup_preflight", f"--sentry-url={server.url}", "--sentry-org=acme"
         )
     # Then the root's check FAILs at the deadline instead of waiting for the headers
     verdict = check(report, "test_token_accepted")
+    assert verdict["duration"] < 15
     assert (verdict["status"], verdict["reason"]) == ("FAIL", "server_error")
     assert "no complete answer within the 1.5s deadline" in verdict["message"]
 
@@ -227,3 +228,24 @@ def test_certificate_problem_from_the_client(certificate: tuple[Path, Path]) -> 
             sentry.get("/api/0/")
         sentry.close()
     assert caught.value.reason == "tls_certificate"
+
+
+def test_recording_is_bounded_by_the_same_deadline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given headers on the root that take 30 s to arrive, and a run that records a cassette
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    pytester.makeconftest(SHORT_DEADLINE)
+    with serving({"/api/0/": trickle_headers(0.05, count=600)}) as server:
+        _result, report = run_mode(
+            pytester,
+            "setup_preflight",
+            f"--sentry-url={server.url}",
+            "--sentry-org=acme",
+            "--sentry-record-mode=once",
+        )
+    # Then recording ends at the deadline too, not when the headers are complete
+    verdict = check(report, "test_token_accepted")
+    assert verdict["duration"] < 15
+    assert (verdict["status"], verdict["reason"]) == ("FAIL", "server_error")
+    assert "within the 1.5s deadline" in verdict["message"]
