@@ -4,8 +4,11 @@
 
 MODE ``shape``: the organization answers ``[1, 2]`` (not the documented object). ``trickle``:
 the project detail sends one byte every 2 s and never finishes. ``limits``: every issue query
-answers 429 with ``Retry-After: 3600``. In every mode ``GET /api/0/`` accepts any token, and a
-project list answers Sentry's real 403 (generic body, ``WWW-Authenticate`` naming the scope).
+answers 429 with ``Retry-After: 3600``. ``headers``: ``GET /api/0/`` sends its status line and
+headers one byte a second, forever. ``silent``: every request is read and never answered.
+``null``: ``GET /api/0/`` answers ``null``. ``deep``: the organization answers JSON nested
+100,000 levels deep. In the other modes ``GET /api/0/`` accepts any token, and a project list
+answers Sentry's real 403 (generic body, ``WWW-Authenticate`` naming the scope).
 Stop it with Ctrl-C or by its process id. It binds 127.0.0.1 only.
 """
 
@@ -51,8 +54,32 @@ class Hostile(BaseHTTPRequestHandler):
         except OSError:
             return
 
+    def trickle_headers(self) -> None:
+        try:
+            for byte in (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: " + b"a" * 10**6
+            ):
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            return
+
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
+        if self.mode == "silent":
+            time.sleep(10**6)
+        if path == "/api/0/" and self.mode == "headers":
+            return self.trickle_headers()
+        if path == "/api/0/" and self.mode == "null":
+            return self.answer(200, None)
+        if path == "/api/0/organizations/acme/" and self.mode == "deep":
+            data = b"[" * 100_000 + b"]" * 100_000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return None
         if path == "/api/0/":
             return self.answer(200, {"auth": {"scopes": SCOPES}, "user": {"id": "1"}})
         if path == "/api/0/organizations/acme/":

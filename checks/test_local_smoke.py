@@ -31,6 +31,10 @@ KILL_SWITCH_BLOCKS: Final = (
     "disabled, so delivery is blocked. Unset {name} and rerun."
 )
 KILL_SWITCH_SET: Final = "{name} is set (in the {source}): the app sends nothing to Sentry."
+WITHHELD: Final = (
+    "No smoke event sent: the DSN's host {host} is not the host of any of the project's client "
+    "keys, so the event would go to another server (see test_dsn_matches_project)."
+)
 NOT_ASKED: Final = "no smoke event asked (pass --send-test-event to send one and read it back)"
 SMOKE_REJECTED: Final = (
     "The ingest endpoint rejected the DSN's key (HTTP {status}): {detail}. Copy the DSN again "
@@ -51,6 +55,11 @@ LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {base}{p
 def test_api_answers(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     """The Sentry API answers for this token (the preflight's GET /api/0/, not a second probe)."""
     sentry_check.record(endpoint="/api/0/", scopes=sorted(sentry_auth.scopes))
+    if not sentry_auth.authenticated:
+        sentry_check.fail(
+            "GET /api/0/ answered without an authenticated token: the server did not accept it.",
+            reason="token_rejected",
+        )
     sentry_check.passed("the Sentry API answers and accepts the token")
 
 
@@ -131,6 +140,8 @@ def test_smoke_event_arrives(
         sentry_check.partial(
             "no DSN to send the smoke event to: " + DSN_ABSENT, reason="dsn_absent"
         )
+    if sentry_smoke is None and sentry_dsn.parsed is not None:
+        sentry_check.fail(WITHHELD.format(host=sentry_dsn.parsed.host), reason="dsn_mismatch")
     if sentry_smoke is None:
         sentry_check.not_applicable("the DSN is malformed (see test_dsn_matches_project)")
     sent, arrival = sentry_smoke.sent, sentry_smoke.arrival

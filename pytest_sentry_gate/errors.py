@@ -5,6 +5,8 @@ The tree::
     SentryGateError                  anything this package raises on purpose
     ├── ReadOnlyViolation            a request the read-only guard refused (never sent)
     ├── NetworkUnavailable           DNS or TCP failed: inconclusive, never a misconfiguration
+    ├── HostRefused                  nothing listens on the URL's explicit port (or on loopback)
+    ├── CertificateProblem           the server's TLS certificate is not trusted
     ├── SlugError                    an org/project slug that does not exist, or is ambiguous
     ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
     └── ApiError                     Sentry answered, but not with what a check can use
@@ -53,6 +55,39 @@ class NetworkUnavailable(SentryGateError):
         self.stage = stage
         self.detail = detail
         super().__init__(f"{stage} failed for {host}: {detail}")
+
+
+class HostRefused(SentryGateError):
+    """The connection was refused where a refusal is conclusive: a port the URL names, or a
+    loopback host. Nothing listens there, so the URL is wrong or the server is down."""
+
+    reason = "connection_refused"
+
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        self.host = host
+        self.port = port
+        self.detail = detail
+        shown = f"[{host}]" if ":" in host else host
+        super().__init__(
+            f"nothing listens on {shown}:{port} (check SENTRY_URL / --sentry-url): {detail}"
+        )
+
+
+class CertificateProblem(SentryGateError):
+    """The TLS handshake failed on the server's certificate (self-signed, unknown CA, expired,
+    wrong name). It is not a network outage: the server answered, and it is not trusted."""
+
+    reason = "tls_certificate"
+
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        self.host = host
+        self.port = port
+        self.detail = detail
+        super().__init__(
+            f"the TLS certificate of {host}:{port} is not trusted ({detail}). If the server uses "
+            "a private or self-signed CA, point SSL_CERT_FILE at a PEM file holding that CA (or "
+            "SSL_CERT_DIR at a directory of them) and rerun; never turn verification off"
+        )
 
 
 class ApiError(SentryGateError):

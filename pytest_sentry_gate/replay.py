@@ -245,7 +245,9 @@ class Recorder(httpx.BaseTransport):
             path = f"{request.url.path}?{query}" if query else request.url.path
             raise ReplayMissing(request.method, path, self.path, self.cassette.record_mode.value)
         if self._live is None:
-            self._live = httpx.HTTPTransport()
+            from pytest_sentry_gate.sentry.transport import DeadlineTransport
+
+            self._live = DeadlineTransport()  # the client's deadline covers recording too
         live = self._live.handle_request(request)
         try:
             content = live.read()

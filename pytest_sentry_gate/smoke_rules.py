@@ -16,9 +16,14 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
 
 
+def foreign_host(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> bool:
+    """Whether ``dsn`` names a host that none of the project's client keys uses."""
+    return not any(k.host == dsn.host for k in keys)
+
+
 def dsn_mismatch(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
     """What keeps ``dsn`` from belonging to the project (``None`` when an active key matches)."""
-    if not any(k.host == dsn.host for k in keys):
+    if foreign_host(dsn, keys):
         hosts = sorted({k.host for k in keys if k.host})
         return f"its host {dsn.host} is not the keys' host ({', '.join(hosts) or 'none'})"
     if not any(k.project_id == dsn.project_id for k in keys):

@@ -49,6 +49,8 @@ REASONS: Final[dict[str, str]] = {
     "slug": "an organization or project slug does not exist or is ambiguous",
     # transport and API answers
     "network_unavailable": "DNS or TCP to the Sentry host failed: says nothing about Sentry",
+    "connection_refused": "nothing listens on the URL's port: the URL is wrong or the server down",
+    "tls_certificate": "the Sentry host's TLS certificate is not trusted",
     "not_found": "Sentry answered 404 for an endpoint",
     "rate_limited": "Sentry answered 429 beyond the retries or the longest wait",
     "server_error": "Sentry answered 5xx or did not answer in time, after the retries",
@@ -287,6 +289,8 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
 ERROR_REASONS: Final = frozenset(
     {
         "network_unavailable",
+        "connection_refused",
+        "tls_certificate",
         "token_missing",
         "token_invalid",
         "repo_file",
@@ -321,6 +325,8 @@ def verdict_for_error(
         if require_network:
             return FAIL, "network_unavailable", NETWORK_FAIL.format(**fields), (rerun,)
         return PARTIAL, "network_unavailable", NETWORK_PARTIAL.format(**fields), (command,)
+    if isinstance(exc, errors.HostRefused | errors.CertificateProblem):
+        return FAIL, exc.reason, str(exc), (rerun,)
     fix = (*token_fix(server), rerun)
     if isinstance(exc, errors.TokenMissing):
         return FAIL, "token_missing", TOKEN_MISSING, fix

@@ -458,7 +458,9 @@ def test_help_lists_the_old_flags(tmp_path: Path) -> None:
 
 
 def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path) -> None:
-    # Given a Sentry that does not answer (nothing listens on port 9), run through sentry-gate
+    # Given a Sentry that cannot be reached, run through sentry-gate: a refusal on the default
+    # port of an address that is not loopback stays inconclusive (a named port would be FAIL
+    # connection_refused), and 0.0.0.0 keeps the connection on this machine
     done = run_cli(
         tmp_path,
         "--mode",
@@ -466,14 +468,14 @@ def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path)
         "--org",
         "acme",
         "--url",
-        "http://127.0.0.1:9",
+        "http://0.0.0.0",
         "--json",
     )
     document = json.loads(done.stdout)
     assert document["overall_status"] == "PARTIAL"
     assert done.returncode == 0
     # Then the hint is the user's own command plus --require-host-network, and sentry-gate takes it
-    hint = "sentry-gate --mode setup-preflight --org acme --url http://127.0.0.1:9 --json"
+    hint = "sentry-gate --mode setup-preflight --org acme --url http://0.0.0.0 --json"
     hint += " --require-host-network"
     commands = document["results"][0]["next_commands"].splitlines()
     assert hint in commands
@@ -485,6 +487,6 @@ def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path)
         "--sentry-org",
         "acme",
         "--sentry-url",
-        "http://127.0.0.1:9",
+        "http://0.0.0.0",
         "--require-host-network",
     ]

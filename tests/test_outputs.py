@@ -118,13 +118,21 @@ SHOW = (
             ],
         ),
         (
+            # a host that did not answer is not asked again: every read fails with its error
             "hang",
-            ["test_token_accepted", "test_token_scopes"],
+            [
+                "test_token_accepted",
+                "test_token_scopes",
+                "test_organization_exists",
+                "test_project_exists",
+            ],
             [
                 "  FAIL     test_token_accepted: " + HUNG,
                 SHOW.replace("organizations/acme/", ""),
                 "           next: {rerun}",
                 "  FAIL     test_token_scopes: (same as above)",
+                "  FAIL     test_organization_exists: (same as above)",
+                "  FAIL     test_project_exists: (same as above)",
             ],
         ),
         (
@@ -522,6 +530,8 @@ def test_every_error_verdict_is_one_of_the_error_reasons() -> None:
     raised = [
         errors.ReadOnlyViolation("DELETE", "/api/0/x/"),
         errors.NetworkUnavailable("h", "dns", "no"),
+        errors.HostRefused("127.0.0.1", 9, "refused"),
+        errors.CertificateProblem("h", 443, "self-signed"),
         errors.TokenMissing(),
         errors.TokenInvalid("bad"),
         errors.AuthError("/api/0/", "no"),

@@ -9,7 +9,6 @@ Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token trav
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -24,14 +23,15 @@ import httpx
 from pytest_sentry_gate.errors import (
     ApiError,
     MalformedResponse,
-    NetworkUnavailable,
     RateLimited,
     ReadOnlyViolation,
     ResponseTooLarge,
+    SentryGateError,
     ServerError,
     TokenInvalid,
 )
 from pytest_sentry_gate.redact import Redactor
+from pytest_sentry_gate.sentry.network import connect_failure
 from pytest_sentry_gate.sentry.responses import (
     ENVELOPE_PATH,
     ApiResponse,
@@ -40,6 +40,7 @@ from pytest_sentry_gate.sentry.responses import (
     float_header,
     items,
 )
+from pytest_sentry_gate.sentry.transport import DeadlineTransport, deadline
 
 
 def _version() -> str:
@@ -110,17 +111,6 @@ def _endpoint(path: str, pairs: _Pairs) -> str:
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
-def _is_dns_failure(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, socket.gaierror):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
 @dataclass(frozen=True)
 class ClientConfig:
     """How the client waits: timeouts, retries and backoff, and the seams tests replace.
@@ -167,7 +157,8 @@ class ClientConfig:
 def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
     """Run independent reads concurrently; results in call order, each ``ApiError`` returned.
 
-    ``NetworkUnavailable`` and ``ReadOnlyViolation`` are raised: they concern every read.
+    Errors that are not ``ApiError`` (the host unreachable, the read-only guard) are raised:
+    they concern every read.
     """
 
     def one(call: Callable[[], _T]) -> _T | ApiError:
@@ -222,7 +213,7 @@ class SentryClient:
         self._http = httpx.Client(
             base_url=base_url,
             timeout=timeout,
-            transport=transport,
+            transport=transport if transport is not None else DeadlineTransport(),
             headers={"User-Agent": user_agent},
             event_hooks={"request": [self._guard]},
             follow_redirects=False,
@@ -231,6 +222,8 @@ class SentryClient:
         self._prefix = self._base.path.rstrip("/")
         self._envelope_prefixes = {"", self._prefix}
         self._cache: dict[tuple[str, _Pairs], ApiResponse | ApiError] = {}
+        #: A host that timed out or could not be reached: every later request fails at once.
+        self._down: dict[tuple[str, str, int | None], SentryGateError] = {}
         self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
@@ -419,27 +412,22 @@ class SentryClient:
         """Send with bounded retries, within the deadline; the body is read here, capped."""
         attempts = self._max_retries + 1
         started = self._clock()
+        target = self._base.join(url)
+        host = (target.scheme, target.host, target.port)
         for attempt in range(1, attempts + 1):
+            self._raise_if_down(host)
             try:
                 response = self._attempt(
                     method, url, endpoint, started, attempt, params, content, headers, auth
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                stage = "dns" if _is_dns_failure(exc) else "connect"
-                host = httpx.URL(url).host or self._base.host
-                raise NetworkUnavailable(host, stage, self._redacted(str(exc))) from None
             except httpx.LocalProtocolError:
                 # httpx's text is "Illegal header value b'Bearer <token>\n'": never keep it.
                 raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None
-            except httpx.TimeoutException:
-                if attempt == attempts or self._past(started, self._backoff(attempt)):
-                    seconds = self._timeout.read or 0.0
-                    message = TIMED_OUT.format(seconds=seconds, attempts=attempt)
-                    raise ServerError(endpoint, message) from None
-            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-                if attempt == attempts or self._past(started, self._backoff(attempt)):
-                    message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempt)
-                    raise ServerError(endpoint, message) from None
+            except httpx.TransportError as exc:
+                error = self._failure(exc, str(target), endpoint, started, attempt, attempts)
+                if error is not None:
+                    self._down.setdefault(host, error)
+                    raise error from None
             else:
                 if response.status_code not in retry or attempt == attempts:
                     return response, attempt
@@ -452,6 +440,37 @@ class SentryClient:
                 continue
             self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failure(
+        self,
+        exc: httpx.TransportError,
+        url: str,
+        endpoint: str,
+        started: float,
+        attempt: int,
+        attempts: int,
+    ) -> SentryGateError | None:
+        """The error a failed attempt ends the request with, or ``None`` to try again."""
+        if isinstance(exc, httpx.TimeoutException) and self._past(started, 0.0):
+            return ServerError(
+                endpoint, PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
+            )
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return connect_failure(exc, url, self._redacted(str(exc)))
+        if attempt < attempts and not self._past(started, self._backoff(attempt)):
+            return None
+        if isinstance(exc, httpx.TimeoutException):
+            message = TIMED_OUT.format(seconds=self._timeout.read or 0.0, attempts=attempt)
+        else:
+            message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempt)
+        return ServerError(endpoint, message)
+
+    def _raise_if_down(self, host: tuple[str, str, int | None]) -> None:
+        """Fail at once, with the same error, when this host already failed a request by not
+        answering or not being reachable: a dead host costs one retry budget per run."""
+        error = self._down.get(host)
+        if error is not None:
+            raise error.with_traceback(None)
 
     def _attempt(
         self,
@@ -469,6 +488,19 @@ class SentryClient:
         request = self._http.build_request(
             method, url, params=params, content=content, headers=headers
         )
+        # Connect, headers and body within what is left of the deadline (``transport.py``).
+        left = self._deadline - (self._clock() - started)
+        with deadline(left):
+            return self._read(request, auth, endpoint, started, attempt)
+
+    def _read(
+        self,
+        request: httpx.Request,
+        auth: httpx.Auth | None,
+        endpoint: str,
+        started: float,
+        attempt: int,
+    ) -> httpx.Response:
         response = self._http.send(request, auth=auth, stream=True)
         try:
             declared = response.headers.get("Content-Length", "")

@@ -4,17 +4,32 @@ A probe decides whether a failure is inconclusive (PARTIAL) rather than a Sentry
 misconfiguration: first DNS (``socket.getaddrinfo`` in a daemon thread, bounded by
 ``dns_timeout`` because getaddrinfo has no timeout of its own), then one TCP connect to the first
 address. Network problems never raise; they come back as ``ok=False`` with the stage that failed.
+
+A refused connection is conclusive (``refused``, FAIL ``connection_refused``) where the URL names
+its port or the host is loopback: nothing listens there. On the default port of another host it
+stays inconclusive, as a firewall that rejects (a sandbox, a CI runner) looks the same.
+``failure`` turns a failed probe, and ``connect_failure`` a failed connection of the client, into
+the error each stands for (a TLS handshake that fails on the certificate is ``CertificateProblem``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 import urllib.request
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import urlsplit
+
+from pytest_sentry_gate.errors import (
+    CertificateProblem,
+    HostRefused,
+    NetworkUnavailable,
+    SentryGateError,
+)
 
 #: Appended to a PARTIAL verdict; the plugin formats ``command``.
 RERUN_HINT: Final = "rerun with host network: {command} --require-host-network"
@@ -39,6 +54,8 @@ class ProbeResult:
     detail: str
     elapsed_ms: float
     addresses: tuple[str, ...]
+    #: The connection was refused where that is conclusive (explicit port, or loopback).
+    refused: bool = False
 
 
 def _describe(exc: BaseException) -> str:
@@ -79,9 +96,12 @@ def probe(url: str, *, dns_timeout: float = 2.0, connect_timeout: float = 2.0) -
     port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
     started = time.perf_counter()
 
-    def result(stage: Stage, detail: str, addresses: tuple[str, ...]) -> ProbeResult:
+    def result(
+        stage: Stage, detail: str, addresses: tuple[str, ...], refused: bool = False
+    ) -> ProbeResult:
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return ProbeResult(host, port, stage == "ok", stage, detail, elapsed_ms, addresses)
+        ok = stage == "ok"
+        return ProbeResult(host, port, ok, stage, detail, elapsed_ms, addresses, refused)
 
     if _proxied(parts.scheme, host):
         # httpx will go through the proxy: a direct DNS lookup or connect says nothing about it.
@@ -100,7 +120,53 @@ def probe(url: str, *, dns_timeout: float = 2.0, connect_timeout: float = 2.0) -
         return result("ok", CONNECTED.format(address=address, port=port), addresses)
     error = _describe(last) if last else "no address"
     failed = CONNECT_FAILED.format(address=", ".join(addresses), port=port, error=error)
-    return result("connect", failed, addresses)
+    refused = isinstance(last, ConnectionRefusedError) and conclusive(url)
+    return result("connect", failed, addresses, refused)
+
+
+def conclusive(url: str) -> bool:
+    """Whether a refused connection to ``url`` means that nothing listens there: the URL names
+    a port other than its scheme's default, or its host is loopback."""
+    parts = urlsplit(url)
+    explicit = parts.port is not None and parts.port != DEFAULT_PORTS.get(parts.scheme)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return explicit or loopback
+
+
+def failure(result: ProbeResult) -> SentryGateError:
+    """The error a failed probe stands for."""
+    if result.refused:
+        return HostRefused(result.host, result.port, result.detail)
+    return NetworkUnavailable(result.host, result.stage, result.detail)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in found):
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def connect_failure(exc: BaseException, url: str, detail: str) -> SentryGateError:
+    """The error a connection that failed for the client stands for (``detail`` is redacted)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return CertificateProblem(host, port, cause.verify_message or str(cause.reason))
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return NetworkUnavailable(host, "dns", detail)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) and conclusive(url):
+        return HostRefused(host, port, detail)
+    return NetworkUnavailable(host, "connect", detail)
 
 
 def _proxied(scheme: str, host: str) -> bool:

@@ -36,6 +36,9 @@ HIDDEN_HEADERS: Final = frozenset(
 )
 GAVE_UP: Final = "{detail} (after {attempts} attempts)"
 NOT_JSON: Final = "body is not JSON (content-type {content_type!r}, {size} bytes)"
+TOO_DEEP: Final = "JSON nested deeper than {depth} levels (no Sentry answer is)"
+#: Sentry's deepest answers (events with frames and their variables) stay far below this.
+MAX_DEPTH: Final = 100
 NOT_A_LIST: Final = "expected a JSON list of items, got {kind}"
 UNEXPECTED_REDIRECT: Final = "unexpected redirect (HTTP {status}); check --sentry-url"
 PROJECT_MOVED: Final = "the project was renamed to {slug!r} (Location: {location})"
@@ -124,9 +127,45 @@ def moved_slug(response: httpx.Response) -> str | None:
         return found.group(1)
     try:
         extra = response.json()["detail"]["extra"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None
     return str(extra["slug"]) if isinstance(extra, dict) and extra.get("slug") else None
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests lists and objects more than ``limit`` levels (walked without
+    recursion, so that a hostile answer cannot exhaust the stack here or later)."""
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(response: httpx.Response, endpoint: str) -> Any:
+    """The body as JSON, or ``MalformedResponse`` naming the endpoint: not JSON, or nested
+    deeper than any Sentry answer (``json`` raises ``RecursionError`` on very deep input)."""
+    try:
+        data = response.json()
+    except ValueError:
+        message = NOT_JSON.format(
+            content_type=response.headers.get("content-type", ""), size=len(response.content)
+        )
+        raise MalformedResponse(endpoint, message, status=response.status_code) from None
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = too_deep(data)
+    if deep:
+        message = TOO_DEEP.format(depth=MAX_DEPTH)
+        raise MalformedResponse(endpoint, message, status=response.status_code)
+    return data
 
 
 def items(response: ApiResponse) -> list[Any]:
@@ -146,7 +185,7 @@ class Reader:
     def detail(self, response: httpx.Response) -> str:
         try:
             detail: Any = response.json().get("detail")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             detail = None
         if isinstance(detail, dict):
             detail = detail.get("message", detail)
@@ -161,14 +200,7 @@ class Reader:
             raise self.error(response, endpoint, attempts)
         data: Any = None
         if response.content or not empty_ok:
-            try:
-                data = response.json()
-            except ValueError:
-                message = NOT_JSON.format(
-                    content_type=response.headers.get("content-type", ""),
-                    size=len(response.content),
-                )
-                raise MalformedResponse(endpoint, message, status=status) from None
+            data = parse_json(response, endpoint)
         headers = {k: v for k, v in response.headers.items() if k.lower() not in HIDDEN_HEADERS}
         return ApiResponse(
             endpoint=endpoint,
