@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from typing import TYPE_CHECKING, Final, TypeVar
 
@@ -37,19 +36,7 @@ SPELLING_RISK: Final = (
 )
 RELEASE_WIRING_MISSING: Final = "The release wiring does not use {release}: {problems}."
 RELEASE_WIRING_FIX: Final = " To fix: {fixes}."
-BUILD: Final = "cd {root} && {tool} run build"
-NO_BUILD_SCRIPT: Final = "build the app so that its bundles land in {dist}"
-# The lock file says which package manager the repository uses (first match wins; bun's
-# text lock file since 1.2, its binary one before). package.json's "packageManager" wins over it.
-LOCK_FILES: Final = (
-    ("bun.lock", "bun"),
-    ("bun.lockb", "bun"),
-    ("pnpm-lock.yaml", "pnpm"),
-    ("yarn.lock", "yarn"),
-    ("package-lock.json", "npm"),
-    ("npm-shrinkwrap.json", "npm"),
-)
-PACKAGE_MANAGERS: Final = ("npm", "pnpm", "yarn", "bun")
+BUNDLES_CAPPED: Final = "more than {cap} bundles: only the first {cap} (by name) were scanned"
 NO_RELEASE: Final = (
     "No release to check: the version files give no single version (see test_versions_aligned) "
     "and --sentry-release/SENTRY_RELEASE is not set. Name it: {command} --sentry-release=<name>"
@@ -145,7 +132,7 @@ def test_versions_aligned(
     configured = sentry_settings.sources.get("version_files", "default") != "default"
     source = sentry_settings.sources.get("version_files", "sentry_version_files")
     if report.error is not None:
-        sentry_check.fail(report.error, reason="repo_file")
+        sentry_check.fail(report.error, reason=report.error_reason)
     sentry_check.record(
         versions={s.file: s.value for s in report.sources},
         notes=[*(f"{s.file}: {s.note}" for s in report.sources if s.note), *report.notes],
@@ -264,37 +251,11 @@ def test_release_wiring(
     sentry_check.passed(f"{len(present)} release wiring marker(s) found")
 
 
-def _build_command(repo_root: Path, dist_dir: str) -> str:
-    """The repository's own build: its package manager (``packageManager``, else the lock file)."""
-    try:
-        package = json.loads((repo_root / "package.json").read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, RecursionError):
-        package = None
-    if not isinstance(package, dict):
-        package = {}
-    scripts = package.get("scripts")
-    if not isinstance(scripts, dict) or "build" not in scripts:
-        return NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir)
-    return BUILD.format(root=shlex.quote(str(repo_root)), tool=_package_manager(repo_root, package))
-
-
-def _package_manager(repo_root: Path, package: dict[str, object]) -> str:
-    declared = package.get("packageManager")
-    if isinstance(declared, str):
-        name = declared.partition("@")[0].strip()
-        if name in PACKAGE_MANAGERS:
-            return name
-    for lock_file, tool in LOCK_FILES:
-        if (repo_root / lock_file).is_file():
-            return tool
-    return "npm"
-
-
 def test_built_bundles(
     sentry_check: Check,
     sentry_settings: Settings,
-    sentry_repo_root: Path,
     sentry_bundle_scan: bundles.BundleScan,
+    sentry_build_command: str,
 ) -> None:
     """Every built bundle has its source map (or a debug id); maps are valid version-3 JSON."""
     scan = sentry_bundle_scan
@@ -306,12 +267,14 @@ def test_built_bundles(
         debug_ids={b.name: b.debug_id for b in scan.bundles if b.debug_id},
     )
     if not scan.exists or not scan.bundles:
-        build = _build_command(sentry_repo_root, sentry_settings.dist_dir)
+        build = sentry_build_command
         sentry_check.next(build)
         sentry_check.partial(
             f"no built bundles in {sentry_settings.dist_dir}: build first ({build}), then rerun.",
             reason="no_build",
         )
+    if scan.capped:
+        sentry_check.risk(BUNDLES_CAPPED.format(cap=bundles.MAX_BUNDLES))
     if scan.problems:
         sentry_check.fail("; ".join(scan.problems), reason="source_map_invalid")
     sentry_check.passed(f"{len(scan.bundles)} bundle(s) with valid source maps")

@@ -201,6 +201,10 @@ def test_tauri_capability(
     if result is None:
         sentry_check.not_applicable(NOT_TAURI.format(root=sentry_repo_root))
     sentry_check.record(**result.evidence())
+    for risk in result.risks:
+        sentry_check.risk(risk)
+    if (unread := result.unread_failure) is not None:
+        sentry_check.fail(result.message, reason=unread.reason)
     if not result.found:
         sentry_check.fail(
             result.message,

@@ -9,6 +9,7 @@ The tree::
     ├── CertificateProblem           the server's TLS certificate is not trusted
     ├── SlugError                    an org/project slug that does not exist, or is ambiguous
     ├── RepoFileError                a repository file that cannot be parsed (file, line, column)
+    │   └── repo.files.FileRefused   not a regular file, or above its size cap: not read
     └── ApiError                     Sentry answered, but not with what a check can use
         ├── AuthError                401: the token is wrong, expired or revoked
         │   ├── TokenMissing         no token configured: nothing was sent
@@ -201,6 +202,9 @@ class SlugError(SentryGateError):
 
 class RepoFileError(SentryGateError):
     """A repository file that cannot be parsed; the message names the file and position."""
+
+    #: The verdict's reason code (``repo.files.FileRefused``: ``file_refused``).
+    reason: str = "repo_file"
 
     def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
         self.file = file

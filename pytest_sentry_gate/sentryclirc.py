@@ -7,7 +7,9 @@ wins over the one in the home directory. Only ``[auth] token`` and ``[defaults] 
 are used.
 
 A ``.sentryclirc`` that exists but cannot be read as an INI file (a directory, no permission,
-not UTF-8, malformed) is a usage error naming its path, never a silent skip. Values keep the
+not UTF-8, malformed, not a regular file such as a link to ``/dev/zero``, above
+``files.CAP_CONFIG``) is a usage error naming its path, never a silent skip; the repository's
+``.env`` read for settings (``read_dotenv``) is refused the same way. Values keep the
 whitespace that ends their line, so the settings can say when a token's was stripped; no message
 ever quotes a value.
 """
@@ -21,9 +23,14 @@ from typing import Final
 
 import pytest
 
+from pytest_sentry_gate.repo import files
+
 FILE_NAME: Final = ".sentryclirc"
 KEYS: Final = (("auth", "token"), ("defaults", "org"), ("defaults", "project"), ("defaults", "url"))
 
+DOTENV_REFUSED: Final = (
+    "Invalid .env {path}: {why}. Allowed: a regular file of KEY=value lines, at most {cap:,} bytes"
+)
 UNREADABLE: Final = (
     "Invalid .sentryclirc {path}: {error}. Allowed: an INI file with [auth] and [defaults] sections"
 )
@@ -67,8 +74,10 @@ def _read(path: Path) -> dict[tuple[str, str], str]:
     try:
         if path.is_dir():
             raise IsADirectoryError(path)
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path, cap=files.CAP_CONFIG)
         parser.read_string(text, source=str(path))
+    except files.FileRefused as exc:
+        raise pytest.UsageError(UNREADABLE.format(path=path, error=exc.why)) from None
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         # configparser messages quote the offending line, never a token value from a valid line;
         # a malformed line could hold one, so only the error's line number and kind are shown.
@@ -97,3 +106,14 @@ def _trailing_whitespace(text: str) -> dict[tuple[str, str], str]:
             value = match.group(2)
             ends[(section, match.group(1).strip().lower())] = value[len(value.rstrip()) :]
     return ends
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """``repo.dsn.read_dotenv`` for the settings: a refused ``.env`` is a usage error naming it."""
+    from pytest_sentry_gate.repo.dsn import read_dotenv as parse
+
+    try:
+        return parse(path)
+    except files.FileRefused as exc:
+        why = DOTENV_REFUSED.format(path=path, why=exc.why, cap=files.CAP_CONFIG)
+        raise pytest.UsageError(why) from None

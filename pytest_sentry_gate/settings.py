@@ -542,7 +542,7 @@ def given(config: pytest.Config, name: str) -> Any:
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
     from pytest_sentry_gate import sentryclirc
-    from pytest_sentry_gate.repo.dsn import read_dotenv
+    from pytest_sentry_gate.sentryclirc import read_dotenv  # a refused .env: a usage error
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir

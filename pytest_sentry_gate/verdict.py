@@ -61,6 +61,7 @@ REASONS: Final[dict[str, str]] = {
     "no_data": "no data yet (no sessions, no events) to judge",
     # the repository
     "repo_file": "a repository file cannot be parsed (file, line, column)",
+    "file_refused": "a file that is not a regular file, or above its size cap: not read",
     "capability_missing": "the Tauri capability for Sentry is missing",
     "wiring_missing": "a configured wiring marker is not in the repository",
     # release_gate
@@ -294,6 +295,7 @@ ERROR_REASONS: Final = frozenset(
         "token_missing",
         "token_invalid",
         "repo_file",
+        "file_refused",
         "slug",
         "read_only_guard",
         "error",
@@ -334,7 +336,7 @@ def verdict_for_error(
         return FAIL, "token_invalid", TOKEN_INVALID, fix
     if not isinstance(exc, errors.ApiError):
         if isinstance(exc, errors.RepoFileError):
-            return FAIL, "repo_file", str(exc), (rerun,)
+            return FAIL, exc.reason, str(exc), (rerun,)
         if isinstance(exc, errors.SlugError):
             return FAIL, "slug", str(exc), (rerun,)
         if isinstance(exc, errors.ReadOnlyViolation):

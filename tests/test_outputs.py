@@ -522,6 +522,7 @@ def test_a_mode_whose_checks_are_switched_off_is_not_called_unavailable(
 def test_every_error_verdict_is_one_of_the_error_reasons() -> None:
     # Given one error of every kind the plugin raises (and one it does not know)
     from pytest_sentry_gate import errors
+    from pytest_sentry_gate.repo.files import FileRefused
     from pytest_sentry_gate.verdict import ERROR_REASONS
 
     class Unknown(errors.SentryGateError):
@@ -546,6 +547,7 @@ def test_every_error_verdict_is_one_of_the_error_reasons() -> None:
         errors.ResponseTooLarge("/api/0/", "huge"),
         errors.SlugError("no such org"),
         errors.RepoFileError("package.json", 1, 2, "bad"),
+        FileRefused(Path("package.json"), "a character device, not a regular file: not read"),
         Unknown("something else"),
     ]
     reasons = {

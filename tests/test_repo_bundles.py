@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_gate.repo import files
 from pytest_sentry_gate.repo.bundles import (
     INLINE_MAP,
     MAP_BAD_VERSION,
@@ -283,14 +284,14 @@ def test_unreadable_map_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Given a map whose read fails (permissions, faked since tests may run as root)
     (tmp_path / "main-ABCDEFGH.js").write_text("x()\n")
     (tmp_path / "main-ABCDEFGH.js.map").write_text("{}")
-    real = Path.read_text
+    real = files.read_bytes
 
-    def read_text(self: Path, *args: Any, **kwargs: Any) -> str:
-        if self.suffix == ".map":
+    def read_bytes(path: Path, **kwargs: Any) -> bytes:
+        if path.suffix == ".map":
             raise PermissionError(13, "Permission denied")
-        return real(self, *args, **kwargs)
+        return real(path, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(files, "read_bytes", read_bytes)
     # When scanned / Then the map is named with the reason
     assert scan_bundles(tmp_path).problems == (
         "main-ABCDEFGH.js.map: cannot be read (Permission denied)",

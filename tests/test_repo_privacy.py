@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pytest_sentry_gate.repo import files
 from pytest_sentry_gate.repo.privacy import (
     NO_SCRUBBER,
     PLUGIN_NOT_REGISTERED,
@@ -196,14 +198,14 @@ def test_unreadable_source_names_the_file(tmp_path: Path, monkeypatch: pytest.Mo
     root = tauri_app(tmp_path)
     locked = root / "src" / "locked.ts"
     locked.write_text("Sentry.init({})\n")
-    real_read = Path.read_bytes
+    real_read = files.read_bytes
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.ts":
+    def read_bytes(path: Path, **kwargs: Any) -> bytes:
+        if path.name == "locked.ts":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_read(path, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(files, "read_bytes", read_bytes)
     # When scanned / Then the error names the file, and is a repository file error
     with pytest.raises(PrivacyFileError, match=r"^src/locked\.ts: cannot be read"):
         scan_privacy(root)

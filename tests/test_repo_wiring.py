@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.errors import RepoFileError
 from pytest_sentry_gate.repo.wiring import (
     CAPABILITY_GRANTED,
     CAPABILITY_MISSING,
@@ -185,11 +184,13 @@ def test_capability_malformed(tmp_path: Path) -> None:
     root = copy_demo(tmp_path)
     (root / CAPABILITY).write_text('{\n  "permissions": ["sentry:default",]\n}\n')
     # When checked
-    with pytest.raises(CapabilityFileError) as caught:
-        tauri_capability_check(root)
-    # Then the error names the file and the position
-    assert str(caught.value).startswith(f"{CAPABILITY}:2:36: ")
-    assert isinstance(caught.value, RepoFileError)
+    result = tauri_capability_check(root)
+    # Then nothing readable grants the permission: the failure is the error naming file and position
+    caught = result.unread_failure
+    assert isinstance(caught, CapabilityFileError)
+    assert str(caught).startswith(f"{CAPABILITY}:2:36: ")
+    assert result.message.startswith(f"{CAPABILITY}:2:36: ")
+    assert not result.granted
 
 
 def test_capability_message_fix_and_evidence(tmp_path: Path) -> None:
@@ -327,11 +328,15 @@ def test_unreadable_capability_file_names_it(tmp_path: Path, content: bytes, exp
     root = copy_demo(tmp_path)
     name = "src-tauri/capabilities/x." + ("toml" if "TOML" in expected else "json")
     (root / name).write_bytes(content)
-    # When checked / Then the error names the file (and is a repository file error)
-    with pytest.raises(CapabilityFileError) as caught:
-        tauri_capability_check(root)
-    assert str(caught.value).startswith(name)
-    assert expected in str(caught.value)
+    # When checked
+    result = tauri_capability_check(root)
+    # Then default.json still grants the permission, and the unread file is a risk naming it
+    assert result.granted_by == (CAPABILITY,)
+    assert result.unread_failure is None
+    (risk,) = result.risks
+    assert risk.startswith(name)
+    assert expected in risk
+    assert "another enabled capability grants sentry:default" in risk
 
 
 # --- Markers: paths and words (issue 7, items 12 and 14) --------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
+from pytest_sentry_gate.repo import files
 from pytest_sentry_gate.repo.defaults import (
     DEFAULT_DIST_DIR as DEFAULT_DIST_DIR,
 )
@@ -32,6 +33,8 @@ from pytest_sentry_gate.repo.defaults import (
 )
 
 INLINE_MAP: Final = "(inline data URL)"
+#: At most this many ``*.js`` of the dist directory are scanned (sorted by name).
+MAX_BUNDLES: Final = 10_000
 TAIL_LINES: Final = 5
 
 HASHED_RE: Final = re.compile(r"^(?P<stem>.+)-(?P<hash>[A-Za-z0-9_-]{8,})\.js$")
@@ -74,6 +77,7 @@ class BundleScan:
     dist_dir: Path
     bundles: tuple[BundleFile, ...]
     exists: bool
+    capped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -131,21 +135,28 @@ def _inline_map(url: str, name: str) -> str | list[str]:
         return [MAP_BAD_INLINE.format(map=INLINE_MAP, name=name, reason=exc)]
 
 
+def _read(path: Path) -> str:
+    """The file's text (bytes that are not UTF-8 replaced): a regular file within the cap."""
+    return files.read_text(path, cap=files.CAP_BUNDLE, errors="replace")
+
+
 def _read_map(path: Path, problems: list[str]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return _read(path)
     except OSError as exc:
         problems.append(UNREADABLE.format(name=path.name, reason=exc.strerror or exc))
-        return None
+    except files.FileRefused as exc:
+        problems.append(UNREADABLE.format(name=path.name, reason=exc.why))
+    return None
 
 
 def scan_bundle(path: Path) -> BundleFile:
     """Scan one bundle file and its source map."""
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        reason = exc.strerror or exc
+        text = _read(path)
+    except (OSError, files.FileRefused) as exc:
+        reason = exc.why if isinstance(exc, files.FileRefused) else exc.strerror or exc
         return BundleFile(name, None, None, False, (UNREADABLE.format(name=name, reason=reason),))
     map_url, debug_id = _tail_comments(text)
     hashed = HASHED_RE.match(name) is not None
@@ -165,12 +176,12 @@ def scan_bundle(path: Path) -> BundleFile:
         clean = unquote(map_url.split("#")[0].split("?")[0])
         relative = split_prefix(clean)[1] if "://" in clean else clean
         candidate = path.parent / relative
-        if candidate.is_file():
+        if _present(candidate):
             map_name = posixpath.normpath(relative)
             map_text = _read_map(candidate, problems)
         else:
             problems.append(MAP_URL_MISSING.format(name=name, url=map_url))
-    elif (path.parent / f"{name}.map").is_file():
+    elif _present(path.parent / f"{name}.map"):
         map_name = f"{name}.map"
         map_text = _read_map(path.parent / map_name, problems)
     elif debug_id is None:
@@ -180,12 +191,22 @@ def scan_bundle(path: Path) -> BundleFile:
     return BundleFile(name, map_name, debug_id, hashed, tuple(problems))
 
 
-def scan_bundles(dist_dir: Path) -> BundleScan:
-    """Scan every ``*.js`` directly in ``dist_dir`` (sorted by name)."""
+def _present(path: Path) -> bool:
+    """A name that exists and is not a directory: read, or refused by name when not regular."""
+    return path.exists() and not path.is_dir()
+
+
+def scan_bundles(dist_dir: Path, *, cap: int = MAX_BUNDLES) -> BundleScan:
+    """Scan the ``*.js`` directly in ``dist_dir`` (sorted by name; the first ``cap`` of them).
+
+    A name that is not a regular file (a link to a device, a FIFO) or is above
+    ``files.CAP_BUNDLE`` is a problem naming it, never read.
+    """
     if not dist_dir.is_dir():
         return BundleScan(dist_dir=dist_dir, bundles=(), exists=False)
-    paths = sorted(p for p in dist_dir.glob("*.js") if p.is_file())
-    return BundleScan(dist_dir=dist_dir, bundles=tuple(scan_bundle(p) for p in paths), exists=True)
+    paths = sorted(p for p in dist_dir.glob("*.js") if _present(p))
+    bundles = tuple(scan_bundle(p) for p in paths[:cap])
+    return BundleScan(dist_dir=dist_dir, bundles=bundles, exists=True, capped=len(paths) > cap)
 
 
 def split_prefix(name: str) -> tuple[str, str]:

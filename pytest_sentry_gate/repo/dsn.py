@@ -8,12 +8,15 @@ settings read ``SENTRY_DSN`` from it.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
+
+from pytest_sentry_gate.repo import files
 
 TRUTHY: Final = frozenset({"1", "true", "yes", "on"})
 _KEY: Final = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -67,12 +70,17 @@ def parse_dsn(value: str) -> Dsn:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv (empty if absent)."""
-    if not path.is_file():
+    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv (empty if absent).
+
+    Read like every repository file: only a regular file within ``files.CAP_CONFIG`` (else
+    ``files.FileRefused`` naming it); python-dotenv parses the text, never opens the path.
+    """
+    if path.is_dir() or not path.exists():
         return {}
+    text = files.read_text(path, cap=files.CAP_CONFIG, errors="replace")
     from dotenv import dotenv_values
 
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 @dataclass(frozen=True)

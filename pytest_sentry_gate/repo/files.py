@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 from typing import Final
 
+from pytest_sentry_gate.errors import RepoFileError
+
 KB: Final = 1024
 MB: Final = 1024 * KB
 
@@ -29,11 +31,20 @@ CAP_CHECKPOINT: Final = 8 * MB
 """The checkpoint: ids of the unresolved issues plus a bounded history (50,000 ids ≈ 1 MB)."""
 
 
-class FileRefused(Exception):
-    """A file the tool will not read: not a regular file, or larger than its cap."""
+OUTSIDE: Final = "resolves outside the repository root {root} (a link out of it?): not read"
+
+
+class FileRefused(RepoFileError):
+    """A file the tool will not read: not a regular file, or larger than its cap.
+
+    A ``RepoFileError``, so a check that meets it ends FAIL with the reason ``file_refused`` and
+    the message ``<path>: <why>``.
+    """
+
+    reason = "file_refused"
 
     def __init__(self, path: Path, why: str) -> None:
-        super().__init__(f"{path}: {why}")
+        super().__init__(str(path), None, None, why)
         self.path = path
         self.why = why
 
@@ -68,13 +79,17 @@ def check_regular(path: Path, *, cap: int) -> int:
     return info.st_size
 
 
-def read_bytes(path: Path, *, cap: int) -> bytes:
+def read_bytes(path: Path, *, cap: int, root: Path | None = None) -> bytes:
     """The content of a regular file of at most ``cap`` bytes (see the module docstring).
 
-    The type is checked on the open descriptor too, so a file swapped for a FIFO between the
-    check and the open cannot block, and at most ``cap + 1`` bytes are ever read.
+    With ``root``, the file must also resolve inside ``root`` (an in-repository link pointing
+    out of the repository is refused). The type is checked on the open descriptor too, so a file
+    swapped for a FIFO between the check and the open cannot block, and at most ``cap + 1``
+    bytes are ever read.
     """
     check_regular(path, cap=cap)
+    if root is not None and not within(root, path):
+        raise FileRefused(path, OUTSIDE.format(root=root))
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
@@ -86,6 +101,24 @@ def read_bytes(path: Path, *, cap: int) -> bytes:
     return data
 
 
-def read_text(path: Path, *, cap: int, encoding: str = "utf-8", errors: str = "strict") -> str:
+def within(root: Path, path: Path) -> bool:
+    """True when ``path``, links resolved, is ``root`` or below it (``root`` resolved too).
+
+    A path that cannot be resolved (a symlink loop) is not within anything.
+    """
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def read_text(
+    path: Path,
+    *,
+    cap: int,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    root: Path | None = None,
+) -> str:
     """:func:`read_bytes` decoded (``utf-8-sig`` strips a byte-order mark)."""
-    return read_bytes(path, cap=cap).decode(encoding, errors)
+    return read_bytes(path, cap=cap, root=root).decode(encoding, errors)

@@ -23,6 +23,7 @@ read (permissions) is a ``PrivacyFileError`` naming it.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_sentry_gate.errors import RepoFileError
+from pytest_sentry_gate.repo import files
 
 SOURCE_SUFFIXES: Final = (
     ".rs",
@@ -143,22 +145,26 @@ class PrivacyScan:
 def source_files(root: Path) -> list[Path]:
     """Source files under ``root`` (sorted), skipping build output, dependencies, hidden dirs."""
     found = []
-    for directory, dirs, files in os.walk(root):
+    for directory, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in files:
+        for name in names:
             if name.endswith(SOURCE_SUFFIXES):
                 found.append(Path(directory) / name)
     return sorted(found)
 
 
 def _read(root: Path, path: Path) -> str | None:
-    """The file's text (undecodable bytes replaced); ``None`` when it is too large or dangling."""
+    """The file's text (undecodable bytes replaced); ``None`` when it is dangling, not a regular
+    file (a link to a device, a FIFO) or larger than ``MAX_FILE_BYTES``: such a file is not read.
+    """
     rel = path.relative_to(root).as_posix()
     try:
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return files.read_text(path, cap=MAX_FILE_BYTES, errors="replace")
+    except files.FileRefused:
+        return None
     except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):  # dangling link, link loop
+            return None
         raise PrivacyFileError(rel, None, None, f"cannot be read ({exc.strerror})") from exc
 
 
@@ -188,8 +194,10 @@ def _is_init(path: Path, line: str, text: str) -> bool:
 
 def _plugin_dependency(root: Path) -> bool:
     cargo = root / TAURI_CARGO
-    try:
-        return TAURI_PLUGIN_CRATE in cargo.read_text(encoding="utf-8", errors="replace")
+    try:  # a Cargo.toml that is not a regular file or is above the cap raises FileRefused
+        return TAURI_PLUGIN_CRATE in files.read_text(
+            cargo, cap=files.CAP_MANIFEST, errors="replace"
+        )
     except OSError:
         return False
 

@@ -34,6 +34,7 @@ from typing import Any, Final
 from packaging.version import InvalidVersion, Version
 
 from pytest_sentry_gate.errors import RepoFileError
+from pytest_sentry_gate.repo import files
 from pytest_sentry_gate.repo.defaults import DEFAULT_VERSION_FILES as DEFAULT_VERSION_FILES
 
 DEFAULT_KEYS: Final = {
@@ -56,6 +57,7 @@ BAD_SPEC: Final = (
 SOURCES_LINE: Final = "{file}={value}"
 TOO_DEEP: Final = "nested too deeply to be read"
 UNREADABLE: Final = "cannot be read ({reason})"
+OUTSIDE_SPEC: Final = "the path must stay inside the repository (no '..')"
 NOT_OBJECT: Final = "the document is {kind}, not a JSON object with a version"
 NULL_VERSION: Final = "{key} is null: set it to the app version (a string) or remove it"
 
@@ -88,6 +90,7 @@ class VersionReport:
     notes: tuple[str, ...] = ()
     error: str | None = None
     spellings: tuple[str, ...] = ()
+    error_reason: str = "repo_file"
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,10 @@ def parse_spec(spec: str) -> VersionSpec:
     path, key = path.strip(), key.strip()
     if not path:
         raise ValueError(BAD_SPEC.format(spec=spec, reason="the path is empty"))
-    if PurePosixPath(path).is_absolute():
+    if PurePosixPath(path).is_absolute() or re.match(r"^[A-Za-z]:", path):
         raise ValueError(BAD_SPEC.format(spec=spec, reason="the path must be relative"))
+    if ".." in PurePosixPath(path.replace("\\", "/")).parts:
+        raise ValueError(BAD_SPEC.format(spec=spec, reason=OUTSIDE_SPEC))
     if not key:
         name = PurePosixPath(path).name
         key = DEFAULT_KEYS.get(name) or DEFAULT_KEYS.get(PurePosixPath(name).suffix, "")
@@ -116,10 +121,19 @@ def parse_spec(spec: str) -> VersionSpec:
     return VersionSpec(path=path, key=key)
 
 
+def _read(root: Path, rel: str, encoding: str) -> str:
+    path = root / rel
+    return files.read_text(path, cap=files.CAP_MANIFEST, encoding=encoding, root=root)
+
+
 def load_json(root: Path, rel: str) -> Any:
-    """Parse ``root/rel`` as JSON; a bad file is a ``VersionFileError`` with its position."""
+    """Parse ``root/rel`` as JSON; a bad file is a ``VersionFileError`` with its position.
+
+    Only a regular file inside the repository, within ``files.CAP_MANIFEST``, is read; anything
+    else (a link out of the repository too) raises ``files.FileRefused`` naming the file.
+    """
     try:
-        return json.loads((root / rel).read_text(encoding="utf-8-sig"))
+        return json.loads(_read(root, rel, "utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise VersionFileError(rel, exc.lineno, exc.colno, exc.msg) from exc
     except UnicodeDecodeError as exc:
@@ -150,7 +164,7 @@ def _why(exc: OSError) -> str:
 def load_toml(root: Path, rel: str) -> dict[str, Any]:
     """Parse ``root/rel`` as TOML; a bad file is a ``VersionFileError`` with its position."""
     try:
-        return tomllib.loads((root / rel).read_text(encoding="utf-8"))
+        return tomllib.loads(_read(root, rel, "utf-8"))
     except tomllib.TOMLDecodeError as exc:
         line, column, message = _toml_position(exc)
         raise VersionFileError(rel, line, column, message) from exc
@@ -287,7 +301,7 @@ def read_versions(repo_root: Path, files: Sequence[str] = DEFAULT_VERSION_FILES)
     sources: list[VersionSource] = []
     missing: list[str] = []
     for spec in specs:
-        if (repo_root / spec.path).is_file():
+        if (repo_root / spec.path).exists():
             sources.append(read_source(repo_root, spec))
         else:
             missing.append(spec.path)

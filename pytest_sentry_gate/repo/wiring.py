@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from pytest_sentry_gate.errors import RepoFileError
+from pytest_sentry_gate.repo import files as repo_files
 
 REGEX_PREFIX: Final = "re:"
 TAURI_DIR: Final = "src-tauri"
@@ -43,6 +44,13 @@ CAPABILITY_SUFFIXES: Final = (".json", ".toml")
 TAURI_CONF: Final = "src-tauri/tauri.conf.json"
 INLINE_CAPABILITY: Final = "src-tauri/tauri.conf.json (app.security.capabilities[{index}])"
 SENTRY_PERMISSION: Final = "sentry:default"
+#: At most this many capability files are read (a real app has a handful).
+MAX_CAPABILITY_FILES: Final = 1000
+CAPABILITY_UNREAD: Final = "{problem} (another enabled capability grants sentry:default)"
+CAPABILITY_UNREAD_FAIL: Final = "{problems} (no readable capability grants sentry:default)"
+CAPABILITIES_CAPPED: Final = (
+    "more than {cap} capability files under {dir}: only the first {cap} (by name) were read"
+)
 
 DEFAULT_CAPABILITY: Final = "src-tauri/capabilities/default.json"
 CAPABILITY_GRANTED: Final = "sentry:default is granted by {files}"
@@ -141,6 +149,21 @@ class CapabilityResult:
     granted_by: tuple[str, ...]
     listed: tuple[str, ...] | None = None
     not_enabled: tuple[tuple[str, str], ...] = ()
+    unreadable: tuple[RepoFileError, ...] = ()
+    capped: bool = False
+
+    @property
+    def risks(self) -> tuple[str, ...]:
+        """Files that could not be read while another capability grants the permission, and
+        a list cut at ``MAX_CAPABILITY_FILES``."""
+        cut = (CAPABILITIES_CAPPED.format(cap=MAX_CAPABILITY_FILES, dir=CAPABILITIES_DIR),)
+        unread = tuple(CAPABILITY_UNREAD.format(problem=exc) for exc in self.unreadable)
+        return (unread if self.granted else ()) + (cut if self.capped else ())
+
+    @property
+    def unread_failure(self) -> RepoFileError | None:
+        """The first unreadable file when nothing readable grants the permission (it might)."""
+        return self.unreadable[0] if self.unreadable and not self.granted else None
 
     @property
     def granted(self) -> bool:
@@ -154,6 +177,9 @@ class CapabilityResult:
         """One sentence saying which capability grants the permission, or why none does."""
         if self.granted:
             return CAPABILITY_GRANTED.format(files=", ".join(self.granted_by))
+        if self.unreadable:
+            problems = "; ".join(str(exc) for exc in self.unreadable)
+            return CAPABILITY_UNREAD_FAIL.format(problems=problems)
         if self.not_enabled:
             return CAPABILITY_NOT_LISTED.format(
                 files=", ".join(file for file, _ in self.not_enabled),
@@ -183,6 +209,12 @@ class CapabilityResult:
         if self.listed is not None:
             evidence["listed_in_tauri_conf"] = list(self.listed)
             evidence["not_enabled"] = [file for file, _ in self.not_enabled]
+        if self.unreadable:
+            evidence["unreadable"] = [str(exc) for exc in self.unreadable]
+        if self.capped:
+            evidence["capped"] = CAPABILITIES_CAPPED.format(
+                cap=MAX_CAPABILITY_FILES, dir=CAPABILITIES_DIR
+            )
         return evidence
 
 
@@ -239,9 +271,9 @@ DEFAULT_TAURI_RELEASE_MARKERS: Final = tuple(
 )
 
 
-def _search(path: Path, expected: str, *, regex: bool) -> int | None:
+def _search(root: Path, path: Path, expected: str, *, regex: bool) -> int | None:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = repo_files.read_text(path, cap=repo_files.CAP_MANIFEST, errors="replace", root=root)
     except OSError as exc:
         raise RepoFileError(path.name, None, None, f"cannot be read ({exc.strerror})") from exc
     pattern = re.compile(expected) if regex else None
@@ -262,9 +294,10 @@ def check_marker(
     shown = REGEX_PREFIX + rendered if regex else rendered
     if not _is_relative(marker.file):
         raise ValueError(BAD_MARKER.format(line=marker.file, reason=MARKER_NOT_RELATIVE))
-    paths = sorted(p for p in repo_root.glob(marker.file) if p.is_file())
+    # a name that is not a regular file, or links out of the repository, is refused by name
+    paths = sorted(p for p in repo_root.glob(marker.file) if p.exists() and not p.is_dir())
     for path in paths:
-        line = _search(path, rendered, regex=regex)
+        line = _search(repo_root, path, rendered, regex=regex)
         if line is not None:
             rel = path.relative_to(repo_root).as_posix()
             note = NOTE_FOUND.format(file=rel, line=line, expected=shown)
@@ -318,10 +351,13 @@ def _permission_ids(data: object) -> list[str]:
 
 
 def _read_structured(root: Path, rel: str, error: type[RepoFileError]) -> Any:
-    """Parse a JSON or TOML file; any problem is ``error`` naming the file (and position)."""
+    """Parse a JSON or TOML file; any problem is ``error`` naming the file (and position).
+
+    A file that is not regular or is above ``files.CAP_MANIFEST`` raises ``files.FileRefused``.
+    """
     path = root / rel
     try:
-        raw = path.read_bytes()
+        raw = repo_files.read_bytes(path, cap=repo_files.CAP_MANIFEST, root=root)
         if rel.endswith(".toml"):
             return tomllib.loads(raw.decode("utf-8"))
         return json.loads(raw.decode("utf-8-sig"))
@@ -347,16 +383,23 @@ def _capabilities_in(data: Any) -> list[Any]:
     return [data]
 
 
-def capability_files(root: Path) -> list[str]:
-    """Every ``*.json``/``*.toml`` under ``src-tauri/capabilities/`` (sorted, relative)."""
+def capability_files(root: Path, *, cap: int = MAX_CAPABILITY_FILES) -> list[str]:
+    """Every ``*.json``/``*.toml`` under ``src-tauri/capabilities/`` (sorted, relative).
+
+    Directories and names that do not exist (dangling links) are left out; anything else that
+    is not a regular file stays in, to be refused by name when read. At most ``cap + 1`` names
+    are collected, so a caller can say the list was cut.
+    """
     directory = root / CAPABILITIES_DIR
     if not directory.is_dir():
         return []
-    return sorted(
-        path.relative_to(root).as_posix()
-        for path in directory.rglob("*")
-        if path.suffix in CAPABILITY_SUFFIXES and path.is_file()
-    )
+    found: list[str] = []
+    for path in directory.rglob("*"):
+        if path.suffix in CAPABILITY_SUFFIXES and path.exists() and not path.is_dir():
+            found.append(path.relative_to(root).as_posix())
+            if len(found) > cap:
+                break
+    return sorted(found)
 
 
 def _listed_capabilities(root: Path) -> list[Any] | None:
@@ -382,16 +425,25 @@ def tauri_capability_check(root: Path) -> CapabilityResult:
     Files under ``src-tauri/capabilities/`` and inline capabilities of ``tauri.conf.json`` are
     read; when ``app.security.capabilities`` is a non-empty list, a file counts only if the list
     names its identifier. A file that cannot be read or parsed (not UTF-8, bad JSON/TOML, too
-    deeply nested) is a ``CapabilityFileError`` naming the file (and position).
+    deeply nested) or is refused (not a regular file, above its cap, a link out of the
+    repository) is kept in ``unreadable``: a risk when another enabled capability grants the
+    permission, the failure otherwise (the unread file might have granted it).
     """
     listed = _listed_capabilities(root)
     names = {entry for entry in listed or () if isinstance(entry, str)}
     files: list[str] = []
     granted: list[str] = []
     not_enabled: list[tuple[str, str]] = []
-    for rel in capability_files(root):
+    unreadable: list[RepoFileError] = []
+    names_found = capability_files(root)
+    for rel in names_found[:MAX_CAPABILITY_FILES]:
         files.append(rel)
-        for capability in _capabilities_in(_read_structured(root, rel, CapabilityFileError)):
+        try:
+            data = _read_structured(root, rel, CapabilityFileError)
+        except RepoFileError as exc:
+            unreadable.append(exc)
+            continue
+        for capability in _capabilities_in(data):
             if SENTRY_PERMISSION not in _permission_ids(capability):
                 continue
             ident = capability.get("identifier") if isinstance(capability, dict) else None
@@ -410,4 +462,6 @@ def tauri_capability_check(root: Path) -> CapabilityResult:
         granted_by=tuple(dict.fromkeys(granted)),
         listed=None if listed is None else tuple(_label(entry) for entry in listed),
         not_enabled=tuple(not_enabled),
+        unreadable=tuple(unreadable),
+        capped=len(names_found) > MAX_CAPABILITY_FILES,
     )
