@@ -127,6 +127,19 @@ def test_a_checkpoint_above_the_cap_is_moved_aside_unread_with_the_cap_named(
     assert loaded.moved_aside.stat().st_size == 50 * 1024 * 1024
 
 
+def test_a_checkpoint_that_would_exceed_the_cap_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "acme_app.json"
+    checkpoint.save(path, _point({"1"}))
+    good = path.read_text()
+    monkeypatch.setattr(checkpoint.store, "CAP_CHECKPOINT", 4096)
+    with pytest.raises(checkpoint.CheckpointError, match="above the 4,096-byte cap"):
+        checkpoint.commit(path, _point({str(n) for n in range(1000)}, at="2026-11-30T00:00:00Z"))
+    assert path.read_text() == good
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 # -- 15.5: nothing wedges the loop ----------------------------------------------------------------
 
 
@@ -419,3 +432,27 @@ def test_parallel_loops_report_a_change_once(
     assert reported[0]["resolved_since_last"]["count"] == 5
     saved = json.loads(state.read_text())
     assert saved["checked_at"] == max(loop["checked_at"] for loop in loops)
+
+
+def test_a_refused_checkpoint_behind_a_discovered_org_is_a_named_verdict(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Simulator, repo: Path
+) -> None:
+    # Given no org configured (so the default path is known only after discovery)
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    (repo / ".sentry-gate").mkdir()
+    fifo = repo / ".sentry-gate" / "acme_codictate.json"
+    os.mkfifo(fifo)
+    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n")
+    args = [a for a in _args(sim.url, repo) if a != "--sentry-org=acme"]
+    pytester.runpytest_inprocess("-m", "verify_loop", *args)
+    report = load_report(pytester.path / "report.json")
+    # Then the checks that read the checkpoint FAIL by name, and nothing replaced the FIFO
+    by_name = {c["id"].split("::")[1]: c for c in report["checks"]}
+    growth = by_name["test_volume_growth"]
+    assert (growth["status"], growth["reason"]) == ("FAIL", "checkpoint_refused")
+    assert f"the checkpoint {fifo} is a FIFO" in growth["message"]
+    assert by_name["test_new_since_last_check"]["reason"] == "checkpoint_refused"
+    assert not report["verify_loop"]["checkpoint_written"]
+    assert "a FIFO" in report["verify_loop"]["note"]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert sorted(p.name for p in fifo.parent.iterdir()) == ["acme_codictate.json"]

@@ -1,26 +1,15 @@
-"""The verify_loop checkpoint: what the last good run saw, so the next one can say what changed.
+"""The checkpoint's model: what one run saw, the changes between two runs, and strict decoding.
 
-One JSON file per org/project (default ``<repo>/.sentry-gate/<org>_<project>.json``) with a
-versioned schema (``pytest-sentry-gate/checkpoint@1``). ``commit`` takes a ``filelock`` lock beside
-the file and, under it, reads the checkpoint as it is *now*, computes the changes against it, and
-writes a temporary file in the same directory, fsyncs it and renames it over the old one (readers
-see the old or the new file, never half of one). So when several runs finish at once a change is
-counted once, and an older snapshot never replaces a newer checkpoint (``checked_at`` never moves
-backwards).
-
-Reading is bounded (``repo.files``: a regular file of at most ``CAP_CHECKPOINT`` bytes). A regular
-file that does not validate (not JSON, ``1e999``, nested 200,000 deep, an unknown schema, another
-project's, a file above the cap) is moved aside to ``<name>.corrupt-<time>`` and named, once, and a
-new baseline starts. Anything else at the path (a symlink, FIFO, device) is ``CheckpointRefused``:
-never read, moved or replaced (``repo.state_files``). No pytest, no httpx here.
+``decode`` accepts only a ``pytest-sentry-gate/checkpoint@1`` document of the expected org and
+project with well-typed fields; anything else (not JSON, ``1e999``, ``NaN``, nesting deep enough to
+exhaust recursion, an id that is not an id) is a ``ValueError`` naming why, never an
+``OverflowError`` or ``RecursionError``. Standard library only.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,19 +17,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Final
 
 from pytest_sentry_gate.errors import SentryGateError
-from pytest_sentry_gate.repo.files import CAP_CHECKPOINT, FileRefused, read_text
-from pytest_sentry_gate.repo.state_files import (
-    ONLY_REGULAR,
-    clean_orphans,
-    ensure_directory,
-    fsync_directory,
-    move_aside,
-    refusal,
-    temp_prefix,
-)
+from pytest_sentry_gate.repo.state_files import ONLY_REGULAR
 
 SCHEMA: Final = "pytest-sentry-gate/checkpoint@1"
-LOCK_TIMEOUT: Final = 30.0
 
 
 class CheckpointError(OSError):
@@ -170,7 +149,7 @@ def _dicts(value: Any, name: str) -> tuple[dict[str, Any], ...]:
     return tuple(value)
 
 
-def _time(text: str) -> datetime:
+def checked_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"checked_at {text[:40]!r} has no time zone")
@@ -187,7 +166,7 @@ def _parse(data: Any, org: str, project: str) -> Checkpoint:
         raise ValueError("unresolved_ids or checked_at missing")
     if not all(isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
         raise ValueError("unresolved_ids holds something that is not an issue id")
-    _time(checked)
+    checked_time(checked)
     count = data.get("unresolved_count", len(ids))
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ValueError("unresolved_count is not a count")
@@ -217,118 +196,3 @@ def decode(text: str, *, org: str, project: str) -> Checkpoint:
         raise ValueError("JSON nested too deeply") from None
     except (TypeError, OverflowError) as exc:
         raise ValueError(str(exc)) from None
-
-
-def _lock(path: Path) -> Any:
-    from filelock import FileLock
-
-    return FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT)
-
-
-def _refuse(path: Path) -> None:
-    why = refusal(path)
-    if why is not None:
-        raise CheckpointRefused(path, why)
-
-
-def _read(path: Path, org: str, project: str) -> Loaded:
-    """The checkpoint at ``path`` (call under the lock): a regular file that does not validate is
-    moved aside; anything else at the path is refused."""
-    _refuse(path)
-    try:
-        text = read_text(path, cap=CAP_CHECKPOINT)
-        return Loaded(previous=decode(text, org=org, project=project))
-    except FileNotFoundError:
-        return Loaded(previous=None)
-    except FileRefused as exc:
-        _refuse(path)  # swapped for something else since: never moved
-        problem = exc.why
-    except UnicodeDecodeError:
-        problem = "not UTF-8 text"
-    except ValueError as exc:
-        problem = str(exc)
-    return Loaded(previous=None, moved_aside=move_aside(path), problem=problem)
-
-
-def load(path: Path, *, org: str, project: str) -> Loaded:
-    """The previous checkpoint; a regular file that does not validate is moved aside (and named),
-    anything else at the path raises ``CheckpointRefused``."""
-    _refuse(path)
-    if not path.exists():
-        return Loaded(previous=None)
-    try:
-        with _lock(path):
-            return _read(path, org, project)
-    except OSError as exc:
-        raise CheckpointError(path, exc.strerror or str(exc)) from exc
-
-
-def _write(path: Path, checkpoint: Checkpoint) -> int:
-    """Atomically replace ``path`` (call under the lock); the number of orphaned temp files
-    removed on the way."""
-    _refuse(path)  # checked again under the lock: a file swapped in since is never replaced
-    orphans = len(clean_orphans(path))
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(checkpoint.as_json(), handle, indent=1)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
-    return orphans
-
-
-def commit(path: Path, checkpoint: Checkpoint) -> Committed:
-    """Under the lock: read the checkpoint as it is now, count the changes against it, and write
-    ``checkpoint`` unless the one there is newer (then keep it, and claim no change)."""
-    _refuse(path)
-    try:
-        ensure_directory(path.parent)
-        with _lock(path):
-            found = _read(path, checkpoint.org, checkpoint.project)
-            current = found.previous
-            if current is not None and _time(current.checked_at) > _time(checkpoint.checked_at):
-                none = Changes(new=(), resolved=(), baseline=False)
-                return Committed(current, none, written=False, superseded=True)
-            orphans = _write(path, checkpoint)
-    except OSError as exc:
-        raise CheckpointError(path, exc.strerror or str(exc)) from exc
-    return Committed(
-        previous=current,
-        changes=changes(current, checkpoint.unresolved_ids),
-        written=True,
-        moved_aside=found.moved_aside,
-        problem=found.problem,
-        orphans_removed=orphans,
-    )
-
-
-def save(path: Path, checkpoint: Checkpoint) -> None:
-    """Write ``checkpoint`` atomically under the lock, whatever is there (a regular file only)."""
-    _refuse(path)
-    try:
-        ensure_directory(path.parent)
-        with _lock(path):
-            _write(path, checkpoint)
-    except OSError as exc:
-        raise CheckpointError(path, exc.strerror or str(exc)) from exc
-
-
-def writable_problem(path: Path) -> str | None:
-    """Why the checkpoint could not be written at ``path`` (``None``: it can), without writing."""
-    target = path if path.exists() else path.parent
-    while not target.exists() and target != target.parent:
-        target = target.parent
-    if target.is_file() and target != path:
-        return f"{target} is a file"
-    check = target if target.is_dir() else target.parent
-    if not os.access(check, os.W_OK | os.X_OK):
-        return f"no write permission on {check}"
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"no write permission on {path}"
-    return None
