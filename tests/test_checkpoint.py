@@ -456,3 +456,37 @@ def test_a_refused_checkpoint_behind_a_discovered_org_is_a_named_verdict(
     assert "a FIFO" in report["verify_loop"]["note"]
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     assert sorted(p.name for p in fifo.parent.iterdir()) == ["acme_codictate.json"]
+
+
+def test_new_issues_no_candidate_page_holds_are_read_for_triage(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Simulator, tmp_path: Path
+) -> None:
+    # Given a backlog of 120 busy issues seen in the last hour, and a baseline
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    for n in range(120):
+        sim.data.add_issue(
+            project="codictate",
+            title=f"Error: busy {n}",
+            count=500,
+            user_count=50,
+            last_seen=NOW - timedelta(minutes=30),
+        )
+    flag = f"--sentry-state-file={tmp_path / 'acme_codictate.json'}"
+    _run(pytester, "verify_loop", sim.url, DEMO, flag)
+    # When three quiet issues come back (first seen long ago, last seen ten days ago)
+    quiet = [
+        sim.data.add_issue(
+            project="codictate",
+            title=f"Error: quiet {n}",
+            first_seen=NOW - timedelta(days=12),
+            last_seen=NOW - timedelta(days=10),
+        ).id
+        for n in range(3)
+    ]
+    _run(pytester, "verify_loop", sim.url, DEMO, flag)
+    report = load_report(pytester.path / "report.json")
+    # Then triage describes exactly the three ids the loop counts as new
+    assert report["verify_loop"]["new_since_last"]["ids"] == sorted(str(i) for i in quiet)
+    triaged = report["triage"]["buckets"]["new"]
+    assert sorted(h["id"] for h in triaged) == sorted(str(i) for i in quiet)
+    assert all(h["details_read"] for h in triaged)
