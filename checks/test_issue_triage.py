@@ -45,6 +45,11 @@ def test_new_since_last_check(
     """New issues: unresolved now but not at the previous check, the ids verify_loop counts as
     new (without a checkpoint, first seen in the last 24 hours)."""
     previous = sentry_previous_check.previous
+    if sentry_previous_check.moved_aside is not None:
+        sentry_check.risk(
+            f"the checkpoint did not validate ({sentry_previous_check.problem}): moved aside to "
+            f"{sentry_previous_check.moved_aside}"
+        )
     window = SINCE_LAST.format(since=previous.checked_at) if previous else SINCE_DAY
     hints = sentry_triage["new"]
     listing = _report(sentry_check, "new", hints)

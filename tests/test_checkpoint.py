@@ -343,6 +343,8 @@ def test_a_checkpoint_holding_infinity_is_moved_aside_with_a_named_verdict_once(
     assert (growth["status"], growth["reason"]) == ("PARTIAL", "checkpoint_moved_aside")
     assert "is not finite" in growth["message"]
     assert first["verify_loop"]["moved_aside"] is not None
+    new = next(c for c in first["checks"] if c["id"].endswith("::test_new_since_last_check"))
+    assert any("moved aside" in risk for risk in new["risks"])
     assert first["verify_loop"]["checkpoint_written"]
     _run(pytester, "verify_loop", sim.url, DEMO, flag)
     second = load_report(pytester.path / "report.json")
