@@ -5,7 +5,8 @@ verify_loop), the checkpoint path that the settings name (``--sentry-state-file`
 ``sentry_state_file``, or the default ``<repo>/.sentry-gate/<org>_<project>.json`` when the org
 and project are configured) must be absent or a regular file, and a ``.sentry-gate`` directory
 must not be a symlink out of the repository. Anything else is refused here, naming the path, its
-source and what is allowed, and nothing is read, moved or written. Paths that depend on a
+source and what is allowed, and nothing is read, moved or written. A replay
+(``--sentry-record-mode=none``) never touches the checkpoint, so it is not refused. Paths that depend on a
 discovered slug are checked again by the ``sentry_state_file`` fixture (a named verdict).
 """
 
@@ -44,8 +45,8 @@ def state_paths(conf: Settings) -> list[tuple[Path, str]]:
 
 def usage_problem(conf: Settings, modes: tuple[str, ...]) -> str | None:
     """Why the run must stop before it starts (``None``: the checkpoint paths are fine)."""
-    if not CHECKPOINT_MODES.intersection(modes):
-        return None
+    if not CHECKPOINT_MODES.intersection(modes) or conf.record_mode == "none":
+        return None  # a replay never reads or writes the live checkpoint
     if conf.state_file is None:
         why = directory_refusal(conf.repo_root / STATE_DIR, conf.repo_root)
         if why is not None:

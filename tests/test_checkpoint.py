@@ -299,6 +299,24 @@ def test_a_state_file_option_naming_a_fifo_device_or_symlink_is_a_usage_error(
     assert _fingerprint(path) == before
 
 
+def test_a_replay_does_not_refuse_the_checkpoint_it_never_touches(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    fifo = tmp_path / "acme_codictate.json"
+    os.mkfifo(fifo)
+    result = _run(
+        pytester,
+        "verify_loop",
+        "http://127.0.0.1:9",
+        DEMO,
+        f"--sentry-state-file={fifo}",
+        "--sentry-record-mode=none",
+    )
+    assert result.ret != pytest.ExitCode.USAGE_ERROR
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
 def test_a_default_checkpoint_symlinked_to_dev_zero_is_a_usage_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
 ) -> None:
