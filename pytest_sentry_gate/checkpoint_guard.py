@@ -6,8 +6,9 @@ verify_loop), the checkpoint path that the settings name (``--sentry-state-file`
 and project are configured) must be absent or a regular file, and a ``.sentry-gate`` directory
 must not be a symlink out of the repository. Anything else is refused here, naming the path, its
 source and what is allowed, and nothing is read, moved or written. A replay
-(``--sentry-record-mode=none``) never touches the checkpoint, so it is not refused. Paths that depend on a
-discovered slug are checked again by the ``sentry_state_file`` fixture (a named verdict).
+(``--sentry-record-mode=none``) never touches the checkpoint, so it is not refused. Paths that
+depend on a discovered slug are checked again by the ``sentry_state_file`` fixture (a named
+verdict).
 """
 
 from __future__ import annotations
