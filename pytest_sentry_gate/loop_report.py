@@ -187,7 +187,8 @@ SUPERSEDED: Final = (
 )
 MOVED_ON: Final = (
     "another run wrote the checkpoint ({newer}) while this one ran: the changes are counted "
-    "against it, so each change is reported once"
+    "against it, so each change is reported once (this run's growth and triage compared with "
+    "{started})"
 )
 
 
@@ -207,7 +208,8 @@ def _committed(done: checkpoint_types.Committed, loaded: Checkpoint | None) -> d
     if done.superseded and now is not None:
         fields["note"] = SUPERSEDED.format(newer=now.checked_at)
     elif now is not None and (loaded is None or loaded.checked_at != now.checked_at):
-        fields["note"] = MOVED_ON.format(newer=now.checked_at)
+        started = f"the checkpoint of {loaded.checked_at}" if loaded else "no checkpoint"
+        fields["note"] = MOVED_ON.format(newer=now.checked_at, started=started)
     return fields
 
 

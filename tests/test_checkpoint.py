@@ -222,6 +222,25 @@ def test_an_older_snapshot_never_replaces_a_newer_checkpoint(tmp_path: Path) -> 
     assert json.loads(path.read_text())["checked_at"] == "2026-11-29T10:10:00+00:00"
 
 
+def test_the_loop_section_says_when_another_run_wrote_in_between(tmp_path: Path) -> None:
+    from pytest_sentry_gate.loop_report import _committed
+
+    path = tmp_path / "acme_app.json"
+    start = _point({"1"}, at="2026-11-29T10:00:00+00:00")
+    checkpoint.save(path, start)
+    checkpoint.save(path, _point({"1", "2"}, at="2026-11-29T10:04:00+00:00"))  # another run
+    moved_on = _committed(
+        checkpoint.commit(path, _point({"1", "2"}, at="2026-11-29T10:05:00Z")), start
+    )
+    assert moved_on["new_since_last"]["count"] == 0
+    assert moved_on["previous_check"] == "2026-11-29T10:04:00+00:00"
+    assert "another run wrote the checkpoint (2026-11-29T10:04:00+00:00)" in moved_on["note"]
+    assert "compared with the checkpoint of 2026-11-29T10:00:00+00:00" in moved_on["note"]
+    late = _committed(checkpoint.commit(path, _point({"3"}, at="2026-11-29T10:01:00Z")), start)
+    assert not late["checkpoint_written"]
+    assert "a newer checkpoint (2026-11-29T10:05:00Z) was written by another run" in late["note"]
+
+
 # -- 18.8 and 15.14: the .sentry-gate directory ---------------------------------------------------
 
 
