@@ -40,17 +40,29 @@ def test_new_since_last_check(
     sentry_check: Check,
     sentry_triage: dict[str, list[dict[str, Any]]],
     sentry_previous_check: Loaded,
+    sentry_new_since_last: tuple[str, ...] | None,
 ) -> None:
-    """New issues: first seen after the previous check (without one, in the last 24 hours)."""
+    """New issues: unresolved now but not at the previous check, the ids verify_loop counts as
+    new (without a checkpoint, first seen in the last 24 hours)."""
     previous = sentry_previous_check.previous
+    if sentry_previous_check.moved_aside is not None:
+        sentry_check.risk(
+            f"the checkpoint did not validate ({sentry_previous_check.problem}): moved aside to "
+            f"{sentry_previous_check.moved_aside}"
+        )
     window = SINCE_LAST.format(since=previous.checked_at) if previous else SINCE_DAY
     hints = sentry_triage["new"]
     listing = _report(sentry_check, "new", hints)
     sentry_check.record(window=window)
-    if not hints:
+    count = len(hints) if sentry_new_since_last is None else len(sentry_new_since_last)
+    if sentry_new_since_last is not None:
+        sentry_check.record(new_ids=list(sentry_new_since_last), count=count)
+    if not count:
         sentry_check.passed(NONE_IN.format(bucket=f"new {window}"))
         return
-    sentry_check.passed(BUCKET.format(count=len(hints), bucket=f"new {window}", issues=listing))
+    if count > len(hints):
+        listing += f"; {count - len(hints)} more by id in the evidence"
+    sentry_check.passed(BUCKET.format(count=count, bucket=f"new {window}", issues=listing))
 
 
 def test_likely_urgent(sentry_check: Check, sentry_triage: dict[str, list[dict[str, Any]]]) -> None:

@@ -41,6 +41,10 @@ CRASH_FREE_LOW: Final = (
     "crash-free {what} {value}% for {release} is under the threshold {minimum}% "
     "(sentry_min_crash_free_{what})"
 )
+MOVED_ASIDE: Final = (
+    "the checkpoint {path} did not validate ({problem}): moved aside to {aside}; growth is "
+    "measured from the baseline this run writes"
+)
 NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
@@ -208,16 +212,20 @@ def test_volume_growth(
 
     previous = sentry_previous_check.previous
     sentry_check.record(state_file=str(sentry_state_file), count=sentry_unresolved_count.value)
-    if sentry_previous_check.moved_aside is not None:
-        sentry_check.risk(
-            f"the checkpoint {sentry_state_file} was unreadable ({sentry_previous_check.problem}) "
-            f"and was moved aside to {sentry_previous_check.moved_aside}"
-        )
     problem = writable_problem(sentry_state_file)
     if problem is not None:
         sentry_check.partial(
             UNWRITABLE.format(path=sentry_state_file.parent, detail=problem),
             reason="checkpoint_unwritable",
+        )
+    if sentry_previous_check.moved_aside is not None:
+        sentry_check.partial(
+            MOVED_ASIDE.format(
+                path=sentry_state_file,
+                problem=sentry_previous_check.problem,
+                aside=sentry_previous_check.moved_aside,
+            ),
+            reason="checkpoint_moved_aside",
         )
     if previous is None:
         sentry_check.not_applicable(NO_BASELINE)

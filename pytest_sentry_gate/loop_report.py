@@ -21,7 +21,8 @@ from pytest_sentry_gate import modes, verdict
 from pytest_sentry_gate.runlog import redacted_json
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.checkpoint import Changes, Loaded
+    from pytest_sentry_gate import checkpoint as checkpoint_types
+    from pytest_sentry_gate.checkpoint import Changes, Checkpoint, Loaded
     from pytest_sentry_gate.runlog import Run
     from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
     from pytest_sentry_gate.settings import Settings
@@ -46,6 +47,8 @@ class LoopFacts:
     sections: dict[str, Any] = field(default_factory=dict)
     #: A replay: the live checkpoint is neither read nor written (the recording is not today).
     replay: bool = False
+    #: Why the checkpoint path was refused (a symlink, FIFO, device): it is never written.
+    refused: str | None = None
     checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -81,6 +84,8 @@ REPLAYED: Final = "a replay never reads or writes the live checkpoint"
 def _blocked(run: Run, loop: LoopFacts) -> str | None:
     if loop.replay:
         return REPLAYED
+    if loop.refused is not None:
+        return loop.refused
     if loop.listing is None:
         return "the unresolved listing was not read"
     failed = [
@@ -145,6 +150,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
         "state_file": str(loop.state_file) if loop.state_file else None,
         "baseline_established": change.baseline and listing is not None,
         "moved_aside": str(loaded.moved_aside) if loaded and loaded.moved_aside else None,
+        "moved_aside_problem": loaded.problem if loaded and loaded.moved_aside else None,
         "requests": listing.requests if listing is not None else None,
         "checkpoint_written": False,
         "note": None,
@@ -163,14 +169,48 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
             release_regressions=tuple(section["release_regressions"]),
         )
         try:
-            checkpoint.save(loop.state_file, state)
-            section["checkpoint_written"] = True
-        except checkpoint.CheckpointError as exc:
+            done = checkpoint.commit(loop.state_file, state)
+        except (checkpoint.CheckpointError, checkpoint.CheckpointRefused) as exc:
             section["note"] = NOT_WRITTEN.format(why=str(exc))
+            section["baseline_established"] = False
+        else:
+            section.update(_committed(done, previous))
     else:
         section["note"] = NOT_WRITTEN.format(why=why or "no state file")
         section["baseline_established"] = False
     return section
+
+
+SUPERSEDED: Final = (
+    "a newer checkpoint ({newer}) was written by another run while this one ran: it was kept "
+    "(an older snapshot never replaces it) and no change is claimed here; that run reports them"
+)
+MOVED_ON: Final = (
+    "another run wrote the checkpoint ({newer}) while this one ran: the changes are counted "
+    "against it, so each change is reported once (this run's growth and triage compared with "
+    "{started})"
+)
+
+
+def _committed(done: checkpoint_types.Committed, loaded: Checkpoint | None) -> dict[str, Any]:
+    """The section's fields from what the write found under the lock (the checkpoint as it was
+    when writing, which another run may have replaced since this run started)."""
+    now = done.previous
+    fields: dict[str, Any] = {
+        **done.changes.as_json(),
+        "previous_check": now.checked_at if now else None,
+        "checkpoint_written": done.written,
+        "baseline_established": done.written and now is None,
+    }
+    if done.moved_aside is not None:
+        fields["moved_aside"] = str(done.moved_aside)
+        fields["moved_aside_problem"] = done.problem
+    if done.superseded and now is not None:
+        fields["note"] = SUPERSEDED.format(newer=now.checked_at)
+    elif now is not None and (loaded is None or loaded.checked_at != now.checked_at):
+        started = f"the checkpoint of {loaded.checked_at}" if loaded else "no checkpoint"
+        fields["note"] = MOVED_ON.format(newer=now.checked_at, started=started)
+    return fields
 
 
 def summary_lines(sections: dict[str, Any]) -> list[str]:
@@ -192,5 +232,9 @@ def summary_lines(sections: dict[str, Any]) -> list[str]:
     if loop["note"]:
         lines.append(f"  {loop['note']}")
     if loop["moved_aside"]:
-        lines.append(f"  a bad checkpoint was moved aside to {loop['moved_aside']}")
+        why = loop.get("moved_aside_problem")
+        lines.append(
+            f"  a bad checkpoint was moved aside to {loop['moved_aside']}"
+            + (f" ({why})" if why else "")
+        )
     return lines

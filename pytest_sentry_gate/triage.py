@@ -2,7 +2,9 @@
 
 Buckets follow the runbook's order and an issue lands in its first bucket only:
 
-1. ``new``: first seen after the previous check (without one, within the last 24 hours);
+1. ``new``: with a previous checkpoint, unresolved now but not at the previous check (the very
+   ids verify_loop counts as new, so one run says one thing); without one, first seen within the
+   last 24 hours;
 2. ``urgent``: fatal, high priority, escalating, regressed, or unhandled with many users;
 3. ``recurring``: many events per user, or long-lived.
 
@@ -30,6 +32,7 @@ EVENTS_PER_USER: Final = 10.0
 LONG_LIVED: Final = timedelta(days=30)
 KEY_TAGS: Final = ("os", "os.name", "browser", "browser.name", "device", "environment")
 TEXT_LIMIT: Final = 200
+NOT_AT_LAST_CHECK: Final = "not unresolved at the last check (first seen {first})"
 _SCHEME_HOST: Final = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
 
 
@@ -65,12 +68,17 @@ def why_recurring(issue: IssueSummary, now: datetime) -> str | None:
 
 
 def bucket(
-    issues: Iterable[IssueSummary], *, since: datetime | None, now: datetime
+    issues: Iterable[IssueSummary],
+    *,
+    since: datetime | None,
+    now: datetime,
+    new_ids: frozenset[str] | None = None,
 ) -> dict[str, list[tuple[IssueSummary, str]]]:
     """Each issue in its first bucket with the reason; duplicates (by id) counted once.
 
-    ``since`` is the previous check's time; ``None`` means "the last 24 hours". Within a bucket,
-    issues keep the most users first, then the most events.
+    ``new_ids`` (the checkpoint's delta, when there is a checkpoint) decides the ``new`` bucket;
+    without it, ``since`` (the previous check's time; ``None``: the last 24 hours) does. Within a
+    bucket, issues keep the most users first, then the most events.
     """
     cutoff = since if since is not None else now - NEW_WINDOW
     result: dict[str, list[tuple[IssueSummary, str]]] = {name: [] for name in BUCKETS}
@@ -79,10 +87,15 @@ def bucket(
         if issue.id in seen:
             continue
         seen.add(issue.id)
-        first = parse_time(issue.first_seen)
-        if first is not None and first > cutoff:
-            result["new"].append((issue, f"first seen {issue.first_seen}"))
-            continue
+        if new_ids is not None:
+            if issue.id in new_ids:
+                result["new"].append((issue, NOT_AT_LAST_CHECK.format(first=issue.first_seen)))
+                continue
+        else:
+            first = parse_time(issue.first_seen)
+            if first is not None and first > cutoff:
+                result["new"].append((issue, f"first seen {issue.first_seen}"))
+                continue
         reason = why_urgent(issue)
         if reason is not None:
             result["urgent"].append((issue, reason))

@@ -101,6 +101,8 @@ REASONS: Final[dict[str, str]] = {
     "crash_free_below_threshold": "a crash-free rate below its minimum",
     "unexpected_growth": "unresolved issues grew beyond the ratio since the last checkpoint",
     "checkpoint_unwritable": "the checkpoint location cannot be written",
+    "checkpoint_refused": "the checkpoint path is a symlink, FIFO or device: left untouched",
+    "checkpoint_moved_aside": "the checkpoint did not validate: moved aside, a new baseline starts",
     "urgent_issues": "the likely-urgent triage bucket is not empty",
     # local_smoke and incident
     "no_active_key": "the project has no active client key (DSN)",
@@ -341,6 +343,8 @@ def verdict_for_error(
             return FAIL, "slug", str(exc), (rerun,)
         if isinstance(exc, errors.ReadOnlyViolation):
             return FAIL, "read_only_guard", str(exc), ()
+        if getattr(exc, "verdict_reason", None) in REASONS:  # an error that names its reason
+            return FAIL, str(getattr(exc, "verdict_reason", "")), str(exc), (rerun,)
         return FAIL, "error", str(exc), (rerun,)
     show = SHOW_ENDPOINT.format(url=shlex.quote(server + exc.endpoint.lstrip("/")))
     if isinstance(exc, errors.AuthError):

@@ -1,0 +1,59 @@
+"""Before anything runs: a checkpoint path the tool must not touch is a usage error.
+
+When a mode that reads or writes the checkpoint is selected (prod_health, issue_triage, and so
+verify_loop), the checkpoint path that the settings name (``--sentry-state-file`` /
+``sentry_state_file``, or the default ``<repo>/.sentry-gate/<org>_<project>.json`` when the org
+and project are configured) must be absent or a regular file, and a ``.sentry-gate`` directory
+must not be a symlink out of the repository. Anything else is refused here, naming the path, its
+source and what is allowed, and nothing is read, moved or written. A replay
+(``--sentry-record-mode=none``) never touches the checkpoint, so it is not refused. Paths that
+depend on a discovered slug are checked again by the ``sentry_state_file`` fixture (a named
+verdict).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from pytest_sentry_gate.checkpoint import default_path
+from pytest_sentry_gate.repo.state_files import STATE_DIR, directory_refusal, refusal
+from pytest_sentry_gate.settings import Settings
+
+#: The modes that read the checkpoint (verify_loop selects both, and writes it).
+CHECKPOINT_MODES: Final = frozenset({"prod_health", "issue_triage"})
+REFUSED: Final = (
+    "the checkpoint path {path} (from {source}) is {why}. pytest-sentry-gate only reads, moves "
+    "aside or replaces a regular file it wrote, so it left the path untouched. Allowed: a path "
+    "that does not exist yet or a regular file; set --sentry-state-file / sentry_state_file to "
+    "one."
+)
+DIRECTORY_REFUSED: Final = (
+    "the checkpoint directory {why}. Allowed: a real directory inside the repository; remove "
+    "the link, or set --sentry-state-file / sentry_state_file to a path of your choice."
+)
+
+
+def state_paths(conf: Settings) -> list[tuple[Path, str]]:
+    """The checkpoint paths the settings name already, each with the source that named it."""
+    if conf.state_file is not None:
+        return [(conf.state_file, conf.sources.get("state_file", "--sentry-state-file"))]
+    if conf.org is None:
+        return []
+    source = f"the default <repo>/{STATE_DIR}/<org>_<project>.json"
+    return [(default_path(conf.repo_root, conf.org, p), source) for p in conf.projects]
+
+
+def usage_problem(conf: Settings, modes: tuple[str, ...]) -> str | None:
+    """Why the run must stop before it starts (``None``: the checkpoint paths are fine)."""
+    if not CHECKPOINT_MODES.intersection(modes) or conf.record_mode == "none":
+        return None  # a replay never reads or writes the live checkpoint
+    if conf.state_file is None:
+        why = directory_refusal(conf.repo_root / STATE_DIR, conf.repo_root)
+        if why is not None:
+            return DIRECTORY_REFUSED.format(why=why)
+    for path, source in state_paths(conf):
+        why = refusal(path)
+        if why is not None:
+            return REFUSED.format(path=path, source=source, why=why)
+    return None
