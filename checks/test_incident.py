@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.privacy import scan
+from pytest_sentry_gate.privacy import scan, scrub_records
 from pytest_sentry_gate.smoke_rules import dsn_mismatch
 
 if TYPE_CHECKING:
@@ -123,16 +123,18 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
     sampled: list[dict[str, Any]] = []
     findings: list[dict[str, str]] = []
     unread: list[str] = []
+    rules: set[str] = set()  # what Sentry's _meta says it scrubbed: evidence, not findings
     for item in sentry_incident.affected:
         if isinstance(item.event, errors.ApiError):
             unread.append(f"{item.issue} ({item.event})")
             continue
         event_id = str(item.event.get("eventID") or item.event.get("id") or "?")
         sampled.append({"issue": item.issue, "event": event_id})
+        rules.update(scrub_records(item.event))
         findings.extend(
             {"issue": item.issue, "event": event_id, **f.as_dict()} for f in scan(item.event)
         )
-    sentry_check.record(sampled=sampled, findings=findings)
+    sentry_check.record(sampled=sampled, findings=findings, scrubbed_by_sentry=sorted(rules))
     if not sampled:
         sentry_check.not_applicable(NO_AFFECTED.format(query=sentry_incident.query))
     if findings:
@@ -150,7 +152,10 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
             f"{len(unread)} could not be read: {'; '.join(unread[:5])}",
             reason="event_unreadable",
         )
-    sentry_check.passed(f"{len(sampled)} sampled event(s) hold no unscrubbed personal data")
+    scrubbed = f" (Sentry scrubbed with {', '.join(sorted(rules))})" if rules else ""
+    sentry_check.passed(
+        f"{len(sampled)} sampled event(s) hold no unscrubbed personal data{scrubbed}"
+    )
 
 
 def test_incident_checklist(sentry_check: Check, sentry_incident: IncidentFacts) -> None:

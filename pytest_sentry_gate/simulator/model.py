@@ -115,6 +115,9 @@ class Release:
     files: list[ReleaseFile] = field(default_factory=list)
     health: dict[int, ReleaseHealth] = field(default_factory=dict)
     ref: str | None = None
+    #: Commit authors (``{"name", "email"}``) and the last commit, as associated commits give.
+    authors: list[JsonDict] = field(default_factory=list)
+    last_commit: JsonDict | None = None
 
 
 @dataclass(slots=True)
@@ -162,3 +165,7 @@ class Event:
     contexts: JsonDict = field(default_factory=dict)
     level: str = "error"
     culprit: str | None = None
+    #: The ``request`` entry's data (url, headers as pairs, data), when the SDK sent one.
+    request: JsonDict | None = None
+    #: Sentry's record of what it scrubbed (the event detail's ``_meta``).
+    meta: JsonDict = field(default_factory=dict)

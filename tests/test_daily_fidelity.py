@@ -1,0 +1,71 @@
+"""The simulator serves what real Sentry serves to the daily loop (``shared/reference/
+sentry-api.md`` §13): each test names the paragraph of §13 whose shape it holds the simulator to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pytest_sentry_gate.simulator import Simulator
+from pytest_sentry_gate.simulator.incident_data import (
+    APP_ROUTE,
+    CI_PATHS,
+    WEBVIEW2_UA,
+    add_incident,
+    associate_commits,
+)
+from pytest_sentry_gate.simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
+from tests.conftest import CANARY_TOKEN, demo_simulator
+
+
+@pytest.fixture
+def demo(repo: Path) -> Iterator[tuple[Simulator, httpx.Client]]:
+    with demo_simulator(repo) as sim:
+        headers = {"Authorization": f"Bearer {CANARY_TOKEN}"}
+        with httpx.Client(base_url=sim.url, headers=headers) as client:
+            yield sim, client
+
+
+def latest_event(client: httpx.Client, issue_id: int) -> dict[str, Any]:
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/{issue_id}/events/latest/"
+    body: dict[str, Any] = client.get(path).json()
+    return body
+
+
+def test_event_detail_carries_scrub_records_and_the_full_release(
+    demo: tuple[Simulator, httpx.Client],
+) -> None:
+    """§13 "Events": ``_meta`` records what Sentry scrubbed beside the ``[Filtered]`` value, and
+    ``release`` is the full object with ``authors[].email`` and ``lastCommit.author.email``."""
+    sim, client = demo
+    associate_commits(sim.data, DEMO_RELEASE)
+    event = add_incident(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE, scrubbed=True)
+    body = latest_event(client, event.issue_id)
+    request = next(e for e in body["entries"] if e["type"] == "request")
+    index = str(body["entries"].index(request))
+    assert request["data"]["data"]["password"] == "[Filtered]"
+    meta = body["_meta"]["entries"][index]["data"]["data"]["password"][""]
+    assert meta["rem"] == [["@password:filter", "s", 0, 10]]
+    assert meta["chunks"][0]["rule_id"] == "@password:filter"
+    assert body["release"]["version"] == DEMO_RELEASE
+    assert "@" in body["release"]["authors"][0]["email"]
+    assert "@" in body["release"]["lastCommit"]["author"]["email"]
+
+
+def test_webview_event_carries_look_alikes(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Events": a WebView2 event's User-Agent (``Chrome/131.0.0.0``), its app route and the
+    CI runner paths of its native frames."""
+    sim, client = demo
+    event = add_incident(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE, look_alikes=True)
+    body = latest_event(client, event.issue_id)
+    request = next(e for e in body["entries"] if e["type"] == "request")["data"]
+    assert ["User-Agent", WEBVIEW2_UA] in request["headers"]
+    assert "Chrome/131.0.0.0" in WEBVIEW2_UA
+    assert {"key": "transaction", "value": APP_ROUTE} in body["tags"]
+    frames = body["entries"][0]["data"]["values"][0]["stacktrace"]["frames"]
+    assert [f["absPath"] for f in frames] == list(CI_PATHS)
