@@ -134,7 +134,7 @@ def test_release_issues(
     if sentry_release_issues is None:
         sentry_check.not_applicable(NO_RELEASE)
     unresolved, regressed = sentry_release_issues
-    release = unresolved.query.split('release:"', 1)[-1].rstrip('"')
+    release = unresolved.query.split('release:"', 1)[-1].split('"', 1)[0]
     sentry_check.record(
         release=release,
         unresolved=unresolved.evidence(),

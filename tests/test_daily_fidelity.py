@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from pytest_sentry_gate.simulator import Simulator
+from pytest_sentry_gate.simulator.daily_data import add_monitor_failure
 from pytest_sentry_gate.simulator.incident_data import (
     APP_ROUTE,
     CI_PATHS,
@@ -69,3 +70,30 @@ def test_webview_event_carries_look_alikes(demo: tuple[Simulator, httpx.Client])
     assert {"key": "transaction", "value": APP_ROUTE} in body["tags"]
     frames = body["entries"][0]["data"]["values"][0]["stacktrace"]["frames"]
     assert [f["absPath"] for f in frames] == list(CI_PATHS)
+
+
+def test_monitor_failure_is_a_high_priority_cron_issue(
+    demo: tuple[Simulator, httpx.Client],
+) -> None:
+    """§13 "Priority": a cron issue is created HIGH, ``issueCategory: cron``, no release; and
+    ``issue.category:error`` leaves it out."""
+    sim, client = demo
+    monitor = add_monitor_failure(sim.data, project=DEMO_PROJECT)
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+
+    def ids(query: str) -> list[str]:
+        return [i["id"] for i in client.get(path, params={"query": query}).json()]
+
+    item = next(
+        i for i in client.get(path, params={"query": "is:unresolved"}).json()
+        if i["id"] == str(monitor.id)
+    )  # fmt: skip
+    assert (item["issueCategory"], item["issueType"], item["priority"]) == (
+        "cron", "monitor_check_in_failure", "high",
+    )  # fmt: skip
+    assert item["title"].startswith("Monitor failure: ")
+    assert str(monitor.id) in ids("is:unresolved issue.priority:high")
+    assert str(monitor.id) not in ids("is:unresolved issue.priority:high issue.category:error")
+    event = latest_event(client, monitor.id)
+    assert event["release"] is None
+    assert "release" not in {t["key"] for t in event["tags"]}

@@ -25,6 +25,9 @@ from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.client import SentryClient, gather
 
 UNRESOLVED: Final = "is:unresolved"
+#: Error issues only: cron and uptime issues are HIGH priority and carry no release
+#: (``reference/sentry-api.md`` §13 "Priority"), so judgements about errors exclude them.
+ERRORS_ONLY: Final = "issue.category:error"
 PAGE: Final = 100
 #: Fields of an issue summary kept in facts (everything else of the list response is dropped).
 SUMMARY_FIELDS: Final = (
@@ -206,11 +209,22 @@ def unresolved_listing(
     )
 
 
+def errors_only(text: str) -> str:
+    """``text`` restricted to error issues, unless it names an ``issue.category`` itself."""
+    if "issue.category:" in text:
+        return text
+    return f"{text} {ERRORS_ONLY}".strip()
+
+
 def queries(
     client: SentryClient, org: str, project_id: str, texts: Sequence[str], period: str
 ) -> list[QueryResult | ApiError]:
-    """Several independent queries, concurrently (results in order, errors in place)."""
-    calls = [functools.partial(query, client, org, project_id, text, period) for text in texts]
+    """Several independent error-issue queries (``errors_only``), concurrently (results in
+    order, errors in place)."""
+    calls = [
+        functools.partial(query, client, org, project_id, errors_only(text), period)
+        for text in texts
+    ]
     return gather(calls)
 
 

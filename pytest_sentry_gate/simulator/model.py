@@ -75,6 +75,10 @@ class Issue:
     exc_type: str = "Error"
     exc_value: str = ""
     tags: tuple[tuple[str, str], ...] = ()
+    #: ``issueCategory`` and ``issueType``: ``error``/``error``, or a monitor's ``cron``/
+    #: ``monitor_check_in_failure`` (sentry-api.md §13 "Priority").
+    category: str = "error"
+    issue_type: str = "error"
 
 
 @dataclass(slots=True)

@@ -189,7 +189,8 @@ def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) ->
         envs = set(values)
         return lambda i: i.environment in envs
     if key == "issue.category":
-        return lambda i: "error" in values
+        categories = set(values)
+        return lambda i: i.category in categories
     if key == "error.unhandled":
         wanted = values[0].lower() in ("true", "1", "yes")
         return lambda i: i.is_unhandled == wanted

@@ -1,0 +1,50 @@
+"""prod_health, issue_triage and incident verdicts on what real Sentry serves (``shared/
+reference/sentry-api.md`` §13): one test per situation of issue 17, each failing before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_sentry_gate.simulator.daily_data import add_monitor_failure
+from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
+from tests.conftest import check, demo_simulator
+from tests.test_health import DEMO, NOW, _loop, _sim
+from tests.test_incident import only_incident, run_incident
+
+
+def checks_of(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"].split("::")[1]: c for c in report["checks"]}
+
+
+# -- 12: not every issue is an error ------------------------------------------------------------
+
+
+def test_monitor_failure_is_not_a_high_severity_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a healthy demo and a cron monitor's missed check-in (HIGH priority, no release)
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        add_monitor_failure(sim.data, project=DEMO_PROJECT)
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    # Then prod_health does not escalate it as an error, and says its queries are error-only
+    high = checks_of(report)["test_high_severity"]
+    assert high["status"] == "PASS", high["message"]
+    assert all("issue.category:error" in q["query"] for q in high["evidence"]["queries"])
+
+
+def test_monitor_failure_is_not_sampled_by_incident(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given a tagged, scrubbed incident issue and a monitor failure (its event has no release)
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, scrubbed=True)
+        monitor = add_monitor_failure(sim.data, project=DEMO_PROJECT)
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then the tag check judges the error issue only and passes
+    tagged = check(report, "test_affected_events_tagged")
+    assert tagged["status"] == "PASS", tagged["message"]
+    assert sim.data.short_id(monitor) not in tagged["evidence"]["issues"]
+    assert "issue.category:error" in tagged["evidence"]["query"]
