@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pytest_sentry_gate.simulator import Simulator
-from pytest_sentry_gate.simulator.daily_data import add_monitor_failure
+from pytest_sentry_gate.simulator.daily_data import add_monitor_failure, add_regression
 from pytest_sentry_gate.simulator.incident_data import (
     APP_ROUTE,
     CI_PATHS,
@@ -97,3 +97,19 @@ def test_monitor_failure_is_a_high_priority_cron_issue(
     event = latest_event(client, monitor.id)
     assert event["release"] is None
     assert "release" not in {t["key"] for t in event["tags"]}
+
+
+def test_regressed_becomes_ongoing_after_seven_days(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Substatus": after 7 days a regression is ``ongoing``; ``is:regressed release:"v"``
+    misses it and ``regressed_in_release:"v"`` finds it."""
+    sim, client = demo
+    old = add_regression(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE,
+                         first_release=f"{DEMO_PROJECT}@1.4.0", days_ago=9)  # fmt: skip
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+
+    def ids(query: str) -> set[str]:
+        return {i["id"] for i in client.get(path, params={"query": query}).json()}
+
+    assert sim.data.issue(str(old.id)).substatus == "ongoing"  # type: ignore[union-attr]
+    assert str(old.id) not in ids(f'is:unresolved is:regressed release:"{DEMO_RELEASE}"')
+    assert str(old.id) in ids(f'is:unresolved regressed_in_release:"{DEMO_RELEASE}"')

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator.daily_data import add_monitor_failure
+from pytest_sentry_gate.simulator.daily_data import add_monitor_failure, add_regression
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
@@ -48,3 +48,28 @@ def test_monitor_failure_is_not_sampled_by_incident(
     assert tagged["status"] == "PASS", tagged["message"]
     assert sim.data.short_id(monitor) not in tagged["evidence"]["issues"]
     assert "issue.category:error" in tagged["evidence"]["query"]
+
+
+# -- 11: regressions older than 7 days ------------------------------------------------------------
+
+
+def test_release_regressions_are_the_ones_that_regressed_in_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given the release under check out for 10 days: an issue that regressed in it 9 days ago
+    # (now "ongoing"), and one that regressed in the previous release 3 days ago and has events
+    # in this one too
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        sim.data.releases[DEMO_RELEASE].date_created = sim.data.now_epoch - 10 * 86400
+        mine = add_regression(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE,
+                              first_release=f"{DEMO_PROJECT}@1.4.0", days_ago=9)  # fmt: skip
+        older = add_regression(sim.data, project=DEMO_PROJECT, release=f"{DEMO_PROJECT}@1.4.1",
+                               first_release=f"{DEMO_PROJECT}@1.3.9", days_ago=3,
+                               title="Error: older regression")  # fmt: skip
+        sim.data.add_event(older.id, date=sim.data.now_epoch - 7200, release=DEMO_RELEASE)
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    # Then the release's regressions are exactly the one that regressed in it
+    found = checks_of(report)["test_release_issues"]
+    assert [i["id"] for i in found["evidence"]["regressions"]] == [str(mine.id)]
+    assert (found["status"], found["reason"]) == ("PARTIAL", "release_regressions")
+    assert f'regressed_in_release:"{DEMO_RELEASE}"' in found["evidence"]["regressed"]["query"]

@@ -4,6 +4,9 @@ sentry-api.md`` §13), one builder per situation, for tests and ``--scenario`` a
 - ``add_monitor_failure``: a cron monitor's issue (``issueCategory: cron``, ``issueType:
   monitor_check_in_failure``, title "Monitor failure: …"), created HIGH priority, whose event
   carries no release (§13 "Priority").
+- ``add_regression``: an issue first seen in an older release that regressed in ``release``
+  ``days_ago`` days ago; after 7 days Sentry has moved it from ``regressed`` to ``ongoing``, and
+  only ``regressed_in_release:`` still finds it (§13 "Substatus").
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from .data import SimulatorData
 from .model import Issue
 
 MONITOR_SLUG: Final = "nightly-model-sync"
+DAY: Final = 86400
+#: Sentry's ``auto_ongoing_issues``: a regressed issue becomes ongoing after this many days.
+REGRESSED_DAYS: Final = 7
 
 
 def add_monitor_failure(
@@ -33,4 +39,28 @@ def add_monitor_failure(
         message=issue.title, exc_type="", exc_value="", level="error",
         tags=[("environment", environment), ("level", "error"), ("monitor.slug", slug)],
     )  # fmt: skip
+    return issue
+
+
+def add_regression(
+    data: SimulatorData,
+    *,
+    project: str,
+    release: str,
+    first_release: str,
+    days_ago: float,
+    title: str = "TypeError: Cannot read properties of null (reading 'lang')",
+) -> Issue:
+    """An issue of ``first_release`` that regressed in ``release`` ``days_ago`` days ago and has
+    had events since (``regressed`` for 7 days, then ``ongoing``)."""
+    now = data.now_epoch
+    regressed = now - int(days_ago * DAY)
+    issue = data.add_issue(
+        project=project, title=title, culprit="detectLanguage(./src/lang)", level="error",
+        substatus="regressed" if days_ago < REGRESSED_DAYS else "ongoing",
+        count=40, user_count=9, first_seen=now - 60 * DAY, last_seen=now - 3600,
+        first_release=first_release, last_release=release, regressed_in=(release,),
+    )  # fmt: skip
+    data.add_event(issue.id, date=regressed, release=release,
+                   tags=[("environment", "production"), ("release", release)])  # fmt: skip
     return issue

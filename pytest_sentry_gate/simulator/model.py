@@ -79,6 +79,8 @@ class Issue:
     #: ``monitor_check_in_failure`` (sentry-api.md §13 "Priority").
     category: str = "error"
     issue_type: str = "error"
+    #: Releases the issue regressed in (Sentry's GroupHistory, behind ``regressed_in_release:``).
+    regressed_in: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

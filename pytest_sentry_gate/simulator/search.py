@@ -3,10 +3,11 @@
 Terms are space separated and ANDed (Sentry allows no AND/OR in issue search); ``!key:value``
 negates one. Supported keys: ``is:`` (statuses, substatuses, ``assigned``/``unassigned``,
 ``for_review``, ``linked``/``unlinked``), ``level:``, ``release:``, ``firstRelease:`` (and
-``first-release:``/``first_release:``), ``firstSeen:``/``age:``/``lastSeen:`` (``-24h``, ``+7d``,
-``>2026-11-01``, ``<=…``), ``issue.priority:``, ``issue.category:``, ``error.unhandled:``,
-``timesSeen:``, ``environment:``; values may be lists (``level:[error,fatal]``) and quoted. A word
-without a colon matches titles and culprits. Anything else is ``InvalidQuery`` (HTTP 400).
+``first-release:``/``first_release:``), ``regressed_in_release:``, ``firstSeen:``/``age:``/
+``lastSeen:`` (``-24h``, ``+7d``, ``>2026-11-01``, ``<=…``), ``issue.priority:``,
+``issue.category:``, ``error.unhandled:``, ``timesSeen:``, ``environment:``; values may be lists
+(``level:[error,fatal]``) and quoted. A word without a colon matches titles and culprits.
+Anything else is ``InvalidQuery`` (HTTP 400).
 
 Results are cached per (data version, filters, sort), so paging 50,000 issues page by page does
 not re-filter and re-sort on every request.
@@ -178,6 +179,9 @@ def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) ->
             or i.first_release in versions
             or any(data.events[e].release in versions for e in stored.get(i.id, ()))
         )
+    if key == "regressed_in_release":  # GroupHistory: regressed in the release, at any time
+        versions = set(_latest(values, data))
+        return lambda i: any(r in versions for r in i.regressed_in)
     if key in ("firstRelease", "first-release", "first_release"):
         versions = set(_latest(values, data))
         return lambda i: i.first_release in versions
