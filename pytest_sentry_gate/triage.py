@@ -1,10 +1,12 @@
 """Triage as pure functions: buckets, frame paths, key tags, the fix version, safe text.
 
-Buckets follow the runbook's order and an issue lands in its first bucket only:
+Buckets follow the runbook's order:
 
-1. ``new``: first seen after the previous check (without one, within the last 24 hours);
-2. ``urgent``: fatal, high priority, escalating, regressed, or unhandled with many users;
-3. ``recurring``: many events per user, or long-lived.
+1. ``new``: first seen (over the issue's lifetime) after the previous check (without one, within
+   the last 24 hours);
+2. ``urgent``: fatal, high priority, escalating, regressed, or unhandled with many users. A new
+   issue that is urgent is in both buckets: "new" says it appeared, "urgent" asks to act today;
+3. ``recurring``: many events per user, or long-lived; only an issue in neither bucket above.
 
 Titles, culprits, messages and tags come from whoever triggered the error: ``safe`` escapes
 control characters (terminal escapes, newlines) before anything is printed.
@@ -67,7 +69,7 @@ def why_recurring(issue: IssueSummary, now: datetime) -> str | None:
 def bucket(
     issues: Iterable[IssueSummary], *, since: datetime | None, now: datetime
 ) -> dict[str, list[tuple[IssueSummary, str]]]:
-    """Each issue in its first bucket with the reason; duplicates (by id) counted once.
+    """Each issue in its bucket(s) with the reason; duplicates (by id) counted once.
 
     ``since`` is the previous check's time; ``None`` means "the last 24 hours". Within a bucket,
     issues keep the most users first, then the most events.
@@ -80,15 +82,13 @@ def bucket(
             continue
         seen.add(issue.id)
         first = parse_time(issue.first_seen)
-        if first is not None and first > cutoff:
+        new = first is not None and first > cutoff
+        if new:
             result["new"].append((issue, f"first seen {issue.first_seen}"))
-            continue
         reason = why_urgent(issue)
-        if reason is not None:
+        if reason is not None:  # new and urgent: in both buckets
             result["urgent"].append((issue, reason))
-            continue
-        reason = why_recurring(issue, now)
-        if reason is not None:
+        elif not new and (reason := why_recurring(issue, now)) is not None:
             result["recurring"].append((issue, reason))
     for entries in result.values():
         entries.sort(key=lambda e: (-e[0].users, -e[0].events, e[0].id))

@@ -12,7 +12,12 @@ import httpx
 import pytest
 
 from pytest_sentry_gate.simulator import Simulator
-from pytest_sentry_gate.simulator.daily_data import add_monitor_failure, add_regression
+from pytest_sentry_gate.simulator.clock import iso
+from pytest_sentry_gate.simulator.daily_data import (
+    add_monitor_failure,
+    add_reappeared,
+    add_regression,
+)
 from pytest_sentry_gate.simulator.incident_data import (
     APP_ROUTE,
     CI_PATHS,
@@ -113,3 +118,19 @@ def test_regressed_becomes_ongoing_after_seven_days(demo: tuple[Simulator, httpx
     assert sim.data.issue(str(old.id)).substatus == "ongoing"  # type: ignore[union-attr]
     assert str(old.id) not in ids(f'is:unresolved is:regressed release:"{DEMO_RELEASE}"')
     assert str(old.id) in ids(f'is:unresolved regressed_in_release:"{DEMO_RELEASE}"')
+
+
+def test_window_fields_and_lifetime(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Window-scoped issue fields": with ``statsPeriod`` an issue quiet for months that came
+    back 3 h ago has top-level ``firstSeen`` 3 h ago and window counts; ``lifetime{}`` the rest."""
+    sim, client = demo
+    old = add_reappeared(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE, hours_ago=3)
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+    listed = client.get(path, params={"query": "is:unresolved", "statsPeriod": "14d"}).json()
+    item = next(i for i in listed if i["id"] == str(old.id))
+    now = sim.data.now_epoch
+    assert item["firstSeen"] == iso(now - 3 * 3600)
+    assert item["lifetime"]["firstSeen"] == iso(old.first_seen)
+    assert (item["count"], item["lifetime"]["count"]) == ("4", "212")
+    whole = client.get(path, params={"query": "is:unresolved"}).json()
+    assert next(i for i in whole if i["id"] == str(old.id))["firstSeen"] == iso(old.first_seen)

@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator.daily_data import add_monitor_failure, add_regression
+from pytest_sentry_gate.simulator.daily_data import (
+    add_monitor_failure,
+    add_reappeared,
+    add_regression,
+)
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
@@ -73,3 +77,27 @@ def test_release_regressions_are_the_ones_that_regressed_in_it(
     assert [i["id"] for i in found["evidence"]["regressions"]] == [str(mine.id)]
     assert (found["status"], found["reason"]) == ("PARTIAL", "release_regressions")
     assert f'regressed_in_release:"{DEMO_RELEASE}"' in found["evidence"]["regressed"]["query"]
+
+
+# -- 8: window values and lifetime --------------------------------------------------------------
+
+
+def test_old_fatal_issue_back_today_is_urgent_not_new(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a fatal issue first seen 120 days ago that came back 3 h ago, and a new fatal issue
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        old = add_reappeared(sim.data, project=DEMO_PROJECT, release=DEMO_RELEASE)
+        new = sim.data.add_issue(project=DEMO_PROJECT, title="Error: new crash", level="fatal",
+                                 priority="high", first_seen=sim.data.now_epoch - 3600,
+                                 last_seen=sim.data.now_epoch - 60)  # fmt: skip
+        report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
+    found = checks_of(report)
+    new_ids = [h["id"] for h in found["test_new_since_last_check"]["evidence"]["issues"]]
+    urgent = found["test_likely_urgent"]
+    urgent_ids = [h["id"] for h in urgent["evidence"]["issues"]]
+    # Then the old issue is urgent and not new; the new fatal issue is both new and urgent
+    assert str(old.id) not in new_ids
+    assert str(new.id) in new_ids
+    assert {str(old.id), str(new.id)} <= set(urgent_ids)
+    assert (urgent["status"], urgent["reason"]) == ("PARTIAL", "urgent_issues")

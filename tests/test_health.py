@@ -115,10 +115,10 @@ def _issue(n: int, **fields: Any) -> IssueSummary:
     return IssueSummary(**base)
 
 
-def test_buckets_in_runbook_order_each_issue_once() -> None:
+def test_buckets_in_runbook_order_new_and_urgent_in_both() -> None:
     since = NOW - timedelta(hours=6)
     issues = [
-        _issue(1, first_seen=(NOW - timedelta(hours=1)).isoformat(), level="fatal"),  # new first
+        _issue(1, first_seen=(NOW - timedelta(hours=1)).isoformat(), level="fatal"),  # new, urgent
         _issue(2, level="fatal"),
         _issue(3, priority="high"),
         _issue(4, substatus="regressed", events=500),  # urgent before recurring
@@ -131,7 +131,7 @@ def test_buckets_in_runbook_order_each_issue_once() -> None:
     ]
     buckets = triage.bucket(issues, since=since, now=NOW)
     ids = {name: sorted(i.id for i, _ in entries) for name, entries in buckets.items()}
-    assert ids == {"new": ["1"], "urgent": ["2", "3", "4", "5"], "recurring": ["6", "7"]}
+    assert ids == {"new": ["1"], "urgent": ["1", "2", "3", "4", "5"], "recurring": ["6", "7"]}
     # Without a previous check, "new" means the last 24 hours
     no_check = triage.bucket(issues, since=None, now=NOW)
     assert sorted(i.id for i, _ in no_check["new"]) == ["1", "9"]

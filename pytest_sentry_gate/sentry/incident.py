@@ -15,6 +15,7 @@ from typing import Any, Final
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.client import SentryClient, gather
+from pytest_sentry_gate.sentry.issues import lifetime_first_seen
 
 #: Unresolved, high priority, fatal or error, error issues only (a cron or uptime issue is HIGH
 #: priority and has no release: ``reference/sentry-api.md`` §13 "Priority").
@@ -101,7 +102,7 @@ def read_incident(
             issue=str(i.get("shortId") or i["id"]),
             issue_id=str(i["id"]),
             title=str(i.get("title") or ""),
-            first_seen=i.get("firstSeen"),
+            first_seen=lifetime_first_seen(i) or None,
             count=_int(i.get("count")),
             users=_int(i.get("userCount")),
             event=event if isinstance(event, errors.ApiError | dict) else {},

@@ -81,8 +81,19 @@ class IssueSummary:
         }
 
 
+def lifetime_first_seen(raw: dict[str, Any]) -> str:
+    """When the issue was first seen at all: ``lifetime.firstSeen``. With a window the top-level
+    ``firstSeen`` is the first event *in the window* (an old issue back 3 h ago: 3 h ago;
+    ``reference/sentry-api.md`` §13 "Window-scoped issue fields"); it is the fallback."""
+    lifetime = raw.get("lifetime")
+    if isinstance(lifetime, dict) and lifetime.get("firstSeen"):
+        return str(lifetime["firstSeen"])
+    return str(raw.get("firstSeen") or "")
+
+
 def summary(raw: dict[str, Any]) -> IssueSummary:
-    """An ``IssueSummary`` from one item of the issue list (``count`` is a string there)."""
+    """An ``IssueSummary`` from one item of the issue list (``count`` is a string there): events
+    and users in the window, first seen over the issue's lifetime."""
     try:
         events = int(raw.get("count") or 0)
     except (TypeError, ValueError):
@@ -99,7 +110,7 @@ def summary(raw: dict[str, Any]) -> IssueSummary:
         unhandled=bool(raw.get("isUnhandled")),
         events=events,
         users=int(raw.get("userCount") or 0),
-        first_seen=str(raw.get("firstSeen") or ""),
+        first_seen=lifetime_first_seen(raw),
         last_seen=str(raw.get("lastSeen") or ""),
     )
 

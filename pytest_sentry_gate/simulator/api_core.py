@@ -148,7 +148,7 @@ def issues(data: SimulatorData, req: Request, org: str) -> Reply:
     except InvalidQuery as error:
         raise HttpError(400, str(error)) from None
     chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True)
-    return Reply(body=[issue(data, i, req.base) for i in chunk], headers=headers)
+    return Reply(body=[issue(data, i, req.base, since) for i in chunk], headers=headers)
 
 
 def get_issue(data: SimulatorData, org: str, issue_id: str) -> Issue:

@@ -7,6 +7,9 @@ sentry-api.md`` §13), one builder per situation, for tests and ``--scenario`` a
 - ``add_regression``: an issue first seen in an older release that regressed in ``release``
   ``days_ago`` days ago; after 7 days Sentry has moved it from ``regressed`` to ``ongoing``, and
   only ``regressed_in_release:`` still finds it (§13 "Substatus").
+- ``add_reappeared``: a fatal issue first seen months ago, quiet since, back ``hours_ago`` hours
+  ago: in a window its top-level ``firstSeen``/``count`` are the window's, ``lifetime{}`` holds
+  the old ones (§13 "Window-scoped issue fields").
 """
 
 from __future__ import annotations
@@ -63,4 +66,23 @@ def add_regression(
     )  # fmt: skip
     data.add_event(issue.id, date=regressed, release=release,
                    tags=[("environment", "production"), ("release", release)])  # fmt: skip
+    return issue
+
+
+def add_reappeared(
+    data: SimulatorData, *, project: str, release: str | None, hours_ago: float = 3,
+    first_days_ago: int = 120, title: str = "Error: audio engine crashed on resume",
+) -> Issue:  # fmt: skip
+    """A fatal, regressed issue first seen ``first_days_ago`` days ago, back ``hours_ago`` ago."""
+    now = data.now_epoch
+    back = now - int(hours_ago * 3600)
+    issue = data.add_issue(
+        project=project, title=title, culprit="resumeEngine(./src/audio/engine)", level="fatal",
+        priority="high", substatus="regressed", count=212, user_count=80,
+        first_seen=now - first_days_ago * DAY, last_seen=now - 600, resumed_at=back,
+        resumed_count=4, first_release=release, last_release=release,
+        regressed_in=(release,) if release else (),
+    )  # fmt: skip
+    tags = [("environment", "production"), *([("release", release)] if release else [])]
+    data.add_event(issue.id, date=now - 600, release=release, level="fatal", tags=tags)
     return issue

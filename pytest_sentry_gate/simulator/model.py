@@ -81,6 +81,9 @@ class Issue:
     issue_type: str = "error"
     #: Releases the issue regressed in (Sentry's GroupHistory, behind ``regressed_in_release:``).
     regressed_in: tuple[str, ...] = ()
+    #: When the issue came back after a quiet spell, and its events since (window values).
+    resumed_at: int | None = None
+    resumed_count: int | None = None
 
 
 @dataclass(slots=True)
