@@ -72,6 +72,8 @@ def test_affected_events_tagged(sentry_check: Check, sentry_incident: IncidentFa
     sentry_check.record(
         query=facts.query, window=facts.period, issues=[a.issue for a in facts.affected]
     )
+    for note in facts.notes:  # what was changed for this server (no issue priority, …)
+        sentry_check.risk(note)
     if not facts.affected:
         sentry_check.passed(NO_AFFECTED.format(query=facts.query))
         return

@@ -41,6 +41,7 @@ CRASH_FREE_LOW: Final = (
     "crash-free {what} {value}% for {release} is under the threshold {minimum}% "
     "(sentry_min_crash_free_{what})"
 )
+UNSUPPORTED_FIELDS: Final = "this Sentry does not support {fields}: judged without it; "
 NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
@@ -63,6 +64,15 @@ def _listing(issues: tuple[IssueSummary, ...], limit: int = 5) -> str:
     ]
     more = len(issues) - limit
     return "; ".join(rows) + (f"; and {more} more" if more > 0 else "")
+
+
+def say_server_changes(sentry_check: Check, results: tuple[QueryResult, ...]) -> str:
+    """Each change made for this server (no issue priority, a fallback) as a risk; the sentences
+    of unsupported terms, for a PARTIAL ("" when every term was supported)."""
+    for result in results:
+        for note in result.notes:
+            sentry_check.risk(note)
+    return "; ".join(n for r in results if r.unsupported for n in r.notes if "not support" in n)
 
 
 def test_unresolved_count(
@@ -104,6 +114,7 @@ def test_high_severity(
         untrusted_text="title",
     )
     queries = "; ".join(r.query for r in sentry_high_severity)
+    unsupported = say_server_changes(sentry_check, sentry_high_severity)
     if total > sentry_settings.max_high_severity:
         sentry_check.fail(
             HIGH_SEVERITY.format(
@@ -112,6 +123,8 @@ def test_high_severity(
             reason="high_severity",
             next_commands=(sentry_check.rerun_for(TRIAGE),),
         )
+    if unsupported:
+        sentry_check.partial(unsupported, reason="query_unsupported")
     if not all(r.exact for r in sentry_high_severity):
         sentry_check.partial(
             NOT_EXACT.format(count=total, queries=queries), reason="listing_capped"
@@ -142,6 +155,7 @@ def test_release_issues(
         regressions=[i.snapshot() for i in regressed.issues],
         untrusted_text="title",
     )
+    unsupported = say_server_changes(sentry_check, (unresolved, regressed))
     if regressed.total:
         sentry_check.partial(
             REGRESSIONS.format(
@@ -150,6 +164,8 @@ def test_release_issues(
             reason="release_regressions",
             rerun=sentry_check.rerun_for(TRIAGE),
         )
+    if unsupported:
+        sentry_check.partial(unsupported, reason="query_unsupported")
     sentry_check.passed(
         RELEASE_ISSUES.format(count=unresolved.total, release=release, regressed=regressed.total)
     )
@@ -189,6 +205,17 @@ def test_crash_free_rate(
                 reason="crash_free_below_threshold",
                 next_commands=(sentry_check.rerun_for(TRIAGE),),
             )
+    if health.unsupported:
+        sentry_check.record(unsupported=list(health.unsupported))
+        sentry_check.partial(
+            UNSUPPORTED_FIELDS.format(fields=", ".join(health.unsupported))
+            + CRASH_FREE.format(
+                sessions=health.sessions_rate if health.sessions_rate is not None else "?",
+                users=health.users_rate if health.users_rate is not None else "?",
+                release=health.release,
+            ),
+            reason="query_unsupported",
+        )
     sentry_check.passed(
         CRASH_FREE.format(
             sessions=health.sessions_rate, users=health.users_rate, release=health.release

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pytest_sentry_gate.sentry import search_compat
 from pytest_sentry_gate.simulator import Simulator
 from pytest_sentry_gate.simulator.clock import iso
 from pytest_sentry_gate.simulator.daily_data import (
@@ -25,6 +26,7 @@ from pytest_sentry_gate.simulator.incident_data import (
     add_incident,
     associate_commits,
 )
+from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS
 from pytest_sentry_gate.simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import CANARY_TOKEN, demo_simulator
 
@@ -134,3 +136,65 @@ def test_window_fields_and_lifetime(demo: tuple[Simulator, httpx.Client]) -> Non
     assert (item["count"], item["lifetime"]["count"]) == ("4", "212")
     whole = client.get(path, params={"query": "is:unresolved"}).json()
     assert next(i for i in whole if i["id"] == str(old.id))["firstSeen"] == iso(old.first_seen)
+
+
+def test_server_without_priority(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Priority": before issue priority, items have no ``priority`` and ``issue.priority:``
+    is an unknown tag that matches nothing (no error)."""
+    sim, client = demo
+    sim.data.set_server(BEFORE_PRIORITY)
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+    listed = client.get(path, params={"query": "is:unresolved"}).json()
+    assert listed
+    assert all("priority" not in item for item in listed)
+    high = client.get(path, params={"query": "is:unresolved issue.priority:high"})
+    assert (high.status_code, high.json()) == (200, [])
+
+
+def test_server_before_substatus_answers_400(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Priority": older servers answer 400 "Error parsing search query" for an unknown
+    ``is:`` value and "Invalid field" for an unknown sessions field."""
+    sim, client = demo
+    sim.data.set_server(BEFORE_SUBSTATUS)
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+    bad = client.get(path, params={"query": "is:unresolved is:escalating"})
+    assert bad.status_code == 400
+    assert bad.json()["detail"].startswith("Error parsing search query")
+    fields = ["crash_free_rate(session)", "crash_free_rate(user)", "sum(session)"]
+    sessions = client.get(f"/api/0/organizations/{DEMO_ORG}/sessions/",
+                          params={"field": fields, "statsPeriod": "14d"})  # fmt: skip
+    assert (sessions.status_code, sessions.json()) == (
+        400, {"detail": 'Invalid field: "crash_free_rate(user)"'},
+    )  # fmt: skip
+
+
+# -- the fallbacks themselves (pure) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "adapted"),
+    [
+        ("is:unresolved issue.priority:high level:[fatal,error]",
+         "is:unresolved level:[fatal,error]"),
+        ("is:unresolved issue.priority:high", "is:unresolved level:[fatal,error]"),
+        ("is:unresolved issue.priority:[high,medium]", "is:unresolved level:[fatal,error,warning]"),
+        ("is:unresolved level:fatal", "is:unresolved level:fatal"),
+    ],
+)  # fmt: skip
+def test_priority_falls_back_to_levels(query: str, adapted: str) -> None:
+    assert search_compat.without_priority(query)[0] == adapted
+
+
+def test_unsupported_terms_and_their_fallbacks() -> None:
+    query = 'is:unresolved regressed_in_release:"app@1 2" issue.category:error'
+    assert search_compat.optional_terms(query) == [
+        "issue.category:error", 'regressed_in_release:"app@1 2"',
+    ]  # fmt: skip
+    assert (
+        search_compat.fallback('regressed_in_release:"app@1 2"') == 'is:regressed release:"app@1 2"'
+    )
+    assert search_compat.fallback("issue.category:error") == ""
+    assert search_compat.fallback("is:escalating") is None
+    assert search_compat.replace(query, "issue.category:error", "") == (
+        'is:unresolved regressed_in_release:"app@1 2"'
+    )

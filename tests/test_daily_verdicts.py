@@ -13,6 +13,7 @@ from pytest_sentry_gate.simulator.daily_data import (
     add_reappeared,
     add_regression,
 )
+from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
@@ -101,3 +102,61 @@ def test_old_fatal_issue_back_today_is_urgent_not_new(
     assert str(new.id) in new_ids
     assert {str(old.id), str(new.id)} <= set(urgent_ids)
     assert (urgent["status"], urgent["reason"]) == ("PARTIAL", "urgent_issues")
+
+
+# -- 13: servers without issue priority ----------------------------------------------------------
+
+
+def test_incident_on_a_server_without_priority_falls_back_to_levels(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given a self-hosted Sentry from before issue priority, with the demo's incident issue
+    with demo_simulator(repo) as sim:
+        sim.data.set_server(BEFORE_PRIORITY)
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then incident samples it by level, and says the query was changed
+    tagged = check(report, "test_affected_events_tagged")
+    assert tagged["evidence"]["issues"], tagged["message"]
+    assert "level:[fatal,error]" in tagged["evidence"]["query"]
+    assert "issue.priority" not in tagged["evidence"]["query"]
+    assert any("no issue priority" in r for r in tagged["risks"])
+    assert check(report, "test_events_scrubbed")["status"] == "FAIL"  # the demo's planted email
+
+
+def test_prod_health_on_a_server_without_priority_counts_error_issues(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a server without priority and the demo's incident (an error-level issue)
+    with _sim(demo_data(DEMO, now=NOW)) as sim:
+        sim.data.set_server(BEFORE_PRIORITY)
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    high = checks_of(report)["test_high_severity"]
+    assert (high["status"], high["reason"]) == ("FAIL", "high_severity")
+    assert any("no issue priority" in r for r in high["risks"])
+
+
+# -- 14: queries a server does not support ------------------------------------------------------
+
+
+def test_unsupported_term_is_partial_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given a server from before substatus and a high-severity query with is:escalating
+    ini = "sentry_high_severity_queries =\n    is:unresolved level:fatal\n    is:escalating\n"
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        sim.data.set_server(BEFORE_SUBSTATUS)
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health or issue_triage", ini=ini)
+    found = checks_of(report)
+    high = found["test_high_severity"]
+    # Then the check says which term this Sentry does not support and what it did instead
+    assert (high["status"], high["reason"]) == ("PARTIAL", "query_unsupported")
+    assert (
+        "this Sentry does not support is:escalating: this query is not counted" in high["message"]
+    )
+    # And the crash-free check names the sessions field it could not ask for
+    crash = found["test_crash_free_rate"]
+    assert (crash["status"], crash["reason"]) == ("PARTIAL", "query_unsupported")
+    assert "does not support crash_free_rate(user)" in crash["message"]
+    # And triage still runs (its candidate queries fall back), no server_error anywhere
+    assert all(c.get("reason") != "server_error" for c in found.values())
+    assert found["test_likely_urgent"]["status"] in ("PASS", "PARTIAL")

@@ -15,13 +15,14 @@ the complete id listing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pytest_sentry_gate.errors import ApiError
-from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry import endpoints, search_compat
 from pytest_sentry_gate.sentry.client import SentryClient, gather
 
 UNRESOLVED: Final = "is:unresolved"
@@ -125,15 +126,21 @@ class QueryResult:
     exact: bool
     issues: tuple[IssueSummary, ...]
     endpoint: str
+    #: What was changed for this server (``search_compat``), and the terms it does not support.
+    notes: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
 
     def evidence(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "query": self.query,
             "statsPeriod": self.period,
             "count": self.total,
             "exact": self.exact,
             "endpoint": self.endpoint,
         }
+        if self.notes:
+            found.update(notes=list(self.notes), unsupported=list(self.unsupported))
+        return found
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,25 @@ def _items(data: Any) -> list[dict[str, Any]]:
 def query(
     client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
 ) -> QueryResult:
-    """One issue query: its ``X-Hits`` total (or the page length) and the first page (cached)."""
+    """One issue query: its ``X-Hits`` total (or the page length) and the first page (cached).
+
+    A 400 saying the server does not know a term (``search_compat``): the term's fallback is
+    used, or the result is empty and flagged; either way ``notes`` say so.
+    """
+    try:
+        return _plain(client, org, project_id, text, period, **extra)
+    except ApiError as error:
+        if not search_compat.unsupported(error):
+            raise
+        found = _without_unsupported(client, org, project_id, text, period, **extra)
+        if found is None:
+            raise
+        return found
+
+
+def _plain(
+    client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
+) -> QueryResult:
     path = endpoints.ISSUES.path(org=org)
     response = client.get(path, _params(project_id, text, period, **extra))
     page = tuple(summary(item) for item in _items(response.data))
@@ -188,6 +213,45 @@ def query(
         total = response.hits
         exact = response.max_hits is None or response.hits < response.max_hits
     return QueryResult(text, period, total, exact, page, response.endpoint)
+
+
+def _ask(
+    client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
+) -> QueryResult | None:
+    """The plain query, or ``None`` when the server does not support one of its terms."""
+    try:
+        return _plain(client, org, project_id, text, period, **extra)
+    except ApiError as error:
+        if search_compat.unsupported(error):
+            return None
+        raise
+
+
+def _without_unsupported(
+    client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
+) -> QueryResult | None:
+    """The query with its one unsupported term replaced by its fallback, or an empty, flagged
+    result when it has none (never a count the server did not make); ``None``: no single term
+    explains the 400."""
+
+    def ask(probe: str) -> QueryResult | None:
+        return _ask(client, org, project_id, probe, period, **extra)
+
+    for term in search_compat.optional_terms(text):
+        found = ask(search_compat.replace(text, term, ""))
+        if found is None:
+            continue
+        by = search_compat.fallback(term)
+        if by:
+            found = ask(search_compat.replace(text, term, by))
+        if found is None or by is None:
+            note = search_compat.UNSUPPORTED.format(term=term, fallback="this query is not counted")
+            return QueryResult(text, period, 0, False, (), endpoints.ISSUES.path(org=org),
+                               (note,), (term,))  # fmt: skip
+        said = f"used {found.query}" if by else f"asked without it: {found.query}"
+        note = search_compat.UNSUPPORTED.format(term=term, fallback=said)
+        return dataclasses.replace(found, notes=(note,), unsupported=(term,))
+    return None
 
 
 def unresolved_listing(
@@ -227,13 +291,36 @@ def errors_only(text: str) -> str:
     return f"{text} {ERRORS_ONLY}".strip()
 
 
+def has_priority(client: SentryClient, org: str, project_id: str, period: str) -> bool:
+    """Whether the server has issue priority: any item of the unresolved listing's first page
+    (cached, shared with the count) carries ``priority`` (an empty page: assume it does)."""
+    path = endpoints.ISSUES.path(org=org)
+    items = _items(client.get(path, _params(project_id, UNRESOLVED, period)).data)
+    return not items or any("priority" in item for item in items)
+
+
+def query_for_server(
+    client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
+) -> QueryResult:
+    """``query``, and when it finds nothing by ``issue.priority:`` on a server without issue
+    priority (``has_priority``), again with ``search_compat.without_priority``, saying so."""
+    found = query(client, org, project_id, text, period, **extra)
+    if found.total or "issue.priority:" not in found.query:
+        return found
+    if has_priority(client, org, project_id, period):
+        return found
+    adapted, note = search_compat.without_priority(found.query)
+    again = query(client, org, project_id, adapted, period, **extra)
+    return dataclasses.replace(again, notes=(*((note,) if note else ()), *again.notes))
+
+
 def queries(
     client: SentryClient, org: str, project_id: str, texts: Sequence[str], period: str
 ) -> list[QueryResult | ApiError]:
-    """Several independent error-issue queries (``errors_only``), concurrently (results in
-    order, errors in place)."""
+    """Several independent error-issue queries (``errors_only``), as this server can answer
+    them (``query_for_server``), concurrently (results in order, errors in place)."""
     calls = [
-        functools.partial(query, client, org, project_id, errors_only(text), period)
+        functools.partial(query_for_server, client, org, project_id, errors_only(text), period)
         for text in texts
     ]
     return gather(calls)

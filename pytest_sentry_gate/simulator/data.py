@@ -17,6 +17,7 @@ from typing import Any
 
 from .clock import DEFAULT_NOW, to_epoch
 from .data_releases import ReleaseMutators
+from .legacy import CURRENT, ServerProfile
 from .model import (
     ArtifactBundle,
     ClientKey,
@@ -58,6 +59,8 @@ class SimulatorData(ReleaseMutators):
     releases: dict[str, Release] = field(default_factory=dict)
     bundles: list[ArtifactBundle] = field(default_factory=list)
     source_map_debug: dict[str, JsonDict] = field(default_factory=dict)
+    #: What the served Sentry supports (``legacy.py``: older self-hosted servers).
+    server: ServerProfile = CURRENT
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     search_cache: OrderedDict[tuple[int, object], list[Issue]] = field(
@@ -99,6 +102,12 @@ class SimulatorData(ReleaseMutators):
     def now_epoch(self) -> int:
         """``now`` in epoch seconds."""
         return to_epoch(self.now)
+
+    def set_server(self, profile: ServerProfile) -> None:
+        """Serve as the Sentry ``profile`` describes (``legacy.py``)."""
+        with self.lock:
+            self.server = profile
+            self.version += 1
 
     def touch(self) -> None:
         """Invalidate caches after changing records directly."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .clock import parse_period, to_epoch
 from .data import SimulatorData
+from .legacy import PARSE_ERROR
 from .model import Issue
 
 INVALID_QUERY = "Invalid query. {reason}"
@@ -162,11 +163,17 @@ def _field_is(name: str, value: object) -> Predicate:
 
 def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) -> Predicate:
     if key == "is":
+        unknown = [v for v in values if v in data.server.unsupported_is]
+        if unknown:
+            valid = sorted(STATUSES | {"assigned", "unassigned"})
+            raise InvalidQuery(PARSE_ERROR.format(valid=valid))
         return _is_term(values, has_status)
     if key == "level":
         _check(values, LEVELS, "Invalid level value")
         levels = set(values)
         return lambda i: i.level in levels
+    if key == "issue.priority" and not data.server.priority:
+        return lambda i: False  # an unknown tag before issue priority: matches nothing
     if key == "issue.priority":
         _check(values, PRIORITIES, "Invalid priority value")
         priorities = set(values)

@@ -40,7 +40,7 @@ def issue(data: SimulatorData, item: Issue, base: str, since: int | None = None)
     window_first, window_count, window_users = window_values(item, since)
     hour = item.last_seen - item.last_seen % 3600
     stats = {"24h": [[hour - 3600 * (23 - n), 0] for n in range(23)] + [[hour, item.count]]}
-    return {
+    body: JsonDict = {
         "id": str(item.id),
         "shareId": None,
         "shortId": data.short_id(item),
@@ -109,6 +109,9 @@ def issue(data: SimulatorData, item: Issue, base: str, since: int | None = None)
         "matchingEventId": None,
         "matchingEventEnvironment": None,
     }
+    if not data.server.priority:  # before issue priority (sentry-api.md §13 "Priority")
+        del body["priority"], body["priorityLockedAt"]
+    return body
 
 
 def release_ref(release: Release | None) -> JsonDict | None:
