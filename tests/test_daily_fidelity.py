@@ -198,3 +198,15 @@ def test_unsupported_terms_and_their_fallbacks() -> None:
     assert search_compat.replace(query, "issue.category:error", "") == (
         'is:unresolved regressed_in_release:"app@1 2"'
     )
+
+
+def test_longer_window_is_shortened_to_90_days(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Retention": a ``statsPeriod`` beyond 90 days is shortened without a word."""
+    sim, client = demo
+    now = sim.data.now_epoch
+    old = sim.data.add_issue(project=DEMO_PROJECT, first_seen=now - 120 * 86400,
+                             last_seen=now - 100 * 86400)  # fmt: skip
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+    listed = client.get(path, params={"query": "is:unresolved", "statsPeriod": "180d"})
+    assert listed.status_code == 200
+    assert str(old.id) not in {i["id"] for i in listed.json()}

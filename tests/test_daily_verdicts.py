@@ -18,6 +18,7 @@ from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, d
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
 from tests.test_incident import only_incident, run_incident
+from tests.test_settings import usage_error
 
 
 def checks_of(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -160,3 +161,22 @@ def test_unsupported_term_is_partial_naming_it(
     # And triage still runs (its candidate queries fall back), no server_error anywhere
     assert all(c.get("reason") != "server_error" for c in found.values())
     assert found["test_likely_urgent"]["status"] in ("PASS", "PARTIAL")
+
+
+# -- 15: retention --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", ["91d", "13w", "2200h"])
+def test_window_beyond_90_days_is_a_usage_error(pytester: pytest.Pytester, period: str) -> None:
+    pytester.makeini(f"[pytest]\nsentry_stats_period = {period}\n")
+    err = usage_error(pytester)
+    assert (
+        f"ERROR: Invalid time window '{period}' from sentry_stats_period in tox.ini: at most 90d"
+    ) in err
+
+
+def test_window_of_90_days_is_accepted(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsentry_stats_period = 90d\n")
+    pytester.makepyfile(test_nothing="def test_nothing(): pass")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "test_nothing.py")
+    assert result.ret == 0
