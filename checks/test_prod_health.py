@@ -27,7 +27,8 @@ HIGH_SEVERITY: Final = (
 NO_HIGH_SEVERITY: Final = "no high-severity unresolved issue ({queries})"
 TOLERATED: Final = "{count} high-severity unresolved issue(s), tolerated up to {max}: {issues}"
 NOT_EXACT: Final = (
-    "{count} or more high-severity unresolved issue(s): the server gave no exact count ({queries})"
+    "about {count} high-severity unresolved issue(s): beyond one page Sentry's count is an "
+    "estimate ({queries})"
 )
 NO_RELEASE: Final = "no release under check (set --sentry-release or fix the version files)"
 RELEASE_ISSUES: Final = "{count} unresolved issue(s) in {release}, {regressed} regressed"
@@ -82,7 +83,7 @@ def test_unresolved_count(
     count = sentry_unresolved_count
     sentry_check.record(
         count=count.value,
-        exact=True,
+        exact=count.exact,
         source=count.source,
         at_least=count.at_least,
         query=count.query,
@@ -91,7 +92,10 @@ def test_unresolved_count(
         endpoint=count.endpoint,
     )
     message = COUNT.format(
-        count=count.value, project=sentry_project, period=count.period, source=count.source
+        count=count.value if count.exact else f"about {count.value}",
+        project=sentry_project,
+        period=count.period,
+        source=count.source,
     )
     if count.at_least is not None:
         message += AT_LEAST.format(at_least=count.at_least)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pytest_sentry_gate.sentry import search_compat
-from pytest_sentry_gate.simulator import Simulator
+from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
 from pytest_sentry_gate.simulator.clock import iso
 from pytest_sentry_gate.simulator.daily_data import (
     add_monitor_failure,
@@ -26,7 +26,7 @@ from pytest_sentry_gate.simulator.incident_data import (
     add_incident,
     associate_commits,
 )
-from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS
+from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
 from pytest_sentry_gate.simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import CANARY_TOKEN, demo_simulator
 
@@ -210,3 +210,23 @@ def test_longer_window_is_shortened_to_90_days(demo: tuple[Simulator, httpx.Clie
     listed = client.get(path, params={"query": "is:unresolved", "statsPeriod": "180d"})
     assert listed.status_code == 200
     assert str(old.id) not in {i["id"] for i in listed.json()}
+
+
+def test_x_hits_beyond_one_page_is_an_estimate() -> None:
+    """§13 "Paging and counts": past one page ``X-Hits`` is a sample estimate (937 for 1,003),
+    below ``X-Max-Hits``; on a single page it is the count."""
+    data = SimulatorData.seeded(issues=1003)
+    data.set_server(ESTIMATING)
+    with Simulator(data=data) as sim:
+        sim.add_token(CANARY_TOKEN, TokenSpec())
+        headers = {"Authorization": f"Bearer {CANARY_TOKEN}"}
+        path = f"{sim.url}/api/0/organizations/acme/issues/"
+        many = httpx.get(path, params={"query": "is:unresolved", "limit": 100}, headers=headers)
+        few = httpx.get(path, params={"query": "is:unresolved level:fatal", "limit": 100},
+                        headers=headers)  # fmt: skip
+    unresolved = sum(1 for i in data.issues if i.status == "unresolved")
+    assert unresolved == 1003
+    assert many.headers["X-Hits"] == "937"
+    assert 'rel="next"; results="true"' in many.headers["Link"]
+    assert 'rel="next"; results="false"' in few.headers["Link"]
+    assert few.headers["X-Hits"] == str(len(few.json()))

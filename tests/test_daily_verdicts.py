@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_gate.simulator import SimulatorData
 from pytest_sentry_gate.simulator.daily_data import (
     add_monitor_failure,
     add_reappeared,
     add_regression,
 )
-from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS
+from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
@@ -180,3 +181,40 @@ def test_window_of_90_days_is_accepted(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing(): pass")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "test_nothing.py")
     assert result.ret == 0
+
+
+# -- 10: X-Hits is an estimate -------------------------------------------------------------------
+
+
+def test_count_beyond_one_page_says_about(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given hundreds of unresolved issues and a Sentry that estimates X-Hits past one page
+    data = SimulatorData.seeded(issues=1003, now=NOW)
+    data.set_server(ESTIMATING)
+    pid = next(p.id for p in data.projects.values() if p.slug == DEMO_PROJECT)
+    since = data.now_epoch - 14 * 86400
+    listed = [
+        i for i in data.issues
+        if i.status == "unresolved" and i.project_id == pid and i.last_seen >= since
+    ]  # fmt: skip
+    with _sim(data) as sim:
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    count = checks_of(report)["test_unresolved_count"]
+    # Then the count is called an estimate, never exact
+    assert len(listed) > 100
+    assert count["evidence"]["exact"] is False
+    assert count["message"].startswith(f"about {int(len(listed) * 0.935)} unresolved issues")
+    assert "x-hits estimate" in count["message"]
+
+
+def test_count_of_one_page_is_exact(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = SimulatorData.seeded(issues=40, now=NOW)
+    data.set_server(ESTIMATING)
+    with _sim(data) as sim:
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    count = checks_of(report)["test_unresolved_count"]
+    assert count["evidence"]["exact"] is True
+    assert count["message"].endswith("x-hits)")

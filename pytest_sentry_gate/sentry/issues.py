@@ -10,7 +10,9 @@ Request budget, whatever the backlog (N unresolved issues):
 
 Only the organization issue list sends ``X-Hits``/``X-Max-Hits`` (``reference/sentry-api.md``
 §12); ``X-Hits`` equal to ``X-Max-Hits`` means "at least", and then the exact number is the size of
-the complete id listing.
+the complete id listing. Below the cap ``X-Hits`` is still Sentry's sample estimate once there is
+a next page (§13: 937 for 1,003): exact only without a next page or from the walked listing,
+otherwise "about".
 """
 
 from __future__ import annotations
@@ -129,6 +131,8 @@ class QueryResult:
     #: What was changed for this server (``search_compat``), and the terms it does not support.
     notes: tuple[str, ...] = ()
     unsupported: tuple[str, ...] = ()
+    #: ``X-Hits`` reached ``X-Max-Hits``: the total is "at least".
+    capped: bool = False
 
     def evidence(self) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -207,12 +211,13 @@ def _plain(
     path = endpoints.ISSUES.path(org=org)
     response = client.get(path, _params(project_id, text, period, **extra))
     page = tuple(summary(item) for item in _items(response.data))
-    if response.hits is None:
-        total, exact = len(page), response.next_cursor is None
-    else:
-        total = response.hits
-        exact = response.max_hits is None or response.hits < response.max_hits
-    return QueryResult(text, period, total, exact, page, response.endpoint)
+    # X-Hits past one page is an estimate (reference/sentry-api.md §13 "Paging and counts"):
+    # exact only when there is no next page, and then the page is the count
+    exact = response.next_cursor is None
+    total = len(page) if exact or response.hits is None else response.hits
+    capped = response.hits is not None and response.max_hits is not None
+    capped = capped and response.hits >= response.max_hits  # type: ignore[operator]
+    return QueryResult(text, period, total, exact, page, response.endpoint, capped=capped)
 
 
 def _ask(
@@ -350,22 +355,30 @@ class UnresolvedCount:
     """The exact unresolved count, and how it was obtained (``at_least``: the capped header)."""
 
     value: int
-    source: str  # "x-hits" or "id listing"
+    source: str  # "x-hits", "x-hits estimate" or "id listing"
     at_least: int | None
     period: str
     query: str
     requests: int
     endpoint: str
+    #: False: ``value`` is Sentry's estimate (``X-Hits`` past one page): say "about".
+    exact: bool = True
 
 
 def exact_count(
     head: QueryResult, listing: Callable[[], UnresolvedListing], header_present: bool
 ) -> UnresolvedCount:
-    """The header count when present and under the cap, else the complete listing's size."""
+    """One page: its count. More, under the cap: ``X-Hits``, an estimate ("about"). Capped or
+    without the header: the complete listing's size."""
     if header_present and head.exact:
         return UnresolvedCount(
             head.total, "x-hits", None, head.period, head.query, 1, head.endpoint
         )
+    if header_present and not head.capped:
+        return UnresolvedCount(
+            head.total, "x-hits estimate", None, head.period, head.query, 1, head.endpoint,
+            exact=False,
+        )  # fmt: skip
     full = listing()
     at_least = head.total if header_present else None
     return UnresolvedCount(

@@ -150,7 +150,8 @@ def issues(data: SimulatorData, req: Request, org: str) -> Reply:
         matches = search(data, flt)
     except InvalidQuery as error:
         raise HttpError(400, str(error)) from None
-    chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True)
+    chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True,
+                              hit_ratio=data.server.hit_ratio)  # fmt: skip
     return Reply(body=[issue(data, i, req.base, since) for i in chunk], headers=headers)
 
 
