@@ -37,6 +37,10 @@ NO_SESSIONS: Final = (
     "no session data for {release} in the last {period}: release health needs the SDK's "
     "session tracking (autoSessionTracking) and a release tag on sessions."
 )
+THIN: Final = (
+    "not enough sessions: {count} session(s) of {release} in the last {period} (crash-free "
+    "{sessions}%); a rate over fewer than {minimum} sessions is not judged"
+)
 CRASH_FREE: Final = "crash-free sessions {sessions}%, users {users}% for {release}"
 CRASH_FREE_LOW: Final = (
     "crash-free {what} {value}% for {release} is under the threshold {minimum}% "
@@ -190,6 +194,7 @@ def test_crash_free_rate(
         crash_free_users=health.users_rate,
         min_crash_free_sessions=sentry_settings.min_crash_free_sessions,
         min_crash_free_users=sentry_settings.min_crash_free_users,
+        min_sessions=health.min_sessions,
         endpoint=health.endpoint,
     )
     if not health.has_data:
@@ -197,6 +202,12 @@ def test_crash_free_rate(
             NO_SESSIONS.format(release=health.release, period=health.period),
             reason="no_session_data",
         )
+    if not health.enough:
+        sentry_check.partial(
+            THIN.format(count=health.sessions, release=health.release, period=health.period,
+                        minimum=health.min_sessions, sessions=health.sessions_rate),
+            reason="not_enough_sessions",
+        )  # fmt: skip
     for what, value, minimum in (
         ("sessions", health.sessions_rate, sentry_settings.min_crash_free_sessions),
         ("users", health.users_rate, sentry_settings.min_crash_free_users),

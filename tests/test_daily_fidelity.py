@@ -230,3 +230,17 @@ def test_x_hits_beyond_one_page_is_an_estimate() -> None:
     assert 'rel="next"; results="true"' in many.headers["Link"]
     assert 'rel="next"; results="false"' in few.headers["Link"]
     assert few.headers["X-Hits"] == str(len(few.json()))
+
+
+def test_sessions_of_a_thin_release(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Sessions": a release with a handful of sessions has a rate like any other."""
+    sim, client = demo
+    sim.data.set_release_health(
+        DEMO_RELEASE, DEMO_PROJECT, total_sessions=7, total_users=3, sessions_crashed=0,
+        sessions_errored=0, crash_free_sessions=100.0, crash_free_users=100.0,
+    )  # fmt: skip
+    fields = ["crash_free_rate(session)", "sum(session)"]
+    body = client.get(f"/api/0/organizations/{DEMO_ORG}/sessions/",
+                      params={"field": fields, "query": f'release:"{DEMO_RELEASE}"',
+                              "statsPeriod": "14d"}).json()  # fmt: skip
+    assert body["groups"][0]["totals"] == {"crash_free_rate(session)": 1.0, "sum(session)": 7}

@@ -218,3 +218,22 @@ def test_count_of_one_page_is_exact(
     count = checks_of(report)["test_unresolved_count"]
     assert count["evidence"]["exact"] is True
     assert count["message"].endswith("x-hits)")
+
+
+# -- Also: thin data is not health ----------------------------------------------------------------
+
+
+def test_crash_free_over_a_handful_of_sessions_is_not_judged(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Given the release under check with 7 sessions, none crashed (a 100% rate)
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        sim.data.set_release_health(
+            DEMO_RELEASE, DEMO_PROJECT, total_sessions=7, total_users=3, sessions_crashed=0,
+            sessions_errored=0, crash_free_sessions=100.0, crash_free_users=100.0,
+        )  # fmt: skip
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    crash = checks_of(report)["test_crash_free_rate"]
+    # Then the check says there are not enough sessions, never PASS
+    assert (crash["status"], crash["reason"]) == ("PARTIAL", "not_enough_sessions")
+    assert crash["message"].startswith("not enough sessions: 7 session(s) of codictate@1.4.2")

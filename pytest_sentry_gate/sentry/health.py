@@ -23,6 +23,9 @@ from pytest_sentry_gate.sentry.client import SentryClient
 SESSION_RATE: Final = "crash_free_rate(session)"
 USER_RATE: Final = "crash_free_rate(user)"
 SESSIONS: Final = "sum(session)"
+#: Fewer sessions than this and a crash-free rate says nothing (``reference/sentry-api.md`` §13
+#: "Sessions"): one crash in 20 sessions is 95%, none is 100%.
+MIN_SESSIONS: Final = 100
 _INVALID_FIELD: Final = re.compile(r'Invalid field: "([^"]+)"')
 
 
@@ -38,10 +41,16 @@ class CrashFree:
     endpoint: str
     #: Fields this server does not support (answered 400 "Invalid field"), dropped.
     unsupported: tuple[str, ...] = ()
+    min_sessions: int = MIN_SESSIONS
 
     @property
     def has_data(self) -> bool:
         return self.sessions > 0 and self.sessions_rate is not None
+
+    @property
+    def enough(self) -> bool:
+        """Enough sessions (``MIN_SESSIONS``) for the rates to be judged."""
+        return self.sessions >= self.min_sessions
 
 
 def _percent(value: Any) -> float | None:
