@@ -27,6 +27,11 @@ PERSONAL_DATA: Final = (
     "Unscrubbed personal data in {count} place(s): {items}. Turn on server-side scrubbing "
     "(Data Scrubber, Advanced Data Scrubbing) and sendDefaultPii: false in the SDK."
 )
+NOT_READ_BACK: Final = (
+    "the smoke event was accepted but not read back (see local_smoke); a 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry drops '
+    "every later smoke event after answering 200"
+)
 NO_AFFECTED: Final = "no high-severity unresolved issue in the window ({query})"
 
 
@@ -54,7 +59,7 @@ def test_ingestion_healthy(
         if not sentry_smoke.sent.accepted:
             problems.append(f"the smoke event was rejected (HTTP {sentry_smoke.sent.status})")
         elif sentry_smoke.arrival is not None and sentry_smoke.arrival.event is None:
-            sentry_check.risk("the smoke event was accepted but not read back (see local_smoke)")
+            sentry_check.risk(NOT_READ_BACK)
     if problems:
         sentry_check.fail(
             INGESTION_BROKEN.format(problems="; ".join(problems)), reason="ingestion_unhealthy"

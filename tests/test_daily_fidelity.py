@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from pytest_sentry_gate.sentry import search_compat
+from pytest_sentry_gate.sentry.smoke import build_event, envelope
 from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
 from pytest_sentry_gate.simulator.clock import iso
 from pytest_sentry_gate.simulator.daily_data import (
@@ -26,6 +27,7 @@ from pytest_sentry_gate.simulator.incident_data import (
     add_incident,
     associate_commits,
 )
+from pytest_sentry_gate.simulator.ingest import store_event
 from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
 from pytest_sentry_gate.simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import CANARY_TOKEN, demo_simulator
@@ -244,3 +246,33 @@ def test_sessions_of_a_thin_release(demo: tuple[Simulator, httpx.Client]) -> Non
                       params={"field": fields, "query": f'release:"{DEMO_RELEASE}"',
                               "statsPeriod": "14d"}).json()  # fmt: skip
     assert body["groups"][0]["totals"] == {"crash_free_rate(session)": 1.0, "sum(session)": 7}
+
+
+def smoke_payload(event_id: str, now: float) -> dict[str, Any]:
+    return build_event(release=DEMO_RELEASE, environment="production", event_id=event_id, now=now)
+
+
+def test_smoke_issue_is_high_regresses_and_can_be_discarded(
+    demo: tuple[Simulator, httpx.Client],
+) -> None:
+    """§13 "Priority" and "Ingestion answers": an error without a severity score is HIGH; an event
+    of a resolved issue regresses it; after "Delete & Discard" events are accepted and dropped."""
+    sim, client = demo
+    pid = next(p.id for p in sim.data.projects.values() if p.slug == DEMO_PROJECT)
+    now = sim.data.now_epoch
+    store_event(sim.data, pid, smoke_payload("a" * 32, now), "a" * 32)
+    issue = next(i for i in sim.data.issues if i.logger == "sentry-gate")
+    assert (issue.priority, issue.level, issue.substatus) == ("high", "error", "new")
+    sim.data.update_issue(issue.id, status="resolved", substatus=None)
+    store_event(sim.data, pid, smoke_payload("b" * 32, now), "b" * 32)
+    again = sim.data.issue(str(issue.id))
+    assert again is not None
+    assert (again.status, again.substatus) == ("unresolved", "regressed")
+    sim.data.discard(issue.id)
+    key = next(k for k in sim.data.keys if k.project_id == pid and k.is_active)
+    body = envelope(smoke_payload("c" * 32, now), now)
+    answer = client.post(f"/api/{pid}/envelope/", content=body,
+                         headers={"X-Sentry-Auth": f"Sentry sentry_key={key.public}"})  # fmt: skip
+    assert (answer.status_code, answer.json()) == (200, {"id": "c" * 32})
+    assert "c" * 32 not in sim.data.events
+    assert all(i.logger != "sentry-gate" for i in sim.data.issues)

@@ -237,3 +237,30 @@ def test_crash_free_over_a_handful_of_sessions_is_not_judged(
     # Then the check says there are not enough sessions, never PASS
     assert (crash["status"], crash["reason"]) == ("PARTIAL", "not_enough_sessions")
     assert crash["message"].startswith("not enough sessions: 7 session(s) of codictate@1.4.2")
+
+
+# -- 7: the smoke event is the tool's own ---------------------------------------------------------
+
+
+def test_the_tools_own_smoke_issue_is_left_out(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pytest_sentry_gate.sentry.smoke import build_event
+    from pytest_sentry_gate.simulator.ingest import store_event
+
+    # Given a healthy demo where an earlier local_smoke run left its event (a HIGH error issue)
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        pid = next(p.id for p in sim.data.projects.values() if p.slug == DEMO_PROJECT)
+        event = build_event(release=DEMO_RELEASE, environment="production", event_id="d" * 32,
+                            now=sim.data.now_epoch - 600)  # fmt: skip
+        store_event(sim.data, pid, event, "d" * 32)
+        own = next(i for i in sim.data.issues if i.logger == "sentry-gate")
+        report = _loop(pytester, sim, tmp_path / "s.json", "prod_health or issue_triage")
+    found = checks_of(report)
+    # Then prod_health does not escalate it and says it was left out; triage does not list it
+    high = found["test_high_severity"]
+    assert high["status"] == "PASS", high["message"]
+    assert any(sim.data.short_id(own) in r for r in high["risks"])
+    listed = [h["id"] for c in found.values() for h in c["evidence"].get("issues", [])
+              if isinstance(h, dict)]  # fmt: skip
+    assert str(own.id) not in listed

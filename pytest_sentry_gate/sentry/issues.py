@@ -26,12 +26,17 @@ from typing import Any, Final
 from pytest_sentry_gate.errors import ApiError
 from pytest_sentry_gate.sentry import endpoints, search_compat
 from pytest_sentry_gate.sentry.client import SentryClient, gather
+from pytest_sentry_gate.sentry.smoke import SMOKE_MESSAGE
 
 UNRESOLVED: Final = "is:unresolved"
 #: Error issues only: cron and uptime issues are HIGH priority and carry no release
 #: (``reference/sentry-api.md`` §13 "Priority"), so judgements about errors exclude them.
 ERRORS_ONLY: Final = "issue.category:error"
 PAGE: Final = 100
+#: The logger of the tool's own smoke event: its issue is left out of every judgement (an
+#: error without a severity score is HIGH priority: it would escalate itself).
+OWN_LOGGER: Final = "sentry-gate"
+OWN_ISSUE: Final = "left out sentry-gate's own smoke-test issue {short_id}"
 #: Fields of an issue summary kept in facts (everything else of the list response is dropped).
 SUMMARY_FIELDS: Final = (
     "id",
@@ -186,6 +191,18 @@ def _items(data: Any) -> list[dict[str, Any]]:
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
+def is_own(item: dict[str, Any]) -> bool:
+    """The issue of the tool's own smoke event (its logger, or its message as the title)."""
+    return item.get("logger") == OWN_LOGGER or item.get("title") == SMOKE_MESSAGE
+
+
+def _theirs(data: Any) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """The page without the tool's own issue, and the notes saying it was left out."""
+    items = _items(data)
+    own = [str(i.get("shortId") or i.get("id")) for i in items if is_own(i)]
+    return [i for i in items if not is_own(i)], tuple(OWN_ISSUE.format(short_id=o) for o in own)
+
+
 def query(
     client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
 ) -> QueryResult:
@@ -210,14 +227,15 @@ def _plain(
 ) -> QueryResult:
     path = endpoints.ISSUES.path(org=org)
     response = client.get(path, _params(project_id, text, period, **extra))
-    page = tuple(summary(item) for item in _items(response.data))
+    items, notes = _theirs(response.data)
+    page = tuple(summary(item) for item in items)
     # X-Hits past one page is an estimate (reference/sentry-api.md §13 "Paging and counts"):
     # exact only when there is no next page, and then the page is the count
     exact = response.next_cursor is None
-    total = len(page) if exact or response.hits is None else response.hits
+    total = len(page) if exact or response.hits is None else response.hits - len(notes)
     capped = response.hits is not None and response.max_hits is not None
     capped = capped and response.hits >= response.max_hits  # type: ignore[operator]
-    return QueryResult(text, period, total, exact, page, response.endpoint, capped=capped)
+    return QueryResult(text, period, total, exact, page, response.endpoint, notes, capped=capped)
 
 
 def _ask(
@@ -270,13 +288,13 @@ def unresolved_listing(
     path = endpoints.ISSUES.path(org=org)
     params = _params(project_id, UNRESOLVED, period)
     first = client.get(path, params)
-    page = _items(first.data)
+    page, _ = _theirs(first.data)
     ids = {str(item.get("id")) for item in page}
     requests = 1
     if first.next_cursor is not None:
         rest = {**params, "cursor": first.next_cursor}
         for items in client.paginate(path, rest, cache=False):
-            ids.update(str(item.get("id")) for item in _items(items))
+            ids.update(str(item.get("id")) for item in _theirs(items)[0])
             requests += 1
     return UnresolvedListing(
         ids=frozenset(ids),

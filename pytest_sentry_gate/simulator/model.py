@@ -84,6 +84,8 @@ class Issue:
     #: When the issue came back after a quiet spell, and its events since (window values).
     resumed_at: int | None = None
     resumed_count: int | None = None
+    #: The events' ``logger`` (``sentry-gate`` for the smoke event).
+    logger: str | None = None
 
 
 @dataclass(slots=True)

@@ -47,7 +47,7 @@ def issue(data: SimulatorData, item: Issue, base: str, since: int | None = None)
         "title": item.title,
         "culprit": item.culprit,
         "permalink": f"{base}/organizations/{project.org}/issues/{item.id}/",
-        "logger": None,
+        "logger": item.logger,
         "level": item.level,
         "status": item.status,
         "statusDetails": {},
