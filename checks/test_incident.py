@@ -8,7 +8,7 @@ import pytest
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.privacy import scan, scrub_records
-from pytest_sentry_gate.smoke_rules import dsn_mismatch
+from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, IncidentSymbolication, SmokeOutcome
@@ -54,6 +54,8 @@ def test_ingestion_healthy(
         mismatch = dsn_mismatch(sentry_dsn.parsed, sentry_client_keys)
         if mismatch is not None:
             problems.append(f"the DSN from {sentry_dsn.source}: {mismatch}")
+        elif (alias := dsn_alias(sentry_dsn.parsed, sentry_client_keys)) is not None:
+            sentry_check.risk(f"{alias}: ingestion accepts both for the same key")
     if sentry_smoke is not None:
         sentry_check.record(smoke_event=sentry_smoke.sent.event_id)
         if not sentry_smoke.sent.accepted:

@@ -276,3 +276,13 @@ def test_smoke_issue_is_high_regresses_and_can_be_discarded(
     assert (answer.status_code, answer.json()) == (200, {"id": "c" * 32})
     assert "c" * 32 not in sim.data.events
     assert all(i.logger != "sentry-gate" for i in sim.data.issues)
+
+
+def test_key_dsn_uses_the_current_ingest_host(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Keys and hosts": a key's ``dsn.public`` names ``o<org>.ingest.us.sentry.io``."""
+    sim, client = demo
+    pid = next(p.id for p in sim.data.projects.values() if p.slug == DEMO_PROJECT)
+    key = next(k for k in sim.data.keys if k.project_id == pid)
+    key.ingest_host = "o1.ingest.us.sentry.io"
+    keys = client.get(f"/api/0/projects/{DEMO_ORG}/{DEMO_PROJECT}/keys/").json()
+    assert keys[0]["dsn"]["public"] == f"https://{key.public}@o1.ingest.us.sentry.io/{pid}"

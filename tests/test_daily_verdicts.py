@@ -264,3 +264,36 @@ def test_the_tools_own_smoke_issue_is_left_out(
     listed = [h["id"] for c in found.values() for h in c["evidence"].get("issues", [])
               if isinstance(h, dict)]  # fmt: skip
     assert str(own.id) not in listed
+
+
+# -- 4: DSN host aliases ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key_host", "dsn_host", "status"),
+    [
+        ("o1.ingest.us.sentry.io", "o1.ingest.sentry.io", "PASS"),
+        ("o1.ingest.us.sentry.io", "sentry.io", "PASS"),
+        ("o1.ingest.de.sentry.io", "o1.ingest.sentry.io", "FAIL"),
+        ("o1.ingest.us.sentry.io", "o2.ingest.sentry.io", "FAIL"),
+    ],
+)
+def test_dsn_on_an_older_host_alias(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path,
+    key_host: str, dsn_host: str, status: str,
+) -> None:  # fmt: skip
+    # Given the project's key on Sentry's current ingest host and the app's DSN on another host
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, scrubbed=True)
+        pid = next(p.id for p in sim.data.projects.values() if p.slug == DEMO_PROJECT)
+        key = next(k for k in sim.data.keys if k.project_id == pid)
+        key.ingest_host = key_host
+        monkeypatch.setattr(
+            "tests.test_incident.demo_dsn", lambda _sim: f"https://{key.public}@{dsn_host}/{pid}"
+        )
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then an alias of the same region passes with a risk; another region or org fails
+    ingestion = check(report, "test_ingestion_healthy")
+    assert ingestion["status"] == status, ingestion["message"]
+    if status == "PASS":
+        assert any("older alias" in r for r in ingestion["risks"])

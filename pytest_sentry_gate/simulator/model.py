@@ -48,6 +48,9 @@ class ClientKey:
     name: str = "Default"
     is_active: bool = True
     date_created: int = 0
+    #: The host of ``dsn.public`` when not the simulator's own: Sentry's current ingest host,
+    #: e.g. ``o1.ingest.us.sentry.io`` (sentry-api.md §13 "Keys and hosts").
+    ingest_host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
