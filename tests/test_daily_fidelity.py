@@ -286,3 +286,15 @@ def test_key_dsn_uses_the_current_ingest_host(demo: tuple[Simulator, httpx.Clien
     key.ingest_host = "o1.ingest.us.sentry.io"
     keys = client.get(f"/api/0/projects/{DEMO_ORG}/{DEMO_PROJECT}/keys/").json()
     assert keys[0]["dsn"]["public"] == f"https://{key.public}@o1.ingest.us.sentry.io/{pid}"
+
+
+def test_group_ids_ignore_query_and_window(demo: tuple[Simulator, httpx.Client]) -> None:
+    """§13 "Paging and counts": ``?group=<id>`` returns those issues whatever the query/window."""
+    sim, client = demo
+    now = sim.data.now_epoch
+    old = sim.data.add_issue(project=DEMO_PROJECT, status="resolved", first_seen=now - 80 * 86400,
+                             last_seen=now - 60 * 86400)  # fmt: skip
+    path = f"/api/0/organizations/{DEMO_ORG}/issues/"
+    found = client.get(path, params={"group": str(old.id), "query": "is:unresolved",
+                                     "statsPeriod": "24h"}).json()  # fmt: skip
+    assert [(i["id"], i["status"]) for i in found] == [(str(old.id), "resolved")]

@@ -297,3 +297,35 @@ def test_dsn_on_an_older_host_alias(
     assert ingestion["status"] == status, ingestion["message"]
     if status == "PASS":
         assert any("older alias" in r for r in ingestion["risks"])
+
+
+# -- 9 (part): the id walk must not lose issues ----------------------------------------------------
+
+
+def test_issue_with_an_event_during_the_walk_is_still_listed() -> None:
+    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.issues import unresolved_listing
+    from tests.conftest import CANARY_TOKEN
+
+    # Given 250 unresolved issues, and one on the last page that gets an event after page 1
+    data = SimulatorData.seeded(issues=250, now=NOW)
+    with _sim(data) as sim, SentryClient(base_url=sim.url, token=CANARY_TOKEN) as client:
+        pid = str(next(iter(sim.data.projects)))
+        oldest = min((i for i in sim.data.issues if i.status == "unresolved"
+                      and str(i.project_id) == pid), key=lambda i: (i.last_seen, i.id))  # fmt: skip
+        fetch, calls = client._fetch, []
+
+        def event_after_first_page(path: str, pairs: Any) -> Any:
+            calls.append(path)
+            if len(calls) == 2:  # between page 1 and page 2
+                sim.data.update_issue(oldest.id, last_seen=sim.data.now_epoch)
+            return fetch(path, pairs)
+
+        client._fetch = event_after_first_page  # type: ignore[method-assign]
+        listing = unresolved_listing(client, "acme", pid, "90d")
+        expected = {str(i.id) for i in sim.data.issues
+                    if i.status == "unresolved" and str(i.project_id) == pid}  # fmt: skip
+    # Then the walk (in first-seen order) still holds it: nothing is "resolved" by paging
+    assert len(calls) == 3
+    assert str(oldest.id) in listing.ids
+    assert listing.ids == expected

@@ -36,6 +36,10 @@ PAGE: Final = 100
 #: The logger of the tool's own smoke event: its issue is left out of every judgement (an
 #: error without a severity score is HIGH priority: it would escalate itself).
 OWN_LOGGER: Final = "sentry-gate"
+#: The unresolved listing's order: first seen, which never changes. Sentry's default order
+#: (last seen) pages by a score cursor, and an issue that gets an event during the walk moves
+#: ahead of the cursor and is never listed (``reference/sentry-api.md`` §13 "Paging and counts").
+LISTING_SORT: Final = "new"
 OWN_ISSUE: Final = "left out sentry-gate's own smoke-test issue {short_id}"
 #: Fields of an issue summary kept in facts (everything else of the list response is dropped).
 SUMMARY_FIELDS: Final = (
@@ -280,13 +284,14 @@ def _without_unsupported(
 def unresolved_listing(
     client: SentryClient, org: str, project_id: str, period: str
 ) -> UnresolvedListing:
-    """The complete unresolved id listing: ⌈N/100⌉ requests, ids kept, later pages uncached.
+    """The complete unresolved id listing: ⌈N/100⌉ requests, ids kept, later pages uncached,
+    in a stable order (``LISTING_SORT``) so that no issue is lost while the walk goes on.
 
     The first page is the cached ``query(UNRESOLVED)`` answer, so the header count and the
     listing cost one request together.
     """
     path = endpoints.ISSUES.path(org=org)
-    params = _params(project_id, UNRESOLVED, period)
+    params = _params(project_id, UNRESOLVED, period, sort=LISTING_SORT)
     first = client.get(path, params)
     page, _ = _theirs(first.data)
     ids = {str(item.get("id")) for item in page}
@@ -318,7 +323,9 @@ def has_priority(client: SentryClient, org: str, project_id: str, period: str) -
     """Whether the server has issue priority: any item of the unresolved listing's first page
     (cached, shared with the count) carries ``priority`` (an empty page: assume it does)."""
     path = endpoints.ISSUES.path(org=org)
-    items = _items(client.get(path, _params(project_id, UNRESOLVED, period)).data)
+    items = _items(
+        client.get(path, _params(project_id, UNRESOLVED, period, sort=LISTING_SORT)).data
+    )
     return not items or any("priority" in item for item in items)
 
 
@@ -408,7 +415,7 @@ def unresolved_head(
     client: SentryClient, org: str, project_id: str, period: str
 ) -> tuple[QueryResult, bool]:
     """The first page of the unresolved listing (shared, cached) and whether it sent X-Hits."""
-    head = query(client, org, project_id, UNRESOLVED, period)
+    head = query(client, org, project_id, UNRESOLVED, period, sort=LISTING_SORT)
     path = endpoints.ISSUES.path(org=org)
-    response = client.get(path, _params(project_id, UNRESOLVED, period))
+    response = client.get(path, _params(project_id, UNRESOLVED, period, sort=LISTING_SORT))
     return head, response.hits is not None

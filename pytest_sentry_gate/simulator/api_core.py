@@ -150,6 +150,9 @@ def issues(data: SimulatorData, req: Request, org: str) -> Reply:
         matches = search(data, flt)
     except InvalidQuery as error:
         raise HttpError(400, str(error)) from None
+    if req.args("group"):  # "If group ids specified, just ignore any query components"
+        wanted = [data.issue(g) for g in req.args("group") if g.isdigit()]
+        matches = [i for i in wanted if i is not None and i.project_id in flt.project_ids]
     chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True,
                               hit_ratio=data.server.hit_ratio)  # fmt: skip
     return Reply(body=[issue(data, i, req.base, since) for i in chunk], headers=headers)
