@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.privacy import scan
-from pytest_sentry_gate.smoke_rules import dsn_mismatch
+from pytest_sentry_gate.privacy import scan, scrub_records
+from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, IncidentSymbolication, SmokeOutcome
@@ -26,6 +26,11 @@ NO_JS_EVENT: Final = "No JavaScript event of the impacted release {release} to j
 PERSONAL_DATA: Final = (
     "Unscrubbed personal data in {count} place(s): {items}. Turn on server-side scrubbing "
     "(Data Scrubber, Advanced Data Scrubbing) and sendDefaultPii: false in the SDK."
+)
+NOT_READ_BACK: Final = (
+    "the smoke event was accepted but not read back (see local_smoke); a 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry drops '
+    "every later smoke event after answering 200"
 )
 NO_AFFECTED: Final = "no high-severity unresolved issue in the window ({query})"
 
@@ -49,12 +54,14 @@ def test_ingestion_healthy(
         mismatch = dsn_mismatch(sentry_dsn.parsed, sentry_client_keys)
         if mismatch is not None:
             problems.append(f"the DSN from {sentry_dsn.source}: {mismatch}")
+        elif (alias := dsn_alias(sentry_dsn.parsed, sentry_client_keys)) is not None:
+            sentry_check.risk(f"{alias}: ingestion accepts both for the same key")
     if sentry_smoke is not None:
         sentry_check.record(smoke_event=sentry_smoke.sent.event_id)
         if not sentry_smoke.sent.accepted:
             problems.append(f"the smoke event was rejected (HTTP {sentry_smoke.sent.status})")
         elif sentry_smoke.arrival is not None and sentry_smoke.arrival.event is None:
-            sentry_check.risk("the smoke event was accepted but not read back (see local_smoke)")
+            sentry_check.risk(NOT_READ_BACK)
     if problems:
         sentry_check.fail(
             INGESTION_BROKEN.format(problems="; ".join(problems)), reason="ingestion_unhealthy"
@@ -72,6 +79,8 @@ def test_affected_events_tagged(sentry_check: Check, sentry_incident: IncidentFa
     sentry_check.record(
         query=facts.query, window=facts.period, issues=[a.issue for a in facts.affected]
     )
+    for note in facts.notes:  # what was changed for this server (no issue priority, …)
+        sentry_check.risk(note)
     if not facts.affected:
         sentry_check.passed(NO_AFFECTED.format(query=facts.query))
         return
@@ -123,16 +132,18 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
     sampled: list[dict[str, Any]] = []
     findings: list[dict[str, str]] = []
     unread: list[str] = []
+    rules: set[str] = set()  # what Sentry's _meta says it scrubbed: evidence, not findings
     for item in sentry_incident.affected:
         if isinstance(item.event, errors.ApiError):
             unread.append(f"{item.issue} ({item.event})")
             continue
         event_id = str(item.event.get("eventID") or item.event.get("id") or "?")
         sampled.append({"issue": item.issue, "event": event_id})
+        rules.update(scrub_records(item.event))
         findings.extend(
             {"issue": item.issue, "event": event_id, **f.as_dict()} for f in scan(item.event)
         )
-    sentry_check.record(sampled=sampled, findings=findings)
+    sentry_check.record(sampled=sampled, findings=findings, scrubbed_by_sentry=sorted(rules))
     if not sampled:
         sentry_check.not_applicable(NO_AFFECTED.format(query=sentry_incident.query))
     if findings:
@@ -150,7 +161,10 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
             f"{len(unread)} could not be read: {'; '.join(unread[:5])}",
             reason="event_unreadable",
         )
-    sentry_check.passed(f"{len(sampled)} sampled event(s) hold no unscrubbed personal data")
+    scrubbed = f" (Sentry scrubbed with {', '.join(sorted(rules))})" if rules else ""
+    sentry_check.passed(
+        f"{len(sampled)} sampled event(s) hold no unscrubbed personal data{scrubbed}"
+    )
 
 
 def test_incident_checklist(sentry_check: Check, sentry_incident: IncidentFacts) -> None:

@@ -27,7 +27,8 @@ HIGH_SEVERITY: Final = (
 NO_HIGH_SEVERITY: Final = "no high-severity unresolved issue ({queries})"
 TOLERATED: Final = "{count} high-severity unresolved issue(s), tolerated up to {max}: {issues}"
 NOT_EXACT: Final = (
-    "{count} or more high-severity unresolved issue(s): the server gave no exact count ({queries})"
+    "about {count} high-severity unresolved issue(s): beyond one page Sentry's count is an "
+    "estimate ({queries})"
 )
 NO_RELEASE: Final = "no release under check (set --sentry-release or fix the version files)"
 RELEASE_ISSUES: Final = "{count} unresolved issue(s) in {release}, {regressed} regressed"
@@ -35,6 +36,10 @@ REGRESSIONS: Final = "{regressed} regression(s) in {release}: {issues}. Triage t
 NO_SESSIONS: Final = (
     "no session data for {release} in the last {period}: release health needs the SDK's "
     "session tracking (autoSessionTracking) and a release tag on sessions."
+)
+THIN: Final = (
+    "not enough sessions: {count} session(s) of {release} in the last {period} (crash-free "
+    "{sessions}%); a rate over fewer than {minimum} sessions is not judged"
 )
 CRASH_FREE: Final = "crash-free sessions {sessions}%, users {users}% for {release}"
 CRASH_FREE_LOW: Final = (
@@ -45,6 +50,7 @@ MOVED_ASIDE: Final = (
     "the checkpoint {path} did not validate ({problem}): moved aside to {aside}; growth is "
     "measured from the baseline this run writes"
 )
+UNSUPPORTED_FIELDS: Final = "this Sentry does not support {fields}: judged without it; "
 NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
@@ -69,6 +75,15 @@ def _listing(issues: tuple[IssueSummary, ...], limit: int = 5) -> str:
     return "; ".join(rows) + (f"; and {more} more" if more > 0 else "")
 
 
+def say_server_changes(sentry_check: Check, results: tuple[QueryResult, ...]) -> str:
+    """Each change made for this server (no issue priority, a fallback) as a risk; the sentences
+    of unsupported terms, for a PARTIAL ("" when every term was supported)."""
+    for result in results:
+        for note in result.notes:
+            sentry_check.risk(note)
+    return "; ".join(n for r in results if r.unsupported for n in r.notes if "not support" in n)
+
+
 def test_unresolved_count(
     sentry_check: Check, sentry_project: str, sentry_unresolved_count: UnresolvedCount
 ) -> None:
@@ -76,7 +91,7 @@ def test_unresolved_count(
     count = sentry_unresolved_count
     sentry_check.record(
         count=count.value,
-        exact=True,
+        exact=count.exact,
         source=count.source,
         at_least=count.at_least,
         query=count.query,
@@ -85,7 +100,10 @@ def test_unresolved_count(
         endpoint=count.endpoint,
     )
     message = COUNT.format(
-        count=count.value, project=sentry_project, period=count.period, source=count.source
+        count=count.value if count.exact else f"about {count.value}",
+        project=sentry_project,
+        period=count.period,
+        source=count.source,
     )
     if count.at_least is not None:
         message += AT_LEAST.format(at_least=count.at_least)
@@ -108,6 +126,7 @@ def test_high_severity(
         untrusted_text="title",
     )
     queries = "; ".join(r.query for r in sentry_high_severity)
+    unsupported = say_server_changes(sentry_check, sentry_high_severity)
     if total > sentry_settings.max_high_severity:
         sentry_check.fail(
             HIGH_SEVERITY.format(
@@ -116,6 +135,8 @@ def test_high_severity(
             reason="high_severity",
             next_commands=(sentry_check.rerun_for(TRIAGE),),
         )
+    if unsupported:
+        sentry_check.partial(unsupported, reason="query_unsupported")
     if not all(r.exact for r in sentry_high_severity):
         sentry_check.partial(
             NOT_EXACT.format(count=total, queries=queries), reason="listing_capped"
@@ -138,7 +159,7 @@ def test_release_issues(
     if sentry_release_issues is None:
         sentry_check.not_applicable(NO_RELEASE)
     unresolved, regressed = sentry_release_issues
-    release = unresolved.query.split('release:"', 1)[-1].rstrip('"')
+    release = unresolved.query.split('release:"', 1)[-1].split('"', 1)[0]
     sentry_check.record(
         release=release,
         unresolved=unresolved.evidence(),
@@ -146,6 +167,7 @@ def test_release_issues(
         regressions=[i.snapshot() for i in regressed.issues],
         untrusted_text="title",
     )
+    unsupported = say_server_changes(sentry_check, (unresolved, regressed))
     if regressed.total:
         sentry_check.partial(
             REGRESSIONS.format(
@@ -154,6 +176,8 @@ def test_release_issues(
             reason="release_regressions",
             rerun=sentry_check.rerun_for(TRIAGE),
         )
+    if unsupported:
+        sentry_check.partial(unsupported, reason="query_unsupported")
     sentry_check.passed(
         RELEASE_ISSUES.format(count=unresolved.total, release=release, regressed=regressed.total)
     )
@@ -174,6 +198,7 @@ def test_crash_free_rate(
         crash_free_users=health.users_rate,
         min_crash_free_sessions=sentry_settings.min_crash_free_sessions,
         min_crash_free_users=sentry_settings.min_crash_free_users,
+        min_sessions=health.min_sessions,
         endpoint=health.endpoint,
     )
     if not health.has_data:
@@ -181,6 +206,12 @@ def test_crash_free_rate(
             NO_SESSIONS.format(release=health.release, period=health.period),
             reason="no_session_data",
         )
+    if not health.enough:
+        sentry_check.partial(
+            THIN.format(count=health.sessions, release=health.release, period=health.period,
+                        minimum=health.min_sessions, sessions=health.sessions_rate),
+            reason="not_enough_sessions",
+        )  # fmt: skip
     for what, value, minimum in (
         ("sessions", health.sessions_rate, sentry_settings.min_crash_free_sessions),
         ("users", health.users_rate, sentry_settings.min_crash_free_users),
@@ -193,6 +224,17 @@ def test_crash_free_rate(
                 reason="crash_free_below_threshold",
                 next_commands=(sentry_check.rerun_for(TRIAGE),),
             )
+    if health.unsupported:
+        sentry_check.record(unsupported=list(health.unsupported))
+        sentry_check.partial(
+            UNSUPPORTED_FIELDS.format(fields=", ".join(health.unsupported))
+            + CRASH_FREE.format(
+                sessions=health.sessions_rate if health.sessions_rate is not None else "?",
+                users=health.users_rate if health.users_rate is not None else "?",
+                release=health.release,
+            ),
+            reason="query_unsupported",
+        )
     sentry_check.passed(
         CRASH_FREE.format(
             sessions=health.sessions_rate, users=health.users_rate, release=health.release

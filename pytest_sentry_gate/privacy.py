@@ -6,18 +6,25 @@
 kind       what it finds
 ========== ===============================================================================
 email      ``local@domain.tld``
-ipv4       dotted quads, except ``0.0.0.0`` and loopback ``127.0.0.0/8``
+ipv4       dotted quads of valid octets, except ``0.0.0.0``, loopback ``127.0.0.0/8``, a
+           product version (``Chrome/131.0.0.0``) and a value under a ``version`` key
 ipv6       valid IPv6 addresses, except ``::`` and loopback ``::1``
-home_path  ``/Users/<name>``, ``/home/<name>``, ``C:\\Users\\<name>`` (either slash)
+home_path  ``/Users/<name>``, ``/home/<name>``, ``C:\\Users\\<name>`` (either slash), except CI
+           accounts (``runner``, ``circleci``, …), paths inside a URL and app routes
+           (``url``, ``transaction``, ``route``, ``from``, ``to`` values: ``/home/settings``)
 secret     Sentry tokens (``sntrys_``, ``sntryu_``), GitHub (``ghp_``, ``gho_``, ``ghs_``,
            ``github_pat_``), OpenAI-style ``sk-``, AWS access key ids (``AKIA…``/``ASIA…``),
            ``password=``/``token:``-style pairs, and any value under a key such as ``password``
 ========== ===============================================================================
 
 Sentry's own scrubbing markers (``[Filtered]``, ``[email]``, ``[ip]``, ``[user]``, any
-``[word]``) count as scrubbed: a marker is never a finding. Each pattern's named groups starting
-with ``m`` are the personal part; ``mask`` keeps their first character and replaces the rest with
-``***``, so a finding shows where and what kind, never the value.
+``[word]``) count as scrubbed: a marker is never a finding. An event's ``_meta`` (Sentry's record
+of what it scrubbed: ``rem``, ``chunks[].rule_id``) and its ``release`` object (commit authors are
+the team, not the user) are never scanned (``shared/reference/sentry-api.md`` §13 "Events");
+``scrub_records`` lists the rules ``_meta`` names, as evidence that scrubbing happened. A tag
+``{"key": k, "value": v}`` is scanned as a value under the key ``k``. Each pattern's named
+groups starting with ``m`` are the personal part; ``mask`` keeps their first character and
+replaces the rest with ``***``, so a finding shows where and what kind, never the value.
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ class Pattern:
     regex: re.Pattern[str]
     description: str
     allow: Callable[[str], bool] | None = None
+    #: Values under these keys are not scanned for this kind (routes, versions).
+    skip_keys: frozenset[str] = frozenset()
 
 
 def _public_ip(text: str) -> bool:
@@ -51,6 +60,21 @@ def _public_ip(text: str) -> bool:
     except ValueError:
         return True  # not an address after all (e.g. a version string): allowed
     return address.is_loopback or address.is_unspecified
+
+
+#: Accounts of hosted CI runners: a build path under them names no person.
+CI_ACCOUNTS: Final = frozenset(
+    {"runner", "runneradmin", "circleci", "distiller", "vsts", "vssadministrator", "travis",
+     "gitlab-runner", "jenkins", "buildkite-agent", "public", "default", "shared"}
+)  # fmt: skip
+#: Top-level parts of an event detail that are not the user's data.
+NOT_PAYLOAD: Final = frozenset({"_meta", "release"})
+ROUTE_KEYS: Final = frozenset({"url", "transaction", "route", "from", "to"})
+VERSION_KEYS: Final = frozenset({"version", "kernel_version", "build", "sdk_version"})
+
+
+def _ci_account(text: str) -> bool:
+    return re.split(r"[\\/]+", text.rstrip("\\/"))[-1].lower() in CI_ACCOUNTS
 
 
 #: Secret-like values: known token prefixes, AWS key ids, ``password=…``-style pairs. The
@@ -74,11 +98,12 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     Pattern(
         "ipv4",
         re.compile(
-            r"(?<![\w.])(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+            r"(?<![\w.])(?<![A-Za-z]/)(?:25[0-5]|2[0-4]\d|1?\d?\d)"
             r"(?P<m>(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?![\d.])"
         ),
         "an IPv4 address outside 0.0.0.0 and loopback",
         allow=_public_ip,
+        skip_keys=VERSION_KEYS,
     ),
     Pattern(
         "ipv6",
@@ -88,8 +113,13 @@ PATTERNS: Final[tuple[Pattern, ...]] = (
     ),
     Pattern(
         "home_path",
-        re.compile(r"(?:/Users/|/home/|[A-Za-z]:[\\/]+Users[\\/]+)(?P<m>[A-Za-z0-9._-]+)"),
+        re.compile(
+            r"(?:(?<![\w.:~-])(?:/Users/|/home/)|\b[A-Za-z]:[\\/]+Users[\\/]+)"
+            r"(?P<m>[A-Za-z0-9._-]+)"
+        ),
         "a home-directory path naming a user",
+        allow=_ci_account,
+        skip_keys=ROUTE_KEYS,
     ),
     Pattern(
         "secret",
@@ -125,9 +155,14 @@ def mask(match: re.Match[str]) -> str:
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
-    """(path, key, text) for every string (and every key) in a JSON value."""
+    """(path, key, text) for every string (and every key) in a JSON value; a tag's value is
+    under its tag key."""
     if isinstance(value, dict):
+        tag = value.get("key") if isinstance(value.get("value"), str) else None
         for key, item in value.items():
+            if isinstance(tag, str) and key == "value":
+                yield f"{path}.value", tag, str(item)
+                continue
             child = f"{path}.{key}" if path else str(key)
             yield child, str(key), str(key)
             yield from _walk(item, child)
@@ -141,6 +176,8 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
 def scan(payload: Any, *, patterns: tuple[Pattern, ...] = PATTERNS) -> list[Finding]:
     """Every unscrubbed match in ``payload`` (an event as the API returns it), masked."""
     findings: list[Finding] = []
+    if isinstance(payload, dict):
+        payload = {k: v for k, v in payload.items() if k not in NOT_PAYLOAD}
     for path, key, text in _walk(payload, ""):
         if MARKER.match(text.strip()):
             continue
@@ -148,8 +185,26 @@ def scan(payload: Any, *, patterns: tuple[Pattern, ...] = PATTERNS) -> list[Find
             findings.append(Finding("secret", path, text[:1] + MASK))
             continue
         for pattern in patterns:
+            if key in pattern.skip_keys:
+                continue
             for match in pattern.regex.finditer(text):
                 if pattern.allow is not None and pattern.allow(match.group(0)):
                     continue
                 findings.append(Finding(pattern.kind, path, mask(match)))
     return findings
+
+
+def scrub_records(payload: Any) -> list[str]:
+    """The rules Sentry's ``_meta`` says it applied (``@password:filter``), sorted, each once."""
+    rules: set[str] = set()
+    stack = [payload.get("_meta") if isinstance(payload, dict) else None]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for rem in value.get("rem") or () if isinstance(value.get("rem"), list) else ():
+                if isinstance(rem, list) and rem and isinstance(rem[0], str):
+                    rules.add(rem[0])
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return sorted(rules)

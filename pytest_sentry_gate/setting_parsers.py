@@ -213,16 +213,23 @@ def parse_record_mode(value: Any, source: Source) -> str:
     return text
 
 
+#: Issue search covers at most 90 days; Sentry silently shortens a longer ``statsPeriod``
+#: (``reference/sentry-api.md`` §13 "Retention").
+MAX_PERIOD_SECONDS: Final = 90 * 86400
+TOO_LONG: Final = (
+    "at most 90d (Sentry's issue search covers 90 days and silently shortens a longer window)"
+)
+_UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
 def parse_period(value: Any, source: Source) -> str:
     text = _text(value)
     match = PERIOD_RE.match(text)
+    allowed = "a positive number with a unit s, m, h, d or w, such as 24h or 14d"
     if not match or int(match.group(1)) <= 0:
-        raise _bad(
-            "time window",
-            text,
-            source,
-            "a positive number with a unit s, m, h, d or w, such as 24h or 14d",
-        )
+        raise _bad("time window", text, source, allowed)
+    if int(match.group(1)) * _UNIT_SECONDS[match.group(2)] > MAX_PERIOD_SECONDS:
+        raise _bad("time window", text, source, TOO_LONG)
     return text
 
 

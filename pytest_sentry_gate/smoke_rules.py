@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Final
 
 from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
 
@@ -16,9 +17,40 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
 
 
+#: Sentry's ingest hosts: ``o<org>.ingest[.<region>].sentry.io`` and the older ``sentry.io``.
+_INGEST_HOST: Final = re.compile(r"^(?:o(\d+)\.ingest\.(?:(us|de)\.)?)?sentry\.io$")
+
+
+def _ingest(host: str | None) -> tuple[str | None, str] | None:
+    """(org id, region) of a Sentry ingest host (no region: ``us``), or ``None``."""
+    found = _INGEST_HOST.match((host or "").lower())
+    return (found.group(1), found.group(2) or "us") if found else None
+
+
+def host_alias(dsn_host: str, key_host: str | None) -> bool:
+    """Ingestion accepts both hosts for the same key: the older ``o123.ingest.sentry.io`` or
+    ``sentry.io`` for ``o123.ingest.us.sentry.io``; never across regions (``.de.``), which Relay
+    rejects (``reference/sentry-api.md`` §13 "Keys and hosts")."""
+    mine, theirs = _ingest(dsn_host), _ingest(key_host)
+    if mine is None or theirs is None or mine[1] != theirs[1]:
+        return False
+    return mine[0] is None or theirs[0] is None or mine[0] == theirs[0]
+
+
+def dsn_alias(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
+    """The risk of a DSN on an older alias of its key's ingest host (``None``: same host)."""
+    if any(k.host == dsn.host for k in keys):
+        return None
+    hosts = sorted({k.host for k in keys if k.host and host_alias(dsn.host, k.host)})
+    if not hosts:
+        return None
+    return f"the DSN's host {dsn.host} is an older alias of the key's host {hosts[0]}"
+
+
 def foreign_host(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> bool:
-    """Whether ``dsn`` names a host that none of the project's client keys uses."""
-    return not any(k.host == dsn.host for k in keys)
+    """Whether ``dsn`` names a host that none of the project's client keys uses (a host alias of
+    the same region counts as the key's host: ``host_alias``)."""
+    return not any(k.host == dsn.host or host_alias(dsn.host, k.host) for k in keys)
 
 
 def dsn_mismatch(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
@@ -31,7 +63,11 @@ def dsn_mismatch(dsn: Dsn, keys: tuple[ClientKeyFacts, ...]) -> str | None:
         return f"its project id {dsn.project_id} is not the project's ({', '.join(ids)})"
     if all(k.public_key == SCRUBBED_DSN_KEY for k in keys):
         # a replayed recording scrubbed the keys: they cannot be compared, their state still is
-        same = [k for k in keys if k.host == dsn.host and k.project_id == dsn.project_id]
+        same = [
+            k for k in keys
+            if (k.host == dsn.host or host_alias(dsn.host, k.host))
+            and k.project_id == dsn.project_id
+        ]  # fmt: skip
     else:
         same = [k for k in keys if k.public_key == dsn.public_key]
         if not same:

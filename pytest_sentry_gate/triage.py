@@ -1,12 +1,13 @@
 """Triage as pure functions: buckets, frame paths, key tags, the fix version, safe text.
 
-Buckets follow the runbook's order and an issue lands in its first bucket only:
+Buckets follow the runbook's order:
 
 1. ``new``: with a previous checkpoint, unresolved now but not at the previous check (the very
-   ids verify_loop counts as new, so one run says one thing); without one, first seen within the
-   last 24 hours;
-2. ``urgent``: fatal, high priority, escalating, regressed, or unhandled with many users;
-3. ``recurring``: many events per user, or long-lived.
+   ids verify_loop counts as new, so one run says one thing); without one, first seen (over the
+   issue's lifetime) within the last 24 hours;
+2. ``urgent``: fatal, high priority, escalating, regressed, or unhandled with many users. A new
+   issue that is urgent is in both buckets: "new" says it appeared, "urgent" asks to act today;
+3. ``recurring``: many events per user, or long-lived; only an issue in neither bucket above.
 
 Titles, culprits, messages and tags come from whoever triggered the error: ``safe`` escapes
 control characters (terminal escapes, newlines) before anything is printed.
@@ -74,7 +75,7 @@ def bucket(
     now: datetime,
     new_ids: frozenset[str] | None = None,
 ) -> dict[str, list[tuple[IssueSummary, str]]]:
-    """Each issue in its first bucket with the reason; duplicates (by id) counted once.
+    """Each issue in its bucket(s) with the reason; duplicates (by id) counted once.
 
     ``new_ids`` (the checkpoint's delta, when there is a checkpoint) decides the ``new`` bucket;
     without it, ``since`` (the previous check's time; ``None``: the last 24 hours) does. Within a
@@ -88,20 +89,18 @@ def bucket(
             continue
         seen.add(issue.id)
         if new_ids is not None:
-            if issue.id in new_ids:
-                result["new"].append((issue, NOT_AT_LAST_CHECK.format(first=issue.first_seen)))
-                continue
+            new = issue.id in new_ids
+            why_new = NOT_AT_LAST_CHECK.format(first=issue.first_seen)
         else:
             first = parse_time(issue.first_seen)
-            if first is not None and first > cutoff:
-                result["new"].append((issue, f"first seen {issue.first_seen}"))
-                continue
+            new = first is not None and first > cutoff
+            why_new = f"first seen {issue.first_seen}"
+        if new:
+            result["new"].append((issue, why_new))
         reason = why_urgent(issue)
-        if reason is not None:
+        if reason is not None:  # new and urgent: in both buckets
             result["urgent"].append((issue, reason))
-            continue
-        reason = why_recurring(issue, now)
-        if reason is not None:
+        elif not new and (reason := why_recurring(issue, now)) is not None:
             result["recurring"].append((issue, reason))
     for entries in result.values():
         entries.sort(key=lambda e: (-e[0].users, -e[0].events, e[0].id))

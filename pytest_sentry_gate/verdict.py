@@ -104,6 +104,8 @@ REASONS: Final[dict[str, str]] = {
     "checkpoint_refused": "the checkpoint path is a symlink, FIFO or device: left untouched",
     "checkpoint_moved_aside": "the checkpoint did not validate: moved aside, a new baseline starts",
     "urgent_issues": "the likely-urgent triage bucket is not empty",
+    "query_unsupported": "this Sentry does not support a query term or field: a fallback was used",
+    "not_enough_sessions": "too few sessions for the crash-free rate to mean anything",
     # local_smoke and incident
     "no_active_key": "the project has no active client key (DSN)",
     "dsn_absent": "no DSN in SENTRY_DSN or the repository's .env",

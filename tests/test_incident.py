@@ -10,7 +10,7 @@ import pytest
 
 from pytest_sentry_gate.simulator import Simulator
 from pytest_sentry_gate.simulator.data import SimulatorData
-from pytest_sentry_gate.simulator.incident_data import PLANTED, add_incident
+from pytest_sentry_gate.simulator.incident_data import PLANTED, add_incident, associate_commits
 from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import (
     CANARY_TOKEN,
@@ -157,3 +157,55 @@ def test_no_high_severity_issue(
         == "[]"
     )
     assert result.ret == 0
+
+
+# -- real Sentry's event details (shared/reference/sentry-api.md §13 "Events") -------------------
+
+
+def test_sentry_scrub_records_and_release_authors_are_not_findings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given an event Sentry scrubbed (``[Filtered]`` and its ``_meta`` record) of a release whose
+    # team associates commits (authors' emails in the event's ``release`` object)
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, kinds=tuple(PLANTED), scrubbed=True)
+        associate_commits(sim.data, DEMO_RELEASE)
+        result, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then nothing is personal data, and the scrubbing shows as evidence that it worked
+    scrubbed = check(report, "test_events_scrubbed")
+    assert (scrubbed["status"], scrubbed["evidence"]["findings"]) == ("PASS", [])
+    assert scrubbed["evidence"]["scrubbed_by_sentry"] == ["@password:filter"]
+    assert "Sentry scrubbed with @password:filter" in scrubbed["message"]
+    assert result.ret == 0
+
+
+def test_release_authors_alone_are_not_findings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given the demo release with associated commits and an event holding one raw email
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, kinds=("email",), scrubbed=False)
+        associate_commits(sim.data, DEMO_RELEASE)
+        _, report = run_incident(pytester, monkeypatch, repo, sim)
+    # Then only the user's own email is a finding, never the commit authors'
+    findings = check(report, "test_events_scrubbed")["evidence"]["findings"]
+    assert [(f["kind"], f["path"]) for f in findings] == [("email", "user.email")]
+
+
+def test_look_alikes_pass_and_real_kinds_beside_them_are_found(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path
+) -> None:
+    # Given a WebView2 event: Chrome/131.0.0.0, the route /home/settings, CI runner paths
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, scrubbed=True, look_alikes=True)
+        _, clean = run_incident(pytester, monkeypatch, repo, sim)
+    with demo_simulator(repo) as sim:
+        only_incident(sim.data, release=DEMO_RELEASE, kinds=("ipv4", "home_path"),
+                      look_alikes=True)  # fmt: skip
+        _, raw = run_incident(pytester, monkeypatch, repo, sim)
+    # Then the look-alikes are no finding, and a real address and home path beside them are
+    assert check(clean, "test_events_scrubbed")["status"] == "PASS"
+    findings = check(raw, "test_events_scrubbed")["evidence"]["findings"]
+    assert sorted((f["kind"], f["path"]) for f in findings) == [
+        ("home_path", PLANTED["home_path"][0]), ("ipv4", PLANTED["ipv4"][0]),
+    ]  # fmt: skip

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pytest_sentry_gate.privacy import PATTERNS, Pattern, scan
+from pytest_sentry_gate.privacy import PATTERNS, Pattern, scan, scrub_records
 from pytest_sentry_gate.simulator.incident_data import PLANTED, SCRUBBED
 
 
@@ -80,3 +80,47 @@ def test_pattern_list_is_extensible() -> None:
     findings = scan({"extra": {"caller": "+4915112345678"}}, patterns=(*PATTERNS, phone))
     # Then it is found and masked like the built-in kinds
     assert [(f.kind, f.masked) for f in findings] == [("phone", "+491***")]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"_meta": {"request": {"data": {"password": {"": {"rem": [["@password:filter", "s", 0, 10]],
+                                                            "len": 12}}}}}},
+        {"release": {"authors": [{"email": "dev@example.com"}],
+                     "lastCommit": {"author": {"email": "dev@example.com"}}}},
+        {"request": {"headers": [["User-Agent", "Mozilla/5.0 Chrome/131.0.0.0 Edg/131.0.0.0"]]}},
+        {"contexts": {"browser": {"name": "Edge", "version": "131.0.0.0"}}},
+        {"tags": [{"key": "transaction", "value": "/home/settings"}]},
+        {"request": {"url": "https://app.example.com/home/settings"}},
+        {"frames": [{"absPath": "/home/runner/work/app/app/src/main.rs"},
+                    {"absPath": "/Users/runner/work/app/app/src/lib.rs"},
+                    {"absPath": "C:\\Users\\runneradmin\\work\\app\\src\\lib.rs"}]},
+    ],
+)  # fmt: skip
+def test_sentry_records_release_metadata_and_look_alikes_are_not_findings(
+    event: dict[str, object],
+) -> None:
+    assert scan(event) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("http://203.0.113.42/x", "ipv4"),
+        ("X-Forwarded-For: 203.0.113.42", "ipv4"),
+        ("file:///home/jane/notes.txt", "home_path"),
+        ("cwd=/home/jane", "home_path"),
+        ("/Users/jane/Library", "home_path"),
+    ],
+)
+def test_real_kinds_beside_look_alikes_are_still_found(text: str, kind: str) -> None:
+    assert [f.kind for f in scan({"message": text})] == [kind]
+
+
+def test_scrub_records_name_the_rules_sentry_applied() -> None:
+    meta = {"": {"rem": [["@password:filter", "s", 0, 10]], "len": 12}}
+    event = {
+        "_meta": {"a": {"password": meta}, "b": [{"x": {"": {"rem": [["@ip:replace", "s"]]}}}]}
+    }
+    assert scrub_records(event) == ["@ip:replace", "@password:filter"]

@@ -1,8 +1,7 @@
 """Incident facts: the latest events of the top high-severity unresolved issues, and a checklist.
 
-A small reader of its own (the issue-list readers of ``prod_health`` are being written beside it;
-the two are to be folded together): one issue-list request for the top N issues matching
-``HIGH_SEVERITY_QUERY`` in the window, then each issue's latest event, fetched concurrently.
+One issue-list request (``issues.query``) for the top N issues matching ``HIGH_SEVERITY_QUERY``
+in the window, as this server can answer it, then each issue's latest event, concurrently.
 """
 
 from __future__ import annotations
@@ -13,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry import endpoints, issues
 from pytest_sentry_gate.sentry.client import SentryClient, gather
 
-#: Unresolved, high priority, fatal or error: the runbook's "high severity".
-HIGH_SEVERITY_QUERY: Final = "is:unresolved issue.priority:high level:[fatal,error]"
+#: Unresolved, high priority, fatal or error, error issues only (a cron or uptime issue is HIGH
+#: priority and has no release: ``reference/sentry-api.md`` §13 "Priority").
+HIGH_SEVERITY_QUERY: Final = (
+    "is:unresolved issue.priority:high level:[fatal,error] issue.category:error"
+)
 SORT: Final = "freq"
 
 
@@ -51,6 +53,8 @@ class IncidentFacts:
     period: str
     endpoint: str
     affected: tuple[AffectedEvent, ...]
+    #: What was changed for this server (no issue priority, an unsupported term): say so.
+    notes: tuple[str, ...] = ()
 
     def checklist(self) -> dict[str, Any]:
         """First seen, affected release, environments, events and users; empty mitigation and
@@ -70,39 +74,27 @@ class IncidentFacts:
         }
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 def read_incident(
     client: SentryClient, org: str, project_id: str, *, top: int, period: str
 ) -> IncidentFacts:
-    """The top ``top`` high-severity unresolved issues and their latest events."""
-    path = endpoints.ISSUES.path(org=org)
-    params: dict[str, str | int] = {
-        "project": project_id,
-        "query": HIGH_SEVERITY_QUERY,
-        "sort": SORT,
-        "limit": top,
-        "statsPeriod": period,
-    }
-    response = client.get(path, params)
-    issues = [i for i in (response.data or []) if isinstance(i, dict) and i.get("id")][:top]
-    paths = [endpoints.LATEST_EVENT.path(org=org, issue_id=str(i["id"])) for i in issues]
+    """The top ``top`` high-severity unresolved issues and their latest events, the query as
+    this server can answer it (``issues.query_for_server``: no issue priority → levels)."""
+    found = issues.query_for_server(
+        client, org, project_id, HIGH_SEVERITY_QUERY, period, sort=SORT, limit=top
+    )
+    chosen = found.issues[:top]
+    paths = [endpoints.LATEST_EVENT.path(org=org, issue_id=i.id) for i in chosen]
     events = gather([functools.partial(client.get_json, p) for p in paths])
     affected = tuple(
         AffectedEvent(
-            issue=str(i.get("shortId") or i["id"]),
-            issue_id=str(i["id"]),
-            title=str(i.get("title") or ""),
-            first_seen=i.get("firstSeen"),
-            count=_int(i.get("count")),
-            users=_int(i.get("userCount")),
+            issue=i.short_id,
+            issue_id=i.id,
+            title=i.title,
+            first_seen=i.first_seen or None,
+            count=i.events,
+            users=i.users,
             event=event if isinstance(event, errors.ApiError | dict) else {},
         )
-        for i, event in zip(issues, events, strict=True)
+        for i, event in zip(chosen, events, strict=True)
     )
-    return IncidentFacts(HIGH_SEVERITY_QUERY, period, response.endpoint, affected)
+    return IncidentFacts(found.query, period, found.endpoint, affected, found.notes)

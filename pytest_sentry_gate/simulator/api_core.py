@@ -14,6 +14,7 @@ from .serialize_issues import issue, issue_detail
 from .wire import HttpError, Reply, Request, paginate
 
 INVALID_STATS_PERIOD = "Invalid statsPeriod: {value}"
+MAX_STATS_PERIOD = 90 * 86400
 INVALID_DATE = "Invalid date: {value}"
 REQUIRED_PARAM = "Query parameter '{name}' is required"
 
@@ -121,7 +122,9 @@ def _window(data: SimulatorData, req: Request) -> tuple[int | None, int | None]:
         seconds = parse_period(period)
         if seconds is None:
             raise HttpError(400, INVALID_STATS_PERIOD.format(value=period))
-        return data.now_epoch - seconds, None
+        # Sentry searches 90 days at most and shortens a longer window without a word
+        # (MAX_STATS_PERIOD, sentry-api.md §13 "Retention").
+        return data.now_epoch - min(seconds, MAX_STATS_PERIOD), None
     start, end = req.arg("start"), req.arg("end")
     try:
         return (to_epoch(start) if start else None, to_epoch(end) if end else None)
@@ -147,8 +150,12 @@ def issues(data: SimulatorData, req: Request, org: str) -> Reply:
         matches = search(data, flt)
     except InvalidQuery as error:
         raise HttpError(400, str(error)) from None
-    chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True)
-    return Reply(body=[issue(data, i, req.base) for i in chunk], headers=headers)
+    if req.args("group"):  # "If group ids specified, just ignore any query components"
+        wanted = [data.issue(g) for g in req.args("group") if g.isdigit()]
+        matches = [i for i in wanted if i is not None and i.project_id in flt.project_ids]
+    chunk, headers = paginate(req, matches, param="limit", max_hits=req.max_hits, count_hits=True,
+                              hit_ratio=data.server.hit_ratio)  # fmt: skip
+    return Reply(body=[issue(data, i, req.base, since) for i in chunk], headers=headers)
 
 
 def get_issue(data: SimulatorData, org: str, issue_id: str) -> Issue:

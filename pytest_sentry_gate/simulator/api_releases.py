@@ -200,7 +200,7 @@ def sessions(data: SimulatorData, req: Request, org: str) -> Reply:
     if not fields:
         raise HttpError(400, MISSING_FIELD)
     for name in fields:
-        if name not in SESSION_FIELDS:
+        if name not in SESSION_FIELDS or name in data.server.unsupported_session_fields:
             raise HttpError(400, INVALID_FIELD.format(field=name))
     ids = set(_project_ids(data, found, req.args("project")))
     versions = _session_versions(req.arg("query") or "")

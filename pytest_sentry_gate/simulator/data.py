@@ -17,6 +17,7 @@ from typing import Any
 
 from .clock import DEFAULT_NOW, to_epoch
 from .data_releases import ReleaseMutators
+from .legacy import CURRENT, ServerProfile
 from .model import (
     ArtifactBundle,
     ClientKey,
@@ -58,6 +59,10 @@ class SimulatorData(ReleaseMutators):
     releases: dict[str, Release] = field(default_factory=dict)
     bundles: list[ArtifactBundle] = field(default_factory=list)
     source_map_debug: dict[str, JsonDict] = field(default_factory=dict)
+    #: What the served Sentry supports (``legacy.py``: older self-hosted servers).
+    server: ServerProfile = CURRENT
+    #: (project id, title) of issues someone chose "Delete & Discard" for.
+    discarded: set[tuple[int, str]] = field(default_factory=set)
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     search_cache: OrderedDict[tuple[int, object], list[Issue]] = field(
@@ -99,6 +104,21 @@ class SimulatorData(ReleaseMutators):
     def now_epoch(self) -> int:
         """``now`` in epoch seconds."""
         return to_epoch(self.now)
+
+    def discard(self, issue_id: int | str) -> None:
+        """ "Delete & Discard": the issue is gone and its later events are dropped after a 200."""
+        with self.lock:
+            pos = self._issue_pos.pop(int(issue_id))
+            issue = self.issues.pop(pos)
+            self._issue_pos.update({i.id: n for n, i in enumerate(self.issues)})
+            self.discarded.add((issue.project_id, issue.title))
+            self.version += 1
+
+    def set_server(self, profile: ServerProfile) -> None:
+        """Serve as the Sentry ``profile`` describes (``legacy.py``)."""
+        with self.lock:
+            self.server = profile
+            self.version += 1
 
     def touch(self) -> None:
         """Invalidate caches after changing records directly."""

@@ -2,9 +2,14 @@
 
 The key comes from ``X-Sentry-Auth`` (``sentry_key=…``), the ``sentry_key`` query parameter or the
 envelope header ``dsn``; it must be an active key of that project, else 403. The first ``event``
-item is stored as an event of an unresolved issue with the same title in the project (a new
-issue otherwise), with its tags plus ``environment``, ``level`` and ``release`` tags; an unknown
+item is stored as an event of the issue with the same title in the project (a new issue
+otherwise), with its tags plus ``environment``, ``level`` and ``release`` tags; an unknown
 release is created, as Sentry does on ingestion. Answer: 200 ``{"id": "<event_id>"}``.
+
+As Sentry does (``shared/reference/sentry-api.md`` §13 "Priority", "Ingestion answers"): a new
+issue's priority comes from its level (no severity score: an error is HIGH); an event of a
+resolved issue regresses it; an event of an issue someone chose "Delete & Discard" for
+(``SimulatorData.discard``) is answered 200 and dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from .wire import HttpError, Reply, Request
 INGEST_NO_KEY = "missing authorization information"
 INGEST_BAD_KEY = "invalid api key"
 INGEST_BAD_ENVELOPE = "invalid envelope: {reason}"
+#: A new error group's priority without a severity score (``_get_priority_for_group``).
+PRIORITY_OF_LEVEL = {"fatal": "high", "error": "high", "warning": "medium", "info": "low",
+                     "debug": "low"}  # fmt: skip
 
 
 def _auth_key(req: Request, headers: JsonDict) -> str | None:
@@ -121,7 +129,12 @@ def store_event(data: SimulatorData, project_id: int, payload: JsonDict, event_i
             data.add_release(release, projects=(slug,), date_created=when)
         elif release and project_id not in data.releases[release].projects:
             data.releases[release].projects.append(project_id)
+        if (project_id, title) in data.discarded:
+            return event_id  # a discarded hash: accepted, then dropped (outcome filtered)
         issue = _issue_for(data, project_id, title)
+        if issue is not None and issue.status == "resolved":  # a regression
+            issue = data.update_issue(issue.id, status="unresolved", substatus="regressed",
+                                      regressed_in=(release,) if release else ())  # fmt: skip
         if issue is None:
             top = frames[-1] if frames else {}
             culprit = f"{top.get('function')}({top.get('filename')})" if top else ""
@@ -130,6 +143,8 @@ def store_event(data: SimulatorData, project_id: int, payload: JsonDict, event_i
                 first_seen=when, last_seen=when, first_release=release, last_release=release,
                 environment=str(payload.get("environment") or "production"),
                 exc_type=exc_type or "Error", exc_value=exc_value or title,
+                priority=PRIORITY_OF_LEVEL.get(level, "medium"),
+                logger=str(payload["logger"]) if payload.get("logger") else None,
             )  # fmt: skip
         else:
             data.update_issue(
@@ -149,7 +164,7 @@ def store_event(data: SimulatorData, project_id: int, payload: JsonDict, event_i
 
 def _issue_for(data: SimulatorData, project_id: int, title: str) -> Issue | None:
     for issue in data.issues:
-        if issue.project_id == project_id and issue.title == title and issue.status == "unresolved":
+        if issue.project_id == project_id and issue.title == title and issue.status != "ignored":
             return issue
     return None
 

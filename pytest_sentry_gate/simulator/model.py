@@ -48,6 +48,9 @@ class ClientKey:
     name: str = "Default"
     is_active: bool = True
     date_created: int = 0
+    #: The host of ``dsn.public`` when not the simulator's own: Sentry's current ingest host,
+    #: e.g. ``o1.ingest.us.sentry.io`` (sentry-api.md §13 "Keys and hosts").
+    ingest_host: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,17 @@ class Issue:
     exc_type: str = "Error"
     exc_value: str = ""
     tags: tuple[tuple[str, str], ...] = ()
+    #: ``issueCategory`` and ``issueType``: ``error``/``error``, or a monitor's ``cron``/
+    #: ``monitor_check_in_failure`` (sentry-api.md §13 "Priority").
+    category: str = "error"
+    issue_type: str = "error"
+    #: Releases the issue regressed in (Sentry's GroupHistory, behind ``regressed_in_release:``).
+    regressed_in: tuple[str, ...] = ()
+    #: When the issue came back after a quiet spell, and its events since (window values).
+    resumed_at: int | None = None
+    resumed_count: int | None = None
+    #: The events' ``logger`` (``sentry-gate`` for the smoke event).
+    logger: str | None = None
 
 
 @dataclass(slots=True)
@@ -115,6 +129,9 @@ class Release:
     files: list[ReleaseFile] = field(default_factory=list)
     health: dict[int, ReleaseHealth] = field(default_factory=dict)
     ref: str | None = None
+    #: Commit authors (``{"name", "email"}``) and the last commit, as associated commits give.
+    authors: list[JsonDict] = field(default_factory=list)
+    last_commit: JsonDict | None = None
 
 
 @dataclass(slots=True)
@@ -162,3 +179,7 @@ class Event:
     contexts: JsonDict = field(default_factory=dict)
     level: str = "error"
     culprit: str | None = None
+    #: The ``request`` entry's data (url, headers as pairs, data), when the SDK sent one.
+    request: JsonDict | None = None
+    #: Sentry's record of what it scrubbed (the event detail's ``_meta``).
+    meta: JsonDict = field(default_factory=dict)

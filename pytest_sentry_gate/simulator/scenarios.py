@@ -281,6 +281,7 @@ def _health_story(data: SimulatorData, now_s: int) -> None:
         last_seen=now_s - 3 * 3600,
         first_release=f"{DEMO_PROJECT}@1.4.0",
         last_release=DEMO_RELEASE,
+        regressed_in=(DEMO_RELEASE,),
     )
 
 

@@ -3,10 +3,11 @@
 Terms are space separated and ANDed (Sentry allows no AND/OR in issue search); ``!key:value``
 negates one. Supported keys: ``is:`` (statuses, substatuses, ``assigned``/``unassigned``,
 ``for_review``, ``linked``/``unlinked``), ``level:``, ``release:``, ``firstRelease:`` (and
-``first-release:``/``first_release:``), ``firstSeen:``/``age:``/``lastSeen:`` (``-24h``, ``+7d``,
-``>2026-11-01``, ``<=…``), ``issue.priority:``, ``issue.category:``, ``error.unhandled:``,
-``timesSeen:``, ``environment:``; values may be lists (``level:[error,fatal]``) and quoted. A word
-without a colon matches titles and culprits. Anything else is ``InvalidQuery`` (HTTP 400).
+``first-release:``/``first_release:``), ``regressed_in_release:``, ``firstSeen:``/``age:``/
+``lastSeen:`` (``-24h``, ``+7d``, ``>2026-11-01``, ``<=…``), ``issue.priority:``,
+``issue.category:``, ``error.unhandled:``, ``timesSeen:``, ``environment:``; values may be lists
+(``level:[error,fatal]``) and quoted. A word without a colon matches titles and culprits.
+Anything else is ``InvalidQuery`` (HTTP 400).
 
 Results are cached per (data version, filters, sort), so paging 50,000 issues page by page does
 not re-filter and re-sort on every request.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from .clock import parse_period, to_epoch
 from .data import SimulatorData
+from .legacy import PARSE_ERROR
 from .model import Issue
 
 INVALID_QUERY = "Invalid query. {reason}"
@@ -161,11 +163,17 @@ def _field_is(name: str, value: object) -> Predicate:
 
 def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) -> Predicate:
     if key == "is":
+        unknown = [v for v in values if v in data.server.unsupported_is]
+        if unknown:
+            valid = sorted(STATUSES | {"assigned", "unassigned"})
+            raise InvalidQuery(PARSE_ERROR.format(valid=valid))
         return _is_term(values, has_status)
     if key == "level":
         _check(values, LEVELS, "Invalid level value")
         levels = set(values)
         return lambda i: i.level in levels
+    if key == "issue.priority" and not data.server.priority:
+        return lambda i: False  # an unknown tag before issue priority: matches nothing
     if key == "issue.priority":
         _check(values, PRIORITIES, "Invalid priority value")
         priorities = set(values)
@@ -178,6 +186,9 @@ def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) ->
             or i.first_release in versions
             or any(data.events[e].release in versions for e in stored.get(i.id, ()))
         )
+    if key == "regressed_in_release":  # GroupHistory: regressed in the release, at any time
+        versions = set(_latest(values, data))
+        return lambda i: any(r in versions for r in i.regressed_in)
     if key in ("firstRelease", "first-release", "first_release"):
         versions = set(_latest(values, data))
         return lambda i: i.first_release in versions
@@ -189,7 +200,8 @@ def _term(key: str, values: list[str], data: SimulatorData, has_status: bool) ->
         envs = set(values)
         return lambda i: i.environment in envs
     if key == "issue.category":
-        return lambda i: "error" in values
+        categories = set(values)
+        return lambda i: i.category in categories
     if key == "error.unhandled":
         wanted = values[0].lower() in ("true", "1", "yes")
         return lambda i: i.is_unhandled == wanted

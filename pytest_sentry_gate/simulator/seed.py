@@ -137,6 +137,8 @@ def _add_issues(
         else:
             status, substatus = "ignored", "archived_until_escalating"
         dates = release_dates[project_id]
+        last_release = _release_at(dates, last_seen)
+        regressed_in = (last_release,) if substatus == "regressed" and last_release else ()
         issue = Issue(
             id=FIRST_ISSUE_ID + n,
             project_id=project_id,
@@ -152,12 +154,13 @@ def _add_issues(
             first_seen=first_seen,
             last_seen=last_seen,
             first_release=_release_at(dates, first_seen),
-            last_release=_release_at(dates, last_seen),
+            last_release=last_release,
             environment=ENVIRONMENTS[n % len(ENVIRONMENTS)],
             is_unhandled=rand() < 0.7,
             assigned_to="team:frontend" if rand() < 0.1 else None,
             exc_type=exc_type,
             exc_value=exc_value,
+            regressed_in=regressed_in,
         )
         data._issue_pos[issue.id] = len(data.issues)
         data.issues.append(issue)

@@ -136,7 +136,10 @@ def project_detail(
 
 
 def dsn(key: ClientKey, base: str) -> str:
-    """``http://<public>@127.0.0.1:<port>/<project_id>``."""
+    """``http://<public>@127.0.0.1:<port>/<project_id>`` (``https://<public>@<ingest_host>/…``
+    when the key names Sentry's ingest host)."""
+    if key.ingest_host:
+        return f"https://{key.public}@{key.ingest_host}/{key.project_id}"
     scheme, _, host = base.partition("://")
     return f"{scheme}://{key.public}@{host}/{key.project_id}"
 

@@ -1,10 +1,12 @@
 """JSON shapes of events, source-map-debug answers, bundle file lists and session totals.
 
-The event detail follows ``ReturnAnIssueEvent``: ``tags`` a list of ``{key, value}``, ``release`` a
-release object or null, ``entries`` with one ``exception`` entry whose value carries both
-``stacktrace`` (processed frames) and ``rawStacktrace`` (minified frames), ``errors`` as
-``{type, message, data}``. The source-map-debug answer is the stored one when a test set it,
-otherwise it is derived from the event's minified frames and the release's uploads.
+The event detail follows ``ReturnAnIssueEvent``: ``tags`` a list of ``{key, value}``;
+``release`` the full release object (commit ``authors`` and ``lastCommit`` included) or null;
+``entries`` with one ``exception`` entry whose value carries both ``stacktrace`` (processed
+frames) and ``rawStacktrace`` (minified frames), then a ``request`` entry when the SDK sent one;
+``errors`` as ``{type, message, data}``; and ``_meta``, Sentry's record of what it scrubbed.
+The source-map-debug answer is the stored one when a test set it, otherwise it is derived from
+the event's minified frames and the release's uploads.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from .clock import iso
 from .data import SimulatorData
 from .model import ArtifactBundle, Event, JsonDict
-from .serialize_issues import release_ref
+from .serialize_issues import release as release_body_of
 
 
 def _tags(event: Event) -> list[JsonDict]:
@@ -65,7 +67,8 @@ def event_detail(data: SimulatorData, event: Event) -> JsonDict:
     index = siblings.index(event.event_id) if event.event_id in siblings else -1
     body = event_summary(event)
     release = data.releases.get(event.release or "")
-    release_body = release_ref(release)
+    # The full release object, commit authors included (sentry-api.md §13 "Events").
+    release_body = release_body_of(data, release) if release is not None else None
     if release_body is None and event.release:
         release_body = {"version": event.release, "dateCreated": iso(event.date_created)}
     body.update(
@@ -94,13 +97,14 @@ def event_detail(data: SimulatorData, event: Event) -> JsonDict:
                         "hasSystemFrames": False,
                     },
                 }
-            ],
+            ]
+            + ([{"type": "request", "data": dict(event.request)}] if event.request else []),
             "dist": event.dist,
             "sdk": event.sdk,
             "packages": {},
             "errors": [dict(e) for e in event.errors],
             "occurrence": None,
-            "_meta": {},
+            "_meta": dict(event.meta),
             "release": release_body,
             "userReport": None,
             "sdkUpdates": [],

@@ -19,20 +19,35 @@ def _assigned(value: str | None) -> JsonDict | None:
     return {"type": "team" if kind == "team" else "user", "id": "1", "name": name}
 
 
-def issue(data: SimulatorData, item: Issue, base: str) -> JsonDict:
-    """An issue as the organization issue list returns it."""
+def window_values(item: Issue, since: int | None) -> tuple[int, int, int]:
+    """(firstSeen, count, userCount) within a window starting at ``since``: the first event in
+    the window (an issue that came back after a quiet spell: its return), the events since then.
+    Counts of an issue active through the window stay the lifetime ones (a simplification)."""
+    if since is None or item.first_seen >= since:
+        return item.first_seen, item.count, item.user_count
+    if item.resumed_at is not None and item.resumed_at >= since:
+        count = item.resumed_count or item.count
+        return item.resumed_at, count, min(item.user_count, count)
+    return since, item.count, item.user_count
+
+
+def issue(data: SimulatorData, item: Issue, base: str, since: int | None = None) -> JsonDict:
+    """An issue as the organization issue list returns it: with a window (``since``) the
+    top-level ``firstSeen``, ``count`` and ``userCount`` are the window's, ``lifetime{}`` holds
+    the issue's own (sentry-api.md §13 "Window-scoped issue fields")."""
     project = data.projects[item.project_id]
     first, last = iso(item.first_seen), iso(item.last_seen)
+    window_first, window_count, window_users = window_values(item, since)
     hour = item.last_seen - item.last_seen % 3600
     stats = {"24h": [[hour - 3600 * (23 - n), 0] for n in range(23)] + [[hour, item.count]]}
-    return {
+    body: JsonDict = {
         "id": str(item.id),
         "shareId": None,
         "shortId": data.short_id(item),
         "title": item.title,
         "culprit": item.culprit,
         "permalink": f"{base}/organizations/{project.org}/issues/{item.id}/",
-        "logger": None,
+        "logger": item.logger,
         "level": item.level,
         "status": item.status,
         "statusDetails": {},
@@ -50,9 +65,9 @@ def issue(data: SimulatorData, item: Issue, base: str) -> JsonDict:
             "slug": project.slug,
             "platform": project.platform,
         },
-        "type": "error",
-        "issueType": "error",
-        "issueCategory": "error",
+        "type": "error" if item.category == "error" else "generic",
+        "issueType": item.issue_type,
+        "issueCategory": item.category,
         "metadata": {"type": item.exc_type, "value": item.exc_value, "title": item.title},
         "numComments": 0,
         "assignedTo": _assigned(item.assigned_to),
@@ -62,9 +77,9 @@ def issue(data: SimulatorData, item: Issue, base: str) -> JsonDict:
         "hasSeen": False,
         "annotations": [],
         "isUnhandled": item.is_unhandled,
-        "count": str(item.count),
-        "userCount": item.user_count,
-        "firstSeen": first,
+        "count": str(window_count),
+        "userCount": window_users,
+        "firstSeen": iso(window_first),
         "lastSeen": last,
         "derivedData": {
             "blocker": "none",
@@ -94,6 +109,9 @@ def issue(data: SimulatorData, item: Issue, base: str) -> JsonDict:
         "matchingEventId": None,
         "matchingEventEnvironment": None,
     }
+    if not data.server.priority:  # before issue priority (sentry-api.md §13 "Priority")
+        del body["priority"], body["priorityLockedAt"]
+    return body
 
 
 def release_ref(release: Release | None) -> JsonDict | None:
@@ -189,16 +207,16 @@ def release(data: SimulatorData, item: Release, *, health: bool = False) -> Json
             "buildHash": None,
         },
         "data": {},
-        "commitCount": 0,
+        "commitCount": len(item.authors),
         "deployCount": 0,
-        "authors": [],
+        "authors": [dict(a) for a in item.authors],
         "projects": projects,
         "ref": item.ref,
         "url": None,
         "dateCreated": iso(item.date_created),
         "dateReleased": iso(item.date_released),
         "owner": None,
-        "lastCommit": None,
+        "lastCommit": dict(item.last_commit) if item.last_commit else None,
         "lastDeploy": None,
         "firstEvent": None,
         "lastEvent": None,

@@ -119,10 +119,12 @@ def paginate(
     default: int = MAX_PER_PAGE,
     max_hits: int | None = None,
     count_hits: bool = False,
+    hit_ratio: float | None = None,
 ) -> tuple[Sequence[T], dict[str, str]]:
     """One page of ``items`` and the ``Link`` header, plus ``X-Hits``/``X-Max-Hits`` where
     Sentry's paginator counts hits (``count_hits``: of the endpoints served, only the org issue
-    list; ``reference/sentry-api.md`` §12)."""
+    list; ``reference/sentry-api.md`` §12); ``hit_ratio``: past one page ``X-Hits`` is an
+    estimate, ``total * hit_ratio`` (§13)."""
     size = page_size(req, param, default)
     offset = cursor_offset(req)
     chunk = items[offset : offset + size]
@@ -131,7 +133,12 @@ def paginate(
     following = _link(req, "next", f"0:{offset + size}:0", offset + size < total)
     headers = {"Link": f"{previous}, {following}"}
     if count_hits:
-        hits = total if max_hits is None else min(total, max_hits)
+        hits = total
+        if hit_ratio is not None and (offset or offset + size < total):
+            # Sentry's calculate_hits past one page: a sample's hit ratio times the candidates
+            # (sentry-api.md §13 "Paging and counts"), never exact
+            hits = int(total * hit_ratio)
+        hits = hits if max_hits is None else min(hits, max_hits)
         headers["X-Hits"] = str(hits)
         if max_hits is not None:  # Sentry sends X-Max-Hits only when its count has a cap
             headers["X-Max-Hits"] = str(max_hits)
