@@ -109,7 +109,11 @@ def without_userinfo(url: str) -> str:
 def mask_url(url: str) -> str:
     """One URL made printable: its userinfo is ``***@``, each query value and the fragment
     ``***`` (``?token=…`` carries a secret as well as ``user:pass@`` does)."""
-    url = _URL_USERINFO.sub(rf"\1{URL_MASK}@", url, count=1)
+    return mask_query(_URL_USERINFO.sub(rf"\1{URL_MASK}@", url, count=1))
+
+
+def mask_query(url: str) -> str:
+    """``url`` with each query value and the fragment replaced by ``***``."""
     head, hash_, fragment = url.partition("#")
     head = _QUERY_VALUE.sub(rf"\1{URL_MASK}", head) if "?" in head else head
     return head + (hash_ + URL_MASK if fragment else hash_)
