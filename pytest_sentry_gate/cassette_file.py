@@ -1,11 +1,12 @@
 """A cassette read before vcrpy reads it: plain YAML, a mapping of interactions, no token.
 
-vcrpy loads a cassette with PyYAML's full loader, which builds Python objects from tags
-(``!!python/object/apply``): a cassette is a file anyone can commit, so it is read here first,
-with the safe loader, and refused (naming its path) when it is not valid UTF-8 YAML, when it is
-not a mapping holding an ``interactions`` list (a YAML list, a scalar, an empty file), when it uses
-any YAML tag, or when it holds a token: the configured one, any ``sntrys_``/``sntryu_`` value, or
-an ``Authorization`` header. A refused cassette is a usage error at configure time: no check runs
+A cassette is a file anyone can commit, and YAML tags build objects (vcrpy's loader still
+constructs some Python tags; older vcrpy used PyYAML's full loader, which runs
+``!!python/object/apply``). So a cassette is read here first, with the safe loader, and refused
+(naming its path) when it is not valid UTF-8 YAML, when it is not a mapping holding an
+``interactions`` list (a YAML list, a scalar, an empty file), when it uses any YAML tag, or when
+it holds a token: the configured one, any ``sntrys_``/``sntryu_`` value, or an
+``Authorization`` header. A refused cassette is a usage error at configure time: no check runs
 against answers that cannot be trusted, and the file is left as it is.
 
 ``recorded_at`` (epoch seconds, a top-level key written after vcrpy's own) is the recording's

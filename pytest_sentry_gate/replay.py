@@ -94,8 +94,6 @@ class Recorder(httpx.BaseTransport):
             allow_playback_repeats=True,
         )
         self._loading = False
-        if self.cassette.record_mode == RecordMode.ALL:  # recorded again from scratch
-            self.cassette.data.clear()
         self._loaded = len(self.cassette.data)
         self._live = live
         self._lock = threading.Lock()
