@@ -516,3 +516,21 @@ def test_a_cassette_that_cannot_be_trusted_is_a_usage_error_naming_it(
     assert problem in err
     assert CANARY_TOKEN[7:] not in result.stdout.str() + err
     assert path.read_text() == content
+
+
+def test_the_scrubber_removes_a_tokens_base64_forms() -> None:
+    import base64
+
+    from pytest_sentry_gate.replay import Scrubber
+
+    # Given an answer quoting the token inside Basic headers, at each byte alignment
+    token = "9f8e7d6c5b4a" * 5 + "3210"  # no sntry prefix: only the configured value finds it
+    encoded = [base64.b64encode(f"{p}:{token}".encode()).decode() for p in ("u", "us", "usr")]
+    body = json.dumps({"title": " ".join(f"Basic {e}" for e in encoded)})
+    # When it is scrubbed for a cassette
+    kept = Scrubber([token]).body(body)
+    # Then no 12-character run of the encoded token is left
+    assert isinstance(kept, str)
+    for whole in encoded:
+        inner = whole[8:-8]
+        assert not any(inner[i : i + 12] in kept for i in range(len(inner) - 11)), whole
