@@ -16,6 +16,7 @@ from pytest_sentry_gate.verdict import TOKEN_MISSING, TOKEN_SCOPES, token_fix
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pytest_sentry_gate.replay import Recorder
     from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.wiring import CapabilityResult
@@ -59,9 +60,13 @@ PRIVACY_REASONS: Final = (
 UNGRANTED: Final = "{name} ({template}: any of {alternatives})"
 
 
-def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> None:
-    """Settings resolved: org, project, server and a token (never shown), each with its source."""
+def test_settings_resolved(
+    sentry_check: Check, sentry_settings: Settings, sentry_cassette: Recorder | None
+) -> None:
+    """Settings resolved: org, project, server and a token (never shown), each with its source.
+    A replay sends nothing, so it needs no token."""
     conf = sentry_settings
+    replay = sentry_cassette is not None and sentry_cassette.replay_only
     sentry_check.record(
         org=conf.org,
         projects=list(conf.projects),
@@ -73,7 +78,7 @@ def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> No
         sources={k: v for k, v in conf.sources.items() if k in _SHOWN_SOURCES},
         sentry_cli=_sentry_cli(),
     )
-    if conf.token is None:
+    if conf.token is None and not replay:
         sentry_check.fail(
             TOKEN_MISSING,
             reason="token_missing",
@@ -81,8 +86,8 @@ def test_settings_resolved(sentry_check: Check, sentry_settings: Settings) -> No
         )
     sentry_check.passed(
         f"server {conf.host}, org {conf.org or '(discover)'}, "
-        f"project {','.join(conf.projects) or '(discover)'}, token from "
-        f"{conf.sources['token']}"
+        f"project {','.join(conf.projects) or '(discover)'}, "
+        + (f"token from {conf.sources['token']}" if conf.token else "no token (a replay)")
     )
 
 

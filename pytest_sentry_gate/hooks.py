@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import errors, modes, verdict
-from pytest_sentry_gate.redact import Redactor, environment_secrets, url_secrets, without_userinfo
+from pytest_sentry_gate import errors, modes, redaction, verdict
+from pytest_sentry_gate.fixtures.replay import cassette_header
+from pytest_sentry_gate.redact import Redactor, without_userinfo
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
-from pytest_sentry_gate.settings import given
 from pytest_sentry_gate.text import first_of
 
 NAME = "sentry_gate_active"
@@ -31,7 +31,6 @@ class ActiveHooks:
         self.checks_dir = checks_dir
         self.modes_label = modes_label
         self.rerun = rerun
-        self._redactor: tuple[tuple[str, ...], Redactor] | None = None
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Leave out the bundled check files of modes that are not selected (``test_<mode>.py``),
@@ -121,18 +120,8 @@ class ActiveHooks:
         return status, record.message
 
     def redactor(self, config: pytest.Config) -> Redactor:
-        """Hides the run's secrets: the token, the DSN and its key, URL credentials, raw env."""
-        conf = config.stash.get(SETTINGS_KEY, None)
-        secrets: list[str | None] = list(environment_secrets())
-        secrets += url_secrets(os.environ.get("SENTRY_DSN"))
-        secrets += url_secrets(os.environ.get("SENTRY_URL"))
-        secrets += url_secrets(given(config, "url"))
-        if conf is not None:
-            secrets += [conf.token, conf.dsn, *url_secrets(conf.dsn), *url_secrets(conf.url)]
-        key = tuple(sorted(s for s in secrets if s))
-        if self._redactor is None or self._redactor[0] != key:
-            self._redactor = (key, Redactor(key))
-        return self._redactor[1]
+        """The run's one redactor, built at configure time (``redaction``)."""
+        return redaction.of(config)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -177,6 +166,7 @@ class ActiveHooks:
             f"project={','.join(conf.projects) or '(discover)'} server={conf.host} "
             f"record-mode={conf.record_mode} modes={self.modes_label}"
         ]
+        lines += cassette_header(config.stash.get(RUN_KEY, None))
         if conf.bundled_checks:
             lines.append(f"sentry-gate: bundled checks from {self.checks_dir} (ids relative to it)")
         return lines

@@ -6,14 +6,14 @@ does work and neither httpx nor vcrpy is imported.
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, settings
+from pytest_sentry_gate import fixtures, modes, redaction, settings
+from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
@@ -51,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers=workers))
     resolved = settings.resolve(config)
     config.stash[SETTINGS_KEY] = resolved
+    redaction.install(config, resolved)
     config.stash[RUN_KEY] = Run(
         modes=chosen,
         started=time.time(),
@@ -60,6 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
             m for m in modes.CHECK_MODES if (CHECKS_DIR / f"test_{m}.py").is_file()
         ),
     )
+    from pytest_sentry_gate.fixtures.replay import check_cassette  # a fixture module: loaded
+
+    check_cassette(config, resolved, config.stash[RUN_KEY])
     activate(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
@@ -118,12 +122,12 @@ def rerun_command(config: pytest.Config) -> str:
 _NETWORK_FLAGS = ("--require-host-network", "--strict-network")
 #: The attribute of an invocation plugin (``pytest.main(plugins=[...])``) that names the rerun.
 RERUN_ATTRIBUTE = "sentry_gate_rerun"
-_USERINFO = re.compile(r"(://)[^/?#@\s]*@")
 
 
 def mask_credentials(arg: str) -> str:
-    """``arg`` with the userinfo of any URL in it replaced by ``***``."""
-    return _USERINFO.sub(r"\1***@", arg)
+    """``arg`` with the userinfo of any URL in it replaced by ``***`` and each query value too
+    (``?token=…``)."""
+    return mask_urls(arg)
 
 
 def _add_bundled_checks(config: pytest.Config) -> None:

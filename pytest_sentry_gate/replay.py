@@ -8,11 +8,12 @@ many times, and repeated requests (a 429, then its retry) are answered in record
 answer repeating. ``none`` (and ``once`` over an existing cassette) never sends: a request missing
 from the cassette raises ``ReplayMissing``, which ends that check in a FAIL naming it.
 
-Scrubbing happens in vcrpy's own hooks (``before_record_request``/``before_record_response``),
-so nothing secret reaches the cassette, not even in memory: authorization headers, the token and
-any ``sntrys_``/``sntryu_`` token, DSN public and secret keys, email addresses, IP addresses of
-users and home-directory names. While recording, the client receives the scrubbed answer too, so
-a recording run and its replay see the same bytes.
+A cassette is checked before vcrpy reads it (``cassette_file``: plain YAML, no tag, no token).
+Scrubbing (``scrub.Scrubber``) happens in vcrpy's own recording hooks, on new interactions only,
+so nothing secret reaches the cassette, not even in memory. While recording, the client receives
+the scrubbed answer too, so a recording run and its replay see the same bytes; interactions read
+back from the cassette are never scrubbed again, so a replay's answers do not depend on the token
+set when it runs (a replay needs none).
 
 vcrpy is imported here, and this module is imported only when a record mode other than ``off``
 is in effect.
@@ -20,8 +21,6 @@ is in effect.
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -35,134 +34,35 @@ from vcr.cassette import Cassette
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
+from pytest_sentry_gate.cassette_file import RECORDED_AT, cassette_path, inspect
 from pytest_sentry_gate.errors import ReplayMissing
-from pytest_sentry_gate.privacy import SECRET_VALUE
-from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
+from pytest_sentry_gate.scrub import (
+    DSN_KEY_PLACEHOLDER,
+    SCRUBBED,
+    SCRUBBED_IP,
+    SECRET_HEADERS,
+    Scrubber,
+)
 
-try:
-    from vcr.errors import MissingMetadataError
-except ImportError:  # pragma: no cover - vcrpy before cassette metadata
-
-    class MissingMetadataError(Exception):  # type: ignore[no-redef]
-        """Never raised: this vcrpy stores no metadata."""
-
+__all__ = [
+    "DSN_KEY_PLACEHOLDER",
+    "SCRUBBED",
+    "SCRUBBED_IP",
+    "SECRET_HEADERS",
+    "Recorder",
+    "Scrubber",
+    "cassette_path",
+    "replays_only",
+]
 
 MATCH_ON: Final = (matchers.method, matchers.path, matchers.query)
-RECORDED_AT: Final = "recorded_at"
-RECORDED_AT_LINE: Final = re.compile(r"^recorded_at: ([0-9.]+)$", re.MULTILINE)
-#: Request and response headers never written to a cassette.
-SECRET_HEADERS: Final = (
-    "authorization",
-    "x-sentry-auth",
-    "cookie",
-    "set-cookie",
-    "proxy-authorization",
-)
 #: Headers that describe the wire form of a body the cassette stores decoded.
 WIRE_HEADERS: Final = ("content-encoding", "transfer-encoding", "content-length")
-SCRUBBED: Final = "[scrubbed]"
-DSN_KEY_PLACEHOLDER: Final = SCRUBBED_DSN_KEY
-_HEX32: Final = re.compile(r"[0-9a-fA-F]{32}")
-SCRUBBED_EMAIL: Final = "user@example.invalid"
-SCRUBBED_IP: Final = "192.0.2.0"
-TOKEN_PATTERN: Final = re.compile(r"sntry[su]_[A-Za-z0-9+/=_.\-]+")
-DSN_PATTERN: Final = re.compile(r"(?P<scheme>https?://)[0-9a-fA-F]{32}(?::[0-9a-fA-F]{32})?@")
-SENTRY_KEY_PATTERN: Final = re.compile(r"(sentry_(?:key|secret)=)[0-9a-fA-F]{32}")
-#: A DSN key as a path segment: ``/unreal/<key>/``, ``/cron/<slug>/<key>/``, ``js-sdk-loader``.
-KEY_SEGMENT_PATTERN: Final = re.compile(
-    r"(/(?:unreal|js-sdk-loader|cron/[^/\s\"]+)/)[0-9a-fA-F]{32}"
-)
-#: ``name@domain.tld``; not a URL's user part, not ``project@1.4.2-beta.rc`` (a release: its
-#: "domain" starts with a digit).
-EMAIL_PATTERN: Final = re.compile(
-    r"(?<![\w.%+/-])[A-Za-z0-9._%+-]+@(?!example\.invalid\b)(?![0-9])[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-)
-HOME_PATTERN: Final = re.compile(
-    r"(?P<root>/home/|/Users/|[A-Za-z]:\\Users\\)(?!user\b)[^/\\\"'\s]+"
-)
-KEY_FIELDS: Final = frozenset({"public", "secret", "publicKey", "secretKey"})
-IP_FIELDS: Final = frozenset({"ip_address", "ipAddress", "ip"})
-
-
-def cassette_path(cassette_dir: Path, org: str | None, project: str | None) -> Path:
-    """``<dir>/<org>/<project>.yaml``; an unset slug (discovery) records under ``_``."""
-    return cassette_dir / (org or "_") / f"{project or '_'}.yaml"
 
 
 def replays_only(record_mode: str, path: Path) -> bool:
     """Whether this run answers every request from the cassette (``none``, or ``once`` over one)."""
     return record_mode == "none" or (record_mode == "once" and path.is_file())
-
-
-class Scrubber:
-    """vcrpy's recording hooks: remove secrets and personal data before anything is stored."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
-
-    def text(self, text: str) -> str:
-        for secret in self.secrets:  # a DSN key keeps its shape, so a DSN still parses
-            text = text.replace(
-                secret, DSN_KEY_PLACEHOLDER if _HEX32.fullmatch(secret) else SCRUBBED
-            )
-        text = TOKEN_PATTERN.sub(SCRUBBED, text)
-        text = SECRET_VALUE.sub(SCRUBBED, text)
-        text = DSN_PATTERN.sub(lambda m: f"{m['scheme']}{DSN_KEY_PLACEHOLDER}@", text)
-        text = SENTRY_KEY_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)
-        text = KEY_SEGMENT_PATTERN.sub(lambda m: f"{m[1]}{DSN_KEY_PLACEHOLDER}", text)
-        text = EMAIL_PATTERN.sub(SCRUBBED_EMAIL, text)
-        return HOME_PATTERN.sub(lambda m: f"{m['root']}user", text)
-
-    def body(self, body: bytes | str | None) -> bytes | str | None:
-        if body is None:
-            return None
-        raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            cleaned = self.text(raw)
-        else:
-            cleaned = json.dumps(self._json(data), ensure_ascii=False, separators=(",", ":"))
-        return cleaned.encode("utf-8") if isinstance(body, bytes) else cleaned
-
-    def _json(self, data: Any, key: str = "") -> Any:
-        if isinstance(data, dict):
-            is_key = "public" in data and "dsn" in data  # a client key: its id is its public key
-            return {
-                k: DSN_KEY_PLACEHOLDER
-                if is_key and k == "id" and _HEX32.fullmatch(str(v))
-                else self._json(v, k)
-                for k, v in data.items()
-            }
-        if isinstance(data, list):
-            return [self._json(v, key) for v in data]
-        if isinstance(data, str):
-            if key in KEY_FIELDS and re.fullmatch(r"[0-9a-fA-F]{32}", data):
-                return DSN_KEY_PLACEHOLDER
-            if key in IP_FIELDS and data:
-                return SCRUBBED_IP
-            return self.text(data)
-        return data
-
-    def request(self, request: VcrRequest) -> VcrRequest:
-        for name in list(request.headers):
-            if name.lower() in SECRET_HEADERS:
-                del request.headers[name]
-            else:
-                request.headers[name] = self.text(str(request.headers[name]))
-        request.uri = self.text(request.uri)
-        request.body = self.body(request.body)
-        return request
-
-    def response(self, response: dict[str, Any]) -> dict[str, Any]:
-        headers: dict[str, list[str]] = {}
-        for name, values in response["headers"].items():
-            if name.lower() not in SECRET_HEADERS:
-                headers[name] = [self.text(str(v)) for v in values]
-        body = self.body(response["body"]["string"])
-        response["headers"] = headers
-        response["body"] = {"string": body}
-        return response
 
 
 class Recorder(httpx.BaseTransport):
@@ -181,32 +81,39 @@ class Recorder(httpx.BaseTransport):
         live: httpx.BaseTransport | None = None,
     ) -> None:
         self.path = path
+        secrets = tuple(secrets)
+        found = inspect(path)  # CassetteRefused: not plain YAML, a tag, a token (configure time)
         self.scrubber = Scrubber(secrets)
+        self._loading = True  # what the cassette holds is the recording's: never scrubbed again
         self.cassette = Cassette.load(
             path=str(path),
             record_mode=RecordMode(record_mode),
             match_on=MATCH_ON,
-            before_record_request=self.scrubber.request,
-            before_record_response=self.scrubber.response,
+            before_record_request=self._scrub_request,
+            before_record_response=self._scrub_response,
             allow_playback_repeats=True,
         )
+        self._loading = False
         self._loaded = len(self.cassette.data)
         self._live = live
         self._lock = threading.Lock()
         self.replay_only = bool(self.cassette.write_protected)
-        self.recorded_at = self._recorded_at()
-        self._now: float | None = None if self.replay_only else time.time()
+        stored = found.recorded_at if found is not None else None
+        self.recorded_at = stored if stored is not None else self._newest_date()
+        self._now: float | None = None
+        if not self.replay_only:  # new_episodes keeps the clock of what is already recorded
+            keep = self._loaded and self.recorded_at is not None
+            self._now = self.recorded_at if keep else time.time()
 
-    def _recorded_at(self) -> float | None:
-        """When the cassette was recorded: the ``recorded_at`` stored with it, else the newest
-        recorded ``Date`` (a cassette written by another tool)."""
-        try:
-            text = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
-        except OSError:
-            text = ""
-        stored = RECORDED_AT_LINE.search(text)
-        if stored is not None:
-            return float(stored.group(1))
+    def _scrub_request(self, request: VcrRequest) -> VcrRequest:
+        return request if self._loading else self.scrubber.request(request)
+
+    def _scrub_response(self, response: dict[str, Any]) -> dict[str, Any]:
+        return response if self._loading else self.scrubber.response(response)
+
+    def _newest_date(self) -> float | None:
+        """The newest recorded ``Date`` (a cassette written by another tool, without
+        ``recorded_at``)."""
         dates: list[float] = []
         for response in self.cassette.responses:
             for name, values in response["headers"].items():

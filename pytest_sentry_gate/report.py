@@ -128,6 +128,7 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
         "environment": conf.environment,
         "server": conf.host,
         "record_mode": conf.record_mode,
+        "cassette": run.cassette,
         "started_at": datetime.fromtimestamp(run.started, UTC).isoformat(timespec="seconds"),
         "duration_s": round(run.duration, 3),
         "counts": dict(Counter(statuses)),

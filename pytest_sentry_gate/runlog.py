@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate import modes, verdict
+from pytest_sentry_gate.redact import active
 from pytest_sentry_gate.settings import Settings
 
 CHECK_KEY = pytest.StashKey[verdict.Check]()
@@ -33,6 +34,8 @@ class Run:
     #: pytest's exit status, and why it stopped early (``None`` when the checks all ran).
     exit_code: int | None = None
     interruption: str | None = None
+    #: Under a record mode: the cassette (path, replay, recorded_at, interactions).
+    cassette: dict[str, Any] | None = None
     results: list[verdict.CheckResult] = field(default_factory=list)
     by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
     _durations: dict[str, float] = field(default_factory=dict)
@@ -132,7 +135,7 @@ def _failure_text(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
         return str(crash.message)
-    return str(report.longrepr or "")[:500]
+    return active()(str(report.longrepr or ""))[:500]  # redacted before it is cut
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_sentry_gate.redact import mask_query
+
 RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
 SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 PERIOD_RE: Final = re.compile(r"^(\d+)([smhdw])$")
@@ -91,19 +93,21 @@ def parse_slugs(value: Any, source: Source) -> tuple[str, ...]:
 
 
 def _masked(url: str) -> str:
-    """``url`` with any userinfo (``user:pass@``) replaced by ``***@``: printable."""
-    return USERINFO_RE.sub(r"\1***@", url, count=1)
+    """``url`` with any userinfo (``user:pass@``) replaced by ``***@`` and each query value and
+    the fragment by ``***`` (``?token=…`` is a credential too): printable."""
+    return mask_query(USERINFO_RE.sub(r"\1***@", url, count=1))
 
 
 def parse_url(value: Any, source: Source) -> str:
-    text = _text(value)
+    url = _text(value)
+    text = _masked(url)  # every message shows this, never the raw value (nor its secrets)
     allowed = "an absolute http(s) URL such as https://sentry.io/"
-    if _masked(text) != text:  # checked first: nothing below may print the credentials
-        raise _bad("Sentry URL", _masked(text), source, URL_CREDENTIALS)
-    if _has_control(text) or " " in text:
+    if USERINFO_RE.match(url):  # checked first: the credentials are refused outright
+        raise _bad("Sentry URL", text, source, URL_CREDENTIALS)
+    if _has_control(url) or " " in url:
         raise _bad("Sentry URL", text, source, allowed + " (no spaces or control characters)")
     try:
-        parts = urlsplit(text)
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise _bad("Sentry URL", text, source, f"{allowed} ({exc})") from None
@@ -118,7 +122,7 @@ def parse_url(value: Any, source: Source) -> str:
         raise _bad("Sentry URL", text, source, allowed + " (port 0)")
     if parts.query or parts.fragment:
         raise _bad("Sentry URL", text, source, allowed + " (no query or fragment)")
-    return text if text.endswith("/") else text + "/"
+    return url if url.endswith("/") else url + "/"
 
 
 def _valid_host(host: str) -> bool:

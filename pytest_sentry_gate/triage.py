@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from packaging.version import InvalidVersion, Version
 
+from pytest_sentry_gate.redact import active
+
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.issues import IssueSummary
 
@@ -194,8 +196,9 @@ def next_patch(release: str | None) -> str | None:
 
 
 def safe(text: str, limit: int = TEXT_LIMIT) -> str:
-    """Untrusted text made safe to print: control characters escaped, length capped."""
-    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """Untrusted text made safe to print: the run's secrets hidden, control characters escaped,
+    then the length capped (redacted before it is cut: a cut secret would no longer match)."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in active()(text))
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 

@@ -52,8 +52,11 @@ def run(
 
 
 def stable(report: dict[str, Any]) -> str:
-    """The report without the run's own start time and durations."""
+    """The report without the run's own start time and durations, nor its cassette."""
     data = copy.deepcopy(report)
+    data.pop(
+        "cassette", None
+    )  # recording: not yet replayed; replay: recorded_at (test_replay_names...)
     data.pop("started_at")
     data.pop("duration_s")
     for check in data["checks"]:
@@ -353,3 +356,181 @@ def test_a_replay_reads_the_recordings_now(tmp_path: Path) -> None:
     # Then its "now" is the recording's, to the digit, so time windows ask the same queries
     assert replay.replay_only
     assert replay.now() == recorded_now
+
+
+# -- a replay does not depend on the token (issue 14.6) -----------------------------------------
+
+
+def test_a_replay_needs_no_token(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    app: Path,
+    recorded: tuple[str, dict[str, Any]],
+) -> None:
+    # Given a cassette, and no token set at all
+    url, first = recorded
+    monkeypatch.delenv("SENTRY_AUTH_TOKEN")
+    # When it replays
+    result, report = run(pytester, app, url, "--sentry-record-mode=none", report="again.json")
+    # Then every check gives its recorded verdict (nothing is sent, so nothing needs a token)
+    assert result.ret == 0, result.stdout.str()
+    assert statuses(report) == statuses(first)
+
+
+REAL_LOOKING = "9f8e7d6c5b4a" * 5 + "3210"
+
+
+@pytest.mark.parametrize("token", ["a", "e", "0", "tok", REAL_LOOKING])
+def test_recording_and_replay_agree_whatever_the_token(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path, token: str
+) -> None:
+    from pytest_sentry_gate.simulator import TokenSpec
+    from tests.conftest import FULL_SCOPES
+
+    # Given a recording made with this token (the simulator accepts it)
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", token)
+    with demo_simulator(app) as sim:
+        sim.add_token(token, TokenSpec(scopes=FULL_SCOPES, kind="user"))
+        url = sim.url
+        result, first = run(pytester, app, url, "--sentry-record-mode=once")
+    out = result.stdout.str()
+    assert "Traceback" not in out
+    # When it replays with the same token, and with another one
+    again_result, again = run(pytester, app, url, "--sentry-record-mode=none", report="b.json")
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "another-token-altogether")
+    _, other = run(pytester, app, url, "--sentry-record-mode=none", report="c.json")
+    # Then the recording passes as with any token, and both replays give its verdicts
+    assert result.ret == 0, out
+    assert set(statuses(first).values()) == {"PASS", "SKIP"}
+    assert again_result.ret == 0, again_result.stdout.str()
+    assert statuses(again) == statuses(first)
+    assert statuses(other) == statuses(first)
+    # And the recorded answers were not rewritten: the release is still named in full
+    assert "codictate@1.4.2" in (pytester.path / "tapes/acme/codictate.yaml").read_text()
+
+
+# -- cassettes: checked before reading, their age in the report (issues 15.13, 14.16) ------------
+
+
+def test_a_replay_report_names_its_cassette_and_when_it_was_recorded(
+    pytester: pytest.Pytester, app: Path, recorded: tuple[str, dict[str, Any]]
+) -> None:
+    from datetime import UTC, datetime
+
+    # Given a recorded cassette (its recorded_at stored with it)
+    url, first = recorded
+    text = (pytester.path / "tapes/acme/codictate.yaml").read_text()
+    stored = float(re.search(r"(?m)^recorded_at: ([0-9.]+)$", text).group(1))  # type: ignore[union-attr]
+    when = datetime.fromtimestamp(stored, UTC).isoformat(timespec="seconds")
+    # When it replays
+    result, report = run(pytester, app, url, "--sentry-record-mode=none", report="again.json")
+    # Then the report names the cassette (relative to the rootdir) and how old its answers are
+    assert report["cassette"] == {
+        "path": "tapes/acme/codictate.yaml",
+        "replay": True,
+        "recorded_at": when,
+        "interactions": text.count("- request:"),
+    }
+    assert first["cassette"]["replay"] is False
+    # And the terminal header says so
+    assert f"replaying tapes/acme/codictate.yaml, recorded at {when}" in result.stdout.str()
+
+
+def test_new_episodes_keeps_the_recorded_time_of_earlier_answers(tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_sentry_gate.replay import Recorder
+
+    # Given a cassette recorded a day ago (its "now" stored with it)
+    live = httpx.MockTransport(lambda request: httpx.Response(200, json=[request.url.path]))
+    path = tmp_path / "acme" / "web.yaml"
+    first = Recorder(path=path, record_mode="once", live=live)
+    with httpx.Client(transport=first) as client:
+        client.get("http://127.0.0.1:9/api/0/a/")
+    first.save()
+    text = path.read_text()
+    day_ago = first.now() - 86400
+    path.write_text(re.sub(r"(?m)^recorded_at: .*$", f"recorded_at: {day_ago!r}", text))
+    # When new_episodes appends an answer today
+    more = Recorder(path=path, record_mode="new_episodes", live=live)
+    assert more.now() == day_ago  # the run asks at the recording's clock
+    with httpx.Client(transport=more) as client:
+        client.get("http://127.0.0.1:9/api/0/a/")
+        client.get("http://127.0.0.1:9/api/0/b/")
+    more.save()
+    # Then the cassette keeps its original clock, so the first answers replay as recorded
+    replay = Recorder(path=path, record_mode="none")
+    assert replay.now() == day_ago
+    assert len(replay.cassette.data) == 2
+    assert path.read_text().count("recorded_at:") == 1
+
+
+TOKEN_IN_HEADER = "Bearer " + "7" * 64
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("interactions: [\n  - {", "is not valid YAML"),
+        ("- request: {}\n- response: {}\n", "holds a YAML list, not a cassette"),
+        ("", "holds an empty file, not a cassette"),
+        ("interactions: !!python/object/apply:os.getcwd []\n", "uses a YAML tag (line 1)"),
+        ("interactions: []\nnote: sntrys_eyJpYXQiOjE3MDAwMDAwMDB9abcdef\n", "holds a Sentry token"),
+        (f"interactions: []\nnote: {CANARY_TOKEN[7:]}\n", "holds the configured auth token"),
+        (
+            "interactions:\n- request:\n    headers:\n      Authorization: [x]\n",
+            "holds an Authorization header",
+        ),
+    ],
+    ids=["not-yaml", "a-list", "empty", "a-tag", "sntrys", "configured-token", "authorization"],
+)
+def test_a_cassette_that_cannot_be_trusted_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    app: Path,
+    content: str,
+    problem: str,
+) -> None:
+    # Given a cassette that is not what a recording writes
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN[7:])
+    path = pytester.path / "tapes/acme/codictate.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    # When a replay would read it
+    result = pytester.runpytest_inprocess(
+        "-m",
+        MODES,
+        "--sentry-url=http://127.0.0.1:9/",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        f"--sentry-repo-root={app}",
+        "--sentry-cassette-dir=tapes",
+        "--sentry-record-mode=none",
+        "-p",
+        "no:cacheprovider",
+    )
+    # Then the run stops before any check with a usage error naming the cassette and the problem
+    err = result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + err
+    assert f"cassette {path}" in err or "cassette tapes/acme/codictate.yaml" in err, err
+    assert problem in err
+    assert CANARY_TOKEN[7:] not in result.stdout.str() + err
+    assert path.read_text() == content
+
+
+def test_the_scrubber_removes_a_tokens_base64_forms() -> None:
+    import base64
+
+    from pytest_sentry_gate.replay import Scrubber
+
+    # Given an answer quoting the token inside Basic headers, at each byte alignment
+    token = "9f8e7d6c5b4a" * 5 + "3210"  # no sntry prefix: only the configured value finds it
+    encoded = [base64.b64encode(f"{p}:{token}".encode()).decode() for p in ("u", "us", "usr")]
+    body = json.dumps({"title": " ".join(f"Basic {e}" for e in encoded)})
+    # When it is scrubbed for a cassette
+    kept = Scrubber([token]).body(body)
+    # Then no 12-character run of the encoded token is left
+    assert isinstance(kept, str)
+    for whole in encoded:
+        inner = whole[8:-8]
+        assert not any(inner[i : i + 12] in kept for i in range(len(inner) - 11)), whole

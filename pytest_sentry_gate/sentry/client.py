@@ -30,7 +30,7 @@ from pytest_sentry_gate.errors import (
     ServerError,
     TokenInvalid,
 )
-from pytest_sentry_gate.redact import Redactor
+from pytest_sentry_gate.redact import active
 from pytest_sentry_gate.sentry.network import connect_failure
 from pytest_sentry_gate.sentry.responses import (
     ENVELOPE_PATH,
@@ -197,7 +197,7 @@ class SentryClient:
     ) -> None:
         self._progress = progress
         self._auth = BearerAuth(token)
-        self._redact = Redactor((token,))
+        self._redact = active().add(token)  # the run's redactor (redaction.install), and this token
         self._timeout = timeout
         self._max_retries = max_retries
         self._backoff_base = backoff_base
