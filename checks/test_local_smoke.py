@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
 
@@ -45,7 +47,7 @@ NOT_ARRIVED: Final = (
     "({attempts} polls of {reader}); look it up later: {lookup}"
 )
 TAGS_MISSING: Final = "Smoke event {event_id} arrived without its tags: {problems}."
-LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {base}{path}'
+LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {url}'
 
 
 def test_api_answers(sentry_check: Check, sentry_auth: AuthFacts) -> None:
@@ -118,6 +120,8 @@ def test_kill_switch_off(
 def test_smoke_event_arrives(
     sentry_check: Check,
     sentry_settings: Settings,
+    sentry_org: str,
+    sentry_project: str,
     sentry_dsn: DsnFacts,
     sentry_kill_switch: KillSwitch,
     sentry_smoke: SmokeOutcome | None,
@@ -156,11 +160,10 @@ def test_smoke_event_arrives(
         )
     if arrival.event is None:
         path = endpoints.PROJECT_EVENT.path(
-            org=sentry_settings.org or "<org>",
-            project=sentry_settings.project or "<project>",
-            event_id=sent.event_id,
+            org=sentry_org, project=sentry_project, event_id=sent.event_id
         )
-        lookup = LOOKUP.format(base=sentry_settings.api_base, path=path)
+        base = without_userinfo(sentry_settings.url).rstrip("/")
+        lookup = LOOKUP.format(url=shlex.quote(base + path))
         sentry_check.next(lookup)
         sentry_check.partial(
             NOT_ARRIVED.format(

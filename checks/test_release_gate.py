@@ -260,12 +260,18 @@ def test_release_wiring(
         )
         if fixes:
             message += RELEASE_WIRING_FIX.format(fixes="; ".join(fixes))
-        sentry_check.fail(message, reason="release_wiring", next_commands=tuple(fixes))
+        sentry_check.fail(
+            message,
+            reason="release_wiring",
+            next_commands=(sentry_check.rerun,),
+            fixes=tuple(fixes),
+        )
     sentry_check.passed(f"{len(present)} release wiring marker(s) found")
 
 
-def _build_command(repo_root: Path, dist_dir: str) -> str:
-    """The repository's own build: its package manager (``packageManager``, else the lock file)."""
+def _build_command(repo_root: Path, dist_dir: str) -> str | None:
+    """The repository's own build: its package manager (``packageManager``, else the lock file);
+    ``None`` when ``package.json`` has no build script."""
     try:
         package = json.loads((repo_root / "package.json").read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):
@@ -274,7 +280,7 @@ def _build_command(repo_root: Path, dist_dir: str) -> str:
         package = {}
     scripts = package.get("scripts")
     if not isinstance(scripts, dict) or "build" not in scripts:
-        return NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir)
+        return None
     return BUILD.format(root=shlex.quote(str(repo_root)), tool=_package_manager(repo_root, package))
 
 
@@ -306,8 +312,12 @@ def test_built_bundles(
         debug_ids={b.name: b.debug_id for b in scan.bundles if b.debug_id},
     )
     if not scan.exists or not scan.bundles:
-        build = _build_command(sentry_repo_root, sentry_settings.dist_dir)
-        sentry_check.next(build)
+        command = _build_command(sentry_repo_root, sentry_settings.dist_dir)
+        build = command or NO_BUILD_SCRIPT.format(dist=sentry_repo_root / sentry_settings.dist_dir)
+        if command is None:
+            sentry_check.fix(build)
+        else:
+            sentry_check.next(command)
         sentry_check.partial(
             f"no built bundles in {sentry_settings.dist_dir}: build first ({build}), then rerun.",
             reason="no_build",
@@ -327,7 +337,9 @@ def test_release_visible(
     """The release exists in Sentry and is associated with this project."""
     name = _require_release(sentry_check, sentry_release)
     lookup = _require_fact(sentry_check, sentry_release_lookup)
-    create = f"sentry-cli releases new --org {sentry_org} --project {sentry_project} {name}"
+    create = shlex.join(
+        ["sentry-cli", "releases", "new", "--org", sentry_org, "--project", sentry_project, name]
+    )
     if not lookup.exists:
         sentry_check.record(release=name, exists=False, latest_releases=list(lookup.latest))
         sentry_check.fail(
@@ -374,9 +386,9 @@ def test_artifacts_uploaded(
     upload = UPLOAD.format(
         org=sentry_org,
         project=sentry_project,
-        release=release_name,
+        release=shlex.quote(release_name),
         prefix=shlex.quote(prefix),
-        dist=sentry_settings.dist_dir,
+        dist=shlex.quote(sentry_settings.dist_dir),
         dist_flag=f" --dist {shlex.quote(sentry_settings.dist)}" if sentry_settings.dist else "",
     )
     scan = sentry_bundle_scan

@@ -16,6 +16,7 @@ import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import Redactor, environment_secrets, url_secrets, without_userinfo
+from pytest_sentry_gate.rerun import after_collection
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 from pytest_sentry_gate.settings import given
 from pytest_sentry_gate.text import first_of
@@ -57,6 +58,12 @@ class ActiveHooks:
             if in_loop and not item.get_closest_marker("verify_loop"):
                 item.add_marker("verify_loop")
         items.sort(key=self._mode_rank)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The rerun drops a ``-k`` that left no check selected (``rerun.after_collection``)."""
+        run = session.config.stash.get(RUN_KEY, None)
+        if run is not None:
+            run.rerun = after_collection(run.rerun, selected=len(session.items))
 
     @staticmethod
     def _mode_rank(item: pytest.Item) -> int:
