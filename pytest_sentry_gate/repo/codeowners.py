@@ -7,6 +7,7 @@ last match wins), not hand-written globbing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -45,7 +46,26 @@ def read_owners(repo_root: Path) -> Owners:
     for relative in LOCATIONS:
         path = repo_root / relative
         if path.is_file():
-            from codeowners import CodeOwners
-
-            return Owners(relative, CodeOwners(path.read_text(encoding="utf-8", errors="replace")))
+            return Owners(relative, _rules(path.read_text(encoding="utf-8", errors="replace")))
     return Owners(None, None)
+
+
+def _rules(text: str) -> CodeOwners:
+    """The rules of ``text``; a line whose pattern the package cannot compile (``src/[ab``) is
+    left out, so one bad line does not end triage with a traceback."""
+    from codeowners import CodeOwners
+
+    try:
+        return CodeOwners(text)
+    except (ValueError, re.error):
+        return CodeOwners("\n".join(line for line in text.splitlines() if _compiles(line)))
+
+
+def _compiles(line: str) -> bool:
+    from codeowners import CodeOwners
+
+    try:
+        CodeOwners(line)
+    except (ValueError, re.error):
+        return False
+    return True
