@@ -280,7 +280,7 @@ def test_a_codeowners_pattern_the_matcher_cannot_compile_leaves_the_other_rules(
 ) -> None:
     # Given a CODEOWNERS with an unterminated character class on one line (found by the
     # property above: it raised ValueError and ended triage with a traceback)
-    (tmp_path / "CODEOWNERS").write_text("* @acme/all\nsrc/[ab @acme/broken\n/src/ @acme/web\n")
+    (tmp_path / "CODEOWNERS").write_text("src/[ab @acme/broken\n* @acme/all\n/src/ @acme/web\n")
     # Then the other rules still name the owners
     owners = read_owners(tmp_path)
     assert owners.describe("src/app.ts") == "@acme/web"
