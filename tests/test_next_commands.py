@@ -166,3 +166,34 @@ def test_a_broken_app_gets_fixes_in_words_and_only_commands_in_next_commands(
     rows = {row["mode"]: row for row in report["results"]}
     assert rows["setup-preflight"]["fixes"]
     assert all(isinstance(row["fixes"], list) for row in report["results"])
+
+
+def test_fixes_are_shown_beside_the_next_commands_in_ci_and_in_the_terminal() -> None:
+    # Given a failed check with a rerun and a fix in words
+    from pytest_sentry_gate import ci_output, report
+    from pytest_sentry_gate.runlog import Run
+
+    result = verdict.CheckResult(
+        nodeid="checks/test_release_gate.py::test_release_wiring",
+        check_id="test_release_gate.py::test_release_wiring",
+        mode="release_gate",
+        status=verdict.FAIL,
+        reason="release_wiring",
+        message="The release wiring does not use codictate@1.4.2",
+        evidence={},
+        risks=(),
+        next_commands=("pytest -m release_gate",),
+        duration=0.1,
+        fixes=("add to vite.config.ts: release: { name: `codictate@${version}` }",),
+    )
+    run = Run(modes=("release_gate",), started=0.0, rerun="pytest -m release_gate")
+    run.results.append(result)
+    fix = result.fixes[0]
+    # Then the annotation, the step summary, the terminal and the mode row all carry the fix
+    assert f"%0Afix: {fix}" in ci_output.workflow_commands([result], str)[0]
+    markdown = ci_output.summary_markdown(report.mode_rows(run), [result], "FAIL", str)
+    assert "Fixes:" in markdown
+    assert f"- {fix}" in markdown
+    assert f"           fix:  {fix}" in report.summary_lines(run)
+    assert report.mode_rows(run)[0]["fixes"] == [fix]
+    assert report.mode_rows(run)[0]["next_commands"] == "pytest -m release_gate"
