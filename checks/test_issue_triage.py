@@ -6,12 +6,18 @@ are untrusted text from Sentry: escaped, quoted, and marked as such in the evide
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from pytest_sentry_gate.redact import without_userinfo
+from pytest_sentry_gate.sentry.endpoints import LATEST_EVENT
+from pytest_sentry_gate.verdict import SHOW_ENDPOINT
+
 if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.settings import Settings
     from pytest_sentry_gate.verdict import Check
 
 pytestmark = pytest.mark.issue_triage
@@ -22,6 +28,12 @@ URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
 SINCE_LAST: Final = "since the last check ({since})"
 SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
 UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
+URGENT_FIX: Final = (
+    "act today on each likely urgent issue: read its latest event (the next commands), fix or "
+    "mitigate it, and resolve it in Sentry once the fix ships"
+)
+#: The urgent issues whose latest event the next commands show (the rest are in the evidence).
+SHOWN: Final = 3
 
 
 def _line(hint: dict[str, Any]) -> str:
@@ -65,7 +77,21 @@ def test_new_since_last_check(
     sentry_check.passed(BUCKET.format(count=count, bucket=f"new {window}", issues=listing))
 
 
-def test_likely_urgent(sentry_check: Check, sentry_triage: dict[str, list[dict[str, Any]]]) -> None:
+def _latest_events(server: str, org: str, hints: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The commands that show the latest event of the first urgent issues (a rerun of triage
+    would only list them again)."""
+    base = without_userinfo(server).rstrip("/")
+    ids = [str(h["id"]) for h in hints if str(h.get("id", "")).isdigit()][:SHOWN]
+    paths = (LATEST_EVENT.path(org=org, issue_id=issue_id) for issue_id in ids)
+    return tuple(SHOW_ENDPOINT.format(url=shlex.quote(base + path)) for path in paths)
+
+
+def test_likely_urgent(
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_org: str,
+    sentry_triage: dict[str, list[dict[str, Any]]],
+) -> None:
     """Likely urgent: fatal, high priority, escalating, regressed, unhandled with many users."""
     hints = sentry_triage["urgent"]
     listing = _report(sentry_check, "urgent", hints)
@@ -73,7 +99,8 @@ def test_likely_urgent(sentry_check: Check, sentry_triage: dict[str, list[dict[s
         sentry_check.partial(
             URGENT.format(count=len(hints), issues=listing),
             reason="urgent_issues",
-            rerun=sentry_check.rerun_for("issue_triage"),
+            next_commands=_latest_events(sentry_settings.url, sentry_org, hints),
+            fixes=(URGENT_FIX,),
         )
     sentry_check.passed(NONE_IN.format(bucket="likely urgent"))
 

@@ -15,6 +15,7 @@ from pytest_sentry_gate.text import first_of
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pytest_sentry_gate.repo.build import BuildHint
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.versions import VersionReport
     from pytest_sentry_gate.sentry.release_facts import ReleaseLookup, SymbolicationFacts
@@ -247,7 +248,12 @@ def test_release_wiring(
         )
         if fixes:
             message += RELEASE_WIRING_FIX.format(fixes="; ".join(fixes))
-        sentry_check.fail(message, reason="release_wiring", next_commands=tuple(fixes))
+        sentry_check.fail(
+            message,
+            reason="release_wiring",
+            next_commands=(sentry_check.rerun,),
+            fixes=tuple(fixes),
+        )
     sentry_check.passed(f"{len(present)} release wiring marker(s) found")
 
 
@@ -255,7 +261,7 @@ def test_built_bundles(
     sentry_check: Check,
     sentry_settings: Settings,
     sentry_bundle_scan: bundles.BundleScan,
-    sentry_build_command: str,
+    sentry_build_command: BuildHint,
 ) -> None:
     """Every built bundle has its source map (or a debug id); maps are valid version-3 JSON."""
     scan = sentry_bundle_scan
@@ -267,8 +273,11 @@ def test_built_bundles(
         debug_ids={b.name: b.debug_id for b in scan.bundles if b.debug_id},
     )
     if not scan.exists or not scan.bundles:
-        build = sentry_build_command
-        sentry_check.next(build)
+        build = sentry_build_command.text
+        if sentry_build_command.command is None:
+            sentry_check.fix(build)
+        else:
+            sentry_check.next(build)
         sentry_check.partial(
             f"no built bundles in {sentry_settings.dist_dir}: build first ({build}), then rerun.",
             reason="no_build",
@@ -290,7 +299,9 @@ def test_release_visible(
     """The release exists in Sentry and is associated with this project."""
     name = _require_release(sentry_check, sentry_release)
     lookup = _require_fact(sentry_check, sentry_release_lookup)
-    create = f"sentry-cli releases new --org {sentry_org} --project {sentry_project} {name}"
+    create = shlex.join(
+        ["sentry-cli", "releases", "new", "--org", sentry_org, "--project", sentry_project, name]
+    )
     if not lookup.exists:
         sentry_check.record(release=name, exists=False, latest_releases=list(lookup.latest))
         sentry_check.fail(
@@ -337,9 +348,9 @@ def test_artifacts_uploaded(
     upload = UPLOAD.format(
         org=sentry_org,
         project=sentry_project,
-        release=release_name,
+        release=shlex.quote(release_name),
         prefix=shlex.quote(prefix),
-        dist=sentry_settings.dist_dir,
+        dist=shlex.quote(sentry_settings.dist_dir),
         dist_flag=f" --dist {shlex.quote(sentry_settings.dist)}" if sentry_settings.dist else "",
     )
     scan = sentry_bundle_scan

@@ -214,7 +214,8 @@ def test_tauri_capability(
         sentry_check.fail(
             result.message,
             reason="capability_not_enabled" if result.not_enabled else "capability_missing",
-            next_commands=(result.fix,) if result.fix else (),
+            next_commands=(sentry_check.rerun,),
+            fixes=(result.fix,) if result.fix else (),
         )
     sentry_check.passed(result.message)
 
@@ -229,7 +230,12 @@ def test_sentry_privacy(
     if not scan.inits and not scan.failures:
         if not tauri:
             sentry_check.not_applicable(NO_INIT_FOUND.format(root=sentry_repo_root))
-        sentry_check.fail(INIT_MISSING, reason="sentry_init_missing", next_commands=(INIT_FIX,))
+        sentry_check.fail(
+            INIT_MISSING,
+            reason="sentry_init_missing",
+            next_commands=(sentry_check.rerun,),
+            fixes=(INIT_FIX,),
+        )
     for finding in scan.risks:
         sentry_check.risk(finding.message)
     if scan.failures:
@@ -238,7 +244,8 @@ def test_sentry_privacy(
         sentry_check.fail(
             "; ".join(finding.message for finding in scan.failures),
             reason=reason,
-            next_commands=tuple(dict.fromkeys(f.fix for f in scan.failures if f.fix)),
+            next_commands=(sentry_check.rerun,),
+            fixes=tuple(dict.fromkeys(f.fix for f in scan.failures if f.fix)),
         )
     scrubbed = (
         f"; {len(scan.risks)} without a before_send/beforeSend scrubber (see risks)"

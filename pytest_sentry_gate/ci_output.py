@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pytest_sentry_gate import verdict
 
@@ -63,6 +63,8 @@ def workflow_commands(
         message = redact(result.message)
         if result.next_commands:
             message += "\nnext: " + "\nnext: ".join(redact(c) for c in result.next_commands)
+        if result.fixes:
+            message += "\nfix: " + "\nfix: ".join(redact(f) for f in result.fixes)
         title = f"sentry-gate {result.status} {result.check_id}"
         lines.append(ANNOTATION.format(level=level, title=_property(title), message=_data(message)))
     return lines
@@ -82,7 +84,7 @@ def _fence(text: str, info: str = "") -> str:
 
 
 def summary_markdown(
-    rows: list[dict[str, str]],
+    rows: list[dict[str, Any]],
     results: Iterable[verdict.CheckResult],
     overall: str,
     redact: Callable[[str], str],
@@ -112,6 +114,8 @@ def summary_markdown(
         if result.next_commands:
             commands = "\n".join(redact(c) for c in result.next_commands)
             lines += ["", "Next commands:", "", _fence(commands, "sh")]
+        if result.fixes:
+            lines += ["", "Fixes:", "", *(f"- {_cell(redact(f))}" for f in result.fixes)]
     return "\n".join(lines) + "\n"
 
 
@@ -124,7 +128,7 @@ def append_summary(path: Path, text: str) -> None:
 def publish(
     *,
     environ: Mapping[str, str],
-    rows: list[dict[str, str]],
+    rows: list[dict[str, Any]],
     results: list[verdict.CheckResult],
     overall: str,
     redact: Callable[[str], str],

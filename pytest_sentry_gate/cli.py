@@ -36,6 +36,7 @@ import pytest
 from pytest_sentry_gate import cli_text, modes
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.report import SCHEMA_ID
+from pytest_sentry_gate.rerun import without_replay
 from pytest_sentry_gate.settings import ROWS
 
 ALL = "all"
@@ -46,8 +47,6 @@ ALL_EXPRESSION = " or ".join(modes.LOOP_MODES)
 USAGE_EXIT = 2
 FAIL_EXIT = 1
 ERROR = "ERROR"
-#: Flags the rerun hint appends itself, so the rerun command leaves them out.
-NETWORK_FLAGS = ("--require-host-network", "--strict-network")
 PLUGIN_PREFIX = "--sentry-"
 
 
@@ -155,17 +154,16 @@ def pytest_args(ns: argparse.Namespace, report: Path | None) -> list[str]:
 
 def rerun_command(ns: argparse.Namespace) -> str:
     """The ``sentry-gate`` command that reruns this run, as the user gave it (``--mode`` and the
-    options in effect, URL credentials masked; the network flags are left to the rerun hint)."""
+    options in effect, URL credentials masked), without a replaying record mode (``rerun.py``)."""
     words = ["sentry-gate", "--mode", ns.mode]
     for cli_flag, _flag, value in _options(ns):
-        if cli_flag not in NETWORK_FLAGS:
-            words += [cli_flag] if value is None else [cli_flag, value]
+        words += [cli_flag] if value is None else [cli_flag, value]
     if ns.json:
         words.append("--json")
     words += ns.plugin_args
     if ns.pytest_args:
         words += ["--", *ns.pytest_args]
-    return shlex.join(mask_credentials(word) for word in words)
+    return shlex.join(mask_credentials(word) for word in without_replay(words))
 
 
 class Invocation:

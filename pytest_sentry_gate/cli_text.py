@@ -28,6 +28,9 @@ def render(document: dict[str, Any]) -> str:
         lines += [f"  {command}" for command in row["next_commands"].splitlines() if command] or [
             NONE
         ]
+        if row.get("fixes"):
+            lines.append("Fixes:")
+            lines += [f"  - {fix}" for fix in row["fixes"]]
         lines.append("")
     lines.append(f"Overall: {document['overall_status']}")
     return "\n".join(lines) + "\n"

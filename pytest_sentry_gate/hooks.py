@@ -17,6 +17,7 @@ import pytest
 from pytest_sentry_gate import errors, modes, redaction, verdict
 from pytest_sentry_gate.fixtures.replay import cassette_header
 from pytest_sentry_gate.redact import Redactor, without_userinfo
+from pytest_sentry_gate.rerun import after_collection
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 from pytest_sentry_gate.text import first_of
 
@@ -56,6 +57,12 @@ class ActiveHooks:
             if in_loop and not item.get_closest_marker("verify_loop"):
                 item.add_marker("verify_loop")
         items.sort(key=self._mode_rank)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The rerun drops a ``-k`` that left no check selected (``rerun.after_collection``)."""
+        run = session.config.stash.get(RUN_KEY, None)
+        if run is not None:
+            run.rerun = after_collection(run.rerun, selected=len(session.items))
 
     @staticmethod
     def _mode_rank(item: pytest.Item) -> int:

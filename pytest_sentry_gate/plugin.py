@@ -14,6 +14,7 @@ import pytest
 
 from pytest_sentry_gate import fixtures, modes, redaction, settings
 from pytest_sentry_gate.redact import mask_urls
+from pytest_sentry_gate.rerun import without_replay
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
@@ -99,10 +100,10 @@ def activate(config: pytest.Config) -> None:
 
 
 def rerun_command(config: pytest.Config) -> str:
-    """The command that reruns this selection (without any flag the rerun hint adds), as the
-    user ran it: ``sentry-gate`` hands its own command in (an invocation plugin carrying
-    ``sentry_gate_rerun``), otherwise ``pytest`` and its arguments. Credentials in a URL are
-    masked (``https://***@host``); a token is never an argument."""
+    """The command that reruns this selection, as the user ran it: ``sentry-gate`` hands its own
+    command in (an invocation plugin carrying ``sentry_gate_rerun``), otherwise ``pytest`` and
+    its arguments, without the report path and without a replaying record mode (``rerun.py``).
+    Credentials in a URL are masked (``https://***@host``); a token is never an argument."""
     for plugin in config.invocation_params.plugins or ():
         command = getattr(plugin, RERUN_ATTRIBUTE, None)
         if isinstance(command, str):
@@ -114,12 +115,11 @@ def rerun_command(config: pytest.Config) -> str:
             skip_next = False
         elif arg == "--sentry-gate-report":
             skip_next = True  # the report path may be temporary (sentry-gate --json)
-        elif arg not in _NETWORK_FLAGS and not arg.startswith("--sentry-gate-report="):
+        elif not arg.startswith("--sentry-gate-report="):
             args.append(arg)
-    return shlex.join(["pytest", *(mask_credentials(a) for a in args)])
+    return shlex.join(["pytest", *(mask_credentials(a) for a in without_replay(args))])
 
 
-_NETWORK_FLAGS = ("--require-host-network", "--strict-network")
 #: The attribute of an invocation plugin (``pytest.main(plugins=[...])``) that names the rerun.
 RERUN_ATTRIBUTE = "sentry_gate_rerun"
 

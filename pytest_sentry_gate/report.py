@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_sentry_gate import modes, old_rows, verdict
+from pytest_sentry_gate.rerun import for_mode
 from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
 
@@ -52,7 +53,7 @@ def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
 
 def _empty_row_message(run: Run, mode: str) -> str:
     if mode in run.collected_modes or mode in run.bundled_modes:
-        return NOT_CHECKED.format(mode=modes.json_name(mode), command=run.rerun)
+        return NOT_CHECKED.format(mode=modes.json_name(mode), command=for_mode(run.rerun, mode))
     return verdict.NOT_AVAILABLE_YET.format(mode=modes.json_name(mode))
 
 
@@ -73,9 +74,9 @@ def _counts(results: list[verdict.CheckResult]) -> str:
     return ", ".join(parts)
 
 
-def mode_rows(run: Run) -> list[dict[str, str]]:
-    """One row per mode in the old script's shape: every field a string (evidence as
-    ``key=value; …``, risks and next commands one per line)."""
+def mode_rows(run: Run) -> list[dict[str, Any]]:
+    """One row per mode in the old script's shape: every field of it a string (evidence as
+    ``key=value; …``, risks and next commands one per line); then ``fixes``, a list."""
     rows = []
     for mode, results in _by_mode(run).items():
         if not results:
@@ -89,6 +90,7 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
         )
         risks = list(dict.fromkeys(risk for r in results for risk in r.risks))
         commands = list(dict.fromkeys(c for r in results for c in r.next_commands))
+        fixes = list(dict.fromkeys(f for r in results for f in r.fixes))
         rows.append(
             {
                 "mode": modes.json_name(mode),
@@ -97,19 +99,23 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
                 "evidence": evidence,
                 "risks": "\n".join(risks),
                 "next_commands": "\n".join(commands),
+                "fixes": fixes,
             }
         )
     return rows
 
 
-def _empty_row(run: Run, mode: str) -> dict[str, str]:
+def _empty_row(run: Run, mode: str) -> dict[str, Any]:
     return {
         "mode": modes.json_name(mode),
         "status": verdict.PARTIAL,
         "message": _empty_row_message(run, mode),
         "evidence": "",
         "risks": "",
-        "next_commands": run.rerun if mode in run.collected_modes | run.bundled_modes else "",
+        "next_commands": (
+            for_mode(run.rerun, mode) if mode in run.collected_modes | run.bundled_modes else ""
+        ),
+        "fixes": [],
     }
 
 
@@ -195,6 +201,7 @@ def summary_lines(run: Run) -> list[str]:
             if result.status in (verdict.FAIL, verdict.PARTIAL):
                 commands = [c for c in result.next_commands if c not in result.message]
                 lines.extend(f"           next: {c}" for c in commands[:3])
+                lines.extend(f"           fix:  {f}" for f in result.fixes[:3])
     if run.interruption is not None:
         lines.append(f"error: {run.interruption} (exit {run.exit_code})")
     lines.append(f"overall: {overall_status(run)}")

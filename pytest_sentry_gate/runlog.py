@@ -72,6 +72,7 @@ class Run:
             risks=tuple(map(redact, gate.risks)) if gate else (),
             next_commands=tuple(map(redact, gate.next_commands)) if gate else (),
             duration=self._durations.pop(item.nodeid, 0.0),
+            fixes=tuple(map(redact, gate.fixes)) if gate else (),
         )
         self.results.append(result)
         self.by_nodeid[item.nodeid] = result

@@ -21,6 +21,7 @@ from typing import Any, Final, NoReturn
 import pytest
 
 from pytest_sentry_gate import errors
+from pytest_sentry_gate.rerun import for_mode, with_host_network
 
 PASS: Final = "PASS"
 FAIL: Final = "FAIL"
@@ -203,14 +204,16 @@ class Check:
     evidence: dict[str, Any] = field(default_factory=dict)
     risks: list[str] = field(default_factory=list)
     next_commands: list[str] = field(default_factory=list)
+    #: What to change by hand (an edit, a setting), in words: never mixed into ``next_commands``,
+    #: which hold only commands a shell runs.
+    fixes: list[str] = field(default_factory=list)
     message: str = ""
     reason: str = "ok"
 
     def rerun_for(self, mode: str) -> str:
-        """The user's own command (``pytest -m …`` or ``sentry-gate --mode …``) for ``mode``."""
-        from pytest_sentry_gate.modes import command_for
-
-        return command_for(self.rerun, mode)
+        """The user's own command (``pytest -m …`` or ``sentry-gate --mode …``) for ``mode``
+        (without a ``-k`` that chose checks of another mode)."""
+        return for_mode(self.rerun, mode)
 
     def record(self, **facts: Any) -> None:
         """Add facts to the evidence (JSON-serialisable values)."""
@@ -227,22 +230,49 @@ class Check:
             if command not in self.next_commands:
                 self.next_commands.append(command)
 
+    def fix(self, *texts: str) -> None:
+        """Add what to change by hand, in words (a file to edit, a setting to set)."""
+        for text in texts:
+            if text and text not in self.fixes:
+                self.fixes.append(text)
+
     def passed(self, message: str, *, reason: str = "ok") -> None:
         """The check held; ``message`` says what was shown."""
         self.message, self.reason = message, require_reason(reason)
 
-    def fail(self, message: str, *, reason: str, next_commands: tuple[str, ...] = ()) -> NoReturn:
+    def fail(
+        self,
+        message: str,
+        *,
+        reason: str,
+        next_commands: tuple[str, ...] = (),
+        fixes: tuple[str, ...] = (),
+    ) -> NoReturn:
         """A contract is broken: fail the test without a traceback."""
         __tracebackhide__ = True
         self.message, self.reason = message, require_reason(reason)
         self.next(*next_commands)
+        self.fix(*fixes)
         pytest.fail(message, pytrace=False)
 
-    def partial(self, message: str, *, reason: str, rerun: str | None = None) -> NoReturn:
-        """Inconclusive or needs attention: skip with ``PARTIAL:`` and the rerun command."""
+    def partial(
+        self,
+        message: str,
+        *,
+        reason: str,
+        rerun: str | None = None,
+        next_commands: tuple[str, ...] | None = None,
+        fixes: tuple[str, ...] = (),
+    ) -> NoReturn:
+        """Inconclusive or needs attention: skip with ``PARTIAL:`` and the rerun command, or
+        with ``next_commands`` instead when rerunning would change nothing."""
         __tracebackhide__ = True
-        command = rerun or self.rerun
         self.message, self.reason = message, require_reason(reason)
+        self.fix(*fixes)
+        if next_commands is not None and rerun is None:
+            self.next(*next_commands)
+            pytest.skip(PARTIAL_PREFIX + message)
+        command = rerun or self.rerun
         self.next(command)
         text = message if command in message else message + RERUN.format(command=command)
         pytest.skip(PARTIAL_PREFIX + text)
@@ -268,6 +298,7 @@ class CheckResult:
     risks: tuple[str, ...]
     next_commands: tuple[str, ...]
     duration: float
+    fixes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The report's ``checks`` entry."""
@@ -281,6 +312,7 @@ class CheckResult:
             "evidence": _jsonable(self.evidence),
             "risks": list(self.risks),
             "next_commands": list(self.next_commands),
+            "fixes": list(self.fixes),
             "duration": round(self.duration, 4),
         }
 
@@ -326,7 +358,7 @@ def verdict_for_error(
     the request to look at (``curl`` with the token from the environment), or the rerun.
     """
     if isinstance(exc, errors.NetworkUnavailable):
-        command = f"{rerun} --require-host-network"
+        command = with_host_network(rerun)
         fields = {"host": exc.host, "stage": exc.stage, "detail": exc.detail, "command": command}
         if require_network:
             return FAIL, "network_unavailable", NETWORK_FAIL.format(**fields), (rerun,)

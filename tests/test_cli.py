@@ -14,6 +14,7 @@ from typing import Any, cast
 import jsonschema
 import pytest
 
+from checks.test_issue_triage import URGENT_FIX
 from pytest_sentry_gate import cli_text, plugin
 from pytest_sentry_gate.cli import ALL_EXPRESSION, exit_code, parse, pytest_args, rerun_command
 from pytest_sentry_gate.modes import command_for
@@ -281,9 +282,10 @@ def test_sentry_gate_rerun_is_the_users_command_without_secrets() -> None:
             "release visible",
         ]
     )
+    # Then the rerun keeps the network flag and asks Sentry again (no replay of the cassette)
     assert rerun_command(ns) == (
         "sentry-gate --mode release-gate --org acme --url 'https://***@sentry.example/' "
-        "--no-auto-slug-discovery --json --sentry-record-mode=none -- -k 'release visible'"
+        "--strict-network --no-auto-slug-discovery --json -- -k 'release visible'"
     )
 
 
@@ -378,15 +380,18 @@ def test_verify_loop_json_reads_with_the_old_scripts_field_names(tmp_path: Path)
     assert "unresolved_count.count=5" in health["evidence"].split("; ")
     issues = next(p for p in health["evidence"].split("; ") if p.startswith("issues="))
     assert "CODICTATE-6" in issues.removeprefix("issues=").split(",")  # records by their ids
-    # And every next command is the user's own sentry-gate command, one per line, no secret
+    # And every rerun is the user's own sentry-gate command, one per line, no secret
     commands = [c for row in document["results"] for c in row["next_commands"].splitlines()]
     assert commands
-    assert all(c.startswith("sentry-gate --mode ") for c in commands), commands
-    triage = rows["issue-triage"]["next_commands"].splitlines()
-    assert triage == [
+    assert rows["prod-health"]["next_commands"].splitlines() == [
         f"sentry-gate --mode issue-triage --org acme --project codictate --url {url} "
         f"--repo-root {tmp_path / 'app'} --state-file {state} --json"
     ]
+    # And triage does not send the user back to triage: it shows the urgent issues' events
+    triage = rows["issue-triage"]["next_commands"].splitlines()
+    assert triage
+    assert all(c.startswith("curl ") and "/events/latest/" in c for c in triage), triage
+    assert rows["issue-triage"]["fixes"] == [URGENT_FIX]
     assert_no_secret(done.stdout, done.stderr)
     # And the checkpoint was written where --state-file said
     assert state.is_file()
@@ -414,6 +419,7 @@ def test_text_output_has_the_old_scripts_shape(tmp_path: Path) -> None:
             "Evidence",
             "Risks",
             "Next commands",
+            *(["Fixes"] if "\nFixes:\n" in block else []),
         ]
     assert "  unresolved_count.count=5" in out.splitlines()
     assert out.endswith("Overall: FAIL\n")

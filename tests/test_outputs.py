@@ -280,6 +280,7 @@ def test_a_mode_that_ships_no_checks_is_not_available_yet() -> None:
             "evidence": "",
             "risks": "",
             "next_commands": "",
+            "fixes": [],
         }
     ]
 

@@ -79,7 +79,7 @@ def test_pii_on_and_scrubber_removed_fails_the_preflight(
     privacy = check(report, "test_sentry_privacy")
     assert (privacy["status"], privacy["reason"]) == ("FAIL", "privacy_pii")
     assert privacy["message"].startswith("src-tauri/src/main.rs:7: send_default_pii: true sends")
-    assert privacy["next_commands"][0] == "set send_default_pii to false in src-tauri/src/main.rs:7"
+    assert privacy["fixes"][0] == "set send_default_pii to false in src-tauri/src/main.rs:7"
     assert any(
         r.startswith("src-tauri/src/main.rs:3: Sentry is initialised without")
         for r in privacy["risks"]
@@ -98,7 +98,7 @@ def test_plugin_not_registered_fails(
     _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     privacy = check(report, "test_sentry_privacy")
     assert (privacy["status"], privacy["reason"]) == ("FAIL", "privacy_plugin_unregistered")
-    assert privacy["next_commands"][0] == (
+    assert privacy["fixes"][0] == (
         f"add .plugin(tauri_plugin_sentry::init(&client)) to tauri::Builder in {RUST}"
     )
 
@@ -134,7 +134,7 @@ def test_toml_capability_and_explicit_list_end_to_end(
     _, report = run_mode_on(pytester, monkeypatch, "setup_preflight", repo, sim)
     capability = check(report, "test_tauri_capability")
     assert (capability["status"], capability["reason"]) == ("FAIL", "capability_not_enabled")
-    assert capability["next_commands"][0] == (
+    assert capability["fixes"][0] == (
         'add "sentry" to app.security.capabilities in src-tauri/tauri.conf.json'
     )
     # When the list names it / Then it passes
@@ -272,7 +272,7 @@ def test_handy_like_release_wiring_fails_in_words_with_the_lines_to_add(
     assert "\\" not in message
     assert "re:" not in message
     # And the next commands are the lines to add
-    assert wiring["next_commands"][:2] == [
+    assert wiring["fixes"][:2] == [
         "add to the sentryVitePlugin({ … }) options in vite.config.ts: "
         "release: { name: `codictate@${version}` }",
         "add to the env of the build step in .github/workflows/release.yml: "
@@ -313,10 +313,11 @@ def test_build_hint_prefers_package_manager_field_and_survives_bad_json(tmp_path
     )
     (tmp_path / "yarn.lock").write_text("")
     assert _build_command(tmp_path, "dist/assets") == f"cd {tmp_path} && pnpm run build"
-    # Given a package.json that is an array, or nested too deeply / Then a plain sentence
+    # Given a package.json that is an array, or nested too deeply / Then no command (the check
+    # says it in words, as a fix)
     for content in ('["x"]', "[" * 50_000 + "]" * 50_000):
         (tmp_path / "package.json").write_text(content)
-        assert _build_command(tmp_path, "dist/assets").startswith("build the app so that")
+        assert _build_command(tmp_path, "dist/assets") is None
 
 
 # -- item 12: unexpected exceptions are never reason "ok" ------------------------------------------

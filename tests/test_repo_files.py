@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_sentry_gate.repo import bundles, codeowners, dsn, files, privacy, versions, wiring
-from pytest_sentry_gate.repo.build import build_command
+from pytest_sentry_gate.repo.build import build_hint
 from pytest_sentry_gate.repo.owner_glob import MAX_PATH_CHARS, MAX_PATTERN_CHARS
 from pytest_sentry_gate.simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
@@ -136,7 +136,7 @@ def test_a_wiring_marker_file_is_refused_by_name(tmp_path: Path, kind: str) -> N
 @pytest.mark.usefixtures("small_caps")
 def test_the_build_hint_says_package_json_was_not_read(tmp_path: Path, kind: str) -> None:
     hostile(tmp_path / "package.json", kind)
-    hint = build_command(tmp_path, "dist")
+    hint = build_hint(tmp_path, "dist").text
     assert hint.startswith("build the app so that its bundles land in")
     assert f"{tmp_path / 'package.json'}: " in hint
     assert WHY[kind] in hint

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from pytest_sentry_gate.repo import files
 
@@ -31,8 +31,22 @@ LOCK_FILES: Final = (
 PACKAGE_MANAGERS: Final = ("npm", "pnpm", "yarn", "bun")
 
 
-def build_command(repo_root: Path, dist_dir: str) -> str:
-    """The repository's own build: its package manager (``packageManager``, else the lock file)."""
+class BuildHint(NamedTuple):
+    """What to run (a shell command, when ``package.json`` has a build script) and what to say."""
+
+    command: str | None
+    text: str
+
+
+def build_command(repo_root: Path, dist_dir: str) -> str | None:
+    """The repository's own build command, or ``None`` when there is no build script to run."""
+    return build_hint(repo_root, dist_dir).command
+
+
+def build_hint(repo_root: Path, dist_dir: str) -> BuildHint:
+    """The repository's own build: its package manager (``packageManager``, else the lock file);
+    without a build script, in words what to build where (and why ``package.json`` was not read).
+    """
     refused = ""
     try:
         text = files.read_text(
@@ -47,8 +61,11 @@ def build_command(repo_root: Path, dist_dir: str) -> str:
         package = {}
     scripts = package.get("scripts")
     if not isinstance(scripts, dict) or "build" not in scripts:
-        return NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir) + refused
-    return BUILD.format(root=shlex.quote(str(repo_root)), tool=package_manager(repo_root, package))
+        return BuildHint(None, NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir) + refused)
+    command = BUILD.format(
+        root=shlex.quote(str(repo_root)), tool=package_manager(repo_root, package)
+    )
+    return BuildHint(command, command)
 
 
 def package_manager(repo_root: Path, package: dict[str, object]) -> str:
