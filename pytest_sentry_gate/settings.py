@@ -363,7 +363,7 @@ class Settings:
     max_high_severity: int = field(
         metadata=declare(
             help="High-severity unresolved issues tolerated by prod_health.",
-            parse=parse_number("threshold", whole=True),
+            parse=parse_number("threshold", whole=True, high=1_000_000),
             ini="sentry_max_high_severity",
             default=0,
         ),
@@ -398,7 +398,7 @@ class Settings:
     growth_ratio: float = field(
         metadata=declare(
             help="Unresolved count over the last checkpoint's that counts as unexpected growth.",
-            parse=parse_number("growth ratio", above=True),
+            parse=parse_number("growth ratio", above=True, high=1000.0),
             ini="sentry_growth_ratio",
             default=1.5,
         ),
@@ -406,7 +406,7 @@ class Settings:
     triage_top: int = field(
         metadata=declare(
             help="Issues shown, with their details, per triage bucket.",
-            parse=parse_number("triage top-N", whole=True, low=1),
+            parse=parse_number("triage top-N", whole=True, low=1, high=1000),
             ini="sentry_triage_top",
             default=5,
         ),
@@ -423,7 +423,7 @@ class Settings:
     smoke_wait: float = field(
         metadata=declare(
             help="Seconds to wait for the smoke event to become readable (polled with backoff).",
-            parse=parse_number("wait", above=True),
+            parse=parse_number("wait", above=True, high=3600.0, unit="seconds"),
             ini="sentry_smoke_wait",
             default=30.0,
         ),
@@ -431,7 +431,7 @@ class Settings:
     incident_top: int = field(
         metadata=declare(
             help="High-severity unresolved issues whose latest events incident samples.",
-            parse=parse_number("incident top-N", whole=True, low=1),
+            parse=parse_number("incident top-N", whole=True, low=1, high=1000),
             ini="sentry_incident_top",
             default=5,
         ),
@@ -522,7 +522,66 @@ def add_options(parser: pytest.Parser) -> None:
                 help=f"Turn off {row.flags[0]}.",
             )
         if row.ini:
-            parser.addini(row.ini, help_text(row), type=row.ini_type, default=None)  # type: ignore[arg-type]
+            parser.addini(row.ini, help_text(row), type=_ini_type(row), default=None)
+
+
+UNKNOWN_KEY: Final = (
+    "Unknown setting {key!r} in {where}: {hint} The settings are listed by pytest --help "
+    "(sentry-gate group) and in docs/settings.md."
+)
+
+
+def refuse_unknown_keys(config: pytest.Config) -> None:
+    """An ini key that starts with ``sentry_`` and is no setting is a usage error naming the
+    closest real key: a typo (``sentry_projct``) must not silently leave the default in place.
+
+    Cheap enough to run in every session: pytest already knows which ini keys nobody declared.
+    """
+    import difflib
+
+    unknown = getattr(config, "_get_unknown_ini_keys", None)  # pytest's own list (7.x to 9.x)
+    ours = sorted(k for k in (unknown() if unknown else ()) if k.startswith("sentry_"))
+    if not ours or config.getoption("help", False):
+        return
+    known = sorted(row.ini for row in ROWS.values() if row.ini)
+    overrides = {
+        item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
+    }
+    problems = []
+    for key in ours:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "no setting has a similar name."
+        where = f"-o {key}" if key in overrides or config.inipath is None else config.inipath.name
+        problems.append(UNKNOWN_KEY.format(key=key, where=where, hint=hint))
+    raise pytest.UsageError("\n".join(problems))
+
+
+#: pytest 9.2 takes a union type for an ini value: a TOML ``[tool.pytest]`` table may then give
+#: the native value (``sentry_max_high_severity = 10``, ``sentry_bundled_checks = false``).
+NATIVE_INI_TYPES: Final = pytest.version_tuple[:2] >= (9, 2)
+
+
+def _ini_type(row: Row) -> Any:
+    """The type pytest is told: a string first (so an ini file's text reaches the row's parser
+    unchanged, which names the setting in any error), then the default's native type."""
+    if row.ini_type != "string" or not NATIVE_INI_TYPES or row.default is None:
+        return row.ini_type
+    native = type(row.default)
+    return str | native if native in (bool, int, float) else row.ini_type
+
+
+def ini_value(config: pytest.Config, key: str) -> Any:
+    """``config.getini(key)``, tolerant of a native TOML value pytest's declared type refuses:
+    a single string where a list is declared (``sentry_project = "app"`` in ``[tool.pytest]``),
+    or on a pytest older than 9.2, a number or a boolean. The row's parser then judges it."""
+    try:
+        return config.getini(key)
+    except (pytest.UsageError, TypeError, ValueError):
+        raw = getattr(config, "_inicfg", {}).get(key)  # pytest 9's stored value of the key
+        value = getattr(raw, "value", None)
+        if isinstance(value, str | bool | int | float):
+            return value
+        raise
 
 
 def _dest(name: str, index: int) -> str:
@@ -561,7 +620,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         if row.env and env.get(row.env):
             return env[row.env], Source(row.env, here)
         if row.ini:
-            value = config.getini(row.ini)
+            value = ini_value(config, row.ini)
             if value not in (None, "", []):
                 if row.ini in overrides or config.inipath is None:
                     return value, Source(f"-o {row.ini}", here)
