@@ -14,6 +14,7 @@ from pytest_sentry_gate.repo.versions import describe_sources
 from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
@@ -227,6 +228,7 @@ def test_release_wiring(
     sentry_settings: Settings,
     sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
+    sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """The repository's release wiring (Vite plugin, CI SENTRY_RELEASE, ...) uses that name."""
     if sentry_settings.release_wiring:
@@ -240,7 +242,7 @@ def test_release_wiring(
         sentry_repo_root,
         markers,
         release=release_name,
-        project=sentry_settings.project or "",
+        project=sentry_project_slug(m.expected for m in markers),
         version=sentry_release.version or "",
     )
     sentry_check.record(release=release_name, markers=[r.evidence() for r in results])

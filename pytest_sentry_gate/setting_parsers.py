@@ -270,6 +270,24 @@ def _shown(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
+FAIL_ON: Final = ("partial", "fail")
+
+
+def parse_fail_on(value: Any, source: Source) -> str | None:
+    """``partial`` or ``fail``; None (unset) lets the settings pick by CI (``policy``)."""
+    text = _text(value).lower()
+    if not text:
+        return None
+    if text not in FAIL_ON:
+        raise _bad(
+            "exit policy",
+            _text(value),
+            source,
+            "partial (a PARTIAL or ERROR mode fails the run) or fail (only a FAIL does)",
+        )
+    return text
+
+
 def parse_boolean(value: Any, source: Source) -> bool:
     if isinstance(value, bool):
         return value

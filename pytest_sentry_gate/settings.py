@@ -49,6 +49,7 @@ from pytest_sentry_gate.setting_parsers import (
     parse_boolean,
     parse_dist_dir,
     parse_dsn,
+    parse_fail_on,
     parse_lines,
     parse_markers,
     parse_name,
@@ -235,11 +236,25 @@ class Settings:
     )
     require_host_network: bool = field(
         metadata=declare(
-            help="Network unavailable is a FAIL, not PARTIAL.",
+            help="Network unavailable is a FAIL, not PARTIAL (always so under sentry_fail_on=partial, "
+            "the CI default).",
             parse=parse_boolean,
             flags=("--require-host-network", "--strict-network"),
             default=False,
             cli=("--require-host-network", "--strict-network"),
+        ),
+    )
+    fail_on: str = field(
+        metadata=declare(
+            help="What fails the run: partial (a mode that ends PARTIAL or ERROR fails it too, and "
+            "an unreachable Sentry is a FAIL) or fail (only a FAIL does).",
+            parse=parse_fail_on,
+            flags=("--sentry-fail-on",),
+            ini="sentry_fail_on",
+            env="SENTRY_GATE_FAIL_ON",
+            default_doc="`partial` in CI (`CI` or `GITHUB_ACTIONS` set), `fail` elsewhere",
+            metavar="partial|fail",
+            cli=("--fail-on",),
         ),
     )
     send_test_event: bool = field(
@@ -452,6 +467,8 @@ class Settings:
             default=True,
         ),
     )
+    ci: str | None = None
+    """The variable that says this run is in CI (``CI=true``), or None outside CI."""
     token_note: str | None = None
     """``surrounding whitespace stripped`` when the token had it; None otherwise."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -600,7 +617,7 @@ def given(config: pytest.Config, name: str) -> Any:
 
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
-    from pytest_sentry_gate import sentryclirc
+    from pytest_sentry_gate import policy, sentryclirc
     from pytest_sentry_gate.repo.dsn import read_dotenv
 
     env = os.environ if environ is None else environ
@@ -651,6 +668,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
                 values["dsn"] = row.parse(found, source)
                 sources["dsn"] = source.label
 
+    values["ci"] = policy.apply_defaults(values, sources, env)
     token_note = None
     token_raw, _ = raw("token", ROWS["token"])
     if values["token"] is not None and str(token_raw) != values["token"]:
