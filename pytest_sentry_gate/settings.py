@@ -236,8 +236,8 @@ class Settings:
     )
     require_host_network: bool = field(
         metadata=declare(
-            help="Network unavailable is a FAIL, not PARTIAL (always so under sentry_fail_on=partial, "
-            "the CI default).",
+            help="Network unavailable is a FAIL, not PARTIAL (always so under "
+            "sentry_fail_on=partial, the CI default).",
             parse=parse_boolean,
             flags=("--require-host-network", "--strict-network"),
             default=False,
