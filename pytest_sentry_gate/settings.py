@@ -618,7 +618,6 @@ def given(config: pytest.Config, name: str) -> Any:
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
     from pytest_sentry_gate import policy, sentryclirc
-    from pytest_sentry_gate.repo.dsn import read_dotenv
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir
@@ -626,6 +625,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
     }
     rc_values: Mapping[tuple[str, str], tuple[str, Path]] = {}
+    dotenv = DotEnv(config.rootpath / ".env", {})
 
     def raw(name: str, row: Row) -> tuple[Any, Source]:
         for index, flag in enumerate(row.flags):
@@ -636,6 +636,8 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
             return False, Source(row.negative, here)
         if row.env and env.get(row.env):
             return env[row.env], Source(row.env, here)
+        if row.env and dotenv.values.get(row.env):  # the repository's .env, as sentry-cli
+            return dotenv.values[row.env], Source(f"{row.env} in {dotenv.path}", dotenv.path.parent)
         if row.ini:
             value = ini_value(config, row.ini)
             if value not in (None, "", []):
@@ -658,13 +660,12 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         sources[row.source_key or name] = source.label
         if name == "repo_root":
             rc_values = sentryclirc.load(home=_home(env), start=values["repo_root"])
-        if (
-            name == "dsn" and values["dsn"] is None
-        ):  # the app repository's .env, as the app reads it
-            dotenv = values["repo_root"] / ".env"
-            found = read_dotenv(dotenv).get("SENTRY_DSN")
+            dotenv = DotEnv.load(values["repo_root"] / ".env", env)
+        if name == "dsn" and values["dsn"] is None:  # the app's .env, as the app reads it
+            path = values["repo_root"] / ".env"
+            found = _read_dotenv(path).get("SENTRY_DSN")
             if found:
-                source = Source(f"SENTRY_DSN in {dotenv}", dotenv.parent)
+                source = Source(f"SENTRY_DSN in {path}", path.parent)
                 values["dsn"] = row.parse(found, source)
                 sources["dsn"] = source.label
 
@@ -675,6 +676,38 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         token_note = TOKEN_STRIPPED
         sources["token"] += f" ({TOKEN_STRIPPED})"
     return Settings(**values, token_note=token_note, sources=sources)
+
+
+#: ``SENTRY_LOAD_DOTENV`` values that stop sentry-cli (and so the settings) loading ``.env``.
+DOTENV_OFF: Final = ("0", "false", "no", "off")
+DOTENV_REFUSED: Final = "Invalid .env {path}: {why}. Allowed: a regular file of KEY=value lines"
+
+
+@dataclass(frozen=True)
+class DotEnv:
+    """The repository's ``.env`` as sentry-cli loads it: between the environment and the ini."""
+
+    path: Path
+    values: Mapping[str, str]
+
+    @classmethod
+    def load(cls, path: Path, env: Mapping[str, str]) -> DotEnv:
+        """The ``.env`` beside the app (nothing when ``SENTRY_LOAD_DOTENV=0``, as sentry-cli)."""
+        if env.get("SENTRY_LOAD_DOTENV", "").strip().lower() in DOTENV_OFF:
+            return cls(path, {})
+        return cls(path, _read_dotenv(path))
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """``repo.dsn.read_dotenv`` (the one .env parser); a refused file is a usage error."""
+    from pytest_sentry_gate.repo.dsn import read_dotenv
+    from pytest_sentry_gate.repo.files import FileRefused
+
+    try:
+        return read_dotenv(path)
+    except (FileRefused, OSError) as exc:
+        why = exc.why if isinstance(exc, FileRefused) else (exc.strerror or type(exc).__name__)
+        raise pytest.UsageError(DOTENV_REFUSED.format(path=path, why=why)) from None
 
 
 def _home(env: Mapping[str, str]) -> Path | None:

@@ -67,12 +67,21 @@ def parse_dsn(value: str) -> Dsn:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv (empty if absent)."""
-    if not path.is_file():
-        return {}
+    """The ``KEY=value`` pairs of a ``.env`` file, parsed by python-dotenv (empty if absent).
+
+    Read through ``files.read_text`` (a regular file under ``CAP_CONFIG``; otherwise
+    ``FileRefused`` naming it), never by python-dotenv opening the path itself."""
+    import io
+
     from dotenv import dotenv_values
 
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    from pytest_sentry_gate.repo.files import CAP_CONFIG, read_text
+
+    try:
+        text = read_text(path, cap=CAP_CONFIG, errors="replace")
+    except FileNotFoundError:  # absent, or a dangling link
+        return {}
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 @dataclass(frozen=True)
