@@ -1,5 +1,6 @@
 """Rewrite the two generated texts from their one source: the report schema's reason enum (from
-``verdict.REASONS``) and the README's settings table (from ``settings.markdown_table``).
+``verdict.REASONS``) and the settings table of the README and of ``docs/settings.md`` (from
+``settings.markdown_table``).
 
 Run after adding a reason code or a setting: ``python scripts/sync_generated.py``. The tests
 compare both, so a forgotten run fails the suite rather than shipping a stale document.
@@ -17,6 +18,7 @@ from pytest_sentry_gate.verdict import REASONS
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "pytest_sentry_gate" / "report.schema.json"
 README = ROOT / "README.md"
+SETTINGS_DOC = ROOT / "docs" / "settings.md"
 TABLE_HEAD = "| setting | flag | ini | env | `.sentryclirc` | default | meaning |"
 
 
@@ -32,13 +34,19 @@ def sync_schema() -> None:
     SCHEMA.write_text(text, encoding="utf-8")
 
 
-def sync_readme() -> None:
-    text = README.read_text(encoding="utf-8")
+def sync_table(path: Path) -> None:
+    """Replace the settings table in ``path`` (from its head line to the next blank line)."""
+    text = path.read_text(encoding="utf-8")
     start = text.index(TABLE_HEAD)
     end = text.index("\n\n", start)
-    README.write_text(text[:start] + markdown_table().strip() + text[end:], encoding="utf-8")
+    path.write_text(text[:start] + markdown_table().strip() + text[end:], encoding="utf-8")
+
+
+def sync_readme() -> None:
+    sync_table(README)
 
 
 if __name__ == "__main__":
     sync_schema()
     sync_readme()
+    sync_table(SETTINGS_DOC)

@@ -151,3 +151,13 @@ def test_declared_types_are_native_on_pytest_9_2() -> None:
     assert _ini_type(ROWS["http_timeout"]) == str | float
     assert _ini_type(ROWS["bundled_checks"]) == str | bool
     assert _ini_type(ROWS["projects"]) == "linelist"
+
+
+def test_settings_page_has_the_settings_table() -> None:
+    from pathlib import Path
+
+    from pytest_sentry_gate.settings import markdown_table
+
+    page = (Path(__file__).parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert markdown_table() in page
+    assert "sentry_fail_on" in page
