@@ -4,16 +4,16 @@ Each field of ``Settings`` carries its row of the table (``Row``, in the field's
 flags, ini key, environment variable, ``.sentryclirc`` key, default, parser and help text.
 ``add_options`` (pytest's ``--help``), ``resolve``, the ``sentry-gate`` command's flags and the
 README's settings table all come from these rows. Adding a setting is one field here plus its
-tests (and, since tests compare them, the table lines that ``markdown_table`` prints in the README and
-``docs/settings.md``: ``python scripts/sync_generated.py`` rewrites both).
+tests (and, since tests compare them, the table lines that ``markdown_table`` prints in the
+README and ``docs/settings.md``: ``python scripts/sync_generated.py`` rewrites both).
 
 Precedence, for every setting that has the source: command line > environment > the app
 repository's ``.env`` (as sentry-cli loads it; ``SENTRY_LOAD_DOTENV=0`` turns it off) > ini
 (``pyproject.toml`` / ``pytest.ini``, string or pytest 9 native values, or ``-o``) >
 ``.sentryclirc`` > default. An unknown ``sentry_*`` ini key is a usage error naming the closest
-real key. ``sentry_fail_on`` (``policy.py``) decides whether a PARTIAL fails the run. The token is never
-a flag or an ini value: it comes from ``SENTRY_AUTH_TOKEN`` or ``.sentryclirc [auth] token``
-only; surrounding whitespace is stripped (and ``token_note`` says so), any other whitespace or
+real key. ``sentry_fail_on`` (``policy.py``) decides whether a PARTIAL fails the run. The token
+is never a flag or an ini value: it comes from ``SENTRY_AUTH_TOKEN`` (the environment or
+``.env``) or ``.sentryclirc [auth] token`` only; surrounding whitespace is stripped (and ``token_note`` says so), any other whitespace or
 control character is refused, and no message ever shows it. A server URL with credentials in it
 is refused (the token belongs in ``SENTRY_AUTH_TOKEN``).
 
