@@ -13,8 +13,9 @@ repository's ``.env`` (as sentry-cli loads it; ``SENTRY_LOAD_DOTENV=0`` turns it
 ``.sentryclirc`` > default. An unknown ``sentry_*`` ini key is a usage error naming the closest
 real key. ``sentry_fail_on`` (``policy.py``) decides whether a PARTIAL fails the run. The token
 is never a flag or an ini value: it comes from ``SENTRY_AUTH_TOKEN`` (the environment or
-``.env``) or ``.sentryclirc [auth] token`` only; surrounding whitespace is stripped (and ``token_note`` says so), any other whitespace or
-control character is refused, and no message ever shows it. A server URL with credentials in it
+``.env``) or ``.sentryclirc [auth] token`` only; surrounding whitespace is stripped (and
+``token_note`` says so), any other whitespace or control character is refused, and no message
+ever shows it. A server URL with credentials in it
 is refused (the token belongs in ``SENTRY_AUTH_TOKEN``).
 
 Relative paths: a path that names something inside the app repository (``sentry_dist_dir``, the
