@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import policy
-from pytest_sentry_gate.policy import Decision, ModeRow, ci_variable, decide
 from pytest_sentry_gate.simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 from tests.test_cli import run_cli
@@ -97,10 +96,14 @@ def test_a_mode_with_no_check_ran_fails_the_run_in_ci(
 
 @pytest.mark.parametrize("value", ["", "false", "0", "FALSE"])
 def test_ci_variables_that_say_no(value: str) -> None:
+    from pytest_sentry_gate.policy import ci_variable
+
     assert ci_variable({"CI": value, "GITHUB_ACTIONS": value}) is None
 
 
 def test_ci_variable_is_named() -> None:
+    from pytest_sentry_gate.policy import ci_variable
+
     assert ci_variable({"CI": "1"}) == "CI"
     assert ci_variable({"CI": "false", "GITHUB_ACTIONS": "true"}) == "GITHUB_ACTIONS"
 
@@ -163,11 +166,15 @@ def test_cli_exits_1_for_partial_in_ci_and_0_outside(
 # --- the decision alone ------------------------------------------------------------------------
 
 
-def rows(*pairs: tuple[str, str], reasons: tuple[str, ...] = ("ok",)) -> list[ModeRow]:
+def rows(*pairs: tuple[str, str], reasons: tuple[str, ...] = ("ok",)) -> list[Any]:
+    from pytest_sentry_gate.policy import ModeRow
+
     return [ModeRow(mode, status, frozenset(reasons)) for mode, status in pairs]
 
 
 def test_decide_keeps_pytest_stops() -> None:
+    from pytest_sentry_gate.policy import Decision, decide
+
     got = decide(
         pytest_code=pytest.ExitCode.INTERRUPTED,
         rows=rows(("prod_health", "PASS")),
@@ -179,12 +186,16 @@ def test_decide_keeps_pytest_stops() -> None:
 
 
 def test_decide_error_row_fails_under_partial_only() -> None:
+    from pytest_sentry_gate.policy import decide
+
     error = rows(("verify_loop", "ERROR"), reasons=("no_check_ran",))
     assert decide(pytest_code=0, rows=error, fail_on="partial", reason="r", ci=None).exit_code == 1
     assert decide(pytest_code=0, rows=error, fail_on="fail", reason="r", ci=None).exit_code == 0
 
 
 def test_decide_pass_is_0_under_any_policy() -> None:
+    from pytest_sentry_gate.policy import decide
+
     passed = rows(("release_gate", "PASS"))
     for fail_on in ("partial", "fail"):
         got = decide(pytest_code=0, rows=passed, fail_on=fail_on, reason="r", ci="CI")
@@ -192,12 +203,16 @@ def test_decide_pass_is_0_under_any_policy() -> None:
 
 
 def test_decide_unverified_release_outside_ci_follows_the_policy() -> None:
+    from pytest_sentry_gate.policy import decide
+
     empty = rows(("release_gate", "PARTIAL"), reasons=("no_check_ran",))
     assert decide(pytest_code=0, rows=empty, fail_on="fail", reason="r", ci=None).exit_code == 0
     assert decide(pytest_code=0, rows=empty, fail_on="fail", reason="r", ci="CI").exit_code == 1
 
 
 def test_why_names_the_source() -> None:
+    from pytest_sentry_gate import policy
+
     assert policy.why("partial", "default in CI (CI is set)", "CI") == (
         "sentry_fail_on=partial, CI detected (CI)"
     )
