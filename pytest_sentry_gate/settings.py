@@ -559,12 +559,12 @@ def refuse_unknown_keys(config: pytest.Config) -> None:
 
     Cheap enough to run in every session: pytest already knows which ini keys nobody declared.
     """
-    import difflib
-
     unknown = getattr(config, "_get_unknown_ini_keys", None)  # pytest's own list (7.x to 9.x)
     ours = sorted(k for k in (unknown() if unknown else ()) if k.startswith("sentry_"))
     if not ours or config.getoption("help", False):
         return
+    import difflib
+
     known = sorted(row.ini for row in ROWS.values() if row.ini)
     overrides = {
         item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
