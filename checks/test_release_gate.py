@@ -13,6 +13,7 @@ from pytest_sentry_gate.repo.versions import describe_sources
 from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pytest_sentry_gate.repo.build import BuildHint
@@ -215,6 +216,7 @@ def test_release_wiring(
     sentry_settings: Settings,
     sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
+    sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """The repository's release wiring (Vite plugin, CI SENTRY_RELEASE, ...) uses that name."""
     if sentry_settings.release_wiring:
@@ -228,7 +230,7 @@ def test_release_wiring(
         sentry_repo_root,
         markers,
         release=release_name,
-        project=sentry_settings.project or "",
+        project=sentry_project_slug(m.expected for m in markers),
         version=sentry_release.version or "",
     )
     sentry_check.record(release=release_name, markers=[r.evidence() for r in results])

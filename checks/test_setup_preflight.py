@@ -14,6 +14,7 @@ from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.verdict import TOKEN_MISSING, TOKEN_SCOPES, token_fix
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pytest_sentry_gate.replay import Recorder
@@ -260,6 +261,7 @@ def test_wiring_markers(
     sentry_settings: Settings,
     sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
+    sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """The repository's Sentry wiring (ini sentry_wiring: file + expected text) is in place."""
     if not sentry_settings.wiring:
@@ -268,7 +270,7 @@ def test_wiring_markers(
         sentry_repo_root,
         wiring.parse_markers(sentry_settings.wiring),
         release=sentry_release.name or "",
-        project=sentry_settings.project or "",
+        project=sentry_project_slug(sentry_settings.wiring),
         version=sentry_release.version or "",
     )
     sentry_check.record(markers=[r.evidence() for r in results], release=sentry_release.name)

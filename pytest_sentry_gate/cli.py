@@ -10,9 +10,11 @@ table (each row's ``cli`` flags map to its pytest flags), so the two cannot drif
 plugin's own ``--sentry-…`` options are passed through as well, and anything after ``--`` goes to
 pytest unchanged.
 
-Exit codes: 0 PASS or PARTIAL, 1 FAIL (or a run that did not finish), 2 usage error (a bad flag or
-a bad value). The old script's ``--json`` always exited 0. With ``--json``, standard output always
-holds one JSON document: the agent report, or, when the run stopped before any check, a report
+Exit codes: 0 PASS, 1 FAIL (or a run that did not finish), 2 usage error (a bad flag or a bad
+value). A PARTIAL exits as the exit policy says (``--fail-on``, ``sentry_fail_on``): 1 under
+``partial`` (the default in CI), 0 under ``fail`` (the default elsewhere). The old script's
+``--json`` always exited 0. With ``--json``, standard output always holds one JSON document: the
+agent report, or, when the run stopped before any check, a report
 with ``overall_status: "ERROR"`` and the message.
 """
 
@@ -74,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
         prog="sentry-gate",
         description="Run the Sentry runbook checks (pytest-sentry-gate) with the old script's "
         "flags. The plugin's --sentry-... options are accepted too; extra pytest arguments go "
-        "after '--'. Exit: 0 PASS/PARTIAL, 1 FAIL, 2 usage error.",
+        "after '--'. Exit: 0 PASS, 1 FAIL, 2 usage error; PARTIAL: 1 in CI, 0 elsewhere "
+        "(--fail-on).",
     )
     p.add_argument(
         "--mode",
@@ -209,7 +212,8 @@ def _written_since(path: Path, started: float) -> bool:
 
 
 def exit_code(pytest_code: int, overall: str) -> int:
-    """0 PASS or PARTIAL, 1 FAIL (or a run that did not finish), 2 usage error."""
+    """0 PASS, 1 FAIL (or a run that did not finish), 2 usage error; a PARTIAL is 0, unless the
+    exit policy (``--fail-on partial``, the default in CI) made pytest exit 1 for it."""
     if pytest_code == pytest.ExitCode.USAGE_ERROR:
         return USAGE_EXIT
     finished = pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import errors, modes, redaction, verdict
+from pytest_sentry_gate import errors, modes, policy, redaction, verdict
 from pytest_sentry_gate.fixtures.replay import cassette_header
 from pytest_sentry_gate.redact import Redactor, without_userinfo
 from pytest_sentry_gate.rerun import after_collection
@@ -187,6 +187,8 @@ class ActiveHooks:
         terminalreporter.section("sentry-gate")
         for line in report.summary_lines(run) + loop_report.terminal_lines(config):
             terminalreporter.line(line)
+        for line in policy.terminal_lines(config):  # which policy decided the exit code
+            terminalreporter.line(line)
         _publish_ci(run, config, terminalreporter.write_line, self.redactor(config))
 
     @pytest.hookimpl(tryfirst=True)
@@ -206,6 +208,7 @@ class ActiveHooks:
         from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
 
         loop_sections = loop_report.finish(config, run, conf, self.redactor(config))
+        policy.finish(session, run, conf)  # sentry_fail_on: a PARTIAL fails the run, or not
         if conf.report is None:
             return
         from pytest_sentry_gate import report

@@ -44,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
+    settings.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
     chosen = selected_modes(config)
     if not chosen:
         return

@@ -114,6 +114,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
     try:
         return parse(path)
-    except files.FileRefused as exc:
-        why = DOTENV_REFUSED.format(path=path, why=exc.why, cap=files.CAP_CONFIG)
+    except (files.FileRefused, OSError) as exc:
+        reason = exc.why if isinstance(exc, files.FileRefused) else exc.strerror or repr(exc)
+        why = DOTENV_REFUSED.format(path=path, why=reason, cap=files.CAP_CONFIG)
         raise pytest.UsageError(why) from None

@@ -237,37 +237,66 @@ def parse_period(value: Any, source: Source) -> str:
     return text
 
 
-def parse_seconds(value: Any, source: Source) -> float:
-    text = _text(value)
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise _bad("timeout", text, source, "a finite number of seconds above 0")
-    return number
-
-
 def parse_number(
-    what: str, *, whole: bool = False, low: float = 0.0, high: float = math.inf, above: bool = False
+    what: str,
+    *,
+    whole: bool = False,
+    low: float = 0.0,
+    high: float = math.inf,
+    above: bool = False,
+    unit: str = "",
 ) -> Parser:
-    """A parser for a finite number in ``[low, high]`` (``(low, high]`` with ``above``)."""
+    """A parser for a finite number in ``[low, high]`` (``(low, high]`` with ``above``).
+
+    Every numeric setting has a finite ``high``: an absurd value (``1e308``) is a usage error
+    here, not an ``OverflowError`` in every check that uses it.
+    """
     bound = f"above {low:g}" if above else f"at least {low:g}"
-    allowed = f"{'a whole number' if whole else 'a number'} {bound}"
+    allowed = f"{'a whole number' if whole else 'a number'}{f' of {unit}' if unit else ''} {bound}"
     if high != math.inf:
         allowed += f" and at most {high:g}"
 
     def parse(value: Any, source: Source) -> float | int:
         text = _text(value)
+        number: float | int
         try:
             number = int(text) if whole else float(text)
-        except ValueError:
+        except ValueError:  # also a whole number of more digits than Python converts
             number = math.nan
+        if whole and abs(number) > high:  # before math.isfinite, which overflows on a huge int
+            raise _bad(what, _shown(text), source, allowed)
         if not math.isfinite(number) or number < low or number > high or (above and number == low):
-            raise _bad(what, text, source, allowed)
+            raise _bad(what, _shown(text), source, allowed)
         return number
 
     return parse
+
+
+#: Seconds to wait for one Sentry response: above 0, at most ten minutes.
+parse_seconds = parse_number("timeout", above=True, high=600.0, unit="seconds")
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters for a message (a 5,000-digit number stays readable)."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+FAIL_ON: Final = ("partial", "fail")
+
+
+def parse_fail_on(value: Any, source: Source) -> str | None:
+    """``partial`` or ``fail``; None (unset) lets the settings pick by CI (``policy``)."""
+    text = _text(value).lower()
+    if not text:
+        return None
+    if text not in FAIL_ON:
+        raise _bad(
+            "exit policy",
+            _text(value),
+            source,
+            "partial (a PARTIAL or ERROR mode fails the run) or fail (only a FAIL does)",
+        )
+    return text
 
 
 def parse_boolean(value: Any, source: Source) -> bool:

@@ -4,13 +4,18 @@ Each field of ``Settings`` carries its row of the table (``Row``, in the field's
 flags, ini key, environment variable, ``.sentryclirc`` key, default, parser and help text.
 ``add_options`` (pytest's ``--help``), ``resolve``, the ``sentry-gate`` command's flags and the
 README's settings table all come from these rows. Adding a setting is one field here plus its
-tests (and, since a test compares them, the README table line that ``markdown_table`` prints).
+tests (and, since tests compare them, the table lines that ``markdown_table`` prints in the
+README and ``docs/settings.md``: ``python scripts/sync_generated.py`` rewrites both).
 
-Precedence, for every setting that has the source: command line > environment > ini
-(``pyproject.toml`` / ``pytest.ini``, or ``-o``) > ``.sentryclirc`` > default. The token is never
-a flag or an ini value: it comes from ``SENTRY_AUTH_TOKEN`` or ``.sentryclirc [auth] token``
-only; surrounding whitespace is stripped (and ``token_note`` says so), any other whitespace or
-control character is refused, and no message ever shows it. A server URL with credentials in it
+Precedence, for every setting that has the source: command line > environment > the app
+repository's ``.env`` (as sentry-cli loads it; ``SENTRY_LOAD_DOTENV=0`` turns it off) > ini
+(``pyproject.toml`` / ``pytest.ini``, string or pytest 9 native values, or ``-o``) >
+``.sentryclirc`` > default. An unknown ``sentry_*`` ini key is a usage error naming the closest
+real key. ``sentry_fail_on`` (``policy.py``) decides whether a PARTIAL fails the run. The token
+is never a flag or an ini value: it comes from ``SENTRY_AUTH_TOKEN`` (the environment or
+``.env``) or ``.sentryclirc [auth] token`` only; surrounding whitespace is stripped (and
+``token_note`` says so), any other whitespace or control character is refused, and no message
+ever shows it. A server URL with credentials in it
 is refused (the token belongs in ``SENTRY_AUTH_TOKEN``).
 
 Relative paths: a path that names something inside the app repository (``sentry_dist_dir``, the
@@ -49,6 +54,7 @@ from pytest_sentry_gate.setting_parsers import (
     parse_boolean,
     parse_dist_dir,
     parse_dsn,
+    parse_fail_on,
     parse_lines,
     parse_markers,
     parse_name,
@@ -235,11 +241,25 @@ class Settings:
     )
     require_host_network: bool = field(
         metadata=declare(
-            help="Network unavailable is a FAIL, not PARTIAL.",
+            help="Network unavailable is a FAIL, not PARTIAL (always so under "
+            "sentry_fail_on=partial, the CI default).",
             parse=parse_boolean,
             flags=("--require-host-network", "--strict-network"),
             default=False,
             cli=("--require-host-network", "--strict-network"),
+        ),
+    )
+    fail_on: str = field(
+        metadata=declare(
+            help="What fails the run: partial (a mode that ends PARTIAL or ERROR fails it too, and "
+            "an unreachable Sentry is a FAIL) or fail (only a FAIL does).",
+            parse=parse_fail_on,
+            flags=("--sentry-fail-on",),
+            ini="sentry_fail_on",
+            env="SENTRY_GATE_FAIL_ON",
+            default_doc="`partial` in CI (`CI` or `GITHUB_ACTIONS` set), `fail` elsewhere",
+            metavar="partial|fail",
+            cli=("--fail-on",),
         ),
     )
     send_test_event: bool = field(
@@ -363,7 +383,7 @@ class Settings:
     max_high_severity: int = field(
         metadata=declare(
             help="High-severity unresolved issues tolerated by prod_health.",
-            parse=parse_number("threshold", whole=True),
+            parse=parse_number("threshold", whole=True, high=1_000_000),
             ini="sentry_max_high_severity",
             default=0,
         ),
@@ -398,7 +418,7 @@ class Settings:
     growth_ratio: float = field(
         metadata=declare(
             help="Unresolved count over the last checkpoint's that counts as unexpected growth.",
-            parse=parse_number("growth ratio", above=True),
+            parse=parse_number("growth ratio", above=True, high=1000.0),
             ini="sentry_growth_ratio",
             default=1.5,
         ),
@@ -406,7 +426,7 @@ class Settings:
     triage_top: int = field(
         metadata=declare(
             help="Issues shown, with their details, per triage bucket.",
-            parse=parse_number("triage top-N", whole=True, low=1),
+            parse=parse_number("triage top-N", whole=True, low=1, high=1000),
             ini="sentry_triage_top",
             default=5,
         ),
@@ -423,7 +443,7 @@ class Settings:
     smoke_wait: float = field(
         metadata=declare(
             help="Seconds to wait for the smoke event to become readable (polled with backoff).",
-            parse=parse_number("wait", above=True),
+            parse=parse_number("wait", above=True, high=3600.0, unit="seconds"),
             ini="sentry_smoke_wait",
             default=30.0,
         ),
@@ -431,7 +451,7 @@ class Settings:
     incident_top: int = field(
         metadata=declare(
             help="High-severity unresolved issues whose latest events incident samples.",
-            parse=parse_number("incident top-N", whole=True, low=1),
+            parse=parse_number("incident top-N", whole=True, low=1, high=1000),
             ini="sentry_incident_top",
             default=5,
         ),
@@ -452,6 +472,8 @@ class Settings:
             default=True,
         ),
     )
+    ci: str | None = None
+    """The variable that says this run is in CI (``CI=true``), or None outside CI."""
     token_note: str | None = None
     """``surrounding whitespace stripped`` when the token had it; None otherwise."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -522,7 +544,66 @@ def add_options(parser: pytest.Parser) -> None:
                 help=f"Turn off {row.flags[0]}.",
             )
         if row.ini:
-            parser.addini(row.ini, help_text(row), type=row.ini_type, default=None)  # type: ignore[arg-type]
+            parser.addini(row.ini, help_text(row), type=_ini_type(row), default=None)
+
+
+UNKNOWN_KEY: Final = (
+    "Unknown setting {key!r} in {where}: {hint} The settings are listed by pytest --help "
+    "(sentry-gate group) and in docs/settings.md."
+)
+
+
+def refuse_unknown_keys(config: pytest.Config) -> None:
+    """An ini key that starts with ``sentry_`` and is no setting is a usage error naming the
+    closest real key: a typo (``sentry_projct``) must not silently leave the default in place.
+
+    Cheap enough to run in every session: pytest already knows which ini keys nobody declared.
+    """
+    unknown = getattr(config, "_get_unknown_ini_keys", None)  # pytest's own list (7.x to 9.x)
+    ours = sorted(k for k in (unknown() if unknown else ()) if k.startswith("sentry_"))
+    if not ours or config.getoption("help", False):
+        return
+    import difflib
+
+    known = sorted(row.ini for row in ROWS.values() if row.ini)
+    overrides = {
+        item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
+    }
+    problems = []
+    for key in ours:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else "no setting has a similar name."
+        where = f"-o {key}" if key in overrides or config.inipath is None else config.inipath.name
+        problems.append(UNKNOWN_KEY.format(key=key, where=where, hint=hint))
+    raise pytest.UsageError("\n".join(problems))
+
+
+#: pytest 9.2 takes a union type for an ini value: a TOML ``[tool.pytest]`` table may then give
+#: the native value (``sentry_max_high_severity = 10``, ``sentry_bundled_checks = false``).
+NATIVE_INI_TYPES: Final = pytest.version_tuple[:2] >= (9, 2)
+
+
+def _ini_type(row: Row) -> Any:
+    """The type pytest is told: a string first (so an ini file's text reaches the row's parser
+    unchanged, which names the setting in any error), then the default's native type."""
+    if row.ini_type != "string" or not NATIVE_INI_TYPES or row.default is None:
+        return row.ini_type
+    native = type(row.default)
+    return str | native if native in (bool, int, float) else row.ini_type
+
+
+def ini_value(config: pytest.Config, key: str) -> Any:
+    """``config.getini(key)``, tolerant of a native TOML value pytest's declared type refuses:
+    a single string where a list is declared (``sentry_project = "app"`` in ``[tool.pytest]``),
+    or on a pytest older than 9.2, a number or a boolean. The row's parser then judges it."""
+    try:
+        return config.getini(key)
+    except (pytest.UsageError, TypeError, ValueError):
+        raw = getattr(config, "_inicfg", {}).get(key)  # pytest 9's stored value of the key
+        value = getattr(raw, "value", None)
+        if isinstance(value, str | bool | int | float):
+            return value
+        raise
 
 
 def _dest(name: str, index: int) -> str:
@@ -541,8 +622,7 @@ def given(config: pytest.Config, name: str) -> Any:
 
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
-    from pytest_sentry_gate import sentryclirc
-    from pytest_sentry_gate.sentryclirc import read_dotenv  # a refused .env: a usage error
+    from pytest_sentry_gate import policy, sentryclirc
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir
@@ -550,6 +630,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
     }
     rc_values: Mapping[tuple[str, str], tuple[str, Path]] = {}
+    dotenv = DotEnv(config.rootpath / ".env", {})
 
     def raw(name: str, row: Row) -> tuple[Any, Source]:
         for index, flag in enumerate(row.flags):
@@ -560,8 +641,10 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
             return False, Source(row.negative, here)
         if row.env and env.get(row.env):
             return env[row.env], Source(row.env, here)
+        if row.env and dotenv.values.get(row.env):  # the repository's .env, as sentry-cli
+            return dotenv.values[row.env], Source(f"{row.env} in {dotenv.path}", dotenv.path.parent)
         if row.ini:
-            value = config.getini(row.ini)
+            value = ini_value(config, row.ini)
             if value not in (None, "", []):
                 if row.ini in overrides or config.inipath is None:
                     return value, Source(f"-o {row.ini}", here)
@@ -582,22 +665,43 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         sources[row.source_key or name] = source.label
         if name == "repo_root":
             rc_values = sentryclirc.load(home=_home(env), start=values["repo_root"])
-        if (
-            name == "dsn" and values["dsn"] is None
-        ):  # the app repository's .env, as the app reads it
-            dotenv = values["repo_root"] / ".env"
-            found = read_dotenv(dotenv).get("SENTRY_DSN")
+            dotenv = DotEnv.load(values["repo_root"] / ".env", env)
+        if name == "dsn" and values["dsn"] is None:  # the app's .env, as the app reads it
+            path = values["repo_root"] / ".env"
+            found = sentryclirc.read_dotenv(path).get("SENTRY_DSN")
             if found:
-                source = Source(f"SENTRY_DSN in {dotenv}", dotenv.parent)
+                source = Source(f"SENTRY_DSN in {path}", path.parent)
                 values["dsn"] = row.parse(found, source)
                 sources["dsn"] = source.label
 
+    values["ci"] = policy.apply_defaults(values, sources, env)
     token_note = None
     token_raw, _ = raw("token", ROWS["token"])
     if values["token"] is not None and str(token_raw) != values["token"]:
         token_note = TOKEN_STRIPPED
         sources["token"] += f" ({TOKEN_STRIPPED})"
     return Settings(**values, token_note=token_note, sources=sources)
+
+
+#: ``SENTRY_LOAD_DOTENV`` values that stop sentry-cli (and so the settings) loading ``.env``.
+DOTENV_OFF: Final = ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class DotEnv:
+    """The repository's ``.env`` as sentry-cli loads it: between the environment and the ini."""
+
+    path: Path
+    values: Mapping[str, str]
+
+    @classmethod
+    def load(cls, path: Path, env: Mapping[str, str]) -> DotEnv:
+        """The ``.env`` beside the app (nothing when ``SENTRY_LOAD_DOTENV=0``, as sentry-cli)."""
+        if env.get("SENTRY_LOAD_DOTENV", "").strip().lower() in DOTENV_OFF:
+            return cls(path, {})
+        from pytest_sentry_gate.sentryclirc import read_dotenv  # a refused .env: a usage error
+
+        return cls(path, read_dotenv(path))
 
 
 def _home(env: Mapping[str, str]) -> Path | None:

@@ -133,7 +133,7 @@ NETWORK_PARTIAL: Final = (
 )
 NETWORK_FAIL: Final = (
     "Sentry host {host} is unreachable ({stage}: {detail}) and host network is required "
-    "(--require-host-network)."
+    "(--require-host-network, or sentry_fail_on=partial: the default in CI)."
 )
 TOKEN_REJECTED: Final = (
     "Sentry rejected the token (HTTP 401 from {endpoint}): it is wrong, expired or revoked."

@@ -21,6 +21,7 @@ import pytest
 import vcr.serializers.yamlserializer  # noqa: F401
 
 import pytest_sentry_gate.sentry.client  # noqa: F401
+from pytest_sentry_gate.policy import CI_VARIABLES
 
 pytest_plugins = ["pytester"]
 
@@ -42,9 +43,10 @@ def load_report(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """No SENTRY_* variable and an empty home: tests never read the developer's real config."""
+    """No SENTRY_* variable, no CI variable (the CI policy is tested on its own) and an empty home:
+    tests never read the developer's real config."""
     for name in list(os.environ):
-        if name.startswith("SENTRY_") or name in ("EXPECT_TOKEN", "EXPECT_DSN"):
+        if name.startswith("SENTRY_") or name in ("EXPECT_TOKEN", "EXPECT_DSN", *CI_VARIABLES):
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))

@@ -369,8 +369,8 @@ def test_report_header_shows_settings_never_token(
         ("sentry_version_files =\n    /abs/x.json\n", "(from sentry_version_files in tox.ini)"),
         (
             "sentry_http_timeout = 0\n",
-            "Invalid timeout '0' from sentry_http_timeout in tox.ini: a finite number of seconds "
-            "above 0",
+            "Invalid timeout '0' from sentry_http_timeout in tox.ini: a number of seconds "
+            "above 0 and at most 600",
         ),
     ],
 )
@@ -523,8 +523,8 @@ def test_urls_that_cannot_be_valid_are_usage_errors(
         *(
             (
                 f"sentry_http_timeout = {bad}",
-                f"Invalid timeout {bad!r} from sentry_http_timeout in tox.ini: a finite number "
-                "of seconds above 0",
+                f"Invalid timeout {bad!r} from sentry_http_timeout in tox.ini: a number "
+                "of seconds above 0 and at most 600",
             )
             for bad in ("nan", "inf", "-inf", "0", "-1", "soon")
         ),

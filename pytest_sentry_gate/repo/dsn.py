@@ -75,9 +75,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     Read like every repository file: only a regular file within ``files.CAP_CONFIG`` (else
     ``files.FileRefused`` naming it); python-dotenv parses the text, never opens the path.
     """
-    if path.is_dir() or not path.exists():
+    if path.is_dir():
         return {}
-    text = files.read_text(path, cap=files.CAP_CONFIG, errors="replace")
+    try:
+        text = files.read_text(path, cap=files.CAP_CONFIG, errors="replace")
+    except FileNotFoundError:  # absent, or a dangling link
+        return {}
     from dotenv import dotenv_values
 
     return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
