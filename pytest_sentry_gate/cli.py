@@ -36,6 +36,7 @@ import pytest
 from pytest_sentry_gate import cli_text, modes
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.report import SCHEMA_ID
+from pytest_sentry_gate.rootdir import VALUE_FLAGS
 from pytest_sentry_gate.settings import ROWS
 
 ALL = "all"
@@ -147,10 +148,22 @@ def pytest_args(ns: argparse.Namespace, report: Path | None) -> list[str]:
     for _cli, flag, value in _options(ns):
         if flag == ROWS["report"].flags[0]:
             continue  # the caller decides (a temporary file for --json)
-        args += [flag] if value is None else [flag, value]
+        args.append(flag if value is None else f"{flag}={value}")
     if report is not None:
-        args += [ROWS["report"].flags[0], str(report)]
-    return [*args, *ns.plugin_args, *ns.pytest_args]
+        args.append(f"{ROWS['report'].flags[0]}={report}")
+    return [*args, *joined(ns.plugin_args), *ns.pytest_args]
+
+
+def joined(args: Sequence[str]) -> list[str]:
+    """``--sentry-x VALUE`` as one word, ``--sentry-x=VALUE``: pytest chooses its rootdir before
+    it knows our options, so a separate value that exists as a path would count as a test path."""
+    out: list[str] = []
+    for arg in args:
+        if out and out[-1] in VALUE_FLAGS and not arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def rerun_command(ns: argparse.Namespace) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, settings
+from pytest_sentry_gate import fixtures, modes, rootdir, settings
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
@@ -38,6 +38,14 @@ pytest_plugins = list(fixtures.MODULES)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     settings.add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """``--sentry-gate-report PATH`` (two words) must not move the rootdir: see ``rootdir``."""
+    rootdir.repair(early_config, parser, args)
 
 
 def pytest_configure(config: pytest.Config) -> None:
