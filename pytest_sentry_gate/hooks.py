@@ -211,14 +211,15 @@ class ActiveHooks:
         loop_sections = loop_report.finish(config, run, conf, self.redactor(config))
         if conf.report is None:
             return
-        from pytest_sentry_gate import report
+        from pytest_sentry_gate import report, report_file
 
         path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
         try:
             report.write(path, report.build(run, conf, loop_sections))
-        except OSError as exc:
+        except (OSError, report_file.ReportPathRefused) as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
-            text = f"sentry-gate: cannot write the report to {path}: {exc.strerror or exc}"
+            why = exc if isinstance(exc, report_file.ReportPathRefused) else exc.strerror or exc
+            text = f"sentry-gate: cannot write the report to {path}: {why}"
             if reporter is not None:
                 reporter.write_line(text, red=True)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR

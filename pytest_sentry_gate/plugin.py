@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, rootdir, settings
+from pytest_sentry_gate import fixtures, modes, report_file, rootdir, settings
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
@@ -58,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers or hasattr(config, "workerinput"):
         raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers=workers))
     resolved = settings.resolve(config)
+    _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
     config.stash[RUN_KEY] = Run(
         modes=chosen,
@@ -71,6 +72,17 @@ def pytest_configure(config: pytest.Config) -> None:
     activate(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
+
+
+def _check_report_path(config: pytest.Config, report: Path | None) -> None:
+    """A report path the run may not write is a usage error now, not a lost report at the end."""
+    if report is None:
+        return
+    path = config.invocation_params.dir / report  # an absolute path stays as it is
+    try:
+        report_file.plan(path)
+    except report_file.ReportPathRefused as exc:
+        raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 
 
 def requested_mode(config: pytest.Config) -> str:

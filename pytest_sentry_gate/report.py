@@ -8,20 +8,17 @@ consumers keep working; ``checks`` has one structured entry per test. Text that 
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_sentry_gate import modes, old_rows, verdict
+from pytest_sentry_gate import modes, old_rows, report_file, verdict
 from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
 
-SCHEMA_ID: Final = "pytest-sentry-gate/report@1"
+SCHEMA_ID: Final = report_file.SCHEMA_ID
 SCHEMA_PATH: Final = Path(__file__).with_name("report.schema.json")
 SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 
@@ -143,28 +140,9 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
 
 
 def write(path: Path, document: dict[str, Any]) -> None:
-    """Write the report: atomically (temp file, then rename) for a regular file or a new path.
-
-    A symlink is followed (the link stays, its target gets the report); a device or a FIFO
-    (``/dev/stdout``) is written through, never replaced by a regular file.
-    """
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        if target.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the report where ``report_file`` allows: a new file or an earlier report replaced
+    atomically, a device or FIFO (``/dev/stdout``) written through; anything else is refused."""
+    report_file.write(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def summary_lines(run: Run) -> list[str]:

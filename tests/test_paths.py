@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +65,159 @@ def test_two_word_path_options_keep_rootdir_and_verdict(
         "version_mismatch",
     )
     assert seen == [seen[0]] * 4
+
+
+# -- the report path: replaced only when it is ours, written through when it is a stream ------
+
+ROOT = Path(__file__).resolve().parents[1]
+#: A run that needs no network: the preflight's checks against a port nothing listens on.
+OFFLINE = ("-m", "setup_preflight", "--sentry-url=http://127.0.0.1:9", "--sentry-org=acme")
+
+
+def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """A real process whose standard output is a pipe (as in ``… | jq``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _report_in(text: str) -> dict[str, Any]:
+    """The agent report printed in ``text`` (from its first line ``{`` to its closing ``}``)."""
+    start = text.index("{\n")
+    document: dict[str, Any] = json.JSONDecoder().raw_decode(text[start:])[0]
+    return document
+
+
+def test_report_to_dev_stdout_pipe(tmp_path: Path) -> None:
+    # Given standard output is a pipe
+    # When pytest writes the report to /dev/stdout
+    done = _run(
+        tmp_path,
+        "pytest",
+        *OFFLINE,
+        "-p",
+        "no:cacheprovider",
+        "--sentry-gate-report",
+        "/dev/stdout",
+    )
+    # Then the report is in the pipe, after pytest's own output, and the run's verdict decides
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "cannot write the report" not in done.stdout
+    assert _report_in(done.stdout)["schema"] == "pytest-sentry-gate/report@1"
+    assert _report_in(done.stdout)["overall_status"] == "FAIL"  # no token
+
+
+def test_report_to_dev_stdout_redirected_to_a_file(tmp_path: Path) -> None:
+    # Given standard output is redirected to a file (``> out.txt``)
+    out = tmp_path / "out.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    with out.open("w") as handle:
+        args = [sys.executable, "-m", "pytest", *OFFLINE, "-p", "no:cacheprovider"]
+        code = subprocess.call(
+            [*args, "--sentry-gate-report=/dev/stdout"], cwd=tmp_path, env=env, stdout=handle
+        )
+    # Then the file keeps pytest's output and the report, neither replacing the other
+    text = out.read_text()
+    assert code == 1
+    assert _report_in(text)["overall_status"] == "FAIL"
+    assert "setup-preflight  FAIL" in text  # the terminal summary, printed after the report
+
+
+def test_cli_report_to_dev_stdout(tmp_path: Path) -> None:
+    # When sentry-gate writes --report to /dev/stdout, standard output being a pipe
+    done = _run(
+        tmp_path,
+        "pytest_sentry_gate.cli",
+        "--mode",
+        "setup-preflight",
+        "--url",
+        "http://127.0.0.1:9",
+        "--org",
+        "acme",
+        "--report",
+        "/dev/stdout",
+    )
+    # Then the text summary and the report are on standard output, and the verdict decides
+    assert done.returncode == 1, done.stderr
+    assert _report_in(done.stdout)["overall_status"] == "FAIL"
+    assert "cannot write" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["foreign file", "symlink to a file", "directory", "dangling"])
+def test_report_path_that_is_not_ours_is_a_usage_error_and_untouched(
+    pytester: pytest.Pytester, tmp_path: Path, kind: str
+) -> None:
+    # Given the report path holds something this tool did not write
+    foreign = tmp_path / "notes.json"
+    foreign.write_text('{"mine": true}\n')
+    path = tmp_path / "report.json"
+    if kind == "foreign file":
+        path = foreign
+    elif kind == "symlink to a file":
+        path.symlink_to(foreign)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "nowhere.json")
+    before = os.lstat(path)
+    # When a run is asked to write the report there
+    result = pytester.runpytest_inprocess(
+        *OFFLINE, "-p", "no:cacheprovider", "--sentry-gate-report", str(path)
+    )
+    # Then it is a usage error naming the path, before any check ran, and nothing changed
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"--sentry-gate-report {path}: " in result.stderr.str()
+    assert os.lstat(path).st_ino == before.st_ino
+    assert foreign.read_text() == '{"mine": true}\n'
+    assert not list(tmp_path.glob(".report.json-*"))
+
+
+def test_report_through_a_fifo_and_a_device(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # Given a FIFO that something reads, and /dev/null
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    try:
+        result = pytester.runpytest_inprocess(
+            *OFFLINE, "-p", "no:cacheprovider", f"--sentry-gate-report={fifo}"
+        )
+    finally:
+        if reader.is_alive():  # the run failed before writing: let the reader go
+            with fifo.open("w"):
+                pass
+        reader.join(10)
+    # Then the report went through the FIFO, which is still a FIFO
+    assert result.ret == 1
+    assert json.loads(received[0])["overall_status"] == "FAIL"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    # And /dev/null stays the device
+    result = pytester.runpytest_inprocess(
+        *OFFLINE, "-p", "no:cacheprovider", "--sentry-gate-report=/dev/null"
+    )
+    assert result.ret == 1
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+
+
+def test_fifo_nothing_reads_is_refused_not_waited_on(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    result = pytester.runpytest_inprocess(
+        *OFFLINE, "-p", "no:cacheprovider", f"--sentry-gate-report={fifo}"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"cannot write the report to {fifo}" in result.stdout.str()
+    assert "a FIFO that nothing reads" in result.stdout.str()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
