@@ -7,6 +7,7 @@ for the ``sentry_check`` fixture; until then pytest calls none of these for any 
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import Redactor, environment_secrets, url_secrets, without_userinfo
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
+from pytest_sentry_gate.selection import WORD
 from pytest_sentry_gate.settings import given
 from pytest_sentry_gate.text import first_of
 
@@ -57,6 +59,15 @@ class ActiveHooks:
             if in_loop and not item.get_closest_marker("verify_loop"):
                 item.add_marker("verify_loop")
         items.sort(key=self._mode_rank)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Count each mode's deselected checks, so an empty row can name the selection."""
+        run = items[0].config.stash.get(RUN_KEY, None) if items else None
+        if run is None:
+            return
+        for mode in filter(None, map(item_mode, items)):
+            run.deselected[mode] = run.deselected.get(mode, 0) + 1
+        run.selection = selection_words(items[0].config)
 
     @staticmethod
     def _mode_rank(item: pytest.Item) -> int:
@@ -183,7 +194,7 @@ class ActiveHooks:
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         run = config.stash.get(RUN_KEY, None)
-        if run is None or not (run.results or run.modes):
+        if run is None or not (run.results or run.modes) or config.option.collectonly:
             return
         from pytest_sentry_gate import loop_report, report
 
@@ -196,7 +207,7 @@ class ActiveHooks:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         run = config.stash.get(RUN_KEY, None)
-        if run is None:
+        if run is None or config.option.collectonly:  # nothing ran: keep the last real report
             return
         run.exit_code = int(exitstatus)
         run.interruption = _interruption(session, int(exitstatus))
@@ -228,6 +239,20 @@ class ActiveHooks:
 _PACKAGE_DIR = Path(__file__).parent
 
 
+def selection_words(config: pytest.Config) -> str:
+    """The options that deselect tests, as the user gave them: ``-k 'typo'``, ``--deselect X``
+    and ``-m`` (which also names the modes); another plugin may deselect too."""
+    words = []
+    keyword = config.getoption("keyword", "") or ""
+    if keyword:
+        words.append(f"-k {shlex.quote(keyword)}")
+    words += [f"--deselect {shlex.quote(d)}" for d in config.getoption("deselect", None) or ()]
+    markexpr = config.getoption("markexpr", "") or ""
+    if set(WORD.findall(markexpr)) - {*modes.MARKERS, "and", "or", "not"}:  # not just modes
+        words.append(f"-m {shlex.quote(markexpr)}")
+    return " ".join(words) or "another plugin's selection"
+
+
 def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
     """A skip (PARTIAL, not applicable) raised inside the plugin is reported at the check's line,
     so ``-rs`` names the check, never the plugin's internals."""
@@ -251,7 +276,7 @@ def _publish_ci(
         environ=os.environ,
         rows=report.mode_rows(run),
         results=run.results,
-        overall=report.overall([r.status for r in run.results]),
+        overall=report.overall_status(run),
         redact=redact,
         write_line=write_line,
     )

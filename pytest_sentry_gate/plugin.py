@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, report_file, rootdir, settings
+from pytest_sentry_gate import fixtures, modes, rootdir, settings
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
@@ -78,6 +78,8 @@ def _check_report_path(config: pytest.Config, report: Path | None) -> None:
     """A report path the run may not write is a usage error now, not a lost report at the end."""
     if report is None:
         return
+    from pytest_sentry_gate import report_file  # (reads files: imported by an active run only)
+
     path = config.invocation_params.dir / report  # an absolute path stays as it is
     try:
         report_file.plan(path)

@@ -29,6 +29,12 @@ NOT_CHECKED: Final = (
 )
 
 
+DESELECTED: Final = (
+    "{mode}: no check of this mode ran: the selection ({selection}) deselected its {count} "
+    "check(s), so nothing was verified"
+)
+
+
 def overall(statuses: list[str]) -> str:
     """FAIL if anything failed, else PARTIAL if anything was inconclusive or nothing was checked
     (no check ran, or every one was not applicable), else PASS."""
@@ -48,6 +54,10 @@ def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
 
 
 def _empty_row_message(run: Run, mode: str) -> str:
+    if run.deselected.get(mode):  # no_check_ran: the selection left none of this mode's checks
+        return DESELECTED.format(
+            mode=modes.json_name(mode), count=run.deselected[mode], selection=run.selection
+        )
     if mode in run.collected_modes or mode in run.bundled_modes:
         return NOT_CHECKED.format(mode=modes.json_name(mode), command=run.rerun)
     return verdict.NOT_AVAILABLE_YET.format(mode=modes.json_name(mode))

@@ -49,7 +49,7 @@ def plan(path: Path) -> str:
     ``ReportPathRefused`` saying why it will not."""
     try:
         info = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return _new(path)
     except OSError as exc:
         raise ReportPathRefused(path, f"cannot be inspected ({exc.strerror or exc})") from None

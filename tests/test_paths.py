@@ -221,3 +221,74 @@ def test_fifo_nothing_reads_is_refused_not_waited_on(
     assert f"cannot write the report to {fifo}" in result.stdout.str()
     assert "a FIFO that nothing reads" in result.stdout.str()
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# -- no check ran is not PASS; --collect-only writes nothing ---------------------------------
+
+TWO_MODES = """
+import pytest
+
+@pytest.mark.release_gate
+def test_release(sentry_check):
+    sentry_check.passed("release ok")
+
+@pytest.mark.prod_health
+def test_health(sentry_check):
+    sentry_check.passed("healthy")
+"""
+NO_BUNDLED = ("-o", "sentry_bundled_checks=false", "-p", "no:cacheprovider")
+
+
+def test_a_mode_the_selection_emptied_is_partial_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two modes selected, GitHub Actions, and a -k that keeps only one mode's check
+    pytester.makepyfile(test_custom=TWO_MODES)
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = pytester.runpytest_inprocess(
+        "-m",
+        "release_gate or prod_health",
+        "-k",
+        "test_release",
+        "--sentry-gate-report=r.json",
+        *NO_BUNDLED,
+    )
+    document = load_report(pytester.path / "r.json")
+    rows = {r["mode"]: r for r in document["results"]}
+    # Then the emptied mode is PARTIAL, naming the selection that emptied it
+    assert rows["release-gate"]["status"] == "PASS"
+    assert rows["prod-health"]["status"] == "PARTIAL"
+    assert rows["prod-health"]["message"] == (
+        "prod-health: no check of this mode ran: the selection (-k test_release) deselected its "
+        "1 check(s), so nothing was verified"
+    )
+    assert "-k test_release) deselected its 1 check(s)" in result.stdout.str()
+    # And the report, the terminal and the step summary agree: PARTIAL, never PASS
+    assert document["overall_status"] == "PARTIAL"
+    assert "overall: PARTIAL" in result.stdout.str()
+    text = summary.read_text()
+    assert text.startswith("## sentry-gate: PARTIAL\n")
+    assert "| prod-health | PARTIAL |" in text
+
+
+def test_collect_only_keeps_the_last_report_and_step_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the last real run's report and step summary
+    pytester.makepyfile(test_custom=TWO_MODES)
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    args = ("-m", "release_gate or prod_health", "--sentry-gate-report=r.json", *NO_BUNDLED)
+    assert pytester.runpytest_inprocess(*args).ret == 0
+    report = (pytester.path / "r.json").read_bytes()
+    written = summary.read_text()
+    # When the same selection only collects
+    result = pytester.runpytest_inprocess(*args, "--collect-only")
+    # Then neither is written, and no verdict is printed
+    assert result.ret == 0
+    assert (pytester.path / "r.json").read_bytes() == report
+    assert summary.read_text() == written
+    assert "overall:" not in result.stdout.str()
