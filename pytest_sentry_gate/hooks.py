@@ -34,6 +34,7 @@ class ActiveHooks:
         self.modes_label = modes_label
         self.rerun = rerun
         self._redactor: tuple[tuple[str, ...], Redactor] | None = None
+        self.stopped_by: str | None = None
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Leave out the bundled check files of modes that are not selected (``test_<mode>.py``),
@@ -192,6 +193,12 @@ class ActiveHooks:
             lines.append(f"sentry-gate: bundled checks from {self.checks_dir} (ids relative to it)")
         return lines
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Remember which signal stopped the run (Ctrl-C, or SIGTERM via ``interrupts``)."""
+        from pytest_sentry_gate import interrupts
+
+        self.stopped_by = interrupts.signal_name(excinfo.value)
+
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         run = config.stash.get(RUN_KEY, None)
         if run is None or not (run.results or run.modes) or config.option.collectonly:
@@ -201,7 +208,6 @@ class ActiveHooks:
         terminalreporter.section("sentry-gate")
         for line in report.summary_lines(run) + loop_report.terminal_lines(config):
             terminalreporter.line(line)
-        _publish_ci(run, config, terminalreporter.write_line, self.redactor(config))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -210,10 +216,13 @@ class ActiveHooks:
         if run is None or config.option.collectonly:  # nothing ran: keep the last real report
             return
         run.exit_code = int(exitstatus)
-        run.interruption = _interruption(session, int(exitstatus))
+        run.stopped_by = self.stopped_by
+        run.interruption = _interruption(session, int(exitstatus), self.stopped_by)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
+        _publish_ci(run, config, self.redactor(config))  # here: pytest skips the terminal
+        # summary after an internal error, and the step summary must say ERROR then too
         conf = config.stash.get(SETTINGS_KEY, None)
         if conf is None:
             return
@@ -264,14 +273,14 @@ def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
         report.longrepr = (str(path), (line or 0) + 1, longrepr[2])
 
 
-def _publish_ci(
-    run: Run, config: pytest.Config, write_line: Any, redact: Callable[[str], str]
-) -> None:
+def _publish_ci(run: Run, config: pytest.Config, redact: Callable[[str], str]) -> None:
     """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
     from pytest_sentry_gate import ci_output, report
 
     if not ci_output.active(os.environ):
         return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write_line = reporter.write_line if reporter is not None else print
     ci_output.publish(
         environ=os.environ,
         rows=report.mode_rows(run),
@@ -287,11 +296,13 @@ _STOPPED: frozenset[int] = frozenset(
 )
 
 
-def _interruption(session: pytest.Session, exitstatus: int) -> str | None:
+def _interruption(session: pytest.Session, exitstatus: int, signal: str | None) -> str | None:
     """Why pytest stopped before the checks could give their verdicts (``None``: it did not)."""
     if exitstatus not in _STOPPED:
         return None
     name = pytest.ExitCode(exitstatus).name.lower().replace("_", " ")
+    if signal is not None:
+        name = f"{name} by {signal}"
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     errors_seen = reporter.stats.get("error", []) if reporter is not None else []
     where = sorted({r.nodeid or "." for r in errors_seen if isinstance(r, pytest.CollectReport)})

@@ -70,6 +70,9 @@ def pytest_configure(config: pytest.Config) -> None:
         ),
     )
     activate(config)
+    from pytest_sentry_gate import interrupts  # SIGTERM ends the run as Ctrl-C: with a report
+
+    interrupts.install(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
 

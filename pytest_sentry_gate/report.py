@@ -54,6 +54,8 @@ def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
 
 
 def _empty_row_message(run: Run, mode: str) -> str:
+    if run.interruption is not None:
+        return f"{modes.json_name(mode)}: {run.interruption}; no check of this mode gave a verdict"
     if run.deselected.get(mode):  # no_check_ran: the selection left none of this mode's checks
         return DESELECTED.format(
             mode=modes.json_name(mode), count=run.deselected[mode], selection=run.selection
@@ -65,6 +67,16 @@ def _empty_row_message(run: Run, mode: str) -> str:
 
 def _status(results: list[verdict.CheckResult]) -> str:
     return overall([r.status for r in results])
+
+
+def row_status(run: Run, results: list[verdict.CheckResult]) -> str:
+    """A mode's verdict (PARTIAL when none of its checks ran); ERROR when pytest stopped before
+    every check gave its verdict (Ctrl-C, SIGTERM, a collection or internal error), unless a check
+    already FAILed: a check that passed before the stop does not make the mode PASS."""
+    status = _status(results) if results else verdict.PARTIAL
+    if run.interruption is not None and status != verdict.FAIL:
+        return verdict.ERROR
+    return status
 
 
 def overall_status(run: Run) -> str:
@@ -88,9 +100,11 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
         if not results:
             rows.append(_empty_row(run, mode))
             continue
-        status = overall([r.status for r in results])
+        status = row_status(run, results)
         worst = [r for r in results if r.status == status and r.status != verdict.PASS]
         message = f"{_counts(results)}" + (f": {worst[0].message}" if worst else "")
+        if status == verdict.ERROR:
+            message = f"{_counts(results)}: {run.interruption}"
         evidence = old_rows.evidence_text(
             [(r.check_id.split("::")[-1], r.evidence) for r in results if r.evidence]
         )
@@ -112,7 +126,7 @@ def mode_rows(run: Run) -> list[dict[str, str]]:
 def _empty_row(run: Run, mode: str) -> dict[str, str]:
     return {
         "mode": modes.json_name(mode),
-        "status": verdict.PARTIAL,
+        "status": row_status(run, []),
         "message": _empty_row_message(run, mode),
         "evidence": "",
         "risks": "",
@@ -163,9 +177,9 @@ def summary_lines(run: Run) -> list[str]:
         if not results:  # the row's message starts with the mode's name, shown in the column
             why = _empty_row_message(run, mode).split(": ", 1)[1]
             name = modes.json_name(mode)
-            lines.append(SUMMARY_LINE.format(mode=name, status=verdict.PARTIAL, counts=why))
+            lines.append(SUMMARY_LINE.format(mode=name, status=row_status(run, []), counts=why))
             continue
-        status = overall([r.status for r in results])
+        status = row_status(run, results)
         lines.append(
             SUMMARY_LINE.format(
                 mode=modes.json_name(mode), status=status, counts=_counts(results)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +294,156 @@ def test_collect_only_keeps_the_last_report_and_step_summary(
     assert (pytester.path / "r.json").read_bytes() == report
     assert summary.read_text() == written
     assert "overall:" not in result.stdout.str()
+
+
+# -- a run that stopped early is ERROR everywhere ----------------------------------------------
+
+SLOW_CHECKS = """
+import pathlib
+import time
+
+import pytest
+
+@pytest.mark.release_gate
+def test_first(sentry_check):
+    sentry_check.passed("release ok")
+
+@pytest.mark.release_gate
+def test_slow(sentry_check):
+    pathlib.Path("started").touch()
+    time.sleep(60)
+"""
+
+
+def _stop_while_checking(
+    cwd: Path, argv: list[str], signum: int, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Start ``argv`` in ``cwd``, and send ``signum`` once its slow check has started."""
+    process = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not (cwd / "started").exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the slow check never started"
+        time.sleep(0.05)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+def _ci_env(cwd: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["GITHUB_ACTIONS"] = "true"
+    env["GITHUB_STEP_SUMMARY"] = str(cwd / "summary.md")
+    return env
+
+
+@pytest.mark.parametrize(
+    ("signum", "name"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C (SIGINT)")]
+)
+def test_a_signal_while_checking_is_error_in_report_and_step_summary(
+    tmp_path: Path, signum: int, name: str
+) -> None:
+    # Given a mode whose first check passed and whose second is still running
+    (tmp_path / "test_custom.py").write_text(SLOW_CHECKS)
+    argv = [sys.executable, "-m", "pytest", "-m", "release_gate", "--sentry-gate-report=r.json"]
+    argv += ["-o", "sentry_bundled_checks=false", "-p", "no:cacheprovider", "test_custom.py"]
+    # When the run gets SIGTERM (as a CI runner stops a job) or Ctrl-C
+    done = _stop_while_checking(tmp_path, argv, signum, _ci_env(tmp_path))
+    # Then pytest stops as interrupted and the report says ERROR, naming the signal
+    assert done.returncode == pytest.ExitCode.INTERRUPTED, done.stdout + done.stderr
+    document = load_report(tmp_path / "r.json")
+    assert document["overall_status"] == "ERROR"
+    assert document["error"]["message"] == (
+        f"pytest stopped (interrupted by {name}) before every selected check gave its verdict"
+    )
+    # And the mode's row is ERROR, not the PASS of the one check that finished
+    (row,) = document["results"]
+    assert row["status"] == "ERROR"
+    assert "release-gate     ERROR" in done.stdout
+    assert "overall: ERROR" in done.stdout
+    # And the step summary says the same
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## sentry-gate: ERROR\n")
+    assert "| release-gate | ERROR |" in summary
+
+
+def test_sentry_gate_json_after_sigterm_is_error(tmp_path: Path) -> None:
+    # Given sentry-gate running the same slow checks
+    (tmp_path / "test_custom.py").write_text(SLOW_CHECKS)
+    argv = [sys.executable, "-m", "pytest_sentry_gate.cli", "--mode", "release-gate", "--json"]
+    argv += ["--", "-o", "sentry_bundled_checks=false", "-p", "no:cacheprovider", "test_custom.py"]
+    # When it gets SIGTERM
+    done = _stop_while_checking(tmp_path, argv, signal.SIGTERM, _ci_env(tmp_path))
+    # Then its JSON says ERROR, its row too, and it exits 1
+    document = json.loads(done.stdout)
+    assert document["overall_status"] == "ERROR"
+    assert [r["status"] for r in document["results"]] == ["ERROR"]
+    assert done.returncode == 1
+
+
+def test_an_internal_error_is_error_in_the_step_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a plugin hook that crashes while the checks run, under GitHub Actions
+    pytester.makeconftest("def pytest_runtestloop(session):\n    raise RuntimeError('boom')\n")
+    pytester.makepyfile(test_custom=TWO_MODES)
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = pytester.runpytest_inprocess(
+        "-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED
+    )
+    # Then pytest exits 3 and the report and the step summary both say ERROR
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    document = load_report(pytester.path / "r.json")
+    assert document["overall_status"] == "ERROR"
+    assert [r["status"] for r in document["results"]] == ["ERROR"]
+    assert summary.read_text().startswith("## sentry-gate: ERROR\n")
+
+
+def test_a_collection_error_is_error_in_the_step_summary(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_broken="import no_such_module_anywhere\n")
+    summary = pytester.path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = pytester.runpytest_inprocess(
+        "-m", "release_gate", "test_broken.py", "--sentry-gate-report=r.json", *NO_BUNDLED
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert load_report(pytester.path / "r.json")["results"][0]["status"] == "ERROR"
+    text = summary.read_text()
+    assert text.startswith("## sentry-gate: ERROR\n")
+    assert "| release-gate | ERROR |" in text
+
+
+def test_verify_loop_line_after_ctrl_c_says_what_was_not_read(pytester: pytest.Pytester) -> None:
+    # Given verify_loop, its first check passed, interrupted (Ctrl-C) before its listing was read
+    pytester.makepyfile(
+        test_custom="import pytest\n\n"
+        "@pytest.mark.release_gate\ndef test_ok(sentry_check):\n    sentry_check.passed('ok')\n\n"
+        "@pytest.mark.release_gate\ndef test_stop(sentry_check):\n    raise KeyboardInterrupt\n"
+    )
+    result = pytester.runpytest_inprocess(
+        "-m",
+        "verify_loop",
+        "--sentry-url=http://127.0.0.1:9",
+        "--sentry-org=acme",
+        "--sentry-project=app",
+        *NO_BUNDLED,
+        no_reraise_ctrlc=True,
+    )
+    # Then the verify_loop line says the listing was not read (never "None")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    lines = result.stdout.lines
+    loop = next(i for i, x in enumerate(lines) if x.startswith("verify-loop      unresolved"))
+    assert "None" not in " ".join(lines[loop : loop + 3])
+    loop = lines[loop]
+    assert loop.startswith("verify-loop      unresolved not read (checkpoint not written: ")
+    # And no mode's row says PASS although one check passed
+    assert "release-gate     ERROR    1 pass" in lines
+    assert not [x for x in lines if re.match(r"[a-z-]+ +PASS ", x)]
