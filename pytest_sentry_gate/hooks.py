@@ -216,13 +216,12 @@ class ActiveHooks:
         if run is None or config.option.collectonly:  # nothing ran: keep the last real report
             return
         run.exit_code = int(exitstatus)
-        run.stopped_by = self.stopped_by
         run.interruption = _interruption(session, int(exitstatus), self.stopped_by)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
-        _publish_ci(run, config, self.redactor(config))  # here: pytest skips the terminal
-        # summary after an internal error, and the step summary must say ERROR then too
+        if run.results or run.modes:  # here: pytest prints no terminal summary after an
+            _publish_ci(run, config, self.redactor(config))  # internal error: ERROR there too
         conf = config.stash.get(SETTINGS_KEY, None)
         if conf is None:
             return

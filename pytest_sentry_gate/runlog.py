@@ -37,8 +37,6 @@ class Run:
     #: pytest's exit status, and why it stopped early (``None`` when the checks all ran).
     exit_code: int | None = None
     interruption: str | None = None
-    #: The signal that stopped the run (``SIGTERM``, ``Ctrl-C (SIGINT)``), when one did.
-    stopped_by: str | None = None
     results: list[verdict.CheckResult] = field(default_factory=list)
     by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
     _durations: dict[str, float] = field(default_factory=dict)
