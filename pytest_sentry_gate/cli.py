@@ -35,10 +35,11 @@ from typing import Any, NoReturn, TextIO
 
 import pytest
 
-from pytest_sentry_gate import cli_text, modes
+from pytest_sentry_gate import cli_text, modes, report_file
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.report import SCHEMA_ID
 from pytest_sentry_gate.rerun import without_replay
+from pytest_sentry_gate.rootdir import VALUE_FLAGS
 from pytest_sentry_gate.settings import ROWS
 
 ALL = "all"
@@ -149,10 +150,22 @@ def pytest_args(ns: argparse.Namespace, report: Path | None) -> list[str]:
     for _cli, flag, value in _options(ns):
         if flag == ROWS["report"].flags[0]:
             continue  # the caller decides (a temporary file for --json)
-        args += [flag] if value is None else [flag, value]
+        args.append(flag if value is None else f"{flag}={value}")
     if report is not None:
-        args += [ROWS["report"].flags[0], str(report)]
-    return [*args, *ns.plugin_args, *ns.pytest_args]
+        args.append(f"{ROWS['report'].flags[0]}={report}")
+    return [*args, *joined(ns.plugin_args), *ns.pytest_args]
+
+
+def joined(args: Sequence[str]) -> list[str]:
+    """``--sentry-x VALUE`` as one word, ``--sentry-x=VALUE``: pytest chooses its rootdir before
+    it knows our options, so a separate value that exists as a path would count as a test path."""
+    out: list[str] = []
+    for arg in args:
+        if out and out[-1] in VALUE_FLAGS and not arg.startswith("-"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def rerun_command(ns: argparse.Namespace) -> str:
@@ -187,23 +200,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         if wants_json:
             _print(_error_report(_mode_of(argv), str(exc), started))
         return USAGE_EXIT
+    target = Path(ns.report) if ns.report else None
+    if target is not None:
+        try:
+            report_file.plan(target)
+        except report_file.ReportPathRefused as exc:
+            sys.stderr.write(f"sentry-gate: error: --report {exc}\n")
+            if ns.json:
+                _print(_error_report(ns.mode, f"--report {exc}", started))
+            return USAGE_EXIT
     with tempfile.TemporaryDirectory(prefix="sentry-gate-") as tmp:
-        report = Path(ns.report) if ns.report else Path(tmp) / "report.json"
+        report = Path(tmp) / "report.json"  # --report gets the finished document (see _deliver)
         errors = _Tee(sys.stderr)
         with contextlib.redirect_stdout(sys.stderr), contextlib.redirect_stderr(errors):
             code = int(
                 pytest.main(pytest_args(ns, report), plugins=[Invocation(rerun_command(ns))])
             )
         if not _written_since(report, started):  # pytest stopped before any check
+            failed = _error_report(ns.mode, _pytest_error(errors.getvalue(), code), started)
             if ns.json:
-                _print(_error_report(ns.mode, _pytest_error(errors.getvalue(), code), started))
+                _print(failed)
+            _deliver(target, failed)
             return USAGE_EXIT if code == pytest.ExitCode.USAGE_ERROR else FAIL_EXIT
         document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     document["mode"] = ns.mode  # the mode as asked (``verify-loop``, ``all``), as the old script
     sys.stdout.write(
         json.dumps(document, indent=2) + "\n" if ns.json else cli_text.render(document)
     )
+    sys.stdout.flush()
+    if not _deliver(target, document):
+        return USAGE_EXIT
     return exit_code(code, document["overall_status"])
+
+
+def _deliver(target: Path | None, document: dict[str, Any]) -> bool:
+    """Write the document to ``--report`` (a file, or through ``/dev/stdout``, a FIFO…)."""
+    if target is None:
+        return True
+    try:
+        report_file.write(target, json.dumps(document, indent=2) + "\n")
+    except (OSError, report_file.ReportPathRefused) as exc:
+        why = exc if isinstance(exc, report_file.ReportPathRefused) else exc.strerror or exc
+        sys.stderr.write(f"sentry-gate: error: cannot write the report to {target}: {why}\n")
+        return False
+    return True
 
 
 def _written_since(path: Path, started: float) -> bool:

@@ -7,6 +7,7 @@ for the ``sentry_check`` fixture; until then pytest calls none of these for any 
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pytest_sentry_gate.fixtures.replay import cassette_header
 from pytest_sentry_gate.redact import Redactor, without_userinfo
 from pytest_sentry_gate.rerun import after_collection
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
+from pytest_sentry_gate.selection import WORD
 from pytest_sentry_gate.text import first_of
 
 NAME = "sentry_gate_active"
@@ -32,6 +34,7 @@ class ActiveHooks:
         self.checks_dir = checks_dir
         self.modes_label = modes_label
         self.rerun = rerun
+        self.stopped_by: str | None = None
 
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Leave out the bundled check files of modes that are not selected (``test_<mode>.py``),
@@ -63,6 +66,15 @@ class ActiveHooks:
         run = session.config.stash.get(RUN_KEY, None)
         if run is not None:
             run.rerun = after_collection(run.rerun, selected=len(session.items))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Count each mode's deselected checks, so an empty row can name the selection."""
+        run = items[0].config.stash.get(RUN_KEY, None) if items else None
+        if run is None:
+            return
+        for mode in filter(None, map(item_mode, items)):
+            run.deselected[mode] = run.deselected.get(mode, 0) + 1
+        run.selection = selection_words(items[0].config)
 
     @staticmethod
     def _mode_rank(item: pytest.Item) -> int:
@@ -178,9 +190,15 @@ class ActiveHooks:
             lines.append(f"sentry-gate: bundled checks from {self.checks_dir} (ids relative to it)")
         return lines
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Remember which signal stopped the run (Ctrl-C, or SIGTERM via ``interrupts``)."""
+        from pytest_sentry_gate import interrupts
+
+        self.stopped_by = interrupts.signal_name(excinfo.value)
+
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         run = config.stash.get(RUN_KEY, None)
-        if run is None or not (run.results or run.modes):
+        if run is None or not (run.results or run.modes) or config.option.collectonly:
             return
         from pytest_sentry_gate import loop_report, report
 
@@ -189,19 +207,20 @@ class ActiveHooks:
             terminalreporter.line(line)
         for line in policy.terminal_lines(config):  # which policy decided the exit code
             terminalreporter.line(line)
-        _publish_ci(run, config, terminalreporter.write_line, self.redactor(config))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = session.config
         run = config.stash.get(RUN_KEY, None)
-        if run is None:
+        if run is None or config.option.collectonly:  # nothing ran: keep the last real report
             return
         run.exit_code = int(exitstatus)
-        run.interruption = _interruption(session, int(exitstatus))
+        run.interruption = _interruption(session, int(exitstatus), self.stopped_by)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
+        if run.results or run.modes:  # here: pytest prints no terminal summary after an
+            _publish_ci(run, config, self.redactor(config))  # internal error: ERROR there too
         conf = config.stash.get(SETTINGS_KEY, None)
         if conf is None:
             return
@@ -211,20 +230,35 @@ class ActiveHooks:
         policy.finish(session, run, conf)  # sentry_fail_on: a PARTIAL fails the run, or not
         if conf.report is None:
             return
-        from pytest_sentry_gate import report
+        from pytest_sentry_gate import report, report_file
 
         path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
         try:
             report.write(path, report.build(run, conf, loop_sections))
-        except OSError as exc:
+        except (OSError, report_file.ReportPathRefused) as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
-            text = f"sentry-gate: cannot write the report to {path}: {exc.strerror or exc}"
+            why = exc if isinstance(exc, report_file.ReportPathRefused) else exc.strerror or exc
+            text = f"sentry-gate: cannot write the report to {path}: {why}"
             if reporter is not None:
                 reporter.write_line(text, red=True)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
 _PACKAGE_DIR = Path(__file__).parent
+
+
+def selection_words(config: pytest.Config) -> str:
+    """The options that deselect tests, as the user gave them: ``-k 'typo'``, ``--deselect X``
+    and ``-m`` (which also names the modes); another plugin may deselect too."""
+    words = []
+    keyword = config.getoption("keyword", "") or ""
+    if keyword:
+        words.append(f"-k {shlex.quote(keyword)}")
+    words += [f"--deselect {shlex.quote(d)}" for d in config.getoption("deselect", None) or ()]
+    markexpr = config.getoption("markexpr", "") or ""
+    if set(WORD.findall(markexpr)) - {*modes.MARKERS, "and", "or", "not"}:  # not just modes
+        words.append(f"-m {shlex.quote(markexpr)}")
+    return " ".join(words) or "another plugin's selection"
 
 
 def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -238,19 +272,19 @@ def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
         report.longrepr = (str(path), (line or 0) + 1, longrepr[2])
 
 
-def _publish_ci(
-    run: Run, config: pytest.Config, write_line: Any, redact: Callable[[str], str]
-) -> None:
+def _publish_ci(run: Run, config: pytest.Config, redact: Callable[[str], str]) -> None:
     """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
     from pytest_sentry_gate import ci_output, report
 
     if not ci_output.active(os.environ):
         return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write_line = reporter.write_line if reporter is not None else print
     ci_output.publish(
         environ=os.environ,
         rows=report.mode_rows(run),
         results=run.results,
-        overall=report.overall([r.status for r in run.results]),
+        overall=report.overall_status(run),
         redact=redact,
         write_line=write_line,
     )
@@ -261,11 +295,13 @@ _STOPPED: frozenset[int] = frozenset(
 )
 
 
-def _interruption(session: pytest.Session, exitstatus: int) -> str | None:
+def _interruption(session: pytest.Session, exitstatus: int, signal: str | None) -> str | None:
     """Why pytest stopped before the checks could give their verdicts (``None``: it did not)."""
     if exitstatus not in _STOPPED:
         return None
     name = pytest.ExitCode(exitstatus).name.lower().replace("_", " ")
+    if signal is not None:
+        name = f"{name} by {signal}"
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     errors_seen = reporter.stats.get("error", []) if reporter is not None else []
     where = sorted({r.nodeid or "." for r in errors_seen if isinstance(r, pytest.CollectReport)})

@@ -82,6 +82,8 @@ REPLAYED: Final = "a replay never reads or writes the live checkpoint"
 
 
 def _blocked(run: Run, loop: LoopFacts) -> str | None:
+    if run.interruption is not None:
+        return run.interruption
     if loop.replay:
         return REPLAYED
     if loop.refused is not None:
@@ -227,9 +229,12 @@ def summary_lines(sections: dict[str, Any]) -> list[str]:
             f"since {loop['previous_check']}: {loop['new_since_last']['count']} new, "
             f"{loop['resolved_since_last']['count']} resolved"
         )
-    lines = [f"verify-loop      unresolved {loop['unresolved_count']} ({head})"]
-    lines.append(f"  state file: {loop['state_file']}")
-    if loop["note"]:
+    count = loop["unresolved_count"]
+    if count is None:  # the listing was not read (an interrupted run, an API failure)
+        head = loop["note"] or "the unresolved listing was not read"
+    lines = [f"verify-loop      unresolved {'not read' if count is None else count} ({head})"]
+    lines.append(f"  state file: {loop['state_file'] or '(none resolved)'}")
+    if loop["note"] and loop["note"] != head:
         lines.append(f"  {loop['note']}")
     if loop["moved_aside"]:
         why = loop.get("moved_aside_problem")

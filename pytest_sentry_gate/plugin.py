@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, redaction, settings
+from pytest_sentry_gate import fixtures, modes, redaction, rootdir, settings
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
@@ -41,6 +41,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     settings.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """``--sentry-gate-report PATH`` (two words) must not move the rootdir: see ``rootdir``."""
+    rootdir.repair(early_config, parser, args)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
@@ -52,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers or hasattr(config, "workerinput"):
         raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers=workers))
     resolved = settings.resolve(config)
+    _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
     redaction.install(config, resolved)
     config.stash[RUN_KEY] = Run(
@@ -67,8 +76,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
     check_cassette(config, resolved, config.stash[RUN_KEY])
     activate(config)
+    from pytest_sentry_gate import interrupts  # SIGTERM ends the run as Ctrl-C: with a report
+
+    interrupts.install(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
+
+
+def _check_report_path(config: pytest.Config, report: Path | None) -> None:
+    """A report path the run may not write is a usage error now, not a lost report at the end."""
+    if report is None:
+        return
+    from pytest_sentry_gate import report_file  # (reads files: imported by an active run only)
+
+    path = config.invocation_params.dir / report  # an absolute path stays as it is
+    try:
+        report_file.plan(path)
+    except report_file.ReportPathRefused as exc:
+        raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 
 
 def requested_mode(config: pytest.Config) -> str:

@@ -8,21 +8,18 @@ consumers keep working; ``checks`` has one structured entry per test. Text that 
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_sentry_gate import modes, old_rows, verdict
+from pytest_sentry_gate import modes, old_rows, report_file, verdict
 from pytest_sentry_gate.rerun import for_mode
 from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
 
-SCHEMA_ID: Final = "pytest-sentry-gate/report@1"
+SCHEMA_ID: Final = report_file.SCHEMA_ID
 SCHEMA_PATH: Final = Path(__file__).with_name("report.schema.json")
 SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 
@@ -30,6 +27,12 @@ SUMMARY_LINE: Final = "{mode:<16} {status:<8} {counts}"
 NOT_CHECKED: Final = (
     "{mode}: no check of this mode ran in this selection (deselected, or "
     "sentry_bundled_checks = false). Rerun: {command}"
+)
+
+
+DESELECTED: Final = (
+    "{mode}: no check of this mode ran: the selection ({selection}) deselected its {count} "
+    "check(s), so nothing was verified"
 )
 
 
@@ -52,6 +55,12 @@ def _by_mode(run: Run) -> dict[str, list[verdict.CheckResult]]:
 
 
 def _empty_row_message(run: Run, mode: str) -> str:
+    if run.interruption is not None:
+        return f"{modes.json_name(mode)}: {run.interruption}; no check of this mode gave a verdict"
+    if run.deselected.get(mode):  # no_check_ran: the selection left none of this mode's checks
+        return DESELECTED.format(
+            mode=modes.json_name(mode), count=run.deselected[mode], selection=run.selection
+        )
     if mode in run.collected_modes or mode in run.bundled_modes:
         return NOT_CHECKED.format(mode=modes.json_name(mode), command=for_mode(run.rerun, mode))
     return verdict.NOT_AVAILABLE_YET.format(mode=modes.json_name(mode))
@@ -59,6 +68,16 @@ def _empty_row_message(run: Run, mode: str) -> str:
 
 def _status(results: list[verdict.CheckResult]) -> str:
     return overall([r.status for r in results])
+
+
+def row_status(run: Run, results: list[verdict.CheckResult]) -> str:
+    """A mode's verdict (PARTIAL when none of its checks ran); ERROR when pytest stopped before
+    every check gave its verdict (Ctrl-C, SIGTERM, a collection or internal error), unless a check
+    already FAILed: a check that passed before the stop does not make the mode PASS."""
+    status = _status(results) if results else verdict.PARTIAL
+    if run.interruption is not None and status != verdict.FAIL:
+        return verdict.ERROR
+    return status
 
 
 def overall_status(run: Run) -> str:
@@ -82,9 +101,11 @@ def mode_rows(run: Run) -> list[dict[str, Any]]:
         if not results:
             rows.append(_empty_row(run, mode))
             continue
-        status = overall([r.status for r in results])
+        status = row_status(run, results)
         worst = [r for r in results if r.status == status and r.status != verdict.PASS]
         message = f"{_counts(results)}" + (f": {worst[0].message}" if worst else "")
+        if status == verdict.ERROR:
+            message = f"{_counts(results)}: {run.interruption}"
         evidence = old_rows.evidence_text(
             [(r.check_id.split("::")[-1], r.evidence) for r in results if r.evidence]
         )
@@ -108,7 +129,7 @@ def mode_rows(run: Run) -> list[dict[str, Any]]:
 def _empty_row(run: Run, mode: str) -> dict[str, Any]:
     return {
         "mode": modes.json_name(mode),
-        "status": verdict.PARTIAL,
+        "status": row_status(run, []),
         "message": _empty_row_message(run, mode),
         "evidence": "",
         "risks": "",
@@ -150,28 +171,9 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
 
 
 def write(path: Path, document: dict[str, Any]) -> None:
-    """Write the report: atomically (temp file, then rename) for a regular file or a new path.
-
-    A symlink is followed (the link stays, its target gets the report); a device or a FIFO
-    (``/dev/stdout``) is written through, never replaced by a regular file.
-    """
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():
-        if target.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the report where ``report_file`` allows: a new file or an earlier report replaced
+    atomically, a device or FIFO (``/dev/stdout``) written through; anything else is refused."""
+    report_file.write(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def summary_lines(run: Run) -> list[str]:
@@ -182,9 +184,9 @@ def summary_lines(run: Run) -> list[str]:
         if not results:  # the row's message starts with the mode's name, shown in the column
             why = _empty_row_message(run, mode).split(": ", 1)[1]
             name = modes.json_name(mode)
-            lines.append(SUMMARY_LINE.format(mode=name, status=verdict.PARTIAL, counts=why))
+            lines.append(SUMMARY_LINE.format(mode=name, status=row_status(run, []), counts=why))
             continue
-        status = overall([r.status for r in results])
+        status = row_status(run, results)
         lines.append(
             SUMMARY_LINE.format(
                 mode=modes.json_name(mode), status=status, counts=_counts(results)

@@ -31,6 +31,10 @@ class Run:
     #: package ships checks for (a mode in neither is "not available yet").
     collected_modes: set[str] = field(default_factory=set)
     bundled_modes: frozenset[str] = frozenset()
+    #: How many checks of each mode the selection (``-k``, ``--deselect``, ``-m``) deselected,
+    #: and that selection in the user's words (``-k 'typo'``).
+    deselected: dict[str, int] = field(default_factory=dict)
+    selection: str = ""
     #: pytest's exit status, and why it stopped early (``None`` when the checks all ran).
     exit_code: int | None = None
     interruption: str | None = None

@@ -60,15 +60,11 @@ def test_old_flags_map_to_pytest_options() -> None:
     assert pytest_args(ns, Path("r.json")) == [
         "-m",
         "verify_loop",
-        "--sentry-org",
-        "acme",
-        "--sentry-project",
-        "a,b",
-        "--sentry-repo-root",
-        "/r",
+        "--sentry-org=acme",
+        "--sentry-project=a,b",
+        "--sentry-repo-root=/r",
         "--require-host-network",
-        "--sentry-gate-report",
-        "r.json",
+        "--sentry-gate-report=r.json",
         "-x",
     ]
 
@@ -131,8 +127,8 @@ def test_cli_flags_derive_from_the_settings_table() -> None:
         # When the flag is given
         value = [] if row.switch else ["v"]
         args = pytest_args(parse(["--mode", "setup-preflight", cli, *value]), None)
-        # Then pytest gets the row's own flag
-        assert args == ["-m", "setup_preflight", flag, *value], cli
+        # Then pytest gets the row's own flag, its value in the same word
+        assert args == ["-m", "setup_preflight", flag if row.switch else f"{flag}=v"], cli
 
 
 @pytest.mark.parametrize("spelling", ["release-gate", "release_gate"])
@@ -237,8 +233,7 @@ def test_plugin_options_pass_through_and_others_are_refused() -> None:
         "-m",
         "prod_health",
         "--sentry-record-mode=none",
-        "--sentry-cassette-dir",
-        "c",
+        "--sentry-cassette-dir=c",
     ]
     # And anything else sentry-gate does not know is a usage error
     with pytest.raises(Exception, match="unrecognized arguments: --bogus x"):
@@ -490,9 +485,7 @@ def test_network_rerun_hint_is_a_sentry_gate_command_that_parses(tmp_path: Path)
     assert pytest_args(ns, None) == [
         "-m",
         "setup_preflight",
-        "--sentry-org",
-        "acme",
-        "--sentry-url",
-        "http://0.0.0.0",
+        "--sentry-org=acme",
+        "--sentry-url=http://0.0.0.0",
         "--require-host-network",
     ]

@@ -335,10 +335,10 @@ def test_a_collection_error_is_an_error_report(pytester: pytest.Pytester) -> Non
 
 
 def test_report_through_a_symlink_keeps_the_link(pytester: pytest.Pytester) -> None:
-    # Given the report path is a symlink to a file elsewhere
+    # Given the report path is a symlink to a file elsewhere, an earlier report of this tool
     target = pytester.path / "elsewhere" / "real.json"
     target.parent.mkdir()
-    target.write_text("old")
+    target.write_text('{"schema": "pytest-sentry-gate/report@1"}')
     (pytester.path / "link.json").symlink_to(target)
     pytester.makepyfile(test_custom=CUSTOM_CHECKS)
     # When the run writes its report there
@@ -381,7 +381,7 @@ def test_report_path_that_is_a_directory_is_a_clear_error(pytester: pytest.Pytes
         "-m", "release_gate", "--sentry-gate-report=adir", *NO_BUNDLED
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["sentry-gate: cannot write the report to */adir: *"])
+    result.stderr.fnmatch_lines(["ERROR: --sentry-gate-report */adir: a directory, *"])
     assert (pytester.path / "adir").is_dir()
 
 

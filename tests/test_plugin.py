@@ -196,8 +196,11 @@ def test_inert_plugin_implements_no_per_test_hook(pytester: pytest.Pytester) -> 
     pytester.makepyfile("def test_x(): pass")
     # When it runs
     result = pytester.runpytest_inprocess("-s")
-    # Then the plugin only declares its options and markers: no hook runs per test
-    result.stdout.fnmatch_lines(["*HOOKS pytest_addoption,pytest_configure ACTIVE False*"])
+    # Then the plugin only declares its options and markers and checks the rootdir pytest chose
+    # (once, before any test): no hook runs per test
+    result.stdout.fnmatch_lines(
+        ["*HOOKS pytest_addoption,pytest_configure,pytest_load_initial_conftests ACTIVE False*"]
+    )
     # And with a mode selected the working hooks are registered
     result = pytester.runpytest_inprocess(
         "-s", "-m", "incident", "-o", "sentry_bundled_checks=false"
@@ -235,11 +238,13 @@ def test_unwritable_report_path_is_a_clear_error(pytester: pytest.Pytester) -> N
     # Given a report path whose directory cannot be created (a file stands in the way)
     (pytester.path / "blocker").write_text("")
     pytester.makepyfile(test_custom=CUSTOM_CHECKS)
-    # When the run ends
+    # When the run starts
     result = pytester.runpytest_inprocess(
         "-m", "release_gate", "--sentry-gate-report=blocker/r.json", *NO_BUNDLED
     )
-    # Then one line says so, and the exit code is not a success
+    # Then it is a usage error naming the path, before any check ran
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["sentry-gate: cannot write the report to */blocker/r.json: *"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --sentry-gate-report */blocker/r.json: */blocker is not a directory *"]
+    )
     assert "Traceback" not in result.stdout.str()
