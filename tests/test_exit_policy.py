@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 from tests.test_cli import run_cli
 from tests.test_settings import usage_error
