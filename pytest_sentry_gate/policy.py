@@ -15,27 +15,26 @@ the decision for the terminal summary's ``exit`` line (``terminal_lines``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
 from pytest_sentry_gate import verdict
+from pytest_sentry_gate.policy_defaults import (
+    DEFAULT_IN_CI,
+    DEFAULT_OUTSIDE_CI,
+    PARTIAL,
+)
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.runlog import Run
     from pytest_sentry_gate.settings import Settings
 
-CI_VARIABLES: Final = ("CI", "GITHUB_ACTIONS")
-NOT_CI_VALUES: Final = ("", "false", "0")
-PARTIAL: Final = "partial"
-FAIL: Final = "fail"
 #: The reasons a release gate could not verify the release; ``no_check_ran`` is an empty row.
 UNVERIFIED_RELEASE: Final = frozenset({"no_build", "no_release", "no_check_ran"})
 RELEASE_GATE: Final = "release_gate"
-DEFAULT_IN_CI: Final = "default in CI"
-DEFAULT_OUTSIDE_CI: Final = "default outside CI"
 
 
 @dataclass(frozen=True)
@@ -56,29 +55,6 @@ class ModeRow:
 
 
 DECISION_KEY = pytest.StashKey[Decision]()
-
-
-def ci_variable(environ: Mapping[str, str]) -> str | None:
-    """The variable that says this run is in CI (``GITHUB_ACTIONS``), or None."""
-    for name in CI_VARIABLES:
-        if environ.get(name, "").strip().lower() not in NOT_CI_VALUES:
-            return name
-    return None
-
-
-def apply_defaults(
-    values: MutableMapping[str, Any], sources: MutableMapping[str, str], environ: Mapping[str, str]
-) -> str | None:
-    """Settle ``fail_on`` (unset: by CI) and what it implies for the network; return the CI
-    variable. Called by ``settings.resolve`` once the table's rows are parsed."""
-    ci = ci_variable(environ)
-    if values.get("fail_on") is None:
-        values["fail_on"] = PARTIAL if ci else FAIL
-        sources["fail_on"] = f"{DEFAULT_IN_CI} ({ci} is set)" if ci else DEFAULT_OUTSIDE_CI
-    if values["fail_on"] == PARTIAL and not values.get("require_host_network"):
-        values["require_host_network"] = True
-        sources["require_host_network"] = f"sentry_fail_on={PARTIAL}"
-    return ci
 
 
 def why(fail_on: str, source: str, ci: str | None) -> str:

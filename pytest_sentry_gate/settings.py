@@ -622,7 +622,7 @@ def given(config: pytest.Config, name: str) -> Any:
 
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
-    from pytest_sentry_gate import policy, sentryclirc
+    from pytest_sentry_gate import policy_defaults, sentryclirc
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir
@@ -674,7 +674,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
                 values["dsn"] = row.parse(found, source)
                 sources["dsn"] = source.label
 
-    values["ci"] = policy.apply_defaults(values, sources, env)
+    values["ci"] = policy_defaults.apply_defaults(values, sources, env)
     token_note = None
     token_raw, _ = raw("token", ROWS["token"])
     if values["token"] is not None and str(token_raw) != values["token"]:

@@ -21,7 +21,7 @@ import pytest
 import vcr.serializers.yamlserializer  # noqa: F401
 
 import pytest_sentry_gate.sentry.client  # noqa: F401
-from pytest_sentry_gate.policy import CI_VARIABLES
+from pytest_sentry_gate.policy_defaults import CI_VARIABLES
 
 pytest_plugins = ["pytester"]
 

@@ -97,13 +97,13 @@ def test_a_mode_with_no_check_ran_fails_the_run_in_ci(
 
 @pytest.mark.parametrize("value", ["", "false", "0", "FALSE"])
 def test_ci_variables_that_say_no(value: str) -> None:
-    from pytest_sentry_gate.policy import ci_variable
+    from pytest_sentry_gate.policy_defaults import ci_variable
 
     assert ci_variable({"CI": value, "GITHUB_ACTIONS": value}) is None
 
 
 def test_ci_variable_is_named() -> None:
-    from pytest_sentry_gate.policy import ci_variable
+    from pytest_sentry_gate.policy_defaults import ci_variable
 
     assert ci_variable({"CI": "1"}) == "CI"
     assert ci_variable({"CI": "false", "GITHUB_ACTIONS": "true"}) == "GITHUB_ACTIONS"
