@@ -27,7 +27,7 @@ from pytest_sentry_gate.selection import selected_modes
 from pytest_sentry_gate.settings import given
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.simulator import Simulator
+    from sentry_simulator import Simulator
 
 ROOT = Path(__file__).parent
 DEMO_APP = ROOT / "examples" / "codictate"
@@ -55,7 +55,7 @@ def _demo_cassette(config: pytest.Config) -> Path:
 def _replayed_dsn() -> str:
     """The demo app's DSN as the recording left it: the key scrubbed, the project id kept."""
     from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
-    from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, demo_data
+    from sentry_simulator.scenarios import DEMO_PROJECT, demo_data
 
     project = next(p for p in demo_data(DEMO_APP).projects.values() if p.slug == DEMO_PROJECT)
     return f"http://{SCRUBBED_DSN_KEY}@127.0.0.1:9/{project.id}"
@@ -85,9 +85,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if cassette is not None:
         app_dsn = _replayed_dsn()
     else:
-        from pytest_sentry_gate.simulator import DEFAULT_SCOPES, Simulator, TokenSpec
-        from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, demo_data
-        from pytest_sentry_gate.simulator.serialize import dsn
+        from sentry_simulator import DEFAULT_SCOPES, Simulator, TokenSpec
+        from sentry_simulator.scenarios import DEMO_PROJECT, demo_data
+        from sentry_simulator.serialize import dsn
 
         # Sentry's "now" is the real time, so "new in the last 24 h" means what it says.
         now = datetime.now(UTC).replace(microsecond=0)

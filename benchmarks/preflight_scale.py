@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec  # noqa: E402
+from sentry_simulator import Simulator, SimulatorData, TokenSpec  # noqa: E402
 
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"

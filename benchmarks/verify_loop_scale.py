@@ -67,13 +67,13 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_sentry_gate.report import SCHEMA_PATH  # noqa: E402
 from pytest_sentry_gate.settings import rows  # noqa: E402
-from pytest_sentry_gate.simulator import (  # noqa: E402
+from sentry_simulator import (  # noqa: E402
     RecordedRequest,
     Simulator,
     SimulatorData,
     TokenSpec,
 )
-from pytest_sentry_gate.simulator.scenarios import (  # noqa: E402
+from sentry_simulator.scenarios import (  # noqa: E402
     DEMO_PROJECT,
     DEMO_RELEASE,
     demo_data,

@@ -42,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from verify_loop_scale import DEMO_APP, SCOPES, build, classify, clean_env
 
-from pytest_sentry_gate.simulator import Simulator, TokenSpec
+from sentry_simulator import Simulator, TokenSpec
 
 #: The constant dependency chain: project id → issue query → issue detail → latest event.
 CONSTANT_CHAIN = 4

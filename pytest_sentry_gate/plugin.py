@@ -15,7 +15,7 @@ import pytest
 from pytest_sentry_gate import fixtures, modes, redaction, rootdir, settings
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
-from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
+from pytest_sentry_gate.runlog import ACTIVATE_KEY, RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 
 
@@ -53,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
     settings.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
+    config.stash[ACTIVATE_KEY] = activate  # sentry_check activates the hooks through it
     chosen = selected_modes(config)
     if not chosen:
         return

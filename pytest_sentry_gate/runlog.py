@@ -145,3 +145,6 @@ def _failure_text(report: pytest.TestReport) -> str:
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 RUN_KEY = pytest.StashKey[Run]()
+#: How a fixture registers the working hooks (``plugin.activate``, put here at configure time,
+#: so that fixtures never import the plugin or its hooks).
+ACTIVATE_KEY = pytest.StashKey[Callable[[pytest.Config], None]]()

@@ -83,7 +83,7 @@ PREFLIGHT_EMPTY_REPO = {
 @pytest.fixture
 def simulator() -> Iterator[Any]:
     """A seeded Sentry simulator on 127.0.0.1 that knows CANARY_TOKEN with every needed scope."""
-    from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
+    from sentry_simulator import Simulator, SimulatorData, TokenSpec
 
     sim = Simulator(data=SimulatorData.seeded(seed=1, issues=30))
     sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
@@ -94,8 +94,8 @@ def simulator() -> Iterator[Any]:
 def demo_simulator(repo: Path) -> Any:
     """A (not yet started) simulator holding a healthy release of the demo app copied at ``repo``,
     knowing CANARY_TOKEN with every needed scope."""
-    from pytest_sentry_gate.simulator import Simulator, TokenSpec
-    from pytest_sentry_gate.simulator.scenarios import demo_data
+    from sentry_simulator import Simulator, TokenSpec
+    from sentry_simulator.scenarios import demo_data
 
     sim = Simulator(data=demo_data(repo))
     sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))

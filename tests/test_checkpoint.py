@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate import checkpoint
-from pytest_sentry_gate.simulator import Fault, Simulator, TokenSpec
-from pytest_sentry_gate.simulator.scenarios import demo_data
+from sentry_simulator import Fault, Simulator, TokenSpec
+from sentry_simulator.scenarios import demo_data
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, load_report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from pytest_sentry_gate.ci_output import (
     summary_markdown,
     workflow_commands,
 )
-from pytest_sentry_gate.simulator import Fault
+from sentry_simulator import Fault
 from tests.conftest import CANARY_TOKEN, all_written, demo_simulator
 
 ROOT = Path(__file__).resolve().parents[1]

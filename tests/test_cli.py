@@ -318,7 +318,7 @@ OLD_FIELDS = ("mode", "status", "message", "evidence", "risks", "next_commands")
 
 def _demo_run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path, str]:
     """``sentry-gate --mode verify-loop`` against the demo story (a fatal issue, a regression)."""
-    from pytest_sentry_gate.simulator.scenarios import demo_data
+    from sentry_simulator.scenarios import demo_data
 
     repo = tmp_path / "app"
     shutil.copytree(ROOT / "examples" / "codictate", repo)

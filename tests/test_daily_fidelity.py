@@ -13,23 +13,23 @@ import pytest
 
 from pytest_sentry_gate.sentry import search_compat
 from pytest_sentry_gate.sentry.smoke import build_event, envelope
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
-from pytest_sentry_gate.simulator.clock import iso
-from pytest_sentry_gate.simulator.daily_data import (
+from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator.clock import iso
+from sentry_simulator.daily_data import (
     add_monitor_failure,
     add_reappeared,
     add_regression,
 )
-from pytest_sentry_gate.simulator.incident_data import (
+from sentry_simulator.incident_data import (
     APP_ROUTE,
     CI_PATHS,
     WEBVIEW2_UA,
     add_incident,
     associate_commits,
 )
-from pytest_sentry_gate.simulator.ingest import store_event
-from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
-from pytest_sentry_gate.simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
+from sentry_simulator.ingest import store_event
+from sentry_simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
+from sentry_simulator.scenarios import DEMO_ORG, DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import CANARY_TOKEN, demo_simulator
 
 

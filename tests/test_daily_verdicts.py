@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import SimulatorData
-from pytest_sentry_gate.simulator.daily_data import (
+from sentry_simulator import SimulatorData
+from sentry_simulator.daily_data import (
     add_monitor_failure,
     add_reappeared,
     add_regression,
 )
-from pytest_sentry_gate.simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
+from sentry_simulator.legacy import BEFORE_PRIORITY, BEFORE_SUBSTATUS, ESTIMATING
+from sentry_simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.conftest import check, demo_simulator
 from tests.test_health import DEMO, NOW, _loop, _sim
 from tests.test_incident import only_incident, run_incident
@@ -246,7 +246,7 @@ def test_the_tools_own_smoke_issue_is_left_out(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from pytest_sentry_gate.sentry.smoke import build_event
-    from pytest_sentry_gate.simulator.ingest import store_event
+    from sentry_simulator.ingest import store_event
 
     # Given a healthy demo where an earlier local_smoke run left its event (a HIGH error issue)
     with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:

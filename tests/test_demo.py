@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator.__main__ import main
+from sentry_simulator.__main__ import main
 from tests.conftest import CANARY_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def test_child_exit_code_through_a_real_process() -> None:
     # Given the CLI as its own process, running a command that fails
     done = subprocess.run(
         [
-            *(sys.executable, "-m", "pytest_sentry_gate.simulator", "--issues", "1", "--run"),
+            *(sys.executable, "-m", "sentry_simulator", "--issues", "1", "--run"),
             *("--", sys.executable, "-c", "import sys; sys.exit(5)"),
         ],
         cwd=ROOT,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, run_mode
 
 

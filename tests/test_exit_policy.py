@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 from tests.test_cli import run_cli
 from tests.test_settings import usage_error
 
-#: Nothing listens on port 9 of 127.0.0.1: the Sentry host is unreachable.
-UNREACHABLE = ("--sentry-url=http://127.0.0.1:9/", "--sentry-org=acme", "--sentry-project=web")
+#: An unreachable Sentry: a refused connection on 0.0.0.0's default port (not a loopback name, no
+#: port named) stays "network unavailable"; nothing listens there and nothing leaves the machine.
+UNREACHABLE = ("--sentry-url=http://0.0.0.0/", "--sentry-org=acme", "--sentry-project=web")
 SENTRY_SIDE = ("test_token_accepted", "test_token_scopes", "test_organization_exists")
 
 
@@ -153,7 +154,7 @@ def test_cli_exits_1_for_partial_in_ci_and_0_outside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the old script's command against an unreachable Sentry, with only PARTIALs
-    args = ("--mode", "prod-health", "--url", "http://127.0.0.1:9/", "--org", "a", "--project", "b")
+    args = ("--mode", "prod-health", "--url", "http://0.0.0.0/", "--org", "a", "--project", "b")
     outside = run_cli(tmp_path, *args, "--fail-on", "fail")
     inside = run_cli(tmp_path, *args, "--fail-on", "partial")
     # Then PARTIAL exits 0 under fail, 1 under partial (the CI default)

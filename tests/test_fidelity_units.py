@@ -9,7 +9,7 @@ import pytest
 
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.symbolication import ERROR_TYPES, analyse, is_app_frame
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Simulator, SimulatorData, TokenSpec
 
 PREFIX = "app://localhost/assets"
 

@@ -20,8 +20,8 @@ from pytest_sentry_gate.sentry.issues import (
     unresolved_head,
     unresolved_listing,
 )
-from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec
-from pytest_sentry_gate.simulator.scenarios import demo_data
+from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator.scenarios import demo_data
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, load_report
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
@@ -297,7 +297,7 @@ def test_two_loops_report_new_and_resolved_as_sets(
 def test_failed_api_phase_keeps_the_good_checkpoint(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pytest_sentry_gate.simulator import Fault
+    from sentry_simulator import Fault
 
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     state = tmp_path / "acme_codictate.json"

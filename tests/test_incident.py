@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
-from pytest_sentry_gate.simulator.data import SimulatorData
-from pytest_sentry_gate.simulator.incident_data import PLANTED, add_incident, associate_commits
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
+from sentry_simulator import Simulator
+from sentry_simulator.data import SimulatorData
+from sentry_simulator.incident_data import PLANTED, add_incident, associate_commits
+from sentry_simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
 from tests.conftest import (
     CANARY_TOKEN,
     check,

@@ -57,8 +57,23 @@ def test_the_layer_contracts_hold() -> None:
         ),
         (
             "pytest_sentry_gate/hooks.py",
-            "from pytest_sentry_gate.simulator import Simulator",
-            "Nothing the plugin loads imports the simulator BROKEN",
+            "from sentry_simulator import Simulator",
+            "The package never imports the simulator (it is not in the wheel) BROKEN",
+        ),
+        (
+            "sentry_simulator/scenarios.py",
+            "from pytest_sentry_gate.repo.bundles import join_url",
+            "The simulator imports nothing of the product (it shares no code with it) BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/ci_output.py",
+            "import httpx",
+            "The report and CI output import no client BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/fixtures/core.py",
+            "from pytest_sentry_gate import hooks",
+            "Fixtures never import the hooks BROKEN",
         ),
     ],
 )
@@ -66,7 +81,7 @@ def test_a_planted_violation_fails(
     tmp_path: Path, module: str, planted: str, contract: str
 ) -> None:
     # Given a copy of the source tree with one forbidden import planted
-    for part in ("pytest_sentry_gate", "checks"):
+    for part in ("pytest_sentry_gate", "checks", "sentry_simulator"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     target = tmp_path / module

@@ -15,7 +15,7 @@ from typing import Any, cast
 import pytest
 
 from pytest_sentry_gate import errors, plugin, rerun, verdict
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 
 ROOT = Path(__file__).resolve().parents[1]

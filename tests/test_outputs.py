@@ -16,7 +16,6 @@ import pytest
 from pytest_sentry_gate import errors
 from pytest_sentry_gate import report as report_module
 from pytest_sentry_gate.plugin import XDIST_REFUSED
-from pytest_sentry_gate.simulator import Fault
 from pytest_sentry_gate.text import first_of
 from pytest_sentry_gate.verdict import (
     NETWORK_PARTIAL,
@@ -28,6 +27,7 @@ from pytest_sentry_gate.verdict import (
     Check,
     verdict_for_error,
 )
+from sentry_simulator import Fault
 from tests.conftest import CANARY_TOKEN, load_report
 
 #: The plugin's own tests never sleep through real backoff: the seam a user's conftest has too.

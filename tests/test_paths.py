@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, edit_json, load_report
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from checks.test_setup_preflight import ORG_CI_TOKEN
-from pytest_sentry_gate.simulator import Fault, TokenSpec
+from sentry_simulator import Fault, TokenSpec
 from tests.conftest import (
     CANARY_TOKEN,
     FULL_SCOPES,
@@ -160,7 +160,7 @@ def test_403_names_the_scope_the_server_asked_for(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a SaaS-like server (WWW-Authenticate on 403) and a token without org:read
-    from pytest_sentry_gate.simulator import Simulator, SimulatorData
+    from sentry_simulator import Simulator, SimulatorData
 
     with Simulator(data=SimulatorData.seeded(seed=1, issues=3), scope_challenge=True) as sim:
         token = "sntryu_" + "9" * 64

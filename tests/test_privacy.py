@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pytest_sentry_gate.privacy import PATTERNS, Pattern, scan, scrub_records
-from pytest_sentry_gate.simulator.incident_data import PLANTED, SCRUBBED
+from sentry_simulator.incident_data import PLANTED, SCRUBBED
 
 
 def _event(values: dict[str, str]) -> dict[str, object]:

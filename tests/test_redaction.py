@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pytest_sentry_gate.redact import MASK, Redactor
-from pytest_sentry_gate.simulator import Fault
+from sentry_simulator import Fault
 from tests.conftest import CANARY_TOKEN, all_written, demo_simulator, load_report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,10 +21,10 @@ from checks.test_release_gate import (
 from pytest_sentry_gate.repo.bundles import join_url
 from pytest_sentry_gate.sentry.release_facts import OLD_DEBUGGER, release_lookup
 from pytest_sentry_gate.sentry.uploads import BY_LISTING, BY_QUERY
-from pytest_sentry_gate.simulator import Fault, Simulator, TokenSpec
-from pytest_sentry_gate.simulator.built import built_files
-from pytest_sentry_gate.simulator.model import Event
-from pytest_sentry_gate.simulator.scenarios import (
+from sentry_simulator import Fault, Simulator, TokenSpec
+from sentry_simulator.built import built_files
+from sentry_simulator.model import Event
+from sentry_simulator.scenarios import (
     DEMO_RELEASE,
     add_demo_event,
     demo_data,

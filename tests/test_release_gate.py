@@ -15,9 +15,9 @@ from checks.test_release_gate import (
     RELEASE_OTHER_PROJECT,
     VERSION_MISMATCH,
 )
-from pytest_sentry_gate.simulator import Simulator
-from pytest_sentry_gate.simulator.built import built_files
-from pytest_sentry_gate.simulator.scenarios import (
+from sentry_simulator import Simulator
+from sentry_simulator.built import built_files
+from sentry_simulator.scenarios import (
     DEMO_RELEASE,
     add_demo_event,
     demo_data,
@@ -576,7 +576,7 @@ def test_large_artifact_bundle_is_read_past_its_first_page(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
     # Given one artifact bundle whose demo files come after 150 other files (two pages)
-    from pytest_sentry_gate.simulator.model import BundleFile
+    from sentry_simulator.model import BundleFile
 
     with sim.data.lock:
         files = sim.data.bundles[0].files

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Fault
+from sentry_simulator import Fault
 from tests.conftest import CANARY_TOKEN, demo_simulator, load_report, statuses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -384,7 +384,7 @@ REAL_LOOKING = "9f8e7d6c5b4a" * 5 + "3210"
 def test_recording_and_replay_agree_whatever_the_token(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path, token: str
 ) -> None:
-    from pytest_sentry_gate.simulator import TokenSpec
+    from sentry_simulator import TokenSpec
     from tests.conftest import FULL_SCOPES
 
     # Given a recording made with this token (the simulator accepts it)

@@ -16,7 +16,7 @@ import pytest
 
 from checks.test_release_gate import VERSION_SPELLING
 from pytest_sentry_gate.repo.build import build_command as _build_command
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import (
     CANARY_TOKEN,
     check,

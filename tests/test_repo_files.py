@@ -19,7 +19,7 @@ import pytest
 from pytest_sentry_gate.repo import bundles, codeowners, dsn, files, privacy, versions, wiring
 from pytest_sentry_gate.repo.build import build_hint
 from pytest_sentry_gate.repo.owner_glob import MAX_PATH_CHARS, MAX_PATTERN_CHARS
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 
 CAPABILITY = "src-tauri/capabilities/default.json"

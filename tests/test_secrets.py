@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator import Fault, Simulator
+from sentry_simulator import Fault, Simulator
 from tests.conftest import CANARY_TOKEN, all_written, demo_simulator
 from tests.test_outputs import FAST_CLIENT
 

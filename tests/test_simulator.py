@@ -15,17 +15,17 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_sentry_gate.simulator import Fault, Simulator, SimulatorData, TokenSpec
-from pytest_sentry_gate.simulator.faults import (
+from sentry_simulator import Fault, Simulator, SimulatorData, TokenSpec
+from sentry_simulator.faults import (
     DETAIL_INVALID_TOKEN,
     DETAIL_NO_CREDENTIALS,
     DETAIL_NO_PERMISSION,
     DETAIL_NOT_FOUND,
     MALFORMED_BODY,
 )
-from pytest_sentry_gate.simulator.model import Issue
-from pytest_sentry_gate.simulator.synth import raw_frames_for
-from pytest_sentry_gate.simulator.wire import PER_PAGE_INVALID
+from sentry_simulator.model import Issue
+from sentry_simulator.synth import raw_frames_for
+from sentry_simulator.wire import PER_PAGE_INVALID
 
 TOKEN = "sntryu_" + "ca11ab1e" * 8  # canary, not a real token
 ORG_TOKEN = "sntrys_canary_org_token"
@@ -824,7 +824,7 @@ def test_max_hits_caps_the_count() -> None:
 def test_cli_serves_until_interrupted() -> None:
     # Given the CLI on a free port
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_sentry_gate.simulator", "--port", "0", "--issues", "5"],
+        [sys.executable, "-m", "sentry_simulator", "--port", "0", "--issues", "5"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_sentry_gate.simulator import DOCUMENTED_PATHS, Simulator, SimulatorData, TokenSpec
+from sentry_simulator import DOCUMENTED_PATHS, Simulator, SimulatorData, TokenSpec
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "shared/sentry-api/openapi-derefed.json"
 TOKEN = "sntryu_" + "c0ffee" * 10 + "cafe"  # canary, not a real token

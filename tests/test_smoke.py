@@ -19,10 +19,10 @@ from pytest_sentry_gate.sentry.smoke import (
     confirm_arrival,
     envelope,
 )
-from pytest_sentry_gate.simulator import Fault, Simulator
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
-from pytest_sentry_gate.simulator.serialize import dsn as dsn_of
 from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
+from sentry_simulator import Fault, Simulator
+from sentry_simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE
+from sentry_simulator.serialize import dsn as dsn_of
 from tests.conftest import (
     CANARY_TOKEN,
     assert_no_secret,

@@ -1,4 +1,4 @@
-"""``python -m pytest_sentry_gate.simulator``: serve a simulator, or run one command against it.
+"""``python -m sentry_simulator``: serve a simulator, or run one command against it.
 
 Binds 127.0.0.1 only. Without ``--run`` it serves until Ctrl-C (``--port 0`` picks a free port)
 and prints the URL (never the token). ``--scenario demo --repo examples/codictate`` serves what
@@ -58,7 +58,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args, command = args[:at], args[at + 1 :]
         if command[:1] == ["--"]:
             command = command[1:]
-    parser = argparse.ArgumentParser(prog="python -m pytest_sentry_gate.simulator")
+    parser = argparse.ArgumentParser(prog="python -m sentry_simulator")
     parser.add_argument(
         "--port", type=int, default=None, help=f"0 picks a free port (default {DEFAULT_PORT}, "
         "or a free port with --run)",

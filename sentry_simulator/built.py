@@ -9,12 +9,17 @@ injected (sentry-cli's ``//# debugId=<uuid>`` comment). Nothing here validates s
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 SCRIPT_SUFFIXES: Final = (".js", ".mjs", ".cjs")
+#: Where the demo app's build lands and the URL prefix its upload uses (its Vite and sentry-cli
+#: configuration, ``examples/codictate``), written here rather than taken from the product.
+DEMO_DIST_DIR: Final = "dist/assets"
+DEMO_URL_PREFIX: Final = "app://localhost/assets"
 DEBUG_ID_COMMENT: Final = re.compile(r"^//# debugId=([0-9a-fA-F-]{36})\s*$", re.MULTILINE)
 
 
@@ -53,3 +58,11 @@ def built_files(dist_dir: Path) -> BuiltFiles:
                 )
             )
     return BuiltFiles(dist_dir=dist_dir, bundles=tuple(found))
+
+
+def upload_url(prefix: str, relative: str) -> str:
+    """The URL sentry-cli gives a file: ``--url-prefix`` + ``/`` + its path in the upload
+    directory, with ``.`` and ``..`` segments resolved below the scheme and host."""
+    scheme, sep, rest = prefix.rstrip("/").rpartition("://")
+    path = posixpath.normpath(f"{rest}/{relative}") if rest else relative
+    return f"{scheme}{sep}{path}"

@@ -2,7 +2,7 @@
 
 Usage::
 
-    from pytest_sentry_gate.simulator import Simulator, SimulatorData, TokenSpec, Fault
+    from sentry_simulator import Simulator, SimulatorData, TokenSpec, Fault
 
     with Simulator(data=SimulatorData.seeded(seed=1, issues=50)) as sim:
         sim.add_token("canary-token", TokenSpec())
@@ -12,7 +12,7 @@ Modules: ``server`` (the HTTP server, auth, faults), ``routes`` (route table and
 ``api_core``/``api_releases`` (endpoints), ``ingest`` (envelope endpoint), ``search`` (issue
 queries), ``serialize``/``serialize_events`` (JSON shapes), ``wire`` (request/reply, pagination),
 ``data``/``model``/``seed``/``synth`` (the data), ``faults`` (tokens, faults, recorded requests),
-``clock`` (time helpers). Run ``python -m pytest_sentry_gate.simulator --help`` for the CLI.
+``clock`` (time helpers). Run ``python -m sentry_simulator --help`` for the CLI.
 """
 
 from __future__ import annotations

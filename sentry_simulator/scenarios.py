@@ -28,9 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from pytest_sentry_gate.repo.bundles import DEFAULT_DIST_DIR, DEFAULT_URL_PREFIX, join_url
-
-from .built import BuiltFiles, built_files
+from .built import DEMO_DIST_DIR, DEMO_URL_PREFIX, BuiltFiles, built_files, upload_url
 from .clock import DEFAULT_NOW
 from .data import SimulatorData
 from .incident_data import add_incident
@@ -87,7 +85,7 @@ def demo_data(
         DEMO_RELEASE, DEMO_PROJECT, total_sessions=4200, total_users=650, sessions_crashed=3,
         sessions_errored=21, crash_free_sessions=99.93, crash_free_users=99.69,
     )  # fmt: skip
-    scan = built_files(repo / DEFAULT_DIST_DIR)
+    scan = built_files(repo / DEMO_DIST_DIR)
     upload_bundles(data, scan, release=DEMO_RELEASE, date=released + 600)
     _ordinary_issues(data, now_s)
     add_demo_event(data, scan, date=now_s - 1800)
@@ -104,7 +102,7 @@ def upload_bundles(
     *,
     release: str = DEMO_RELEASE,
     project: str = DEMO_PROJECT,
-    prefix: str = DEFAULT_URL_PREFIX,
+    prefix: str = DEMO_URL_PREFIX,
     date: int | None = None,
 ) -> None:
     """Upload every bundle of ``scan`` and its map as one artifact bundle of ``release``.
@@ -114,12 +112,12 @@ def upload_bundles(
     paths: list[str] = []
     debug_ids: dict[str, str] = {}
     for bundle in scan.bundles:
-        url = join_url(prefix, bundle.name)
+        url = upload_url(prefix, bundle.name)
         paths.append(url)
         if bundle.debug_id:
             debug_ids[url] = bundle.debug_id
         if bundle.map_name is not None:
-            map_url = join_url(prefix, bundle.map_name)
+            map_url = upload_url(prefix, bundle.map_name)
             paths.append(map_url)
             if bundle.debug_id:
                 debug_ids[map_url] = bundle.debug_id
@@ -141,7 +139,7 @@ def _column(path: Path, needle: str) -> int:
     return text.find(needle) + 1 if needle in text else 1
 
 
-def demo_frames(scan: BuiltFiles, prefix: str = DEFAULT_URL_PREFIX) -> tuple[list[JsonDict], ...]:
+def demo_frames(scan: BuiltFiles, prefix: str = DEMO_URL_PREFIX) -> tuple[list[JsonDict], ...]:
     """(processed, raw) frames of the demo error, outermost first.
 
     ``onDictation`` (``src/main.ts``, built into ``main-<hash>.js``) calls ``joinSegments``
@@ -153,8 +151,8 @@ def demo_frames(scan: BuiltFiles, prefix: str = DEFAULT_URL_PREFIX) -> tuple[lis
     main_col = _column(scan.dist_dir / main, "return ")
     chunk_col = _column(scan.dist_dir / chunk, "throw ")
     raw = [
-        frame(abs_path=join_url(prefix, main), function="s", line_no=1, col_no=main_col),
-        frame(abs_path=join_url(prefix, chunk), function="p", line_no=1, col_no=chunk_col),
+        frame(abs_path=upload_url(prefix, main), function="s", line_no=1, col_no=main_col),
+        frame(abs_path=upload_url(prefix, chunk), function="p", line_no=1, col_no=chunk_col),
     ]
     processed = [
         _source_frame(prefix, "main.ts", "onDictation", 13, 10, "  return joinSegments(segments);"),
@@ -175,7 +173,7 @@ def _source_frame(
 ) -> JsonDict:
     """A frame resolved through the source map: ``../../src/<source>`` at its original line."""
     item = frame(
-        abs_path=join_url(prefix, f"../src/{source}"),
+        abs_path=upload_url(prefix, f"../src/{source}"),
         function=function,
         line_no=line,
         col_no=column,
@@ -190,7 +188,7 @@ def add_demo_event(
     scan: BuiltFiles,
     *,
     release: str = DEMO_RELEASE,
-    prefix: str = DEFAULT_URL_PREFIX,
+    prefix: str = DEMO_URL_PREFIX,
     date: int | None = None,
     errors: list[JsonDict] | None = None,
 ) -> str:
