@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import pytest
 
+from pytest_sentry_gate import errors
 from pytest_sentry_gate.repo import bundles, wiring
 from pytest_sentry_gate.repo.release_name import release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
@@ -127,7 +128,10 @@ def _require_fact(sentry_check: Check, fact: _F | None) -> _F:
 
 
 def test_versions_aligned(
-    sentry_check: Check, sentry_settings: Settings, sentry_app_version: VersionReport
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_app_version: VersionReport,
+    sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
     report = sentry_app_version
@@ -165,11 +169,16 @@ def test_versions_aligned(
             reason="version_mismatch",
         )
     if len(report.spellings) > 1:
-        _judge_spellings(sentry_check, sentry_settings, report)
+        _judge_spellings(sentry_check, sentry_settings, report, sentry_project_slug)
     sentry_check.passed(f"version {report.version}: {describe_sources(report.sources)}")
 
 
-def _judge_spellings(sentry_check: Check, conf: Settings, report: VersionReport) -> None:
+def _judge_spellings(
+    sentry_check: Check,
+    conf: Settings,
+    report: VersionReport,
+    project_slug: Callable[[Iterable[str]], str],
+) -> None:
     """Same version, different strings: a FAIL when the release name takes the raw string."""
     spellings = " and ".join(repr(value) for value in report.spellings)
     template = conf.release_template
@@ -178,7 +187,10 @@ def _judge_spellings(sentry_check: Check, conf: Settings, report: VersionReport)
         release = conf.release or template
         sentry_check.risk(SPELLING_RISK.format(spellings=spellings, release=release, source=source))
         return
-    project = conf.project or "{project}"
+    try:  # the configured project, else the discovered one (discovery asks Sentry)
+        project = project_slug([template]) or "{project}"
+    except errors.SentryGateError:  # Sentry cannot say: the names keep the placeholder
+        project = "{project}"
     names = " and ".join(
         template.replace("{project}", project).replace("{version}", value)
         for value in report.spellings

@@ -66,3 +66,20 @@ def test_repository_markers_without_project_do_not_ask_sentry(
     _result, report = run_mode(pytester, "setup_preflight", *args, ini=ini)
     # Then the repository check still decides on its own
     assert check(report, "test_wiring_markers")["status"] == "PASS"
+
+
+def test_version_spellings_name_the_discovered_projects_releases(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given no sentry_project, one project in the organization, and package.json spelling the
+    # version "v1.4.2" while the other version files say "1.4.2"
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    only_codictate(sim)
+    package = repo / "package.json"
+    package.write_text(package.read_text().replace('"1.4.2"', '"v1.4.2"'))
+    _result, report = run_mode(pytester, "release_gate", *discovered(sim.url, repo))
+    # Then the two releases the spellings would make are named with the discovered project
+    aligned = check(report, "test_versions_aligned")
+    assert aligned["reason"] == "version_spelling", aligned["message"]
+    assert "codictate@1.4.2 and codictate@v1.4.2" in aligned["message"]
+    assert "{project}@1.4.2" not in aligned["message"]
