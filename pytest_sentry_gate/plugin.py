@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, redaction, settings
+from pytest_sentry_gate import fixtures, modes, redaction, repository_checks, settings
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
@@ -43,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
+    repository_checks.register(config)
     chosen = selected_modes(config)
     if not chosen:
         return
@@ -94,6 +95,7 @@ def activate(config: pytest.Config) -> None:
         ),
         hooks.NAME,
     )
+    manager.register(repository_checks.Marking(CHECKS_DIR), repository_checks.NAME)
     if manager.hasplugin("pytest_jsonreport"):
         manager.register(hooks.JsonReportHooks(config), "sentry_gate_json_report")
 
