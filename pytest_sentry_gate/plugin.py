@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, redaction, repository_checks, settings
+from pytest_sentry_gate import fixtures, html_extras, modes, redaction, repository_checks, settings
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
@@ -96,6 +96,7 @@ def activate(config: pytest.Config) -> None:
         hooks.NAME,
     )
     manager.register(repository_checks.Marking(CHECKS_DIR), repository_checks.NAME)
+    html_extras.install(config)
     if manager.hasplugin("pytest_jsonreport"):
         manager.register(hooks.JsonReportHooks(config), "sentry_gate_json_report")
 
