@@ -300,3 +300,19 @@ def test_pre_commit_hook_fails_on_a_broken_repository(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout
     assert received == 0
     assert "FAILED test_release_gate.py::test_versions_aligned" in done.stdout
+
+
+def test_sentry_repository_marker_is_registered_and_can_be_excluded(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini(
+        f"[pytest]\nsentry_org = acme\nsentry_project = codictate\nsentry_repo_root = {DEMO_APP}\n"
+    )
+    markers = pytester.runpytest_inprocess("--markers", "-p", "no:cacheprovider")
+    markers.stdout.fnmatch_lines(["@pytest.mark.sentry_repository: repository-only checks*"])
+    rest = pytester.runpytest_inprocess(
+        "-m", "release_gate and not sentry_repository", "--co", "-q", "-p", "no:cacheprovider"
+    )
+    collected = set(re.findall(r"::(test_\w+)", rest.stdout.str()))
+    assert collected == {"test_built_bundles", "test_release_visible", "test_artifacts_uploaded",
+                         "test_release_symbolicates"}  # fmt: skip
