@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate import fixtures, modes, redaction, rootdir, settings
+from pytest_sentry_gate import (
+    fixtures,
+    html_extras,
+    modes,
+    redaction,
+    repository_checks,
+    rootdir,
+    settings,
+)
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
 from pytest_sentry_gate.runlog import ACTIVATE_KEY, RUN_KEY, SETTINGS_KEY, Run
@@ -50,6 +58,7 @@ def pytest_load_initial_conftests(
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    repository_checks.register(config)
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
     settings.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
@@ -122,6 +131,8 @@ def activate(config: pytest.Config) -> None:
         ),
         hooks.NAME,
     )
+    manager.register(repository_checks.Marking(CHECKS_DIR), repository_checks.NAME)
+    html_extras.install(config)
     if manager.hasplugin("pytest_jsonreport"):
         manager.register(hooks.JsonReportHooks(config), "sentry_gate_json_report")
 

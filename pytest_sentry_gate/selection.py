@@ -11,7 +11,7 @@ from typing import Final
 
 import pytest
 
-from pytest_sentry_gate import modes
+from pytest_sentry_gate import modes, repository_checks
 
 WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -21,10 +21,11 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
 
     A mode counts when the expression selects a check of that mode but not an unmarked test:
     ``-m release_gate`` or ``-m "release_gate or slow"`` select it, ``-m "not release_gate"`` (or
-    no ``-m``) does not, so a plain test suite never switches the plugin on.
+    no ``-m``) does not, so a plain test suite never switches the plugin on. ``-m
+    sentry_repository`` selects the modes that hold a repository-only check (no token needed).
     """
     text = config.getoption("markexpr", "") or ""
-    if not any(m in WORD.findall(text) for m in modes.MARKERS):
+    if not any(m in WORD.findall(text) for m in (*modes.MARKERS, repository_checks.MARKER)):
         return ()
     try:
         from _pytest.mark.expression import Expression  # pytest's own -m grammar
@@ -41,8 +42,11 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
 
     if matches(set()):
         return ()
-    return tuple(
-        m
-        for m in modes.CHECK_MODES
-        if matches({m, "verify_loop"} if m in modes.LOOP_MODES else {m})
-    )
+
+    def selects(mode: str) -> bool:
+        marks = {mode, "verify_loop"} if mode in modes.LOOP_MODES else {mode}
+        if mode in repository_checks.MODES and matches(marks | {repository_checks.MARKER}):
+            return True
+        return matches(marks)
+
+    return tuple(m for m in modes.CHECK_MODES if selects(m))
