@@ -52,7 +52,9 @@ NOT_VERIFIABLE: Final = (
 )
 NOT_ARRIVED: Final = (
     "Smoke event {event_id} was accepted (HTTP {status}) but is not readable after {waited:.1f}s "
-    "({attempts} polls of {reader}); look it up later: {lookup}"
+    "({attempts} polls of {reader}); look it up later: {lookup}. A 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry answers 200 '
+    "and drops every later smoke event (Project Settings > Inbound Filters > Discarded Issues)"
 )
 TAGS_MISSING: Final = "Smoke event {event_id} arrived without its tags: {problems}."
 LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {base}{path}'

@@ -428,6 +428,14 @@ class Settings:
             default=30.0,
         ),
     )
+    smoke_environment: str = field(
+        metadata=declare(
+            help="Sentry environment of the smoke event (the tool's own: not production).",
+            parse=parse_name,
+            ini="sentry_smoke_environment",
+            default="sentry-gate-smoke",
+        ),
+    )
     incident_top: int = field(
         metadata=declare(
             help="High-severity unresolved issues whose latest events incident samples.",
