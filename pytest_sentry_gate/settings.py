@@ -403,6 +403,14 @@ class Settings:
             default=1.5,
         ),
     )
+    min_sessions: int = field(
+        metadata=declare(
+            help="Fewest sessions of the release for its crash-free rate to be judged.",
+            parse=parse_number("session count", whole=True, low=1),
+            ini="sentry_min_sessions",
+            default=100,
+        ),
+    )
     triage_top: int = field(
         metadata=declare(
             help="Issues shown, with their details, per triage bucket.",
