@@ -8,6 +8,7 @@ import pytest
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.privacy import scan, scrub_records
+from pytest_sentry_gate.ratelimits import dropping_message, other_message
 from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 
 if TYPE_CHECKING:
@@ -58,8 +59,13 @@ def test_ingestion_healthy(
             sentry_check.risk(f"{alias}: ingestion accepts both for the same key")
     if sentry_smoke is not None:
         sentry_check.record(smoke_event=sentry_smoke.sent.event_id)
-        if not sentry_smoke.sent.accepted:
+        quota = dropping_message(sentry_smoke.sent.rate_limits)
+        if quota is not None:
+            problems.append(f"{quota} (HTTP {sentry_smoke.sent.status} to the smoke event)")
+        elif not sentry_smoke.sent.accepted:
             problems.append(f"the smoke event was rejected (HTTP {sentry_smoke.sent.status})")
+        if (others := other_message(sentry_smoke.sent.rate_limits)) is not None:
+            sentry_check.risk(others)
         elif sentry_smoke.arrival is not None and sentry_smoke.arrival.event is None:
             sentry_check.risk(NOT_READ_BACK)
     if problems:

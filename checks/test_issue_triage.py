@@ -39,8 +39,16 @@ SHOWN: Final = 3
 def _line(hint: dict[str, Any]) -> str:
     return (
         f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at {hint['top_frame'] or '?'}, "
-        f"owner {hint['owner']}, fix in {hint['fix_version'] or '?'}"
+        f"owner {hint['owner']}{_sentry_owner(hint)}, fix in {hint['fix_version'] or '?'}"
     )
+
+
+def _sentry_owner(hint: dict[str, Any]) -> str:
+    """Sentry's assignee and suggested owners beside the CODEOWNERS owner, when it has them."""
+    said = [f"assigned to {hint['sentry_assignee']}"] if hint.get("sentry_assignee") else []
+    if hint.get("suggested_owners"):
+        said.append("suggested " + ", ".join(hint["suggested_owners"]))
+    return f" (Sentry: {'; '.join(said)})" if said else ""
 
 
 def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from pytest_sentry_gate.redact import without_userinfo
+from pytest_sentry_gate.ratelimits import dropping_message, other_message
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
 
@@ -42,13 +43,20 @@ SMOKE_REJECTED: Final = (
     "The ingest endpoint rejected the DSN's key (HTTP {status}): {detail}. Copy the DSN again "
     "from the project's Client Keys."
 )
+QUOTA: Final = (
+    "Ingestion answered HTTP {status} to the smoke event: {quota}. The app's events are lost "
+    "until then: raise the quota or rate limit (Settings > Subscription, or the client key's rate "
+    "limit) or wait."
+)
 NOT_VERIFIABLE: Final = (
     "Smoke event sent, accepted (HTTP {status}, id {event_id}), arrival not verifiable on this "
     "server ({detail}). Look it up in the server's own UI or API."
 )
 NOT_ARRIVED: Final = (
     "Smoke event {event_id} was accepted (HTTP {status}) but is not readable after {waited:.1f}s "
-    "({attempts} polls of {reader}); look it up later: {lookup}"
+    "({attempts} polls of {reader}); look it up later: {lookup}. A 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry answers 200 '
+    "and drops every later smoke event (Project Settings > Inbound Filters > Discarded Issues)"
 )
 TAGS_MISSING: Final = "Smoke event {event_id} arrived without its tags: {problems}."
 LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {url}'
@@ -159,6 +167,13 @@ def test_smoke_event_arrives(
         event_id=sent.event_id, release=sent.release, environment=sent.environment,
         status=sent.status, accepted=sent.accepted, wait_s=sentry_smoke.wait,
     )  # fmt: skip
+    if (others := other_message(sent.rate_limits)) is not None:
+        sentry_check.risk(others)
+    if (quota := dropping_message(sent.rate_limits)) is not None or sent.status == 429:
+        sentry_check.fail(
+            QUOTA.format(status=sent.status, quota=quota or f"rate limited: {sent.detail}"),
+            reason="smoke_rate_limited",
+        )
     if arrival is None:
         sentry_check.fail(
             SMOKE_REJECTED.format(status=sent.status, detail=sent.detail), reason="smoke_rejected"

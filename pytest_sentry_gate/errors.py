@@ -145,12 +145,21 @@ class NotFound(ApiError):
 
 
 class RateLimited(ApiError):
-    """429 after the bounded retries; ``reset`` is the epoch second Sentry named, if any."""
+    """429 after the bounded retries; ``reset`` is the epoch second Sentry named, if any;
+    ``rate_limits`` the raw ``X-Sentry-Rate-Limits`` header (ingestion's quotas), if any."""
 
     status = 429
 
-    def __init__(self, endpoint: str, message: str, *, reset: float | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        message: str,
+        *,
+        reset: float | None = None,
+        rate_limits: str | None = None,
+    ) -> None:
         self.reset = reset
+        self.rate_limits = rate_limits
         super().__init__(endpoint, message)
 
 

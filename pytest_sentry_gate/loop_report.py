@@ -90,6 +90,8 @@ def _blocked(run: Run, loop: LoopFacts) -> str | None:
         return loop.refused
     if loop.listing is None:
         return "the unresolved listing was not read"
+    if loop.listing.disagreement is not None:
+        return loop.listing.disagreement
     failed = [
         r.check_id
         for r in run.results
@@ -136,7 +138,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
     loaded = loop.loaded
     previous = loaded.previous if loaded else None
     listing = loop.listing
-    current = listing.ids if listing is not None else frozenset()
+    current = listing.tracked if listing is not None else frozenset()
     change: Changes = checkpoint.changes(previous, current)
     section: dict[str, Any] = {
         "unresolved_count": listing.count if listing is not None else None,
@@ -154,6 +156,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
         "moved_aside": str(loaded.moved_aside) if loaded and loaded.moved_aside else None,
         "moved_aside_problem": loaded.problem if loaded and loaded.moved_aside else None,
         "requests": listing.requests if listing is not None else None,
+        "still_unresolved_not_walked": sorted(listing.kept) if listing is not None else [],
         "checkpoint_written": False,
         "note": None,
     }
@@ -164,7 +167,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
             project=loop.project or "",
             checked_at=loop.checked_at,
             period=listing.period,
-            unresolved_ids=listing.ids,
+            unresolved_ids=listing.tracked,
             unresolved_count=listing.count,
             high_severity=tuple(section["high_severity"]),
             release=loop.release,

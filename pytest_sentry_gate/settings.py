@@ -423,6 +423,14 @@ class Settings:
             default=1.5,
         ),
     )
+    min_sessions: int = field(
+        metadata=declare(
+            help="Fewest sessions of the release for its crash-free rate to be judged.",
+            parse=parse_number("session count", whole=True, low=1),
+            ini="sentry_min_sessions",
+            default=100,
+        ),
+    )
     triage_top: int = field(
         metadata=declare(
             help="Issues shown, with their details, per triage bucket.",
@@ -446,6 +454,14 @@ class Settings:
             parse=parse_number("wait", above=True, high=3600.0, unit="seconds"),
             ini="sentry_smoke_wait",
             default=30.0,
+        ),
+    )
+    smoke_environment: str = field(
+        metadata=declare(
+            help="Sentry environment of the smoke event (the tool's own: not production).",
+            parse=parse_name,
+            ini="sentry_smoke_environment",
+            default="sentry-gate-smoke",
         ),
     )
     incident_top: int = field(

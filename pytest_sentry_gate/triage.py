@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from packaging.version import InvalidVersion, Version
 
+from pytest_sentry_gate.assignees import assignee, suggested
 from pytest_sentry_gate.redact import active
 
 if TYPE_CHECKING:
@@ -239,6 +240,10 @@ def hints(
         "first_release": _version_of((detail or {}).get("firstRelease")),
         "last_release": _version_of((detail or {}).get("lastRelease")),
         "owner": owner_of(frame.path if frame else None),
+        "sentry_assignee": safe(who)
+        if (who := assignee((detail or {}).get("assignedTo")))
+        else None,
+        "suggested_owners": [safe(o) for o in suggested((detail or {}).get("owners"))],
         "fix_version": next_patch(release),
         "details_read": detail is not None and event is not None,
     }

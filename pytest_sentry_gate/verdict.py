@@ -114,6 +114,7 @@ REASONS: Final[dict[str, str]] = {
     "dsn_mismatch": "the DSN has another host, project id or key, or its key is inactive",
     "kill_switch_on": "the app's kill-switch variable is set",
     "smoke_rejected": "ingestion answered 401/403 to the smoke event",
+    "smoke_rate_limited": "ingestion answered 429: a quota or rate limit drops the events",
     "arrival_not_verifiable": "the server has no Sentry event API to read the smoke event back",
     "smoke_not_arrived": "the smoke event was not readable within the wait",
     "smoke_tags_missing": "the smoke event arrived without its release or environment tag",

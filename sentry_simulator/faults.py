@@ -65,14 +65,20 @@ class Fault:
     malformed: bool = False
     hang: bool = False
     headers: dict[str, str] | None = None
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | list[Any] | None = None
+    #: A regex the raw query string must match too (``re.search``), e.g. ``cursor=``.
+    query: str = ""
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: str = "") -> bool:
         """Whether this fault applies to a request."""
         if self._pattern is None:
             self._pattern = re.compile(self.path)
-        return self.method.upper() == method.upper() and bool(self._pattern.search(path))
+        return (
+            self.method.upper() == method.upper()
+            and bool(self._pattern.search(path))
+            and (not self.query or re.search(self.query, query) is not None)
+        )
 
     def response_headers(self) -> dict[str, str]:
         """The headers to send (a 429 without explicit headers gets rate-limit headers)."""
@@ -117,11 +123,11 @@ class FaultBook:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, query: str = "") -> Fault | None:
         """The first fault matching the request, counting one use of it."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, query):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:

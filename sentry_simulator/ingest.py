@@ -9,7 +9,8 @@ release is created, as Sentry does on ingestion. Answer: 200 ``{"id": "<event_id
 As Sentry does (``shared/reference/sentry-api.md`` §13 "Priority", "Ingestion answers"): a new
 issue's priority comes from its level (no severity score: an error is HIGH); an event of a
 resolved issue regresses it; an event of an issue someone chose "Delete & Discard" for
-(``SimulatorData.discard``) is answered 200 and dropped.
+(``SimulatorData.discard``) is answered 200 and dropped. ``quota_exceeded`` is the fault Relay
+sends when a quota or rate limit drops the project's events (§13 "Ingestion answers").
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from .clock import to_epoch
 from .data import SimulatorData
+from .faults import Fault
 from .model import Issue, JsonDict
 from .synth import frame
 from .wire import HttpError, Reply, Request
@@ -30,6 +32,12 @@ from .wire import HttpError, Reply, Request
 INGEST_NO_KEY = "missing authorization information"
 INGEST_BAD_KEY = "invalid api key"
 INGEST_BAD_ENVELOPE = "invalid envelope: {reason}"
+#: Relay's ``BadStoreRequest::RateLimited`` body (``relay-server/src/endpoints/common.rs``).
+INGEST_RATE_LIMITED = (
+    "Sentry dropped data due to a quota or internal rate limit being reached. This will not "
+    "affect your application. See https://docs.sentry.io/product/accounts/quotas/ for more "
+    "information."
+)
 #: A new error group's priority without a severity score (``_get_priority_for_group``).
 PRIORITY_OF_LEVEL = {"fatal": "high", "error": "high", "warning": "medium", "info": "low",
                      "debug": "low"}  # fmt: skip
@@ -199,3 +207,21 @@ def envelope(data: SimulatorData, req: Request, project_id: str) -> Reply:
         event_id = raw_id.replace("-", "").lower()
         return Reply(body={"id": store_event(data, int(project_id), event, event_id)})
     return Reply(body={})
+
+
+def quota_exceeded(
+    *,
+    seconds: int = 3600,
+    categories: tuple[str, ...] = ("error", "default", "security"),
+    scope: str = "organization",
+    reason: str = "usage_exceeded",
+    times: int | None = None,
+) -> Fault:
+    """Relay's 429 for events over a quota (or, with ``scope="key"``, the key's rate limit):
+    ``Retry-After`` and ``X-Sentry-Rate-Limits: <seconds>:<categories>:<scope>[:<reason>]``."""
+    limit = ":".join((str(seconds), ";".join(categories), scope, *((reason,) if reason else ())))
+    return Fault(
+        path=r"^/api/\d+/envelope/$", method="POST", status=429, times=times,
+        headers={"Retry-After": str(seconds), "X-Sentry-Rate-Limits": limit},
+        body={"detail": INGEST_RATE_LIMITED},
+    )  # fmt: skip

@@ -75,6 +75,9 @@ class Issue:
     environment: str = "production"
     is_unhandled: bool = True
     assigned_to: str | None = None
+    #: Sentry's suggested owners (GroupOwner): (type, "user:<id>"|"team:<id>"), e.g.
+    #: ("ownershipRule", "team:2"); served as the detail's ``owners``.
+    suggested_owners: tuple[tuple[str, str], ...] = ()
     exc_type: str = "Error"
     exc_value: str = ""
     tags: tuple[tuple[str, str], ...] = ()

@@ -131,7 +131,10 @@ def release_ref(release: Release | None) -> JsonDict | None:
 def issue_detail(data: SimulatorData, item: Issue, base: str) -> JsonDict:
     """An issue as ``GET /organizations/{org}/issues/{id}/`` returns it."""
     body = issue(data, item, base)
-    body["owners"] = None
+    body["owners"] = [
+        {"type": kind, "owner": owner, "date_added": body.get("firstSeen")}
+        for kind, owner in item.suggested_owners
+    ] or None
     body["inbox"] = None
     tag_counts: dict[str, dict[str, int]] = {}
     for event in data.events_of(item):

@@ -258,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         sim.requests.append(RecordedRequest(self.command, parts.path, query, headers, body))
         if sim.latency > 0:
             sim._stopping.wait(sim.latency)
-        fault = sim._faults.take(self.command, parts.path)
+        fault = sim._faults.take(self.command, parts.path, parts.query)
         if fault is not None and self._apply(fault):
             return
         req = Request(

@@ -49,7 +49,9 @@ def run_smoke(
     monkeypatch.setenv("BUGSINK_URL", bugsink.base)
     monkeypatch.setenv("BUGSINK_TOKEN", bugsink.token)
     monkeypatch.setenv("BUGSINK_PROJECT", str(bugsink.project_id))
-    pytester.makeini("[pytest]\nsentry_http_timeout = 5\nsentry_smoke_wait = 10\n")
+    pytester.makeini(
+        "[pytest]\nsentry_http_timeout = 5\nsentry_smoke_wait = 10\nsentry_smoke_environment = ci\n"
+    )
     started = time.monotonic()
     result = pytester.runpytest_inprocess(
         "-m", "local_smoke", "--send-test-event", f"--sentry-url={bugsink.base}",

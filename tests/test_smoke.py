@@ -257,7 +257,7 @@ def test_smoke_event_is_sent_and_read_back(
     event = sim.data.event(smoke["evidence"]["event_id"])
     assert event is not None
     wanted = {"source": "sentry-gate", "mode": "local-smoke", "release": DEMO_RELEASE}
-    assert set(event.tags) >= {*wanted.items(), ("environment", "production")}
+    assert set(event.tags) >= {*wanted.items(), ("environment", "sentry-gate-smoke")}
     assert smoke["evidence"]["tags"]["release"] == DEMO_RELEASE
     assert len([r for r in sim.requests if r.method == "POST"]) == 1
     assert result.ret == 0

@@ -167,10 +167,22 @@ class UnresolvedListing:
     period: str
     endpoint: str
     first_page: tuple[IssueSummary, ...] = field(repr=False)
+    #: The tool's own smoke-test issue(s) the walk left out (``X-Hits`` counts them).
+    left_out: int = 0
+    #: Previous ids not walked but still unresolved per ``?group=`` (``walk_check``): never
+    #: "resolved", kept in the checkpoint.
+    kept: frozenset[str] = field(default=frozenset(), repr=False)
+    #: Why this walk must not be written as the checkpoint (``walk_check.disagreement``).
+    disagreement: str | None = None
 
     @property
     def count(self) -> int:
         return len(self.ids)
+
+    @property
+    def tracked(self) -> frozenset[str]:
+        """The ids to compare and keep: walked, plus the re-checked still-unresolved ones."""
+        return self.ids | self.kept
 
 
 @dataclass(frozen=True)
@@ -293,14 +305,15 @@ def unresolved_listing(
     path = endpoints.ISSUES.path(org=org)
     params = _params(project_id, UNRESOLVED, period, sort=LISTING_SORT)
     first = client.get(path, params)
-    page, _ = _theirs(first.data)
+    page, notes = _theirs(first.data)
     ids = {str(item.get("id")) for item in page}
-    requests = 1
+    requests, left_out = 1, len(notes)
     if first.next_cursor is not None:
         rest = {**params, "cursor": first.next_cursor}
         for items in client.paginate(path, rest, cache=False):
-            ids.update(str(item.get("id")) for item in _theirs(items)[0])
-            requests += 1
+            theirs, own = _theirs(items)
+            ids.update(str(item.get("id")) for item in theirs)
+            requests, left_out = requests + 1, left_out + len(own)
     return UnresolvedListing(
         ids=frozenset(ids),
         hits=first.hits,
@@ -309,6 +322,7 @@ def unresolved_listing(
         period=period,
         endpoint=first.endpoint,
         first_page=tuple(summary(item) for item in page),
+        left_out=left_out,
     )
 
 

@@ -228,7 +228,10 @@ class Reader:
             elif reset is None and ENVELOPE_PATH.search(response.request.url.path):
                 reset = self.clock() + INGEST_DEFAULT_RETRY_AFTER
             return RateLimited(
-                endpoint, GAVE_UP.format(detail=detail, attempts=attempts), reset=reset
+                endpoint,
+                GAVE_UP.format(detail=detail, attempts=attempts),
+                reset=reset,
+                rate_limits=response.headers.get("X-Sentry-Rate-Limits"),
             )
         if status >= 500:
             message = GAVE_UP.format(detail=detail, attempts=attempts)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pytest_sentry_gate import errors
+from pytest_sentry_gate.ratelimits import RateLimit, header_of, parse
 from pytest_sentry_gate.repo.dsn import Dsn
 from pytest_sentry_gate.sentry import endpoints
 
@@ -129,6 +130,8 @@ class Sent:
     status: int | None
     accepted_id: str | None = None
     detail: str = ""
+    #: ``X-Sentry-Rate-Limits`` of the answer (any status), parsed.
+    rate_limits: tuple[RateLimit, ...] = ()
 
 
 def new_event_id() -> str:
@@ -144,7 +147,8 @@ def send(
     clock: Callable[[], float],
     event_id: str | None = None,
 ) -> Sent:
-    """Send the smoke event; a 401/403 from ingestion is a rejected key (kept as a fact)."""
+    """Send the smoke event; a 401/403 from ingestion is a rejected key, a 429 a quota or rate
+    limit (kept as facts, with ``X-Sentry-Rate-Limits`` read on every status as the SDKs do)."""
     event_id = event_id or new_event_id()
     now = clock()
     body = envelope(
@@ -154,8 +158,13 @@ def send(
         response = client.post_envelope(dsn=dsn_value, envelope=body)
     except (errors.AuthError, errors.ScopeError) as exc:
         return Sent(event_id, release, environment, False, exc.status or 403, detail=exc.message)
+    except errors.RateLimited as exc:
+        limits = parse(exc.rate_limits)
+        return Sent(event_id, release, environment, False, 429, None, exc.message, limits)
     answered = response.data.get("id") if isinstance(response.data, dict) else None
-    return Sent(event_id, release, environment, True, response.status, str(answered or "") or None)
+    accepted_id = str(answered or "") or None
+    limits = parse(header_of(dict(response.headers)))
+    return Sent(event_id, release, environment, True, response.status, accepted_id, "", limits)
 
 
 class NotVerifiable(Exception):
