@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
-from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.ratelimits import dropping_message, other_message
+from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.smoke_rules import dsn_mismatch, tag_problems
 

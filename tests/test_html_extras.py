@@ -36,8 +36,8 @@ def cell(row: list[str], kind: str) -> str:
 def test_rows_carry_verdict_reason_and_issue_links(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pytest_sentry_gate.simulator import Simulator, TokenSpec
-    from pytest_sentry_gate.simulator.scenarios import demo_data
+    from sentry_simulator import Simulator, TokenSpec
+    from sentry_simulator.scenarios import demo_data
 
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     sim = Simulator(data=demo_data(DEMO_APP, now=NOW, health_story=True))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
+from sentry_simulator.scenarios import DEMO_PROJECT, DEMO_RELEASE, demo_data
 from tests.test_daily_verdicts import checks_of
 from tests.test_health import DEMO, NOW, _loop, _sim
 

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_sentry_gate.ratelimits import RateLimit, dropping, dropping_message, parse
-from pytest_sentry_gate.simulator import Fault, Simulator
-from pytest_sentry_gate.simulator.ingest import INGEST_RATE_LIMITED, quota_exceeded
+from sentry_simulator import Fault, Simulator
+from sentry_simulator.ingest import INGEST_RATE_LIMITED, quota_exceeded
 from tests.conftest import check
 from tests.test_incident import run_incident
 from tests.test_smoke import demo_dsn, run_smoke

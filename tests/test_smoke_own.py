@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.simulator import Simulator
+from sentry_simulator import Simulator
 from tests.conftest import check
 from tests.test_smoke import demo_dsn, run_smoke
 

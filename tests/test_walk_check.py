@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.simulator import Fault, Simulator
-from pytest_sentry_gate.simulator.scenarios import DEMO_PROJECT
+from sentry_simulator import Fault, Simulator
+from sentry_simulator.scenarios import DEMO_PROJECT
 from tests.conftest import CANARY_TOKEN, demo_target, run_mode
 
 ISSUES = r"^/api/0/organizations/acme/issues/$"
