@@ -426,7 +426,7 @@ class Settings:
     min_sessions: int = field(
         metadata=declare(
             help="Fewest sessions of the release for its crash-free rate to be judged.",
-            parse=parse_number("session count", whole=True, low=1),
+            parse=parse_number("session count", whole=True, low=1, high=10_000_000),
             ini="sentry_min_sessions",
             default=100,
         ),
