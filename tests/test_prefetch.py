@@ -55,10 +55,10 @@ def test_verify_loop_sends_independent_reads_together(
     # Given the demo's Sentry answering each request after 0.4 s
     # When the whole loop runs
     arrivals = _run(pytester, monkeypatch, sim, repo, "verify_loop")
-    # Then the reads that need only the slugs (token, organization, project) went out together
+    # Then the reads that need only the slugs (organization, project, its keys) went out together
     first = {req.path: t for t, req in reversed(arrivals)}
-    slugs = [first["/api/0/"], first["/api/0/organizations/acme/"],
-             first["/api/0/projects/acme/codictate/"]]  # fmt: skip
+    slugs = [first["/api/0/organizations/acme/"], first["/api/0/projects/acme/codictate/"],
+             first["/api/0/projects/acme/codictate/keys/"]]  # fmt: skip
     assert max(slugs) - min(slugs) < LATENCY / 2
     # And the reads that need the project id went out many at once
     times = [t for t, _ in arrivals]
