@@ -221,7 +221,7 @@ def classify(requests: list[RecordedRequest]) -> tuple[int, Counter[str]]:
         if path.endswith("/issues/") and "organizations" in path:
             query = req.query.get("query", [""])[0]
             sort = req.query.get("sort", [""])[0]
-            if query == "is:unresolved" and not sort:
+            if query == "is:unresolved" and sort in ("", "new"):  # the listing walks sort=new
                 pages += 1
                 continue
             path += f" query={query!r}" + (f" sort={sort}" if sort else "")

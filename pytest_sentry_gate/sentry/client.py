@@ -54,7 +54,7 @@ VERSION: Final = _version()
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
-GET_MANY_WORKERS: Final = 4
+GET_MANY_WORKERS: Final = 16
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"

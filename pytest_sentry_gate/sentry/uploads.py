@@ -12,6 +12,7 @@ recognised and said to be unsupported, never read as "nothing uploaded".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -123,11 +124,21 @@ class _Reader:
 def uploaded(
     client: SentryClient, org: str, project: str, version: str, debug_ids: Iterable[str] = ()
 ) -> Uploaded:
-    """Release files, the files of the release's bundles, and the built files' debug ids."""
+    """Release files, the files of the release's bundles, and the built files' debug ids.
+
+    The release files and the bundle listing are read together, then every bundle's files
+    together (``gather``); a failure is raised in that order, as if read one by one."""
+    from pytest_sentry_gate.sentry.client import gather
+
     reader = _Reader(client, org, project)
-    release_files = client.collect(
-        endpoints.RELEASE_FILES.path(org=org, project=project, version=version),
-        max_pages=MAX_PAGES,
+    path = endpoints.RELEASE_FILES.path(org=org, project=project, version=version)
+    release_files, listed = _first_error(
+        gather(
+            [
+                lambda: client.collect(path, max_pages=MAX_PAGES),
+                lambda: reader.bundles(version),
+            ]
+        )
     )
     reader.capped.extend(n for n in (release_files.cap_note,) if n)
     files: list[tuple[str, str | None]] = []
@@ -138,13 +149,16 @@ def uploaded(
             if item.get("dateCreated"):
                 dates.append(str(item["dateCreated"]))
     legacy = len(files)
-    bundles = [b for b in reader.bundles(version) if _associations(b, version)]
+    bundles = [b for b in listed if _associations(b, version)]
+    contents = _first_error(
+        gather([functools.partial(reader.files, str(b["bundleId"])) for b in bundles])
+    )
     seen: set[str] = set()
-    for bundle in bundles:
+    for bundle, items in zip(bundles, contents, strict=True):
         dists = _associations(bundle, version)
         if bundle.get("date"):
             dates.append(str(bundle["date"]))
-        for item in reader.files(str(bundle["bundleId"])):
+        for item in items:
             files.extend((str(item.get("filePath")), _dist(d)) for d in dists)
             if item.get("debugId"):
                 seen.add(str(item["debugId"]).lower())
@@ -159,6 +173,16 @@ def uploaded(
         unsupported=OLD_FORMAT if reader.old_format else None,
         newest=max(dates) if dates else None,
     )
+
+
+def _first_error(results: list[Any]) -> list[Any]:
+    """``gather``'s results, the first ``ApiError`` among them raised."""
+    from pytest_sentry_gate.errors import ApiError
+
+    for result in results:
+        if isinstance(result, ApiError):
+            raise result.with_traceback(None)
+    return results
 
 
 def _dist(value: Any) -> str | None:
