@@ -35,7 +35,7 @@ from typing import Any, NoReturn, TextIO
 
 import pytest
 
-from pytest_sentry_gate import cli_text, modes, report_file
+from pytest_sentry_gate import cli_text, modes, old_loop_row, report_file
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.report import SCHEMA_ID
 from pytest_sentry_gate.rerun import without_replay
@@ -224,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return USAGE_EXIT if code == pytest.ExitCode.USAGE_ERROR else FAIL_EXIT
         document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     document["mode"] = ns.mode  # the mode as asked (``verify-loop``, ``all``), as the old script
+    loop_row = old_loop_row.row(document, rerun_command(ns)) if ns.mode == "verify-loop" else None
+    if loop_row is not None:
+        document["results"].append(loop_row)
     sys.stdout.write(
         json.dumps(document, indent=2) + "\n" if ns.json else cli_text.render(document)
     )
