@@ -29,7 +29,7 @@ _ORDER: Final = ("PASS", "PARTIAL", "FAIL")
 
 
 def _status(rows: list[dict[str, Any]], loop: dict[str, Any]) -> str:
-    found = [r["status"] for r in rows if r["status"] in _ORDER]
+    found = [str(r["status"]) for r in rows if r["status"] in _ORDER]
     worst = max(found or ["PARTIAL"], key=_ORDER.index)
     if worst == "PASS" and not loop.get("checkpoint_written"):
         return "PARTIAL"
