@@ -181,12 +181,12 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
             section["baseline_established"] = False
         else:
             section.update(_committed(done, previous))
-    if isinstance(previous, legacy.LegacyCheckpoint) and loop.legacy is not None:
-        section["previous_check"] = previous.checked_at
-        section["note"] = section["note"] or legacy.note(loop.legacy)
     else:
         section["note"] = NOT_WRITTEN.format(why=why or "no state file")
         section["baseline_established"] = False
+    if isinstance(previous, legacy.LegacyCheckpoint) and loop.legacy is not None:
+        section["previous_check"] = previous.checked_at
+        section["note"] = section["note"] or legacy.note(loop.legacy)
     return section
 
 

@@ -117,3 +117,16 @@ def test_the_old_state_is_the_growth_baseline_and_is_carried_forward(
     assert again["previous_check"] == loop["checked_at"]
     assert again["baseline_established"] is False
     assert old.read_bytes() == before
+
+
+def test_without_an_old_state_the_loop_section_is_as_before(tmp_path: Path) -> None:
+    # Given no old state file at all
+    repo = tmp_path / "app"
+    shutil.copytree(ROOT / "examples" / "codictate", repo)
+    # When the loop runs twice
+    first = _loop(tmp_path, repo)["verify_loop"]
+    # Then the first run establishes the baseline and says nothing about a missing file
+    assert first["checkpoint_written"] is True
+    assert first["baseline_established"] is True
+    assert first["note"] is None
+    assert first["state_file"] == str(repo / ".sentry-gate" / "acme_codictate.json")
