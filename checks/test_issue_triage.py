@@ -70,7 +70,8 @@ def test_new_since_last_check(
             f"the checkpoint did not validate ({sentry_previous_check.problem}): moved aside to "
             f"{sentry_previous_check.moved_aside}"
         )
-    window = SINCE_LAST.format(since=previous.checked_at) if previous else SINCE_DAY
+    since_last = previous is not None and sentry_new_since_last is not None  # ids to compare
+    window = SINCE_LAST.format(since=previous.checked_at) if since_last and previous else SINCE_DAY
     hints = sentry_triage["new"]
     listing = _report(sentry_check, "new", hints)
     sentry_check.record(window=window)

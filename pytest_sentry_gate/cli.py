@@ -10,11 +10,12 @@ table (each row's ``cli`` flags map to its pytest flags), so the two cannot drif
 plugin's own ``--sentry-…`` options are passed through as well, and anything after ``--`` goes to
 pytest unchanged.
 
-Exit codes: 0 PASS, 1 FAIL (or a run that did not finish), 2 usage error (a bad flag or a bad
-value). A PARTIAL exits as the exit policy says (``--fail-on``, ``sentry_fail_on``): 1 under
-``partial`` (the default in CI), 0 under ``fail`` (the default elsewhere). The old script's
-``--json`` always exited 0. With ``--json``, standard output always holds one JSON document: the
-agent report, or, when the run stopped before any check, a report
+Exit codes: 0 PASS, 1 FAIL (or a run that did not finish, e.g. a collection error), 2 usage error
+(a bad flag or a bad value: the old script's code; pytest itself says 4), 3 interrupted (Ctrl-C or
+SIGTERM; pytest says 2). A PARTIAL exits as the exit policy says (``--fail-on``,
+``sentry_fail_on``): 1 under ``partial`` (the default in CI), 0 under ``fail`` (the default
+elsewhere). The old script's ``--json`` always exited 0. With ``--json``, standard output always
+holds one JSON document: the agent report, or, when the run stopped before any check, a report
 with ``overall_status: "ERROR"`` and the message.
 """
 
@@ -35,7 +36,8 @@ from typing import Any, NoReturn, TextIO
 
 import pytest
 
-from pytest_sentry_gate import cli_text, modes, report_file
+from pytest_sentry_gate import cli_text, modes, old_loop_row, report_file
+from pytest_sentry_gate.interrupts import SIGINT_NAME, SIGTERM_NAME
 from pytest_sentry_gate.plugin import RERUN_ATTRIBUTE, mask_credentials
 from pytest_sentry_gate.report import SCHEMA_ID
 from pytest_sentry_gate.rerun import without_replay
@@ -49,6 +51,8 @@ OLD_MODES = (*(modes.json_name(m) for m in modes.MARKERS), ALL)
 ALL_EXPRESSION = " or ".join(modes.LOOP_MODES)
 USAGE_EXIT = 2
 FAIL_EXIT = 1
+#: Stopped by Ctrl-C or SIGTERM (pytest says 2, INTERRUPTED, for this and for collection errors).
+INTERRUPTED_EXIT = 3
 ERROR = "ERROR"
 PLUGIN_PREFIX = "--sentry-"
 
@@ -77,8 +81,8 @@ def parser() -> argparse.ArgumentParser:
         prog="sentry-gate",
         description="Run the Sentry runbook checks (pytest-sentry-gate) with the old script's "
         "flags. The plugin's --sentry-... options are accepted too; extra pytest arguments go "
-        "after '--'. Exit: 0 PASS, 1 FAIL, 2 usage error; PARTIAL: 1 in CI, 0 elsewhere "
-        "(--fail-on).",
+        "after '--'. Exit: 0 PASS, 1 FAIL, 2 usage error, 3 interrupted; PARTIAL: 1 in CI, 0 "
+        "elsewhere (--fail-on).",
     )
     p.add_argument(
         "--mode",
@@ -224,13 +228,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return USAGE_EXIT if code == pytest.ExitCode.USAGE_ERROR else FAIL_EXIT
         document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     document["mode"] = ns.mode  # the mode as asked (``verify-loop``, ``all``), as the old script
+    loop_row = old_loop_row.row(document, rerun_command(ns)) if ns.mode == "verify-loop" else None
+    if loop_row is not None:
+        document["results"].append(loop_row)
     sys.stdout.write(
         json.dumps(document, indent=2) + "\n" if ns.json else cli_text.render(document)
     )
     sys.stdout.flush()
     if not _deliver(target, document):
         return USAGE_EXIT
-    return exit_code(code, document["overall_status"])
+    return exit_code(code, document["overall_status"], by_signal=_by_signal(document))
 
 
 def _deliver(target: Path | None, document: dict[str, Any]) -> bool:
@@ -251,11 +258,20 @@ def _written_since(path: Path, started: float) -> bool:
     return path.is_file() and path.stat().st_mtime >= started - 1
 
 
-def exit_code(pytest_code: int, overall: str) -> int:
-    """0 PASS, 1 FAIL (or a run that did not finish), 2 usage error; a PARTIAL is 0, unless the
-    exit policy (``--fail-on partial``, the default in CI) made pytest exit 1 for it."""
+def _by_signal(document: dict[str, Any]) -> bool:
+    """Whether the report says Ctrl-C or SIGTERM stopped the run (``hooks._interruption``)."""
+    message = str((document.get("error") or {}).get("message", ""))
+    return any(f" by {name})" in message for name in (SIGINT_NAME, SIGTERM_NAME))
+
+
+def exit_code(pytest_code: int, overall: str, *, by_signal: bool = False) -> int:
+    """0 PASS, 1 FAIL (or a run that did not finish), 2 usage error, 3 interrupted (Ctrl-C,
+    SIGTERM); a PARTIAL is 0, unless the exit policy (``--fail-on partial``, the default in CI)
+    made pytest exit 1 for it."""
     if pytest_code == pytest.ExitCode.USAGE_ERROR:
         return USAGE_EXIT
+    if pytest_code == pytest.ExitCode.INTERRUPTED and by_signal:
+        return INTERRUPTED_EXIT
     finished = pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
     return 0 if finished and overall in ("PASS", "PARTIAL") else FAIL_EXIT
 

@@ -1,9 +1,10 @@
 """``sentry-gate``'s text output, in the old script's shape, rendered from the agent report.
 
-One block per mode (``[mode]``, ``Status:``, ``Message:``, ``Evidence:``, ``Risks:``,
-``Next commands:``), then ``Overall:``. The old script's exact bytes are not available to this
-project; the headers are the ones its users quote, and the content is the report's ``results``
-rows, so the text and ``--json`` never disagree.
+The old script's header (``Sentry Monitoring Summary``, ``Mode: <mode>``, a blank line), one
+block per mode (``[mode]``, ``Status:``, ``Evidence:``, ``Risks:``, ``Next commands:``, as
+``emit_summary_text`` in ``sentry_monitor.sh`` printed them; ``Message:`` and ``Fixes:`` are
+ours), then ``Overall:``. The content is the report's ``results`` rows, so the text and ``--json``
+never disagree.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any, Final
 from pytest_sentry_gate.old_rows import split_pairs
 
 NONE: Final = "  (none)"
+HEADER: Final = "Sentry Monitoring Summary"
 
 
 def render(document: dict[str, Any]) -> str:
     """The text summary of an agent report (``results`` rows, then the overall verdict)."""
-    lines: list[str] = []
+    lines: list[str] = [HEADER, f"Mode: {document.get('mode', '')}", ""]
     for row in document.get("results", []):
         lines += [f"[{row['mode']}]", f"Status: {row['status']}", f"Message: {row['message']}"]
         lines.append("Evidence:")

@@ -234,7 +234,7 @@ class ActiveHooks:
 
         path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
         try:
-            report.write(path, report.build(run, conf, loop_sections))
+            report.write(path, report.detailed(report.build(run, conf, loop_sections), conf))
         except (OSError, report_file.ReportPathRefused) as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
             why = exc if isinstance(exc, report_file.ReportPathRefused) else exc.strerror or exc

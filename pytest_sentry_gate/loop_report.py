@@ -23,6 +23,7 @@ from pytest_sentry_gate.runlog import redacted_json
 if TYPE_CHECKING:
     from pytest_sentry_gate import checkpoint as checkpoint_types
     from pytest_sentry_gate.checkpoint import Changes, Checkpoint, Loaded
+    from pytest_sentry_gate.checkpoint.legacy import LegacyState
     from pytest_sentry_gate.runlog import Run
     from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
     from pytest_sentry_gate.settings import Settings
@@ -49,6 +50,8 @@ class LoopFacts:
     replay: bool = False
     #: Why the checkpoint path was refused (a symlink, FIFO, device): it is never written.
     refused: str | None = None
+    #: The old sentry_monitor.sh state file the baseline came from (``checkpoint.legacy``).
+    legacy: LegacyState | None = None
     checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -134,12 +137,13 @@ def terminal_lines(config: pytest.Config) -> list[str]:
 
 def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> dict[str, Any]:
     from pytest_sentry_gate import checkpoint
+    from pytest_sentry_gate.checkpoint import legacy
 
     loaded = loop.loaded
     previous = loaded.previous if loaded else None
     listing = loop.listing
     current = listing.tracked if listing is not None else frozenset()
-    change: Changes = checkpoint.changes(previous, current)
+    change: Changes = legacy.changes_since(previous, current)
     section: dict[str, Any] = {
         "unresolved_count": listing.count if listing is not None else None,
         "statsPeriod": listing.period if listing is not None else None,
@@ -183,6 +187,9 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
     else:
         section["note"] = NOT_WRITTEN.format(why=why or "no state file")
         section["baseline_established"] = False
+    if isinstance(previous, legacy.LegacyCheckpoint) and loop.legacy is not None:
+        section["previous_check"] = previous.checked_at
+        section["note"] = section["note"] or legacy.note(loop.legacy)
     return section
 
 

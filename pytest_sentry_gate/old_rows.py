@@ -20,6 +20,14 @@ ID_FIELDS: Final = ("short_id", "slug", "name", "file", "release", "id")
 _BREAKING: Final = (";", "\n", "\r", '"', "=")
 SEPARATOR: Final = "; "
 _PAIR: Final = re.compile(r'(?:[^;"]|"(?:\\.|[^"\\])*")+')
+#: The old script's evidence keys (``sentry_monitor.sh``, prod-health and issue-triage rows), by
+#: the check and the flattened key that carry the same number now.
+OLD_KEYS: Final = {
+    ("unresolved_count", "count"): "unresolved_count",
+    ("high_severity", "count"): "high_severity_count",
+    ("release_issues", "regressed.count"): "release_regression_count",
+    ("likely_urgent", "count"): "likely_urgent",
+}
 
 
 def scalar(value: Any) -> str:
@@ -64,9 +72,13 @@ def evidence_text(checks: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     """``key=value; …`` for a mode's checks (``(check name, evidence)`` pairs, in run order).
 
     A pair two checks share is said once; a key two checks give different values is qualified
-    by the check's name (``release_visible.release=…``).
+    by the check's name (``release_visible.release=…``). The numbers the old script printed keep
+    its keys (``OLD_KEYS``: ``high_severity_count=2``, not ``high_severity.count=2``).
     """
-    per_check = [(name.removeprefix("test_"), list(pairs(evidence))) for name, evidence in checks]
+    per_check = [
+        (check, [(OLD_KEYS.get((check, key), key), value) for key, value in pairs(evidence)])
+        for check, evidence in ((name.removeprefix("test_"), ev) for name, ev in checks)
+    ]
     values: dict[str, set[str]] = {}
     for _, found in per_check:
         for key, value in found:

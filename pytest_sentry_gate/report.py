@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_sentry_gate import modes, old_rows, report_file, verdict
+from pytest_sentry_gate import modes, old_rows, report_file, steps, verdict
 from pytest_sentry_gate.rerun import for_mode
 from pytest_sentry_gate.runlog import Run
 from pytest_sentry_gate.settings import Settings
@@ -160,7 +160,7 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
         "duration_s": round(run.duration, 3),
         "counts": dict(Counter(statuses)),
         "results": mode_rows(run),
-        "checks": [r.as_dict() for r in run.results],
+        "checks": steps.with_steps([r.as_dict() for r in run.results]),
         **(extra or {}),
     }
     if run.exit_code is not None:
@@ -168,6 +168,11 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
     if run.interruption is not None:
         document["error"] = {"reason": "interrupted", "message": run.interruption}
     return document
+
+
+def detailed(document: dict[str, Any], conf: Settings) -> dict[str, Any]:
+    """The report at the detail the settings ask (``report_detail``: full, or a summary)."""
+    return steps.compact(document) if conf.report_detail == steps.SUMMARY else document
 
 
 def write(path: Path, document: dict[str, Any]) -> None:

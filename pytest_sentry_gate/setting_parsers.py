@@ -22,6 +22,7 @@ import pytest
 from pytest_sentry_gate.redact import mask_query
 
 RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
+REPORT_DETAILS: Final = ("full", "summary")
 SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 PERIOD_RE: Final = re.compile(r"^(\d+)([smhdw])$")
 USERINFO_RE: Final = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
@@ -214,6 +215,13 @@ def parse_record_mode(value: Any, source: Source) -> str:
     text = _text(value)
     if text not in RECORD_MODES:
         raise _bad("record mode", text, source, "one of " + ", ".join(RECORD_MODES))
+    return text
+
+
+def parse_report_detail(value: Any, source: Source) -> str:
+    text = _text(value)
+    if text not in REPORT_DETAILS:
+        raise _bad("report detail", text, source, "one of " + ", ".join(REPORT_DETAILS))
     return text
 
 

@@ -64,6 +64,7 @@ from pytest_sentry_gate.setting_parsers import (
     parse_record_mode,
     parse_release,
     parse_repo_root,
+    parse_report_detail,
     parse_seconds,
     parse_slug,
     parse_slugs,
@@ -312,6 +313,18 @@ class Settings:
             default_doc="none",
             metavar="PATH",
             cli=("--report",),
+        ),
+    )
+    report_detail: str = field(
+        metadata=declare(
+            help="Detail of the agent report: full, or summary (verdicts, reasons, counts, next "
+            "steps; no evidence).",
+            parse=parse_report_detail,
+            flags=("--sentry-gate-report-detail",),
+            ini="sentry_gate_report_detail",
+            default="full",
+            metavar="DETAIL",
+            cli=("--report-detail",),
         ),
     )
     stats_period: str = field(

@@ -1,6 +1,6 @@
-"""Rewrite the two generated texts from their one source: the report schema's reason enum (from
-``verdict.REASONS``) and the settings reference's table in ``docs/settings.md`` (from
-``settings.markdown_table``).
+"""Rewrite the generated texts from their one source: the report schema's reason enum (from
+``verdict.REASONS``), the settings reference's table in ``docs/settings.md`` (from
+``settings.markdown_table``) and the agent skill file's reason table (``reason_table``).
 
 Run after adding a reason code or a setting: ``python scripts/sync_generated.py``. The tests
 compare both, so a forgotten run fails the suite rather than shipping a stale document.
@@ -12,12 +12,14 @@ import json
 import textwrap
 from pathlib import Path
 
+from pytest_sentry_gate import reason_table
 from pytest_sentry_gate.settings import markdown_table
 from pytest_sentry_gate.verdict import REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "pytest_sentry_gate" / "report.schema.json"
 SETTINGS_DOC = ROOT / "docs" / "settings.md"
+SKILL = ROOT / "skills" / "sentry-monitoring" / "SKILL.md"
 TABLE_HEAD = "| setting | flag | ini | env | `.sentryclirc` | default | meaning |"
 
 
@@ -40,6 +42,11 @@ def sync_settings_doc() -> None:
     SETTINGS_DOC.write_text(text[:start] + markdown_table().strip() + text[end:], encoding="utf-8")
 
 
+def sync_skill() -> None:
+    SKILL.write_text(reason_table.replaced(SKILL.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 if __name__ == "__main__":
     sync_schema()
     sync_settings_doc()
+    sync_skill()

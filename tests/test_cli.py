@@ -362,6 +362,7 @@ def test_verify_loop_json_reads_with_the_old_scripts_field_names(tmp_path: Path)
         "release-gate",
         "prod-health",
         "issue-triage",
+        "verify-loop",  # the old script's own loop row, after the five modes
     ]
     for row in document["results"]:
         assert set(OLD_FIELDS) <= set(row)
@@ -372,11 +373,27 @@ def test_verify_loop_json_reads_with_the_old_scripts_field_names(tmp_path: Path)
     health = rows["prod-health"]
     assert health["status"] == "FAIL"
     assert "high-severity" in health["message"]
-    assert "unresolved_count.count=5" in health["evidence"].split("; ")
+    # the old script's evidence keys (sentry_monitor.sh's prod-health row), not dotted ones
+    for pair in ("unresolved_count=5", "high_severity_count=2", "release_regression_count=1"):
+        assert pair in health["evidence"].split("; ")
+    assert "high_severity.count=" not in health["evidence"]
+    loop = rows["verify-loop"]
+    assert loop["status"] == "FAIL"
+    assert loop["evidence"].split("; ") == [
+        "unresolved_count=5",
+        "new_since_last=0",
+        "resolved_since_last=0",
+        "high_severity_snapshot=2",
+        "release_regression_snapshot=1",
+        f"state_file={state}",
+        f"checked_at={document['verify_loop']['checked_at']}",
+        "previous_check=none (baseline established)",
+    ]
+    assert loop["next_commands"].startswith("Rerun failed modes individually")
     issues = next(p for p in health["evidence"].split("; ") if p.startswith("issues="))
     assert "CODICTATE-6" in issues.removeprefix("issues=").split(",")  # records by their ids
     # And every rerun is the user's own sentry-gate command, one per line, no secret
-    commands = [c for row in document["results"] for c in row["next_commands"].splitlines()]
+    commands = [c for row in document["results"][:-1] for c in row["next_commands"].splitlines()]
     assert commands
     assert rows["prod-health"]["next_commands"].splitlines() == [
         f"sentry-gate --mode issue-triage --org acme --project codictate --url {url} "
@@ -397,14 +414,17 @@ def test_text_output_has_the_old_scripts_shape(tmp_path: Path) -> None:
     done, _, _ = _demo_run(tmp_path)
     out = done.stdout
     # Then stdout holds the old script's blocks, and pytest's own output went to stderr
-    assert out.startswith("[setup-preflight]\nStatus: PASS\nMessage: ")
-    blocks = out.split("\n\n")
+    assert out.startswith(
+        "Sentry Monitoring Summary\nMode: verify-loop\n\n[setup-preflight]\nStatus: PASS\n"
+    )
+    blocks = out.split("\n\n")[1:]
     assert [b.splitlines()[0] for b in blocks[:-1]] == [
         "[setup-preflight]",
         "[local-smoke]",
         "[release-gate]",
         "[prod-health]",
         "[issue-triage]",
+        "[verify-loop]",
     ]
     for block in blocks[:-1]:
         headers = [line for line in block.splitlines() if not line.startswith("  ")]
@@ -416,7 +436,8 @@ def test_text_output_has_the_old_scripts_shape(tmp_path: Path) -> None:
             "Next commands",
             *(["Fixes"] if "\nFixes:\n" in block else []),
         ]
-    assert "  unresolved_count.count=5" in out.splitlines()
+    assert "  unresolved_count=5" in out.splitlines()
+    assert "  high_severity_count=2" in out.splitlines()
     assert out.endswith("Overall: FAIL\n")
     assert done.returncode == 1
     assert "short test summary" in done.stderr
@@ -427,6 +448,7 @@ def test_text_output_has_the_old_scripts_shape(tmp_path: Path) -> None:
 def test_text_rendering_says_none_where_a_row_is_empty() -> None:
     document = {
         "overall_status": "PASS",
+        "mode": "release-gate",
         "results": [
             {
                 "mode": "release-gate",
@@ -439,6 +461,7 @@ def test_text_rendering_says_none_where_a_row_is_empty() -> None:
         ],
     }
     assert cli_text.render(document) == (
+        "Sentry Monitoring Summary\nMode: release-gate\n\n"
         "[release-gate]\nStatus: PASS\nMessage: 7 pass\nEvidence:\n  release=app@1\n"
         '  title="a; b"\nRisks:\n  (none)\nNext commands:\n  (none)\n\nOverall: PASS\n'
     )

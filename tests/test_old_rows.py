@@ -41,7 +41,7 @@ def test_a_mode_row_says_shared_pairs_once_and_qualifies_conflicts() -> None:
         ]
     )
     assert text == (
-        "release=app@1.0; version=1.0; exists=true; unresolved_count.count=4; high_severity.count=1"
+        "release=app@1.0; version=1.0; exists=true; unresolved_count=4; high_severity_count=1"
     )
 
 
@@ -56,3 +56,20 @@ def test_split_pairs_keeps_quoted_values_whole() -> None:
     text = evidence_text([("test_x", {"title": 'a; b=c "d"', "plain": "ok"})])
     assert split_pairs(text) == ['title="a; b=c \\"d\\""', "plain=ok"]
     assert split_pairs("") == []
+
+
+def test_the_old_scripts_counts_keep_its_keys() -> None:
+    # Given the prod-health checks' evidence (each check records its own count)
+    checks = [
+        ("test_unresolved_count", {"count": 5, "exact": True}),
+        ("test_high_severity", {"count": 2, "issues": [{"short_id": "APP-6"}]}),
+        ("test_release_issues", {"regressed": {"count": 1}, "unresolved": {"count": 4}}),
+    ]
+    # When flattened into the old row's evidence
+    found = split_pairs(evidence_text(checks))
+    # Then the numbers sentry_monitor.sh printed carry its keys, not dotted or qualified ones
+    assert found[:2] == ["unresolved_count=5", "exact=true"]
+    assert "high_severity_count=2" in found
+    assert "release_regression_count=1" in found
+    assert not any(p.startswith(("high_severity.count", "unresolved_count.count")) for p in found)
+    assert "unresolved.count=4" in found

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_sentry_gate.checkpoint import legacy
 from pytest_sentry_gate.checkpoint.model import (
     Changes,
     Checkpoint,
@@ -68,6 +69,8 @@ def _read(path: Path, org: str, project: str) -> Loaded:
         problem = "not UTF-8 text"
     except ValueError as exc:
         problem = str(exc)
+    if legacy.read(path) is not None:  # the old script's state: never moved aside or replaced
+        raise CheckpointRefused(path, legacy.OLD_STATE)
     return Loaded(previous=None, moved_aside=move_aside(path), problem=problem)
 
 
