@@ -203,7 +203,9 @@ def test_ca_certs_makes_a_private_ca_trusted(
     with serving({"/api/0/": answer(ROOT_OK)}, tls=tls_context(*certificate)) as server:
         url = f"--sentry-url={server.url}"
         _result, report = run_mode(pytester, "setup_preflight", url)
-        assert check(report, "test_token_accepted")["reason"] == "tls_certificate"
+        verdict = check(report, "test_token_accepted")
+        assert verdict["reason"] == "tls_certificate"
+        assert "[http] ca_certs" in verdict["message"]  # says how to trust the CA
         # When .sentryclirc names that certificate as a CA to trust
         write_sentryclirc(home, f"[http]\nca_certs = {certificate[0]}\n")
         _result, report = run_mode(pytester, "setup_preflight", url)
