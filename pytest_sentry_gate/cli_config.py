@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_sentry_gate.repo import files
 from pytest_sentry_gate.setting_parsers import BAD_VALUE, Source
 
 PROPERTIES_ENV: Final = "SENTRY_PROPERTIES"
@@ -56,6 +55,8 @@ def read_properties(env: Mapping[str, str], base: Path) -> dict[tuple[str, str],
     name = env.get(PROPERTIES_ENV, "").strip()
     if not name:
         return {}
+    from pytest_sentry_gate.repo import files  # (an inert run imports no repository reader)
+
     path = Path(name).expanduser()
     path = path if path.is_absolute() else base / path
     try:
