@@ -86,8 +86,9 @@ class CertificateProblem(SentryGateError):
         self.detail = detail
         super().__init__(
             f"the TLS certificate of {host}:{port} is not trusted ({detail}). If the server uses "
-            "a private or self-signed CA, point SSL_CERT_FILE at a PEM file holding that CA (or "
-            "SSL_CERT_DIR at a directory of them) and rerun; never turn verification off"
+            "a private or self-signed CA, name a PEM file holding that CA in .sentryclirc "
+            "[http] ca_certs (or the sentry_ca_certs ini key), or point SSL_CERT_FILE at it (or "
+            "SSL_CERT_DIR at a directory of them), and rerun; never turn verification off"
         )
 
 

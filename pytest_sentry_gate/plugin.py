@@ -15,6 +15,7 @@ import pytest
 from pytest_sentry_gate import (
     fixtures,
     html_extras,
+    in_process,
     modes,
     redaction,
     repository_checks,
@@ -66,9 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = selected_modes(config)
     if not chosen:
         return
-    workers = config.getoption("numprocesses", None)
-    if workers or hasattr(config, "workerinput"):
-        raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers=workers))
+    if hasattr(config, "workerinput"):  # (the controller below keeps a mode in-process)
+        raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers="?"))
+    notice = in_process.disable_xdist(config)  # -n auto in addopts: in-process, with a notice
     resolved = settings.resolve(config)
     _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
@@ -81,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         bundled_modes=frozenset(
             m for m in modes.CHECK_MODES if (CHECKS_DIR / f"test_{m}.py").is_file()
         ),
+        notices=[notice] if notice else [],
     )
     from pytest_sentry_gate.fixtures.replay import check_cassette  # a fixture module: loaded
 

@@ -165,6 +165,8 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
     }
     if run.exit_code is not None:
         document["exit_code"] = run.exit_code
+    if run.notices:
+        document["notices"] = list(run.notices)
     if run.interruption is not None:
         document["error"] = {"reason": "interrupted", "message": run.interruption}
     return document
@@ -211,5 +213,6 @@ def summary_lines(run: Run) -> list[str]:
                 lines.extend(f"           fix:  {f}" for f in result.fixes[:3])
     if run.interruption is not None:
         lines.append(f"error: {run.interruption} (exit {run.exit_code})")
+    lines.extend(f"notice: {n}" for n in run.notices)
     lines.append(f"overall: {overall_status(run)}")
     return lines

@@ -40,6 +40,8 @@ class Run:
     interruption: str | None = None
     #: Under a record mode: the cassette (path, replay, recorded_at, interactions).
     cassette: dict[str, Any] | None = None
+    #: What the run changed of the user's options, said in the summary and the report.
+    notices: list[str] = field(default_factory=list)
     results: list[verdict.CheckResult] = field(default_factory=list)
     by_nodeid: dict[str, verdict.CheckResult] = field(default_factory=dict)
     _durations: dict[str, float] = field(default_factory=dict)

@@ -2,8 +2,10 @@
 
 sentry-cli reads the global file (``~/.sentryclirc``), then the nearest ``.sentryclirc`` found
 walking up from the working directory; keys of the nearer file override the global one, key by
-key. Here the walk starts at the app repository, so the file beside (or above) the repository
-wins over the one in the home directory. Only ``[auth] token`` and ``[defaults] org/project/url``
+key. The walk starts at the working directory, as sentry-cli's; the nearest file above
+the app repository (when it is elsewhere) comes between the home file and that one. In each
+directory ``sentrycli.ini`` counts too, as in sentry-cli. Only
+``[auth] token``, ``[defaults] org/project/url`` and ``[http] proxy_url/verify_ssl/ca_certs``
 are used.
 
 A ``.sentryclirc`` that exists but cannot be read as an INI file (a directory, no permission,
@@ -26,7 +28,17 @@ import pytest
 from pytest_sentry_gate.repo import files
 
 FILE_NAME: Final = ".sentryclirc"
-KEYS: Final = (("auth", "token"), ("defaults", "org"), ("defaults", "project"), ("defaults", "url"))
+#: ``sentrycli.ini``: the other name sentry-cli looks for in each directory of the walk.
+OTHER_NAME: Final = "sentrycli.ini"
+KEYS: Final = (
+    ("auth", "token"),
+    ("defaults", "org"),
+    ("defaults", "project"),
+    ("defaults", "url"),
+    ("http", "proxy_url"),
+    ("http", "verify_ssl"),
+    ("http", "ca_certs"),
+)
 
 DOTENV_REFUSED: Final = (
     "Invalid .env {path}: {why}. Allowed: a regular file of KEY=value lines, at most {cap:,} bytes"
@@ -38,16 +50,22 @@ _SECTION: Final = re.compile(r"^\s*\[([^\]]+)\]")
 _KEY: Final = re.compile(r"^\s*([^=:\s][^=:]*?)\s*[=:](.*)$")
 
 
-def load(*, home: Path | None, start: Path) -> dict[tuple[str, str], tuple[str, Path]]:
-    """Map ``(section, key)`` to ``(value, file)`` from the global and the nearest file."""
+def load(
+    *, home: Path | None, start: Path, repo: Path | None = None
+) -> dict[tuple[str, str], tuple[str, Path]]:
+    """Map ``(section, key)`` to ``(value, file)`` from the global and the nearest files.
+
+    Key by key, later files win: the home file, the nearest file from ``repo`` (the app
+    repository) upward, the nearest file from ``start`` (the working directory) upward."""
     values: dict[tuple[str, str], tuple[str, Path]] = {}
-    files: list[Path] = []
+    found: list[Path] = []
     if home is not None and _exists(home / FILE_NAME):
-        files.append(home / FILE_NAME)
-    nearest = _nearest(start)
-    if nearest is not None and nearest not in files:
-        files.append(nearest)
-    for path in files:
+        found.append(home / FILE_NAME)
+    for origin in (repo, start):
+        nearest = _nearest(origin) if origin is not None else None
+        if nearest is not None and nearest not in found:
+            found.append(nearest)
+    for path in found:
         for key, value in _read(path).items():
             values[key] = (value, path)
     return values
@@ -63,9 +81,10 @@ def _exists(path: Path) -> bool:
 
 def _nearest(start: Path) -> Path | None:
     for directory in (start, *start.parents):
-        candidate = directory / FILE_NAME
-        if _exists(candidate):
-            return candidate
+        for name in (FILE_NAME, OTHER_NAME):
+            candidate = directory / name
+            if _exists(candidate):
+                return candidate
     return None
 
 

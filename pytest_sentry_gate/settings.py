@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_sentry_gate.cli_config import parse_proxy
 from pytest_sentry_gate.repo.defaults import (
     DEFAULT_DIST_DIR,
     DEFAULT_TEMPLATE,
@@ -493,6 +494,33 @@ class Settings:
             default=10.0,
         ),
     )
+    proxy_url: str | None = field(
+        metadata=declare(
+            help="Proxy for the Sentry requests (HTTPS_PROXY, as httpx reads it, wins).",
+            parse=parse_proxy,
+            ini="sentry_proxy_url",
+            rc=("http", "proxy_url"),
+            default_doc="none (httpx's HTTPS_PROXY / ALL_PROXY)",
+        ),
+    )
+    verify_ssl: bool = field(
+        metadata=declare(
+            help="Verify the Sentry server's TLS certificate (off only for a known test server).",
+            parse=parse_boolean,
+            ini="sentry_verify_ssl",
+            rc=("http", "verify_ssl"),
+            default=True,
+        ),
+    )
+    ca_certs: Path | None = field(
+        metadata=declare(
+            help="PEM file of CA certificates to trust for the Sentry server (a private CA).",
+            parse=parse_path,
+            ini="sentry_ca_certs",
+            rc=("http", "ca_certs"),
+            default_doc="the system's CAs (and SSL_CERT_FILE / SSL_CERT_DIR)",
+        ),
+    )
     bundled_checks: bool = field(
         metadata=declare(
             help="Collect the bundled runbook checks when a mode is selected.",
@@ -651,7 +679,7 @@ def given(config: pytest.Config, name: str) -> Any:
 
 def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting from its sources, in precedence order, and validate it."""
-    from pytest_sentry_gate import policy_defaults, sentryclirc
+    from pytest_sentry_gate import cli_config, policy_defaults, sentryclirc
 
     env = os.environ if environ is None else environ
     here = config.invocation_params.dir
@@ -659,6 +687,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         item.partition("=")[0].strip() for item in config.getoption("override_ini", None) or ()
     }
     rc_values: Mapping[tuple[str, str], tuple[str, Path]] = {}
+    properties = cli_config.read_properties(env, here)
     dotenv = DotEnv(config.rootpath / ".env", {})
 
     def raw(name: str, row: Row) -> tuple[Any, Source]:
@@ -678,6 +707,10 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
                 if row.ini in overrides or config.inipath is None:
                     return value, Source(f"-o {row.ini}", here)
                 return value, Source(f"{row.ini} in {config.inipath.name}", config.inipath.parent)
+        if row.rc and row.rc in properties:  # SENTRY_PROPERTIES, then .sentryclirc
+            value, path = properties[row.rc]
+            label = f"SENTRY_PROPERTIES ({path}) {'.'.join(row.rc)}"
+            return value, Source(label, path.parent)
         if row.rc and row.rc in rc_values:
             value, path = rc_values[row.rc]
             section, key = row.rc
@@ -693,7 +726,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         values[name] = row.parse(value, source)
         sources[row.source_key or name] = source.label
         if name == "repo_root":
-            rc_values = sentryclirc.load(home=_home(env), start=values["repo_root"])
+            rc_values = sentryclirc.load(home=_home(env), start=here, repo=values["repo_root"])
             dotenv = DotEnv.load(values["repo_root"] / ".env", env)
         if name == "dsn" and values["dsn"] is None:  # the app's .env, as the app reads it
             path = values["repo_root"] / ".env"
@@ -703,6 +736,7 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
                 values["dsn"] = row.parse(found, source)
                 sources["dsn"] = source.label
 
+    _from_org_token(values, sources, config.rootpath)
     values["ci"] = policy_defaults.apply_defaults(values, sources, env)
     token_note = None
     token_raw, _ = raw("token", ROWS["token"])
@@ -710,6 +744,19 @@ def resolve(config: pytest.Config, environ: Mapping[str, str] | None = None) -> 
         token_note = TOKEN_STRIPPED
         sources["token"] += f" ({TOKEN_STRIPPED})"
     return Settings(**values, token_note=token_note, sources=sources)
+
+
+def _from_org_token(values: dict[str, Any], sources: dict[str, str], base: Path) -> None:
+    """An organization token's org and URL, for those no other source set."""
+    from pytest_sentry_gate.cli_config import token_payload
+
+    token = values["token"]
+    payload = token_payload(str(token) if token is not None else None)
+    for name, key in (("org", "org"), ("url", "url")):
+        if key in payload and sources[name] == "default":
+            source = Source(f"the organization token's {key} ({sources['token']})", base)
+            values[name] = ROWS[name].parse(payload[key], source)
+            sources[name] = source.label
 
 
 #: ``SENTRY_LOAD_DOTENV`` values that stop sentry-cli (and so the settings) loading ``.env``.

@@ -9,6 +9,7 @@ Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token trav
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -133,6 +134,10 @@ class ClientConfig:
     clock: Callable[[], float] = time.time
     #: Told how far a long wait got (one short line); the plugin shows it on a terminal only.
     progress: Callable[[str], None] | None = None
+    #: TLS (``[http] ca_certs`` / ``verify_ssl``; ``None``: httpx's default, with
+    #: ``SSL_CERT_FILE``) and a proxy (``[http] proxy_url``; ``None``: httpx's ``HTTPS_PROXY``).
+    ssl_context: ssl.SSLContext | None = None
+    proxy: str | None = None
 
     def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
         """A client with this configuration."""
@@ -151,6 +156,8 @@ class ClientConfig:
             sleep=self.sleep,
             clock=self.clock,
             progress=self.progress,
+            ssl_context=self.ssl_context,
+            proxy=self.proxy,
         )
 
 
@@ -194,6 +201,8 @@ class SentryClient:
         clock: Callable[[], float] = time.time,
         user_agent: str = USER_AGENT,
         progress: Callable[[str], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._progress = progress
         self._auth = BearerAuth(token)
@@ -213,7 +222,9 @@ class SentryClient:
         self._http = httpx.Client(
             base_url=base_url,
             timeout=timeout,
-            transport=transport if transport is not None else DeadlineTransport(),
+            transport=transport if transport is not None else DeadlineTransport(ssl_context),
+            verify=ssl_context if ssl_context is not None else True,  # an env proxy's TLS too
+            proxy=proxy if transport is None else None,  # (a test transport: no proxy)
             headers={"User-Agent": user_agent},
             event_hooks={"request": [self._guard]},
             follow_redirects=False,
