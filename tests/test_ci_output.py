@@ -74,9 +74,9 @@ def test_github_actions_summary_annotations_and_junit(
     assert any("test_setup_preflight%3A%3Atest_token_accepted" in line for line in errors), out
     # And the step summary is appended: a table of modes, then the failing checks
     text = summary.read_text()
-    assert text.startswith("earlier step\n## sentry-gate: FAIL\n")
-    assert "| release-gate | FAIL |" in text
-    assert "### FAIL `test_release_gate::test_artifacts_uploaded`" in text
+    assert text.startswith("earlier step\n## ❌ sentry-gate: FAIL · release ` codictate@1.4.2 `")
+    assert "| release-gate | ❌ FAIL |" in text
+    assert "#### ❌ `test_release_gate::test_artifacts_uploaded` (server_error)" in text
     # And JUnit XML carries each check's verdict and reason as properties
     root = ET.parse(pytester.path / "junit.xml").getroot()
     props = {
@@ -133,7 +133,7 @@ def test_untrusted_text_cannot_break_the_summary_or_the_annotation() -> None:
     assert line.endswith(
         "::a | b <script>%0A```%0A::error::x 100%25%0Anext: pytest -m release_gate"
     )
-    assert "a \\| b &lt;script&gt;<br>```<br>::error::x 100%" in text
+    assert "a \\| b \\<script\\><br>\\`\\`\\`<br>::error::x 100%" in text
     assert "````json" in text
 
 
