@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -54,6 +55,8 @@ MAX_ANNOTATIONS: Final = 10
 MORE: Final = "{count} more not shown as annotations (GitHub shows {cap}): {ids}"
 #: ``path/to/file.ext:LINE`` in a message or in the evidence (a repository file at fault).
 _AT: Final = re.compile(r"(?<![\w/.:-])((?:[\w.-]+/)*[\w.-]+\.[A-Za-z]{1,8}):(\d{1,7})\b")
+#: ``host.tld:port`` is no ``file:line``.
+_HOSTS: Final = frozenset({"io", "com", "org", "net", "dev", "app", "cloud", "co", "invalid"})
 #: Evidence keys that name a repository file without a line.
 _FILE_KEYS: Final = ("file", "path", "wiring_file", "version_file")
 
@@ -64,8 +67,16 @@ def location(result: verdict.CheckResult) -> tuple[str, int | None] | None:
     texts = [result.message, *result.fixes, json.dumps(result.evidence, default=str)]
     for text in texts:
         for path, line in _AT.findall(text):
-            if not path.startswith(("http", "www.")) and "://" not in path:
+            host = "/" not in path and path.rsplit(".", 1)[1].lower() in _HOSTS
+            if not host and not path.startswith(("http", "www.")):
                 return path, int(line)
+    for marker in result.evidence.get("markers") or ():  # wiring: a file without the marker
+        if isinstance(marker, dict) and marker.get("present_file") and not marker.get("found"):
+            return str(marker.get("file")), marker.get("line")
+    versions = result.evidence.get("versions")
+    if isinstance(versions, dict) and len(set(map(str, versions.values()))) > 1:
+        tally = Counter(map(str, versions.values()))  # the version file that disagrees
+        return min(versions, key=lambda f: tally[str(versions[f])]), None
     for key in _FILE_KEYS:
         value = result.evidence.get(key)
         if isinstance(value, str) and value and "://" not in value:

@@ -282,6 +282,8 @@ def _publish_ci(
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write_line = reporter.write_line if reporter is not None else print
+    if reporter is not None and reporter._tw.width_of_current_line:  # -q's progress "[100%]":
+        reporter.write("\n")  # a workflow command is read only at the start of a line
     ci_output.publish(
         environ=os.environ,
         rows=report.mode_rows(run),

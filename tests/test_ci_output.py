@@ -146,3 +146,16 @@ def test_skip_lines_point_at_the_check(pytester: pytest.Pytester, app: Path) -> 
     assert skipped
     assert all("test_release_gate.py:" in s or "test_setup_preflight.py:" in s for s in skipped)
     assert not any("hooks.py" in s or "verdict.py" in s for s in skipped)
+
+
+def test_every_annotation_starts_its_own_line_under_q(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path
+) -> None:
+    # Given a GitHub Actions step and -q (the progress line has no newline before the summary)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    result = gate(pytester, app, "http://127.0.0.1:9", "-q")
+    out = result.stdout.str()
+    # Then GitHub reads every workflow command: each one begins a line
+    assert out.count("::error ") >= 2
+    assert out.count("::error ") == sum(line.startswith("::error ") for line in out.splitlines())

@@ -136,16 +136,39 @@ def _at_fault() -> list[verdict.CheckResult]:
         _result(verdict.PARTIAL, "test_capabilities", "no CODEOWNERS"),
         _result(verdict.FAIL, "test_privacy", "send_default_pii: true at src-tauri/src/main.rs:42"),
         _result(verdict.FAIL, "test_wiring", "marker missing", file="vite.config.ts"),
-        _result(verdict.FAIL, "test_token", "401 from https://sentry.io/api/0/:443"),
+        _result(
+            verdict.FAIL, "test_token", "401 from https://sentry.io/api/0/:443 (sentry.io:443)"
+        ),
+        _result(
+            verdict.FAIL,
+            "test_versions_aligned",
+            "Versions disagree",
+            versions={
+                "src-tauri/tauri.conf.json": "1.4.2",
+                "Cargo.toml": "1.4.2",
+                "package.json": "1.4.3",
+            },
+        ),
+        _result(
+            verdict.PARTIAL,
+            "test_release_wiring",
+            "marker missing",
+            markers=[
+                {"file": "vite.config.ts", "found": True, "present_file": True, "line": 3},
+                {"file": ".github/workflows/release.yml", "found": False, "present_file": True},
+            ],
+        ),
     ]
 
 
 def test_annotations_put_fails_first_and_point_at_the_file() -> None:
     lines = workflow_commands(_at_fault(), str)
-    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 3 + ["::warning"]
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 4 + ["::warning"] * 2
     assert lines[0].startswith("::error file=src-tauri/src/main.rs,line=42,title=")
     assert lines[1].startswith("::error file=vite.config.ts,title=")
-    assert lines[2].startswith("::error title=")  # an API URL is no repository file
+    assert lines[2].startswith("::error title=")  # an API URL or host is no repository file
+    assert lines[3].startswith("::error file=package.json,title=")  # the one that disagrees
+    assert lines[5].startswith("::warning file=.github/workflows/release.yml,title=")
 
 
 def test_at_most_ten_annotations_and_a_note_naming_the_rest() -> None:
