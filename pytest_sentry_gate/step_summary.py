@@ -34,6 +34,13 @@ def cell(text: str) -> str:
     return text.replace("\n", "<br>")
 
 
+def ours(text: str) -> str:
+    """The plugin's own text (a fix, which may quote a line as inline code): HTML escaped and
+    kept on its line, its backticks kept."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
 def code(text: str) -> str:
     """Untrusted text as an inline code span (a table cell's ``|`` escaped)."""
     text = " ".join(text.split()).replace("|", "\\|")
@@ -62,7 +69,7 @@ def _check(result: verdict.CheckResult, redact: Callable[[str], str]) -> list[st
         cell(redact(result.message)),
     ]
     if result.fixes:
-        lines += ["", "Fix:", "", *(f"- {cell(redact(f))}" for f in result.fixes)]
+        lines += ["", "Fixes:", "", *(f"- {ours(redact(f))}" for f in result.fixes)]
     if result.next_commands:
         commands = "\n".join(redact(c) for c in result.next_commands)
         lines += ["", "Next:", "", fence(commands, "sh")]
