@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from pytest_sentry_gate import verdict
 
-SUMMARY_TITLE: Final = "## sentry-gate: {overall}"
-ANNOTATION: Final = "::{level} title={title}::{message}"
 #: JUnit property names, one per fact of the verdict.
 JUNIT_STATUS: Final = "sentry_gate_status"
 JUNIT_REASON: Final = "sentry_gate_reason"
@@ -51,36 +50,72 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+#: GitHub shows at most 10 annotations of each kind per step: the rest are named in an 11th.
+MAX_ANNOTATIONS: Final = 10
+MORE: Final = "{count} more not shown as annotations (GitHub shows {cap}): {ids}"
+#: ``path/to/file.ext:LINE`` in a message or in the evidence (a repository file at fault).
+_AT: Final = re.compile(r"(?<![\w/.:-])((?:[\w.-]+/)*[\w.-]+\.[A-Za-z]{1,8}):(\d{1,7})\b")
+#: ``host.tld:port`` is no ``file:line``.
+_HOSTS: Final = frozenset({"io", "com", "org", "net", "dev", "app", "cloud", "co", "invalid"})
+#: Evidence keys that name a repository file without a line.
+_FILE_KEYS: Final = ("file", "path", "wiring_file", "version_file")
+
+
+def location(result: verdict.CheckResult) -> tuple[str, int | None] | None:
+    """The repository file (and line) at fault: the first ``file:line`` of the message or the
+    evidence, else a file the evidence names; ``None`` for an API or server problem."""
+    texts = [result.message, *result.fixes, json.dumps(result.evidence, default=str)]
+    for text in texts:
+        for path, line in _AT.findall(text):
+            host = "/" not in path and path.rsplit(".", 1)[1].lower() in _HOSTS
+            if not host and not path.startswith(("http", "www.")):
+                return path, int(line)
+    for marker in result.evidence.get("markers") or ():  # wiring: a file without the marker
+        if isinstance(marker, dict) and marker.get("present_file") and not marker.get("found"):
+            return str(marker.get("file")), marker.get("line")
+    versions = result.evidence.get("versions")
+    if isinstance(versions, dict) and len(set(map(str, versions.values()))) > 1:
+        tally = Counter(map(str, versions.values()))  # the version file that disagrees
+        return min(versions, key=lambda f: tally[str(versions[f])]), None
+    for key in _FILE_KEYS:
+        value = result.evidence.get(key)
+        if isinstance(value, str) and value and "://" not in value:
+            return value, None
+    return None
+
+
 def workflow_commands(
     results: Iterable[verdict.CheckResult], redact: Callable[[str], str]
 ) -> list[str]:
-    """One ``::error`` per FAIL and one ``::warning`` per PARTIAL, titled by the check."""
+    """``::error`` per FAIL, then ``::warning`` per PARTIAL, titled by the check, with ``file=``
+    and ``line=`` where a repository file is at fault; at most ``MAX_ANNOTATIONS`` and a notice
+    naming the rest."""
+    levels = {verdict.FAIL: "error", verdict.ERROR: "error", verdict.PARTIAL: "warning"}
+    chosen = [r for r in results if r.status in levels]
+    chosen.sort(key=lambda r: levels[r.status] != "error")  # stable: FAILs first, in run order
     lines = []
-    for result in results:
-        level = {verdict.FAIL: "error", verdict.PARTIAL: "warning"}.get(result.status)
-        if level is None:
-            continue
+    for result in chosen[:MAX_ANNOTATIONS]:
         message = redact(result.message)
         if result.next_commands:
             message += "\nnext: " + "\nnext: ".join(redact(c) for c in result.next_commands)
         if result.fixes:
             message += "\nfix: " + "\nfix: ".join(redact(f) for f in result.fixes)
         title = f"sentry-gate {result.status} {result.check_id}"
-        lines.append(ANNOTATION.format(level=level, title=_property(title), message=_data(message)))
+        props = f"title={_property(title)}"
+        where = location(result)
+        if where is not None:
+            props = (
+                f"file={_property(redact(where[0]))},"
+                + (f"line={where[1]}," if where[1] is not None else "")
+                + props
+            )
+        lines.append(f"::{levels[result.status]} {props}::{_data(message)}")
+    rest = chosen[MAX_ANNOTATIONS:]
+    if rest:
+        ids = ", ".join(f"{r.status} {r.check_id}" for r in rest)
+        text = MORE.format(count=len(rest), cap=MAX_ANNOTATIONS, ids=ids)
+        lines.append(f"::notice title=sentry-gate::{_data(redact(text))}")
     return lines
-
-
-def _cell(text: str) -> str:
-    """Markdown table cell: untrusted text cannot break the table or inject HTML."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
-
-
-def _fence(text: str, info: str = "") -> str:
-    """A fenced block longer than any backtick run in ``text``, so it cannot be closed early."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def summary_markdown(
@@ -88,35 +123,13 @@ def summary_markdown(
     results: Iterable[verdict.CheckResult],
     overall: str,
     redact: Callable[[str], str],
+    **context: Any,
 ) -> str:
-    """The step summary: modes and verdicts, then each FAIL and PARTIAL with what to do."""
-    lines = [
-        SUMMARY_TITLE.format(overall=overall),
-        "",
-        "| mode | verdict | checks |",
-        "| --- | --- | --- |",
-    ]
-    for row in rows:
-        counts = row["message"].split(":", 1)[0]
-        lines.append(f"| {_cell(row['mode'])} | {row['status']} | {_cell(counts)} |")
-    for result in results:
-        if result.status not in (verdict.FAIL, verdict.PARTIAL):
-            continue
-        lines += [
-            "",
-            f"### {result.status} `{_cell(result.check_id)}`",
-            "",
-            _cell(redact(result.message)),
-        ]
-        if result.evidence:
-            evidence = json.dumps(result.evidence, indent=2, sort_keys=True, default=str)
-            lines += ["", _fence(redact(evidence), "json")]
-        if result.next_commands:
-            commands = "\n".join(redact(c) for c in result.next_commands)
-            lines += ["", "Next commands:", "", _fence(commands, "sh")]
-        if result.fixes:
-            lines += ["", "Fixes:", "", *(f"- {_cell(redact(f))}" for f in result.fixes)]
-    return "\n".join(lines) + "\n"
+    """The step summary (``step_summary.markdown``: verdict first, FAILs, PARTIALs, issues,
+    passes folded)."""
+    from pytest_sentry_gate import step_summary
+
+    return step_summary.markdown(rows, results, overall, redact, **context)
 
 
 def append_summary(path: Path, text: str) -> None:
@@ -133,6 +146,7 @@ def publish(
     overall: str,
     redact: Callable[[str], str],
     write_line: Callable[[str], None],
+    **context: Any,
 ) -> None:
     """Under GitHub Actions: print the annotations and append the step summary."""
     if not active(environ):
@@ -141,4 +155,4 @@ def publish(
         write_line(line)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        append_summary(Path(summary), summary_markdown(rows, results, overall, redact))
+        append_summary(Path(summary), summary_markdown(rows, results, overall, redact, **context))

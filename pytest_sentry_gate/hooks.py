@@ -219,14 +219,14 @@ class ActiveHooks:
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
-        if run.results or run.modes:  # here: pytest prints no terminal summary after an
-            _publish_ci(run, config, self.redactor(config))  # internal error: ERROR there too
         conf = config.stash.get(SETTINGS_KEY, None)
-        if conf is None:
-            return
         from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
 
-        loop_sections = loop_report.finish(config, run, conf, self.redactor(config))
+        loop_sections = loop_report.finish(config, run, conf, self.redactor(config)) if conf else {}
+        if run.results or run.modes:  # here: pytest prints no terminal summary after an
+            _publish_ci(run, config, self.redactor(config), loop_sections)  # internal error too
+        if conf is None:
+            return
         policy.finish(session, run, conf)  # sentry_fail_on: a PARTIAL fails the run, or not
         if conf.report is None:
             return
@@ -272,14 +272,18 @@ def _point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
         report.longrepr = (str(path), (line or 0) + 1, longrepr[2])
 
 
-def _publish_ci(run: Run, config: pytest.Config, redact: Callable[[str], str]) -> None:
+def _publish_ci(
+    run: Run, config: pytest.Config, redact: Callable[[str], str], sections: dict[str, Any]
+) -> None:
     """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
-    from pytest_sentry_gate import ci_output, report
+    from pytest_sentry_gate import ci_output, report, step_context
 
     if not ci_output.active(os.environ):
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write_line = reporter.write_line if reporter is not None else print
+    if reporter is not None and reporter._tw.width_of_current_line:  # -q's progress "[100%]":
+        reporter.write("\n")  # a workflow command is read only at the start of a line
     ci_output.publish(
         environ=os.environ,
         rows=report.mode_rows(run),
@@ -287,6 +291,7 @@ def _publish_ci(run: Run, config: pytest.Config, redact: Callable[[str], str]) -
         overall=report.overall_status(run),
         redact=redact,
         write_line=write_line,
+        **step_context.context(run, config.stash.get(SETTINGS_KEY, None), sections),
     )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_sentry_gate import modes, verdict
+from pytest_sentry_gate import modes, trend, verdict
 from pytest_sentry_gate.runlog import redacted_json
 
 if TYPE_CHECKING:
@@ -164,6 +164,8 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
         "checkpoint_written": False,
         "note": None,
     }
+    latest = _point(run, loop, section)
+    section["history"] = list(trend.extend(previous.history if previous else (), latest))
     why = _blocked(run, loop)
     if why is None and loop.state_file is not None and listing is not None:
         state = checkpoint.Checkpoint(
@@ -176,6 +178,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
             high_severity=tuple(section["high_severity"]),
             release=loop.release,
             release_regressions=tuple(section["release_regressions"]),
+            history=tuple(section["history"]),
         )
         try:
             done = checkpoint.commit(loop.state_file, state)
@@ -191,6 +194,14 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
         section["previous_check"] = previous.checked_at
         section["note"] = section["note"] or legacy.note(loop.legacy)
     return section
+
+
+def _point(run: Run, loop: LoopFacts, section: dict[str, Any]) -> dict[str, Any]:
+    """This run's point of the history (crash-free rates from the crash-free check's evidence)."""
+    rates = [r.evidence for r in run.results if r.check_id.endswith("::test_crash_free_rate")]
+    return trend.from_section(
+        section, loop.checked_at, high_read=loop.high_severity is not None, rates=rates[-1:]
+    )
 
 
 SUPERSEDED: Final = (
@@ -243,6 +254,7 @@ def summary_lines(sections: dict[str, Any]) -> list[str]:
     if count is None:  # the listing was not read (an interrupted run, an API failure)
         head = loop["note"] or "the unresolved listing was not read"
     lines = [f"verify-loop      unresolved {'not read' if count is None else count} ({head})"]
+    lines += [f"  trend: {line}" for line in trend.trend_lines(loop.get("history") or ())]
     lines.append(f"  state file: {loop['state_file'] or '(none resolved)'}")
     if loop["note"] and loop["note"] != head:
         lines.append(f"  {loop['note']}")

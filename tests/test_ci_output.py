@@ -74,9 +74,9 @@ def test_github_actions_summary_annotations_and_junit(
     assert any("test_setup_preflight%3A%3Atest_token_accepted" in line for line in errors), out
     # And the step summary is appended: a table of modes, then the failing checks
     text = summary.read_text()
-    assert text.startswith("earlier step\n## sentry-gate: FAIL\n")
-    assert "| release-gate | FAIL |" in text
-    assert "### FAIL `test_release_gate::test_artifacts_uploaded`" in text
+    assert text.startswith("earlier step\n## ❌ sentry-gate: FAIL · release ` codictate@1.4.2 `")
+    assert "| release-gate | ❌ FAIL |" in text
+    assert "#### ❌ `test_release_gate::test_artifacts_uploaded` (server_error)" in text
     # And JUnit XML carries each check's verdict and reason as properties
     root = ET.parse(pytester.path / "junit.xml").getroot()
     props = {
@@ -133,7 +133,7 @@ def test_untrusted_text_cannot_break_the_summary_or_the_annotation() -> None:
     assert line.endswith(
         "::a | b <script>%0A```%0A::error::x 100%25%0Anext: pytest -m release_gate"
     )
-    assert "a \\| b &lt;script&gt;<br>```<br>::error::x 100%" in text
+    assert "a \\| b \\<script\\><br>\\`\\`\\`<br>::error::x 100%" in text
     assert "````json" in text
 
 
@@ -146,3 +146,16 @@ def test_skip_lines_point_at_the_check(pytester: pytest.Pytester, app: Path) -> 
     assert skipped
     assert all("test_release_gate.py:" in s or "test_setup_preflight.py:" in s for s in skipped)
     assert not any("hooks.py" in s or "verdict.py" in s for s in skipped)
+
+
+def test_every_annotation_starts_its_own_line_under_q(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, app: Path
+) -> None:
+    # Given a GitHub Actions step and -q (the progress line has no newline before the summary)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    result = gate(pytester, app, "http://127.0.0.1:9", "-q")
+    out = result.stdout.str()
+    # Then GitHub reads every workflow command: each one begins a line
+    assert out.count("::error ") >= 2
+    assert out.count("::error ") == sum(line.startswith("::error ") for line in out.splitlines())

@@ -271,8 +271,8 @@ def test_a_mode_the_selection_emptied_is_partial_naming_it(
     assert document["overall_status"] == "PARTIAL"
     assert "overall: PARTIAL" in result.stdout.str()
     text = summary.read_text()
-    assert text.startswith("## sentry-gate: PARTIAL\n")
-    assert "| prod-health | PARTIAL |" in text
+    assert text.startswith("## ⚠️ sentry-gate: PARTIAL ·")
+    assert "| prod-health | ⚠️ PARTIAL |" in text
 
 
 def test_collect_only_keeps_the_last_report_and_step_summary(
@@ -366,8 +366,8 @@ def test_a_signal_while_checking_is_error_in_report_and_step_summary(
     assert "overall: ERROR" in done.stdout
     # And the step summary says the same
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## sentry-gate: ERROR\n")
-    assert "| release-gate | ERROR |" in summary
+    assert summary.startswith("## ❌ sentry-gate: ERROR")
+    assert "| release-gate | ❌ ERROR |" in summary
 
 
 def test_sentry_gate_json_after_sigterm_is_error(tmp_path: Path) -> None:
@@ -401,7 +401,7 @@ def test_an_internal_error_is_error_in_the_step_summary(
     document = load_report(pytester.path / "r.json")
     assert document["overall_status"] == "ERROR"
     assert [r["status"] for r in document["results"]] == ["ERROR"]
-    assert summary.read_text().startswith("## sentry-gate: ERROR\n")
+    assert summary.read_text().startswith("## ❌ sentry-gate: ERROR")
 
 
 def test_a_collection_error_is_error_in_the_step_summary(
@@ -417,8 +417,8 @@ def test_a_collection_error_is_error_in_the_step_summary(
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert load_report(pytester.path / "r.json")["results"][0]["status"] == "ERROR"
     text = summary.read_text()
-    assert text.startswith("## sentry-gate: ERROR\n")
-    assert "| release-gate | ERROR |" in text
+    assert text.startswith("## ❌ sentry-gate: ERROR")
+    assert "| release-gate | ❌ ERROR |" in text
 
 
 def test_verify_loop_line_after_ctrl_c_says_what_was_not_read(pytester: pytest.Pytester) -> None:

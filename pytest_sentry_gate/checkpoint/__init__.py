@@ -1,7 +1,8 @@
 """The verify_loop checkpoint: what the last good run saw, so the next one can say what changed.
 
 One JSON file per org/project (default ``<repo>/.sentry-gate/<org>_<project>.json``) with a
-versioned schema (``pytest-sentry-gate/checkpoint@1``). ``commit`` takes a ``filelock`` lock beside
+versioned schema (``pytest-sentry-gate/checkpoint@2``, with the last 30 runs; ``@1`` migrates
+on read). ``commit`` takes a ``filelock`` lock beside
 the file and, under it, reads the checkpoint as it is *now*, computes the changes against it, and
 writes a temporary file in the same directory, fsyncs it and renames it over the old one (readers
 see the old or the new file, never half of one). So when several runs finish at once a change is

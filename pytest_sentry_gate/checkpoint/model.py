@@ -1,6 +1,7 @@
 """The checkpoint's model: what one run saw, the changes between two runs, and strict decoding.
 
-``decode`` accepts only a ``pytest-sentry-gate/checkpoint@1`` document of the expected org and
+``decode`` accepts only a ``pytest-sentry-gate/checkpoint@2`` document (or an ``@1`` one, migrated
+on read: its own run becomes the first point of the history) of the expected org and
 project with well-typed fields; anything else (not JSON, ``1e999``, ``NaN``, nesting deep enough to
 exhaust recursion, an id that is not an id) is a ``ValueError`` naming why, never an
 ``OverflowError`` or ``RecursionError``. Standard library only.
@@ -16,10 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
+from pytest_sentry_gate import trend
 from pytest_sentry_gate.errors import SentryGateError
 from pytest_sentry_gate.repo.state_files import ONLY_REGULAR
 
-SCHEMA: Final = "pytest-sentry-gate/checkpoint@1"
+SCHEMA: Final = "pytest-sentry-gate/checkpoint@2"
+#: Schemas read and migrated on read (``@1`` had no history: its own run becomes the first point).
+OLDER_SCHEMAS: Final = ("pytest-sentry-gate/checkpoint@1",)
 
 
 class CheckpointError(OSError):
@@ -55,6 +59,8 @@ class Checkpoint:
     high_severity: tuple[dict[str, Any], ...] = ()
     release: str | None = None
     release_regressions: tuple[dict[str, Any], ...] = ()
+    #: The last ``trend.KEEP`` runs, oldest first (this run last): see ``trend.point``.
+    history: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +74,7 @@ class Checkpoint:
             "high_severity": list(self.high_severity),
             "release": self.release,
             "release_regressions": list(self.release_regressions),
+            "history": list(self.history),
         }
 
 
@@ -157,7 +164,7 @@ def checked_time(text: str) -> datetime:
 
 
 def _parse(data: Any, org: str, project: str) -> Checkpoint:
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") not in (SCHEMA, *OLDER_SCHEMAS):
         raise ValueError(f"not a {SCHEMA} document")
     if data.get("org") != org or data.get("project") != project:
         raise ValueError(f"belongs to {data.get('org')}/{data.get('project')}, not {org}/{project}")
@@ -173,6 +180,7 @@ def _parse(data: Any, org: str, project: str) -> Checkpoint:
     release, period = data.get("release"), data.get("statsPeriod", "")
     if not isinstance(release, str | None) or not isinstance(period, str):
         raise ValueError("release or statsPeriod is not text")
+    high = _dicts(data.get("high_severity"), "high_severity")
     return Checkpoint(
         org=org,
         project=project,
@@ -180,10 +188,25 @@ def _parse(data: Any, org: str, project: str) -> Checkpoint:
         period=period,
         unresolved_ids=frozenset(str(i) for i in ids),
         unresolved_count=count,
-        high_severity=_dicts(data.get("high_severity"), "high_severity"),
+        high_severity=high,
         release=release,
         release_regressions=_dicts(data.get("release_regressions"), "release_regressions"),
+        history=_history(data, checked, count, len(high), release),
     )
+
+
+def _history(
+    data: dict[str, Any], checked: str, count: int, high: int, release: str | None
+) -> tuple[dict[str, Any], ...]:
+    """The kept series; an ``@1`` file (no history) migrates to one point: its own run."""
+    if data.get("schema") in OLDER_SCHEMAS:
+        return (
+            trend.point(checked_at=checked, unresolved=count, high_severity=high, release=release),
+        )
+    found = data.get("history", [])
+    if not isinstance(found, list):
+        raise ValueError("history is not a list")
+    return tuple(trend.valid_point(p) for p in found[-trend.KEEP :])
 
 
 def decode(text: str, *, org: str, project: str) -> Checkpoint:
