@@ -27,22 +27,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pytest_sentry_gate import sentryclirc
 from pytest_sentry_gate.setting_parsers import BAD_VALUE, Source
 
 PROPERTIES_ENV: Final = "SENTRY_PROPERTIES"
 PROPERTIES_REFUSED: Final = (
     "Invalid SENTRY_PROPERTIES file {path}: {why}. Allowed: a Java properties file "
     "(defaults.org=…, defaults.project=…, defaults.url=…, auth.token=…), at most {cap:,} bytes"
-)
-#: The properties and ``.sentryclirc`` keys the settings read.
-KEYS: Final = (
-    ("auth", "token"),
-    ("defaults", "org"),
-    ("defaults", "project"),
-    ("defaults", "url"),
-    ("http", "proxy_url"),
-    ("http", "verify_ssl"),
-    ("http", "ca_certs"),
 )
 #: The environment variables httpx takes a proxy from (they win over ``[http] proxy_url``).
 PROXY_ENV: Final = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
@@ -79,7 +70,7 @@ def _properties(text: str) -> dict[tuple[str, str], str]:
         if match is None or "." not in match.group(1):
             continue
         section, _, key = match.group(1).rpartition(".")
-        if (section, key) in KEYS and match.group(2):
+        if (section, key) in sentryclirc.KEYS and match.group(2):
             found[(section, key)] = match.group(2)
     return found
 
