@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_sentry_gate import sentryclirc
 from pytest_sentry_gate.setting_parsers import BAD_VALUE, Source
 
 PROPERTIES_ENV: Final = "SENTRY_PROPERTIES"
@@ -62,6 +61,8 @@ def read_properties(env: Mapping[str, str], base: Path) -> dict[tuple[str, str],
 
 
 def _properties(text: str) -> dict[tuple[str, str], str]:
+    from pytest_sentry_gate.sentryclirc import KEYS  # the same keys as .sentryclirc
+
     found: dict[tuple[str, str], str] = {}
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith(("#", "!")):
@@ -70,7 +71,7 @@ def _properties(text: str) -> dict[tuple[str, str], str]:
         if match is None or "." not in match.group(1):
             continue
         section, _, key = match.group(1).rpartition(".")
-        if (section, key) in sentryclirc.KEYS and match.group(2):
+        if (section, key) in KEYS and match.group(2):
             found[(section, key)] = match.group(2)
     return found
 
