@@ -18,29 +18,10 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate.cli_config import token_payload
-from tests.conftest import CANARY_TOKEN, check, run_mode, write_sentryclirc
+from tests.conftest import CANARY_TOKEN, SETTINGS_PROBE, check, run_mode, write_sentryclirc
 from tests.hostile import ROOT_OK, answer, self_signed, serving, tls_context
-from tests.test_settings import PROBE
 
 Resolved = Any
-
-
-@pytest.fixture
-def settings_of(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run pytest in ``pytester.path`` with the given args and return the resolved settings."""
-
-    def run(*args: str) -> dict[str, Any]:
-        out = pytester.path / "settings-out.json"
-        monkeypatch.setenv("SETTINGS_OUT", str(out))
-        pytester.makepyfile(test_settings_probe=PROBE)
-        result = pytester.runpytest_inprocess(
-            "-p", "no:cacheprovider", "-q", "test_settings_probe.py", *args
-        )
-        assert result.ret == 0, result.stdout.str() + result.stderr.str()
-        data: dict[str, Any] = json.loads(out.read_text())
-        return data
-
-    return run
 
 
 def org_token(org: str, url: str) -> str:
@@ -54,7 +35,7 @@ def org_token(org: str, url: str) -> str:
 
 
 def test_sentry_properties_sits_between_the_ini_and_sentryclirc(
-    settings_of: Resolved, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, home: Path
+    resolved: Resolved, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, home: Path
 ) -> None:
     # Given a sentry.properties as the mobile build plugins write it, and a global .sentryclirc
     props = pytester.path / "android" / "sentry.properties"
@@ -68,7 +49,7 @@ def test_sentry_properties_sits_between_the_ini_and_sentryclirc(
     monkeypatch.delenv("SENTRY_AUTH_TOKEN", raising=False)
     monkeypatch.setenv("EXPECT_TOKEN", CANARY_TOKEN)
     # When the settings resolve
-    data = settings_of()
+    data = resolved()
     # Then the properties file wins over .sentryclirc, and the sources name it
     assert (data["org"], data["projects"], data["url"]) == (
         "props-org",
@@ -80,7 +61,7 @@ def test_sentry_properties_sits_between_the_ini_and_sentryclirc(
     assert data["sources"]["token"] == f"SENTRY_PROPERTIES ({props}) auth.token"
     # And the ini wins over the properties file
     pytester.makeini("[pytest]\nsentry_org = ini-org\n")
-    assert settings_of()["org"] == "ini-org"
+    assert resolved()["org"] == "ini-org"
 
 
 def test_a_missing_properties_file_is_a_usage_error_naming_it(
@@ -108,7 +89,7 @@ def test_sentryclirc_is_found_from_the_working_directory_upward(
     repo.mkdir()
     (pytester.path / "probe").mkdir()
     probe = pytester.path / "probe" / "test_probe.py"
-    probe.write_text(PROBE)
+    probe.write_text(SETTINGS_PROBE)
     out = pytester.path / "out.json"
     monkeypatch.setenv("SETTINGS_OUT", str(out))
     monkeypatch.chdir(work / "a" / "b")
@@ -127,17 +108,17 @@ def test_sentryclirc_is_found_from_the_working_directory_upward(
 
 
 def test_an_org_token_gives_its_org_and_url_when_not_set(
-    settings_of: Resolved, monkeypatch: pytest.MonkeyPatch
+    resolved: Resolved, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = org_token("token-org", "http://127.0.0.1:9")
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", token)
-    data = settings_of()
+    data = resolved()
     assert (data["org"], data["url"]) == ("token-org", "http://127.0.0.1:9/")
     assert data["sources"]["org"] == "the organization token's org (SENTRY_AUTH_TOKEN)"
     assert data["sources"]["url"] == "the organization token's url (SENTRY_AUTH_TOKEN)"
     # and any other source wins over the token
     monkeypatch.setenv("SENTRY_ORG", "env-org")
-    assert settings_of()["org"] == "env-org"
+    assert resolved()["org"] == "env-org"
 
 
 def test_token_payload_reads_only_organization_tokens() -> None:
@@ -154,14 +135,14 @@ def test_token_payload_reads_only_organization_tokens() -> None:
 
 
 def test_http_section_is_read_with_its_sources(
-    settings_of: Resolved, pytester: pytest.Pytester, home: Path
+    resolved: Resolved, pytester: pytest.Pytester, home: Path
 ) -> None:
     ca = pytester.path / "ca.pem"
     rc = write_sentryclirc(
         home,
         f"[http]\nproxy_url = http://127.0.0.1:3128\nverify_ssl = false\nca_certs = {ca}\n",
     )
-    data = settings_of()
+    data = resolved()
     assert (data["proxy_url"], data["verify_ssl"], data["ca_certs"]) == (
         "http://127.0.0.1:3128",
         False,

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate.settings import ROWS
-from tests.test_settings import PROBE, usage_error
+from tests.conftest import SETTINGS_PROBE as PROBE
+from tests.test_settings import usage_error
 
 # --- a typo'd key is a usage error naming the real one (issue 14.10) --------------------------
 

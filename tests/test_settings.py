@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,37 +12,6 @@ from pytest_sentry_gate.settings import ROWS
 from tests.conftest import CANARY_TOKEN, write_sentryclirc
 
 Resolved = Any
-
-#: Dumps every field of the resolved ``Settings`` (the token only as "set" and "matches").
-PROBE = """
-import dataclasses, json, os
-def test_dump(sentry_settings):
-    s = sentry_settings
-    data = {f.name: getattr(s, f.name) for f in dataclasses.fields(s) if f.name != "token"}
-    data["sources"] = dict(s.sources)
-    data["token_is_set"] = s.token is not None
-    data["token_matches"] = s.token == os.environ.get("EXPECT_TOKEN")
-    with open(os.environ["SETTINGS_OUT"], "w") as f:
-        json.dump(data, f, default=str)
-"""
-
-
-@pytest.fixture
-def resolved(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run pytest in ``pytester.path`` with the given args and return the resolved settings."""
-
-    def run(*args: str) -> dict[str, Any]:
-        out = pytester.path / "settings-out.json"
-        monkeypatch.setenv("SETTINGS_OUT", str(out))
-        pytester.makepyfile(test_settings_probe=PROBE)
-        result = pytester.runpytest_inprocess(
-            "-p", "no:cacheprovider", "-q", "test_settings_probe.py", *args
-        )
-        assert result.ret == 0, result.stdout.str() + result.stderr.str()
-        data: dict[str, Any] = json.loads(out.read_text())
-        return data
-
-    return run
 
 
 def usage_error(pytester: pytest.Pytester, *args: str) -> str:
