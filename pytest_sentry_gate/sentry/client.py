@@ -12,87 +12,35 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from pytest_sentry_gate.errors import (
-    ApiError,
-    MalformedResponse,
-    RateLimited,
-    ReadOnlyViolation,
-    ResponseTooLarge,
-    SentryGateError,
-    ServerError,
-    TokenInvalid,
-)
+from pytest_sentry_gate.errors import ApiError, MalformedResponse, ReadOnlyViolation
 from pytest_sentry_gate.redact import active
-from pytest_sentry_gate.sentry.network import connect_failure
-from pytest_sentry_gate.sentry.responses import (
-    ENVELOPE_PATH,
-    ApiResponse,
-    Listing,
-    Reader,
-    float_header,
-    items,
+from pytest_sentry_gate.sentry.client_config import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    BearerAuth,
+    ClientConfig,
+    gather,
 )
-from pytest_sentry_gate.sentry.transport import DeadlineTransport, deadline
+from pytest_sentry_gate.sentry.responses import ENVELOPE_PATH, ApiResponse, Listing, Reader, items
+from pytest_sentry_gate.sentry.sending import ENVELOPE_RETRY_STATUSES, RETRY_STATUSES, Sender
+from pytest_sentry_gate.sentry.transport import DeadlineTransport
 
+__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "ApiResponse", "BearerAuth", "ClientConfig", "gather"]
 
-def _version() -> str:
-    try:
-        return version("pytest-sentry-gate")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0+unknown"
-
-
-VERSION: Final = _version()
-
-DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
-USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
-GET_MANY_WORKERS: Final = 16
-RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
-TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
-CONNECTION_LOST: Final = "connection lost ({error}) after {attempts} attempts"
 PAGING: Final = "paging {path}: page {page}"
 CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
-#: One request, its retries and its waits together never take longer than this (seconds).
-DEFAULT_DEADLINE: Final = 60.0
-#: A body larger than this is refused, not read into memory (bytes, after decompression).
-DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
-#: The longest wait a 429 may ask for before the client gives up at once (seconds).
-DEFAULT_MAX_RETRY_WAIT: Final = 8.0
-PAST_DEADLINE: Final = "no complete answer within the {seconds:g}s deadline ({attempts} attempts)"
-TOO_LARGE: Final = "the body is larger than the {cap} bytes this client reads ({size})"
-WAIT_TOO_LONG: Final = "Sentry asks to wait {wait:.0f}s, longer than the {cap:g}s this run waits"
-ILLEGAL_REQUEST: Final = (
-    "the token holds whitespace or a control character, so no request was sent ({kind})"
-)
 
 Params = Mapping[str, str | int | Sequence[str]]
 _Pairs = tuple[tuple[str, str], ...]
-_T = TypeVar("_T")
-
-
-class BearerAuth(httpx.Auth):
-    """Sets ``Authorization: Bearer <token>`` when a token is set, and yields."""
-
-    def __init__(self, token: str | None) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._token:
-            request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
-
-    def __repr__(self) -> str:
-        return f"BearerAuth(token={'<set>' if self._token else None})"
 
 
 def _pairs(params: Params | None) -> _Pairs:
@@ -110,74 +58,6 @@ def _pairs(params: Params | None) -> _Pairs:
 
 def _endpoint(path: str, pairs: _Pairs) -> str:
     return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-@dataclass(frozen=True)
-class ClientConfig:
-    """How the client waits: timeouts, retries and backoff, and the seams tests replace.
-
-    The ``sentry_client_config`` fixture builds one from the settings; a ``conftest.py`` can
-    override that fixture (as pytest-recording's ``vcr_config``) to change any field, for example
-    ``dataclasses.replace(sentry_client_config, backoff_base=0.0)`` so no test sleeps.
-    """
-
-    timeout: float = 10.0
-    connect_timeout: float = 3.0
-    max_retries: int = 3
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    deadline: float = DEFAULT_DEADLINE
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
-    transport: httpx.BaseTransport | None = None
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.time
-    #: Told how far a long wait got (one short line); the plugin shows it on a terminal only.
-    progress: Callable[[str], None] | None = None
-    #: TLS (``[http] ca_certs`` / ``verify_ssl``; ``None``: httpx's default, with
-    #: ``SSL_CERT_FILE``) and a proxy (``[http] proxy_url``; ``None``: httpx's ``HTTPS_PROXY``).
-    ssl_context: ssl.SSLContext | None = None
-    proxy: str | None = None
-
-    def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
-        """A client with this configuration."""
-        return SentryClient(
-            base_url=base_url,
-            token=token,
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, self.connect_timeout)),
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap,
-            deadline=self.deadline,
-            max_response_bytes=self.max_response_bytes,
-            max_retry_wait=self.max_retry_wait,
-            allow_envelope=allow_envelope,
-            transport=self.transport,
-            sleep=self.sleep,
-            clock=self.clock,
-            progress=self.progress,
-            ssl_context=self.ssl_context,
-            proxy=self.proxy,
-        )
-
-
-def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
-    """Run independent reads concurrently; results in call order, each ``ApiError`` returned.
-
-    Errors that are not ``ApiError`` (the host unreachable, the read-only guard) are raised:
-    they concern every read.
-    """
-
-    def one(call: Callable[[], _T]) -> _T | ApiError:
-        try:
-            return call()
-        except ApiError as exc:
-            return exc
-
-    if len(calls) <= 1:
-        return [one(call) for call in calls]
-    with ThreadPoolExecutor(max_workers=GET_MANY_WORKERS) as pool:
-        return list(pool.map(one, calls))
 
 
 class SentryClient:
@@ -207,16 +87,7 @@ class SentryClient:
         self._progress = progress
         self._auth = BearerAuth(token)
         self._redact = active().add(token)  # the run's redactor (redaction.install), and this token
-        self._timeout = timeout
-        self._max_retries = max_retries
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
-        self._deadline = deadline
-        self._max_bytes = max_response_bytes
-        self._max_retry_wait = max_retry_wait
         self._allow_envelope = allow_envelope
-        self._sleep = sleep
-        self._clock = clock
         self._reader = Reader(redact=self._redacted, clock=clock)
         self._user_agent = user_agent
         self._http = httpx.Client(
@@ -229,12 +100,24 @@ class SentryClient:
             event_hooks={"request": [self._guard]},
             follow_redirects=False,
         )
+        self._sender = Sender(
+            self._http,
+            self._reader,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_retry_wait=max_retry_wait,
+            sleep=sleep,
+            clock=clock,
+            redact=self._redacted,
+        )
         self._base = self._http.base_url
         self._prefix = self._base.path.rstrip("/")
         self._envelope_prefixes = {"", self._prefix}
         self._cache: dict[tuple[str, _Pairs], ApiResponse | ApiError] = {}
-        #: A host that timed out or could not be reached: every later request fails at once.
-        self._down: dict[tuple[str, str, int | None], SentryGateError] = {}
         self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
@@ -394,7 +277,7 @@ class SentryClient:
             "Content-Type": "application/x-sentry-envelope",
         }
         url = f"{parts.scheme}://{host}{port}{prefix}{path}"
-        response, attempts = self._send(
+        response, attempts = self._sender.send(
             "POST", url, path, content=envelope, headers=headers, retry=ENVELOPE_RETRY_STATUSES
         )
         return self._reader.result(response, path, attempts, empty_ok=True)
@@ -403,163 +286,10 @@ class SentryClient:
 
     def _fetch(self, path: str, pairs: _Pairs) -> ApiResponse:
         endpoint = _endpoint(path, pairs)
-        response, attempts = self._send(
+        response, attempts = self._sender.send(
             "GET", path, endpoint, params=pairs, auth=self._auth, retry=RETRY_STATUSES
         )
         return self._reader.result(response, endpoint, attempts, empty_ok=False)
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        endpoint: str,
-        *,
-        retry: frozenset[int],
-        params: _Pairs = (),
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> tuple[httpx.Response, int]:
-        """Send with bounded retries, within the deadline; the body is read here, capped."""
-        attempts = self._max_retries + 1
-        started = self._clock()
-        target = self._base.join(url)
-        host = (target.scheme, target.host, target.port)
-        for attempt in range(1, attempts + 1):
-            self._raise_if_down(host)
-            try:
-                response = self._attempt(
-                    method, url, endpoint, started, attempt, params, content, headers, auth
-                )
-            except httpx.LocalProtocolError:
-                # httpx's text is "Illegal header value b'Bearer <token>\n'": never keep it.
-                raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None
-            except httpx.TransportError as exc:
-                error = self._failure(exc, str(target), endpoint, started, attempt, attempts)
-                if error is not None:
-                    self._down.setdefault(host, error)
-                    raise error from None
-            else:
-                if response.status_code not in retry or attempt == attempts:
-                    return response, attempt
-                delay = self._delay(response, attempt)
-                if response.status_code == 429 and delay > self._max_retry_wait:
-                    raise self._wait_too_long(response, endpoint, delay, attempt)
-                if self._past(started, delay):
-                    return response, attempt
-                self._sleep(delay)
-                continue
-            self._sleep(self._backoff(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _failure(
-        self,
-        exc: httpx.TransportError,
-        url: str,
-        endpoint: str,
-        started: float,
-        attempt: int,
-        attempts: int,
-    ) -> SentryGateError | None:
-        """The error a failed attempt ends the request with, or ``None`` to try again."""
-        if isinstance(exc, httpx.TimeoutException) and self._past(started, 0.0):
-            return ServerError(
-                endpoint, PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
-            )
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            return connect_failure(exc, url, self._redacted(str(exc)))
-        if attempt < attempts and not self._past(started, self._backoff(attempt)):
-            return None
-        if isinstance(exc, httpx.TimeoutException):
-            message = TIMED_OUT.format(seconds=self._timeout.read or 0.0, attempts=attempt)
-        else:
-            message = CONNECTION_LOST.format(error=type(exc).__name__, attempts=attempt)
-        return ServerError(endpoint, message)
-
-    def _raise_if_down(self, host: tuple[str, str, int | None]) -> None:
-        """Fail at once, with the same error, when this host already failed a request by not
-        answering or not being reachable: a dead host costs one retry budget per run."""
-        error = self._down.get(host)
-        if error is not None:
-            raise error.with_traceback(None)
-
-    def _attempt(
-        self,
-        method: str,
-        url: str,
-        endpoint: str,
-        started: float,
-        attempt: int,
-        params: _Pairs,
-        content: bytes | None,
-        headers: Mapping[str, str] | None,
-        auth: httpx.Auth | None,
-    ) -> httpx.Response:
-        """One request; its body is read in chunks, refused past the size cap or the deadline."""
-        request = self._http.build_request(
-            method, url, params=params, content=content, headers=headers
-        )
-        # Connect, headers and body within what is left of the deadline (``transport.py``).
-        left = self._deadline - (self._clock() - started)
-        with deadline(left):
-            return self._read(request, auth, endpoint, started, attempt)
-
-    def _read(
-        self,
-        request: httpx.Request,
-        auth: httpx.Auth | None,
-        endpoint: str,
-        started: float,
-        attempt: int,
-    ) -> httpx.Response:
-        response = self._http.send(request, auth=auth, stream=True)
-        try:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self._max_bytes:
-                size = f"Content-Length {declared}"
-                raise ResponseTooLarge(endpoint, TOO_LARGE.format(cap=self._max_bytes, size=size))
-            chunks: list[bytes] = []
-            total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > self._max_bytes:
-                    size = f"more than {self._max_bytes} read"
-                    message = TOO_LARGE.format(cap=self._max_bytes, size=size)
-                    raise ResponseTooLarge(endpoint, message)
-                if self._past(started, 0.0):
-                    message = PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
-                    raise ServerError(endpoint, message)
-                chunks.append(chunk)
-            # What ``Response.read()`` does, with the caps above applied while reading.
-            response._content = b"".join(chunks)
-        finally:
-            response.close()
-        return response
-
-    def _past(self, started: float, wait: float) -> bool:
-        """Whether waiting ``wait`` more seconds would end past the request's deadline."""
-        return self._clock() + wait - started > self._deadline
-
-    def _wait_too_long(
-        self, response: httpx.Response, endpoint: str, wait: float, attempt: int
-    ) -> RateLimited:
-        error = self._reader.error(response, endpoint, attempt)
-        reset = error.reset if isinstance(error, RateLimited) else None
-        message = WAIT_TOO_LONG.format(wait=wait, cap=self._max_retry_wait)
-        return RateLimited(endpoint, message, reset=reset or self._clock() + wait)
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1)))
-
-    def _delay(self, response: httpx.Response, attempt: int) -> float:
-        if response.status_code == 429:
-            reset = float_header(response, "X-Sentry-Rate-Limit-Reset")
-            wait = reset - self._clock() if reset is not None else None
-            if wait is None:
-                wait = float_header(response, "Retry-After")
-            if wait is not None:
-                return max(0.0, wait)
-        return self._backoff(attempt)
 
     def _report(self, text: str) -> None:
         if self._progress is not None:
