@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from pytest_sentry_gate.repo import bundles, codeowners, dsn, files, privacy, versions, wiring
+from pytest_sentry_gate.repo import (
+    bundles,
+    capabilities,
+    codeowners,
+    dsn,
+    files,
+    privacy,
+    versions,
+    wiring,
+)
 from pytest_sentry_gate.repo.build import build_hint
 from pytest_sentry_gate.repo.owner_glob import MAX_PATH_CHARS, MAX_PATTERN_CHARS
 from sentry_simulator import Simulator
@@ -194,7 +203,7 @@ def test_capabilities_are_bounded_in_number(
     (directory / "a.json").write_text('{"permissions": ["sentry:default"]}')
     for index in range(12):
         (directory / f"z{index:02}.json").write_text("{}")
-    monkeypatch.setattr(wiring, "MAX_CAPABILITY_FILES", 5)
+    monkeypatch.setattr(capabilities, "MAX_CAPABILITY_FILES", 5)
     result = wiring.tauri_capability_check(tmp_path)
     assert len(result.files) == 5
     assert result.capped
