@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_sentry_gate.selection import selected_modes
-from pytest_sentry_gate.settings import given
+from pytest_sentry_gate.setting_options import given
 
 if TYPE_CHECKING:
     from sentry_simulator import Simulator

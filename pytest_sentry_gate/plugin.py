@@ -20,7 +20,8 @@ from pytest_sentry_gate import (
     redaction,
     repository_checks,
     rootdir,
-    settings,
+    setting_options,
+    setting_resolution,
 )
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
@@ -47,7 +48,7 @@ pytest_plugins = list(fixtures.MODULES)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    settings.add_options(parser)
+    setting_options.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -62,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     repository_checks.register(config)
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
-    settings.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
+    setting_options.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
     config.stash[ACTIVATE_KEY] = activate  # sentry_check activates the hooks through it
     chosen = selected_modes(config)
     if not chosen:
@@ -70,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # (the controller below keeps a mode in-process)
         raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers="?"))
     notice = in_process.disable_xdist(config)  # -n auto in addopts: in-process, with a notice
-    resolved = settings.resolve(config)
+    resolved = setting_resolution.resolve(config)
     _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
     redaction.install(config, resolved)

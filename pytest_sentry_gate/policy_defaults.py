@@ -28,7 +28,7 @@ def apply_defaults(
     values: MutableMapping[str, Any], sources: MutableMapping[str, str], environ: Mapping[str, str]
 ) -> str | None:
     """Settle ``fail_on`` (unset: by CI) and what it implies for the network; return the CI
-    variable. Called by ``settings.resolve`` once the table's rows are parsed."""
+    variable. Called by ``setting_resolution.resolve`` once the table's rows are parsed."""
     ci = ci_variable(environ)
     if values.get("fail_on") is None:
         values["fail_on"] = PARTIAL if ci else FAIL

@@ -42,7 +42,7 @@ def install(config: pytest.Config, conf: Settings | None) -> Redactor:
     until the run ends."""
     if REDACTOR_KEY in config.stash:
         return config.stash[REDACTOR_KEY]
-    from pytest_sentry_gate.settings import given
+    from pytest_sentry_gate.setting_options import given
 
     redactor = Redactor(secrets_of(conf, given(config, "url")))
     config.stash[REDACTOR_KEY] = redactor
@@ -65,7 +65,7 @@ def of(config: pytest.Config) -> Redactor:
         return found
     conf = config.stash.get(SETTINGS_KEY, None)
     if conf is None:  # settings not resolved yet: nothing is cached, the environment decides
-        from pytest_sentry_gate.settings import given
+        from pytest_sentry_gate.setting_options import given
 
         return Redactor(secrets_of(None, given(config, "url")))
     return install(config, conf)

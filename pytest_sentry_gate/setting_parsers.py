@@ -1,6 +1,7 @@
 """The value parsers of the settings table: a raw value and its source in, a typed value out.
 
-Each ``parse_*`` function is the ``parse`` of one or more rows in ``settings.py``; a bad value is a
+Each ``parse_*`` function is the ``parse`` of one or more settings rows (the URL and the secrets
+are parsed in ``setting_secrets.py``); a bad value is a
 ``pytest.UsageError`` naming the value, where it came from (``Source.label``) and what is allowed.
 A relative path resolves against ``Source.base`` (the ini file's directory for ini values, the
 invocation directory for flags and the environment).
@@ -15,30 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import pytest
-
-from pytest_sentry_gate.redact import mask_query
 
 RECORD_MODES: Final = ("off", "none", "once", "new_episodes", "all")
 REPORT_DETAILS: Final = ("full", "summary")
 SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 PERIOD_RE: Final = re.compile(r"^(\d+)([smhdw])$")
-USERINFO_RE: Final = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^/?#]*@")
-HOST_LABEL_RE: Final = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 TRUE: Final = ("true", "yes", "on", "1")
 FALSE: Final = ("false", "no", "off", "0")
 
 BAD_VALUE: Final = "Invalid {what} {value!r} from {source}: {allowed}"
-BAD_SECRET: Final = (
-    "Invalid {what} from {source}: {problem}. The value is not shown; check it for pasted line "
-    "breaks or spaces."
-)
-URL_CREDENTIALS: Final = (
-    "credentials in the URL are refused; put the token in SENTRY_AUTH_TOKEN or .sentryclirc"
-)
-TOKEN_STRIPPED: Final = "surrounding whitespace stripped"
 UNSET: Final = "unset"
 
 
@@ -53,26 +41,26 @@ class Source:
 Parser = Callable[[Any, Source], Any]
 
 
-def _bad(what: str, value: Any, source: Source, allowed: str) -> pytest.UsageError:
+def bad(what: str, value: Any, source: Source, allowed: str) -> pytest.UsageError:
     return pytest.UsageError(
         BAD_VALUE.format(what=what, value=value, source=source.label, allowed=allowed)
     )
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _has_control(text: str) -> bool:
+def has_control(text: str) -> bool:
     return any(unicodedata.category(c) == "Cc" for c in text)
 
 
 def parse_slug(value: Any, source: Source, what: str = "organization") -> str | None:
-    text = _text(value)
+    text = text_of(value)
     if not text:
         return None
     if not SLUG_RE.match(text):
-        raise _bad(
+        raise bad(
             f"{what} slug",
             text,
             source,
@@ -86,90 +74,19 @@ def parse_slugs(value: Any, source: Source) -> tuple[str, ...]:
     items = value if isinstance(value, list | tuple) else [value]
     found = []
     for item in items:
-        for part in _text(item).split(","):
+        for part in text_of(item).split(","):
             slug = parse_slug(part, source, "project")
             if slug is not None:
                 found.append(slug)
     return tuple(found)
 
 
-def _masked(url: str) -> str:
-    """``url`` with any userinfo (``user:pass@``) replaced by ``***@`` and each query value and
-    the fragment by ``***`` (``?token=…`` is a credential too): printable."""
-    return mask_query(USERINFO_RE.sub(r"\1***@", url, count=1))
-
-
-def parse_url(value: Any, source: Source) -> str:
-    url = _text(value)
-    text = _masked(url)  # every message shows this, never the raw value (nor its secrets)
-    allowed = "an absolute http(s) URL such as https://sentry.io/"
-    if USERINFO_RE.match(url):  # checked first: the credentials are refused outright
-        raise _bad("Sentry URL", text, source, URL_CREDENTIALS)
-    if _has_control(url) or " " in url:
-        raise _bad("Sentry URL", text, source, allowed + " (no spaces or control characters)")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise _bad("Sentry URL", text, source, f"{allowed} ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise _bad("Sentry URL", text, source, allowed + " (the scheme must be http or https)")
-    host = parts.hostname
-    if not host:
-        raise _bad("Sentry URL", text, source, allowed + " (the host is missing)")
-    if not _valid_host(host):
-        raise _bad("Sentry URL", text, source, allowed + f" (the host {host!r} is not valid)")
-    if port == 0:
-        raise _bad("Sentry URL", text, source, allowed + " (port 0)")
-    if parts.query or parts.fragment:
-        raise _bad("Sentry URL", text, source, allowed + " (no query or fragment)")
-    return url if url.endswith("/") else url + "/"
-
-
-def _valid_host(host: str) -> bool:
-    if ":" in host:  # an IPv6 literal: urlsplit has parsed its brackets
-        return True
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    labels = ascii_host.rstrip(".").split(".")
-    return len(ascii_host) <= 253 and all(HOST_LABEL_RE.match(label) for label in labels)
-
-
-def parse_secret(what: str) -> Parser:
-    """A parser for a secret: surrounding whitespace stripped, anything else odd refused unseen."""
-
-    def parse(value: Any, source: Source) -> Secret | None:
-        if value is None:
-            return None
-        text = str(value).strip()
-        problem = None
-        if not text:
-            problem = "it is blank"
-        elif any(c.isspace() for c in text):
-            problem = "it contains whitespace inside it"
-        elif _has_control(text) or not text.isprintable():
-            problem = "it contains a control character"
-        if problem is not None:
-            raise pytest.UsageError(
-                BAD_SECRET.format(what=what, source=source.label, problem=problem)
-            )
-        return Secret(text)
-
-    return parse
-
-
-parse_token = parse_secret("Sentry auth token")
-parse_dsn = parse_secret("Sentry DSN")
-
-
 def parse_repo_root(value: Any, source: Source) -> Path:
-    text = _text(value)
+    text = text_of(value)
     if text:
         path = _under(text, source.base)
         if not path.is_dir():
-            raise _bad("repository root", text, source, "an existing directory")
+            raise bad("repository root", text, source, "an existing directory")
         return path.resolve()
     start = source.base.resolve()
     for candidate in (start, *start.parents):
@@ -179,7 +96,7 @@ def parse_repo_root(value: Any, source: Source) -> Path:
 
 
 def parse_path(value: Any, source: Source) -> Path | None:
-    text = _text(value)
+    text = text_of(value)
     return _under(text, source.base) if text else None
 
 
@@ -190,20 +107,20 @@ def _under(text: str, base: Path) -> Path:
 
 
 def parse_release(value: Any, source: Source) -> str | None:
-    return _text(value) or None
+    return text_of(value) or None
 
 
 def parse_name(value: Any, source: Source) -> str:
-    text = _text(value)
-    if not text or _has_control(text):
-        raise _bad("name", text, source, "a non-empty name without control characters")
+    text = text_of(value)
+    if not text or has_control(text):
+        raise bad("name", text, source, "a non-empty name without control characters")
     return text
 
 
 def parse_template(value: Any, source: Source) -> str:
     from pytest_sentry_gate.repo.release_name import template_fields
 
-    text = _text(value)
+    text = text_of(value)
     try:
         template_fields(text)
     except ValueError as exc:
@@ -212,16 +129,16 @@ def parse_template(value: Any, source: Source) -> str:
 
 
 def parse_record_mode(value: Any, source: Source) -> str:
-    text = _text(value)
+    text = text_of(value)
     if text not in RECORD_MODES:
-        raise _bad("record mode", text, source, "one of " + ", ".join(RECORD_MODES))
+        raise bad("record mode", text, source, "one of " + ", ".join(RECORD_MODES))
     return text
 
 
 def parse_report_detail(value: Any, source: Source) -> str:
-    text = _text(value)
+    text = text_of(value)
     if text not in REPORT_DETAILS:
-        raise _bad("report detail", text, source, "one of " + ", ".join(REPORT_DETAILS))
+        raise bad("report detail", text, source, "one of " + ", ".join(REPORT_DETAILS))
     return text
 
 
@@ -235,13 +152,13 @@ _UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_period(value: Any, source: Source) -> str:
-    text = _text(value)
+    text = text_of(value)
     match = PERIOD_RE.match(text)
     allowed = "a positive number with a unit s, m, h, d or w, such as 24h or 14d"
     if not match or int(match.group(1)) <= 0:
-        raise _bad("time window", text, source, allowed)
+        raise bad("time window", text, source, allowed)
     if int(match.group(1)) * _UNIT_SECONDS[match.group(2)] > MAX_PERIOD_SECONDS:
-        raise _bad("time window", text, source, TOO_LONG)
+        raise bad("time window", text, source, TOO_LONG)
     return text
 
 
@@ -265,16 +182,16 @@ def parse_number(
         allowed += f" and at most {high:g}"
 
     def parse(value: Any, source: Source) -> float | int:
-        text = _text(value)
+        text = text_of(value)
         number: float | int
         try:
             number = int(text) if whole else float(text)
         except ValueError:  # also a whole number of more digits than Python converts
             number = math.nan
         if whole and abs(number) > high:  # before math.isfinite, which overflows on a huge int
-            raise _bad(what, _shown(text), source, allowed)
+            raise bad(what, _shown(text), source, allowed)
         if not math.isfinite(number) or number < low or number > high or (above and number == low):
-            raise _bad(what, _shown(text), source, allowed)
+            raise bad(what, _shown(text), source, allowed)
         return number
 
     return parse
@@ -294,13 +211,13 @@ FAIL_ON: Final = ("partial", "fail")
 
 def parse_fail_on(value: Any, source: Source) -> str | None:
     """``partial`` or ``fail``; None (unset) lets the settings pick by CI (``policy``)."""
-    text = _text(value).lower()
+    text = text_of(value).lower()
     if not text:
         return None
     if text not in FAIL_ON:
-        raise _bad(
+        raise bad(
             "exit policy",
-            _text(value),
+            text_of(value),
             source,
             "partial (a PARTIAL or ERROR mode fails the run) or fail (only a FAIL does)",
         )
@@ -310,17 +227,17 @@ def parse_fail_on(value: Any, source: Source) -> str | None:
 def parse_boolean(value: Any, source: Source) -> bool:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = text_of(value).lower()
     if text in TRUE or text in FALSE:
         return text in TRUE
-    raise _bad("switch", _text(value), source, "true or false")
+    raise bad("switch", text_of(value), source, "true or false")
 
 
 def parse_lines(check: Callable[[Sequence[str]], object] | None = None) -> Parser:
     """A parser for one value per line (blank lines dropped), checked by ``check`` if given."""
 
     def parse(value: Any, source: Source) -> tuple[str, ...]:
-        lines = tuple(_text(v) for v in (value or ()) if _text(v))
+        lines = tuple(text_of(v) for v in (value or ()) if text_of(v))
         if check is None:
             return lines
         try:
@@ -345,25 +262,16 @@ def parse_version_specs(lines: Sequence[str]) -> object:
 
 
 def parse_dist_dir(value: Any, source: Source) -> str:
-    text = _text(value)
+    text = text_of(value)
     if not text:
-        raise _bad("build output directory", text, source, "a path in the app repository")
+        raise bad("build output directory", text, source, "a path in the app repository")
     return text
 
 
 def parse_url_prefix(value: Any, source: Source) -> str:
-    text = _text(value).rstrip("/")
-    if not text or _has_control(text) or " " in text:
-        raise _bad(
-            "URL prefix", _text(value), source, "a URL prefix such as app://localhost/assets"
+    text = text_of(value).rstrip("/")
+    if not text or has_control(text) or " " in text:
+        raise bad(
+            "URL prefix", text_of(value), source, "a URL prefix such as app://localhost/assets"
         )
     return text
-
-
-class Secret(str):
-    """A string that never shows itself in ``repr`` (so not in tracebacks or dataclass reprs)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "Secret('***')"

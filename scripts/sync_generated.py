@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 from pytest_sentry_gate import reason_table
-from pytest_sentry_gate.settings import markdown_table
+from pytest_sentry_gate.setting_options import markdown_table
 from pytest_sentry_gate.verdict import REASONS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -146,7 +146,7 @@ def test_native_toml_bad_value_is_still_judged_by_the_setting(pytester: pytest.P
 def test_declared_types_are_native_on_pytest_9_2() -> None:
     if pytest.version_tuple[:2] < (9, 2):
         pytest.skip("union ini types are pytest 9.2's")
-    from pytest_sentry_gate.settings import _ini_type
+    from pytest_sentry_gate.setting_options import _ini_type
 
     assert _ini_type(ROWS["max_high_severity"]) == str | int
     assert _ini_type(ROWS["http_timeout"]) == str | float
@@ -157,7 +157,7 @@ def test_declared_types_are_native_on_pytest_9_2() -> None:
 def test_settings_page_has_the_settings_table() -> None:
     from pathlib import Path
 
-    from pytest_sentry_gate.settings import markdown_table
+    from pytest_sentry_gate.setting_options import markdown_table
 
     page = (Path(__file__).parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
     assert markdown_table() in page
