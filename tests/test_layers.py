@@ -75,6 +75,21 @@ def test_the_layer_contracts_hold() -> None:
             "from pytest_sentry_gate import hooks",
             "Fixtures never import the hooks BROKEN",
         ),
+        (
+            "pytest_sentry_gate/fixtures/health.py",
+            "from pytest_sentry_gate import plugin",
+            "Fixtures never import the hooks BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/step_summary.py",
+            "from pytest_sentry_gate.sentry.client import SentryClient",
+            "The report and CI output import no client BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/loop_report.py",
+            "import httpx",
+            "The report and CI output import no client BROKEN",
+        ),
     ],
 )
 def test_a_planted_violation_fails(

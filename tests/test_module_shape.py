@@ -1,0 +1,65 @@
+"""The package's shape: no product module does too much, and no check reads Sentry itself."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: No product module is longer than this (issue 16, item 6); most stay under 250.
+MAX_LINES = 400
+PRODUCT = (ROOT / "pytest_sentry_gate", ROOT / "checks")
+
+
+def product_modules() -> list[Path]:
+    return sorted(path for base in PRODUCT for path in base.rglob("*.py"))
+
+
+def line_count(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def checks_taking(fixture: str, files: Iterable[Path]) -> list[str]:
+    """``file::check`` for every check function (``test_*``) with ``fixture`` as a parameter."""
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                names = [
+                    a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
+                ]
+                if fixture in names:
+                    found.append(f"{path.name}::{node.name}")
+    return found
+
+
+def test_no_product_module_is_over_400_lines() -> None:
+    # Given every module of the package and the bundled checks
+    sizes = {path.relative_to(ROOT).as_posix(): line_count(path) for path in product_modules()}
+    # Then none is over the limit, and most are under 250 lines
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+    assert sum(n <= 250 for n in sizes.values()) > 0.8 * len(sizes)
+
+
+def test_no_check_takes_the_client() -> None:
+    # Given the bundled checks: they judge facts the fixtures read, never the client itself
+    files = sorted((ROOT / "checks").glob("test_*.py"))
+    assert files
+    assert checks_taking("sentry_client", files) == []
+
+
+def test_a_check_taking_the_client_is_found(tmp_path: Path) -> None:
+    # Given a checks file whose check asks for the client (keyword-only too)
+    planted = tmp_path / "test_toy.py"
+    planted.write_text(
+        "def test_reads(sentry_check, sentry_client):\n    pass\n\n"
+        "def test_judges(sentry_check, *, sentry_client=None):\n    pass\n\n"
+        "def helper(sentry_client):\n    pass\n",
+        encoding="utf-8",
+    )
+    # Then both checks are named, and a helper that is not a check is not
+    assert checks_taking("sentry_client", [planted]) == [
+        "test_toy.py::test_reads",
+        "test_toy.py::test_judges",
+    ]
