@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from checks.test_release_gate import (
+from pytest_sentry_gate.modes.release_gate import (
     DIST_MISMATCH,
     NO_RAW_STACK,
     SOURCES_CONTENT,

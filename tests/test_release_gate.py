@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import pytest
 
-from checks.test_release_gate import (
+from pytest_sentry_gate.modes.release_gate import (
     NO_EVENT,
     NO_RELEASE,
     RELEASE_MISSING,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from checks.test_release_gate import VERSION_SPELLING
+from pytest_sentry_gate.modes.release_gate import VERSION_SPELLING
 from pytest_sentry_gate.repo.build import build_command as _build_command
 from sentry_simulator import Simulator
 from tests.conftest import (

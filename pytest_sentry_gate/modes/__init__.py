@@ -1,39 +1,85 @@
-"""The runbook modes: marker names, their order, and the old script's hyphenated names."""
+"""The runbook modes: each declared once in ``modes/<name>.py``; here the registry built from them.
+
+Every module of this package but ``mode.py`` declares one mode (``MODE = Mode(...)``); the registry
+is those declarations in run order (``Mode.order``), and the names the plugin, the report and the
+preflight use are derived from it: the markers, their help, the loop's modes, the JSON names, the
+reason codes and the endpoints each mode reads. Adding a mode is its declaration here, its checks
+file and its docs page. A plugin may ``register`` a mode of its own at import time.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
-from typing import Final
 
+from pytest_sentry_gate.modes.mode import Mode
+
+__all__ = [
+    "CHECK_MODES",
+    "LOOP_MODES",
+    "MARKERS",
+    "MARKER_HELP",
+    "MODES",
+    "Mode",
+    "command_for",
+    "declared",
+    "json_name",
+    "mode_rank",
+    "register",
+]
+
+
+def declared() -> tuple[Mode, ...]:
+    """The built-in modes: the ``MODE`` of every module of this package, in run order."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "mode":
+            found.append(importlib.import_module(f"{__name__}.{info.name}").MODE)
+    return tuple(sorted(found, key=lambda mode: mode.order))
+
+
+#: Every mode, in run order (the built-in ones, then any a plugin registered, by ``order``).
+MODES: tuple[Mode, ...] = ()
 #: Modes whose checks ``verify_loop`` also selects, in run order.
-LOOP_MODES: Final = (
-    "setup_preflight",
-    "local_smoke",
-    "release_gate",
-    "prod_health",
-    "issue_triage",
-)
-
+LOOP_MODES: tuple[str, ...] = ()
 #: Every mode that holds checks, in run order.
-CHECK_MODES: Final = (*LOOP_MODES, "incident")
-
+CHECK_MODES: tuple[str, ...] = ()
 #: Every marker the plugin registers.
-MARKERS: Final = (*CHECK_MODES, "verify_loop")
+MARKERS: tuple[str, ...] = ()
+MARKER_HELP: dict[str, str] = {}
 
-MARKER_HELP: Final = {
-    "setup_preflight": "settings, token, scopes, org/project slugs and repository wiring",
-    "local_smoke": "the API answers, the DSN belongs to the project, optional smoke event",
-    "release_gate": "versions, release name, release visibility, source maps, symbolication",
-    "prod_health": "unresolved and high-severity counts, release health, growth",
-    "issue_triage": "new, urgent and recurring issues with hints, owners and fix versions",
-    "incident": "ingestion, tags, symbolication and privacy of the affected events",
-    "verify_loop": "the first five modes, then the checkpoint",
-}
+
+def _derive(modes: tuple[Mode, ...]) -> None:
+    global MODES, LOOP_MODES, CHECK_MODES, MARKERS, MARKER_HELP
+    MODES = tuple(sorted(modes, key=lambda mode: mode.order))
+    LOOP_MODES = tuple(m.name for m in MODES if m.in_loop)
+    CHECK_MODES = tuple(m.name for m in MODES if m.holds_checks)
+    MARKERS = (*CHECK_MODES, *(m.name for m in MODES if not m.holds_checks))
+    MARKER_HELP = {m.name: m.help for m in MODES}
+
+
+_derive(declared())
+
+
+def register(mode: Mode) -> None:
+    """Add (or replace) a mode declared outside this package, such as a plugin's own: it gets
+    its marker, its place in run order, its JSON name and its reason codes."""
+    from pytest_sentry_gate import reasons
+
+    _derive((*(m for m in MODES if m.name != mode.name), mode))
+    reasons.REASONS.update(mode.reasons)
+
+
+def by_name(name: str) -> Mode | None:
+    """The declaration of mode ``name`` (``None``: no such mode)."""
+    return next((mode for mode in MODES if mode.name == name), None)
 
 
 def json_name(mode: str) -> str:
     """The old script's name for a mode: ``release_gate`` -> ``release-gate``."""
-    return mode.replace("_", "-")
+    declared_mode = by_name(mode)
+    return declared_mode.json_name if declared_mode else mode.replace("_", "-")
 
 
 def mode_rank(mode: str) -> int:

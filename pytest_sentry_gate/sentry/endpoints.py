@@ -4,8 +4,9 @@ One row per endpoint. Paths are templates whose ``{segments}`` are quoted when f
 may hold ``@``, ``+`` or spaces; ``/`` never resolves). ``scopes`` are the alternatives Sentry
 accepts for a GET (any one grants it), from its permission classes
 (``src/sentry/api/bases/project.py``, ``bases/organization.py``; ``shared/reference/sentry-api.md``
-§12). ``modes`` are the runbook modes whose checks call the endpoint, so the preflight can judge a
-token against exactly what the selected modes will ask.
+§12). Which modes read an endpoint is declared by each mode (``Mode.endpoints``, by the row's
+name); the ``common`` rows (the organization and the project) are read by every mode. So the
+preflight judges a token against exactly what the selected modes will ask.
 """
 
 from __future__ import annotations
@@ -23,18 +24,25 @@ PROJECT_READ: Final = frozenset({"project:read", "project:write", "project:admin
 RELEASE_READ: Final = PROJECT_READ | {"project:releases", "org:ci"}
 EVENT_READ: Final = frozenset({"event:read", "event:write", "event:admin"})
 
-_ALL: Final = frozenset(_modes.CHECK_MODES)
-_RELEASE: Final = frozenset({"release_gate", "incident"})
-
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One endpoint: a path template, the scopes that grant it, and the modes that read it."""
+    """One endpoint: a path template, the scopes that grant it, and whether every mode reads it."""
 
     name: str
     template: str
     scopes: frozenset[str]
-    modes: frozenset[str]
+    common: bool = False
+
+    @property
+    def modes(self) -> frozenset[str]:
+        """The modes that read it: every mode for a common row, else the modes whose declaration
+        names it (``Mode.endpoints``)."""
+        return frozenset(
+            mode.name
+            for mode in _modes.MODES
+            if mode.holds_checks and (self.common or self.name in mode.endpoints)
+        )
 
     def path(self, **segments: str) -> str:
         """The path with each ``{segment}`` quoted (``@`` and ``+`` stay readable)."""
@@ -79,75 +87,46 @@ def _narrowness(scope: str) -> tuple[int, str]:
     return order.get(scope.partition(":")[2], 5), scope
 
 
-ROOT: Final = Endpoint("API root", "/api/0/", frozenset(), _ALL)
-ORGANIZATIONS: Final = Endpoint("organization list", "/api/0/organizations/", ORG_READ, _ALL)
-ORGANIZATION: Final = Endpoint("organization", "/api/0/organizations/{org}/", ORG_READ, _ALL)
+ROOT: Final = Endpoint("API root", "/api/0/", frozenset(), common=True)
+ORGANIZATIONS: Final = Endpoint("organization list", "/api/0/organizations/", ORG_READ, common=True)
+ORGANIZATION: Final = Endpoint("organization", "/api/0/organizations/{org}/", ORG_READ, common=True)
 ORG_PROJECTS: Final = Endpoint(
-    "project list", "/api/0/organizations/{org}/projects/", ORG_READ, _ALL
+    "project list", "/api/0/organizations/{org}/projects/", ORG_READ, common=True
 )
-PROJECT: Final = Endpoint("project", "/api/0/projects/{org}/{project}/", PROJECT_READ, _ALL)
-RELEASES: Final = Endpoint(
-    "release list", "/api/0/organizations/{org}/releases/", RELEASE_READ, _RELEASE
-)
-RELEASE: Final = Endpoint(
-    "release", "/api/0/organizations/{org}/releases/{version}/", RELEASE_READ, _RELEASE
-)
+PROJECT: Final = Endpoint("project", "/api/0/projects/{org}/{project}/", PROJECT_READ, common=True)
+RELEASES: Final = Endpoint("release list", "/api/0/organizations/{org}/releases/", RELEASE_READ)
+RELEASE: Final = Endpoint("release", "/api/0/organizations/{org}/releases/{version}/", RELEASE_READ)
 RELEASE_FILES: Final = Endpoint(
     "release files",
     "/api/0/projects/{org}/{project}/releases/{version}/files/",
     RELEASE_READ,
-    _RELEASE,
 )
 ARTIFACT_BUNDLES: Final = Endpoint(
     "artifact bundles",
     "/api/0/projects/{org}/{project}/files/artifact-bundles/",
     RELEASE_READ,
-    _RELEASE,
 )
 BUNDLE_FILES: Final = Endpoint(
     "artifact bundle files",
     "/api/0/projects/{org}/{project}/artifact-bundles/{bundle_id}/files/",
     RELEASE_READ,
-    _RELEASE,
 )
-ISSUES: Final = Endpoint(
-    "issue list",
-    "/api/0/organizations/{org}/issues/",
-    EVENT_READ,
-    frozenset({"release_gate", "prod_health", "issue_triage", "incident"}),
-)
+ISSUES: Final = Endpoint("issue list", "/api/0/organizations/{org}/issues/", EVENT_READ)
 LATEST_EVENT: Final = Endpoint(
     "latest event of an issue",
     "/api/0/organizations/{org}/issues/{issue_id}/events/latest/",
     EVENT_READ,
-    frozenset({"release_gate", "issue_triage", "incident"}),
 )
-ISSUE: Final = Endpoint(
-    "issue detail",
-    "/api/0/organizations/{org}/issues/{issue_id}/",
-    EVENT_READ,
-    frozenset({"issue_triage"}),
-)
-SESSIONS: Final = Endpoint(
-    "sessions", "/api/0/organizations/{org}/sessions/", ORG_READ, frozenset({"prod_health"})
-)
+ISSUE: Final = Endpoint("issue detail", "/api/0/organizations/{org}/issues/{issue_id}/", EVENT_READ)
+SESSIONS: Final = Endpoint("sessions", "/api/0/organizations/{org}/sessions/", ORG_READ)
 SOURCE_MAP_DEBUG: Final = Endpoint(
     "source-map debug",
     "/api/0/projects/{org}/{project}/events/{event_id}/source-map-debug/",
     PROJECT_READ,
-    _RELEASE,
 )
-PROJECT_KEYS: Final = Endpoint(
-    "client keys",
-    "/api/0/projects/{org}/{project}/keys/",
-    PROJECT_READ,
-    frozenset({"local_smoke", "incident"}),
-)
+PROJECT_KEYS: Final = Endpoint("client keys", "/api/0/projects/{org}/{project}/keys/", PROJECT_READ)
 PROJECT_EVENT: Final = Endpoint(
-    "event by id",
-    "/api/0/projects/{org}/{project}/events/{event_id}/",
-    PROJECT_READ,
-    frozenset({"local_smoke"}),
+    "event by id", "/api/0/projects/{org}/{project}/events/{event_id}/", PROJECT_READ
 )
 
 TABLE: Final = (
@@ -177,6 +156,11 @@ def for_modes(selected: Iterable[str]) -> tuple[Endpoint, ...]:
     if "verify_loop" in chosen:
         chosen |= set(_modes.LOOP_MODES)
     return tuple(e for e in TABLE if e.modes & chosen)
+
+
+def named(name: str) -> Endpoint | None:
+    """The table row called ``name`` (as ``Mode.endpoints`` names it), or ``None``."""
+    return next((e for e in TABLE if e.name == name), None)
 
 
 def ungranted(scopes: Iterable[str], table: Iterable[Endpoint]) -> tuple[Endpoint, ...]:

@@ -1,0 +1,41 @@
+"""The incident mode, declared once (its checks: ``checks/test_incident.py``).
+
+Is ingestion healthy, and are the affected events tagged, symbolicated and scrubbed?
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pytest_sentry_gate.modes.mode import Mode
+
+#: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
+REASONS: Final[dict[str, str]] = {
+    "ingestion_unhealthy": "the incident's ingestion check failed",
+    "tags_missing": "affected events lack their release or environment tag",
+    "event_unreadable": "an affected event could not be read",
+    "personal_data": "sampled events hold unscrubbed personal data",
+}
+
+MODE: Final = Mode(
+    name="incident",
+    order=60,
+    help="ingestion, tags, symbolication and privacy of the affected events",
+    in_loop=False,
+    reasons=REASONS,
+    settings=(
+        "incident_top",
+        "stats_period",
+    ),
+    endpoints=(
+        "release list",
+        "release",
+        "release files",
+        "artifact bundles",
+        "artifact bundle files",
+        "issue list",
+        "latest event of an issue",
+        "source-map debug",
+        "client keys",
+    ),
+)

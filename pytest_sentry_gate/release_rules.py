@@ -1,0 +1,107 @@
+"""The release gate's rules as pure functions over its facts, tested alone (no Sentry, no pytest).
+
+``match_uploads`` says which built files Sentry holds for the release (by debug id, under the URL
+prefix with the build's dist, or only through Sentry's ``~`` wildcard) and which it does not, and
+why; ``symbolication_failures`` and ``unresolved_cause`` say what keeps an event from
+symbolicating. The checks of ``checks/test_release_gate.py`` turn their answers into verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from pytest_sentry_gate.repo import bundles
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.repo.bundles import BundleFile
+    from pytest_sentry_gate.sentry.symbolication import Symbolication
+    from pytest_sentry_gate.sentry.uploads import Uploaded
+
+WRONG_PREFIX: Final = "frame URLs {urls} do not start with {prefix}"
+PROCESSING_FAILED: Final = "{kind}: Sentry's symbolicator failed, frames stay minified"
+FAILED_FRAME: Final = "{kind} at {frame}: {detail}"
+
+
+@dataclass(frozen=True)
+class MissingUpload:
+    """A built file Sentry does not hold for the release under the prefix and the build's dist.
+
+    ``dists``: the other dists it is uploaded under at that URL (empty: not uploaded there);
+    ``elsewhere``: the prefixes under which a file of the same name is uploaded.
+    """
+
+    file: str
+    dists: tuple[str | None, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UploadMatch:
+    """Which built files the uploads hold, and how (``match_uploads``)."""
+
+    missing: tuple[MissingUpload, ...]
+    by_debug_id: tuple[str, ...]
+    by_wildcard: tuple[str, ...]
+
+
+def match_uploads(
+    built: Iterable[BundleFile], held: Uploaded, prefix: str, dist: str | None
+) -> UploadMatch:
+    """Each built bundle (and its map) against what Sentry holds for the release.
+
+    A bundle whose debug id Sentry knows is matched by it (its map too). Otherwise each of the
+    bundle and its external map must be uploaded under ``prefix`` with ``dist``; under the
+    ``~/`` form of its URL it is matched "by wildcard"; under another dist, or only under
+    other prefixes, it is missing and says where it was found.
+    """
+    missing: list[MissingUpload] = []
+    by_debug_id: list[str] = []
+    by_wildcard: list[str] = []
+    index = held.by_basename()
+    for bundle in built:
+        if bundle.debug_id and bundle.debug_id.lower() in held.debug_ids:
+            by_debug_id.append(bundle.name)
+            continue
+        for name in (bundle.name, bundle.map_name):
+            if name is None or name == bundles.INLINE_MAP:
+                continue
+            url = bundles.join_url(prefix, name)
+            tilde = bundles.tilde_form(url)
+            if dist in held.dists_of(url):
+                continue
+            if dist in held.dists_of(tilde):
+                by_wildcard.append(tilde)
+                continue
+            dists = held.dists_of(url) or held.dists_of(tilde)
+            others = () if dists else _prefixes(index.get(name, []))
+            missing.append(MissingUpload(name, dists, others))
+    return UploadMatch(tuple(missing), tuple(by_debug_id), tuple(by_wildcard))
+
+
+def _prefixes(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({bundles.split_prefix(name)[0] for name in names}))
+
+
+def symbolication_failures(result: Symbolication, prefix: str) -> list[str]:
+    """What fails the event outright: app frames under another prefix, the symbolicator's own
+    failures, and processing errors that name a frame."""
+    failures = []
+    if result.wrong_prefix:
+        failures.append(WRONG_PREFIX.format(urls=", ".join(result.wrong_prefix[:3]), prefix=prefix))
+    failures.extend(PROCESSING_FAILED.format(kind=p.kind) for p in result.of("processing_failed"))
+    failures.extend(
+        FAILED_FRAME.format(kind=p.kind, frame=p.frame, detail=p.detail) for p in result.of("fail")
+    )
+    return failures
+
+
+def unresolved_cause(result: Symbolication, *, predates_uploads: bool, dist: str | None) -> str:
+    """Why an event that did not symbolicate did not, as its reason code: it predates the newest
+    upload (the upload may be fine), its dist is not the build's, or it was never processed."""
+    if predates_uploads:
+        return "event_predates_uploads"
+    if result.event_dist != dist:
+        return "dist_mismatch"
+    return "not_processed"

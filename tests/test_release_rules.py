@@ -1,0 +1,102 @@
+"""The release gate's rules alone: matching built files against uploads, and why an event did
+not symbolicate (no Sentry, no pytest run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_sentry_gate.release_rules import (
+    MissingUpload,
+    match_uploads,
+    symbolication_failures,
+    unresolved_cause,
+)
+from pytest_sentry_gate.repo.bundles import INLINE_MAP, BundleFile
+from pytest_sentry_gate.sentry.symbolication import FrameProblem, Symbolication
+from pytest_sentry_gate.sentry.uploads import Uploaded
+
+PREFIX = "app://localhost/assets"
+
+
+def bundle(name: str, map_name: str | None = None, debug_id: str | None = None) -> BundleFile:
+    return BundleFile(name=name, map_name=map_name, debug_id=debug_id, hashed=False)
+
+
+def held(*files: tuple[str, str | None], debug_ids: frozenset[str] = frozenset()) -> Uploaded:
+    return Uploaded(files=files, debug_ids=debug_ids)
+
+
+def test_a_bundle_and_its_map_under_the_prefix_and_dist_are_matched() -> None:
+    built = [bundle("main.js", "main.js.map"), bundle("inline.js", INLINE_MAP)]
+    uploads = held(
+        (f"{PREFIX}/main.js", "7"), (f"{PREFIX}/main.js.map", "7"), (f"{PREFIX}/inline.js", "7")
+    )
+    matched = match_uploads(built, uploads, PREFIX, "7")
+    assert (matched.missing, matched.by_debug_id, matched.by_wildcard) == ((), (), ())
+
+
+def test_a_known_debug_id_matches_the_bundle_whatever_its_name() -> None:
+    built = [bundle("main.js", "main.js.map", debug_id="ABC-1")]
+    matched = match_uploads(built, held(debug_ids=frozenset({"abc-1"})), PREFIX, None)
+    assert matched.by_debug_id == ("main.js",)
+    assert matched.missing == ()
+
+
+def test_the_tilde_form_matches_by_wildcard_only() -> None:
+    matched = match_uploads([bundle("main.js")], held(("~/assets/main.js", None)), PREFIX, None)
+    assert matched.by_wildcard == ("~/assets/main.js",)
+    assert matched.missing == ()
+
+
+def test_another_dist_and_another_prefix_are_missing_and_say_where() -> None:
+    built = [bundle("main.js", "main.js.map")]
+    uploads = held((f"{PREFIX}/main.js", "7"), ("app://other/main.js.map", None))
+    matched = match_uploads(built, uploads, PREFIX, None)
+    assert matched.missing == (
+        MissingUpload("main.js", dists=("7",)),
+        MissingUpload("main.js.map", elsewhere=("app://other",)),
+    )
+
+
+def symbolication(**changes: Any) -> Symbolication:
+    values: dict[str, Any] = {
+        "event_id": "e1",
+        "issue": "APP-1",
+        "event_release": "app@1",
+        "event_dist": None,
+        "date_created": "2026-01-01T00:00:00Z",
+        "frame_urls": (f"{PREFIX}/main.js",),
+        "not_judged": (),
+        "wrong_prefix": (),
+        "problems": (),
+        "judged_frames": 1,
+        "resolved_frames": 0,
+        "raw_missing": False,
+        "failing": None,
+        **changes,
+    }
+    return Symbolication(**values)
+
+
+def test_failures_name_the_prefix_the_symbolicator_and_the_frame() -> None:
+    result = symbolication(
+        wrong_prefix=("http://x/a.js",),
+        problems=(
+            FrameProblem("", "js_scraping_disabled", "", "processing_failed"),
+            FrameProblem("main.js:1:2", "js_no_source", "missing map", "fail"),
+            FrameProblem("main.js:3:4", "js_missing_sources_content", "", "partial"),
+        ),
+    )
+    assert symbolication_failures(result, PREFIX) == [
+        f"frame URLs http://x/a.js do not start with {PREFIX}",
+        "js_scraping_disabled: Sentry's symbolicator failed, frames stay minified",
+        "js_no_source at main.js:1:2: missing map",
+    ]
+    assert symbolication_failures(symbolication(), PREFIX) == []
+
+
+def test_an_unresolved_event_is_explained_by_its_age_its_dist_or_processing() -> None:
+    event = symbolication(event_dist="9")
+    assert unresolved_cause(event, predates_uploads=True, dist=None) == "event_predates_uploads"
+    assert unresolved_cause(event, predates_uploads=False, dist=None) == "dist_mismatch"
+    assert unresolved_cause(event, predates_uploads=False, dist="9") == "not_processed"
