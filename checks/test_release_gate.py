@@ -12,8 +12,11 @@ from pytest_sentry_gate.modes import release_gate as messages
 from pytest_sentry_gate.release_rules import (
     UploadMatch,
     match_uploads,
+    missing_version,
+    release_markers,
     symbolication_failures,
     unresolved_cause,
+    version_evidence,
 )
 from pytest_sentry_gate.repo import bundles, wiring
 from pytest_sentry_gate.repo.release_name import release_name_problems
@@ -61,35 +64,17 @@ def test_versions_aligned(
     sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """Versions agree across tauri.conf.json, Cargo.toml and package.json (or the ini list)."""
-    report = sentry_app_version
-    configured = sentry_settings.sources.get("version_files", "default") != "default"
-    source = sentry_settings.sources.get("version_files", "sentry_version_files")
+    report, configured = sentry_app_version, sentry_settings.sources.get("version_files")
     if report.error is not None:
         sentry_check.fail(report.error, reason=report.error_reason)
-    sentry_check.record(
-        versions={s.file: s.value for s in report.sources},
-        notes=[*(f"{s.file}: {s.note}" for s in report.sources if s.note), *report.notes],
-        unparseable=list(report.unparseable),
-        missing_files=list(report.missing_files),
-    )
-    if not report.sources:
-        where = "no such file: " + ", ".join(report.missing_files)
-        if configured:
-            sentry_check.fail(
-                messages.VERSION_NOT_FOUND.format(source=source, where=where),
-                reason="version_not_found",
-            )
-        sentry_check.not_applicable(
-            "no version file found (" + ", ".join(report.missing_files) + ")"
-        )
-    if not any(s.value for s in report.sources):
-        where = "no version in " + describe_sources(report.sources)
-        if configured:
-            sentry_check.fail(
-                messages.VERSION_NOT_FOUND.format(source=source, where=where),
-                reason="version_not_found",
-            )
-        sentry_check.not_applicable(where)
+    sentry_check.record(**version_evidence(report))
+    absent = missing_version(report)
+    if absent is not None:
+        where, shown = absent
+        if configured not in (None, "default"):
+            not_found = messages.VERSION_NOT_FOUND.format(source=configured, where=where)
+            sentry_check.fail(not_found, reason="version_not_found")
+        sentry_check.not_applicable(shown)
     for value in report.unparseable:
         sentry_check.risk(f"version {value!r} is not PEP 440/semver-like: compared as text")
     if report.mismatches or not report.aligned:
@@ -162,11 +147,8 @@ def test_release_wiring(
     sentry_project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """The repository's release wiring (Vite plugin, CI SENTRY_RELEASE, ...) uses that name."""
-    if sentry_settings.release_wiring:
-        markers = wiring.parse_markers(sentry_settings.release_wiring)
-    elif wiring.is_tauri_repo(sentry_repo_root):
-        markers = list(wiring.DEFAULT_TAURI_RELEASE_MARKERS)
-    else:
+    markers = release_markers(sentry_settings.release_wiring, sentry_repo_root)
+    if markers is None:
         sentry_check.not_applicable("no sentry_release_wiring markers and not a Tauri repository")
     release_name = _require_release(sentry_check, sentry_release)
     results = wiring.check_markers(
@@ -187,18 +169,10 @@ def test_release_wiring(
         )
     missing = [r for r in present if not r.found]
     if missing:
-        fixes = [r.fix for r in missing if r.fix]
-        message = messages.RELEASE_WIRING_MISSING.format(
-            release=release_name, problems="; ".join(r.describe() for r in missing)
-        )
-        if fixes:
-            message += messages.RELEASE_WIRING_FIX.format(fixes="; ".join(fixes))
-        sentry_check.fail(
-            message,
-            reason="release_wiring",
-            next_commands=(sentry_check.rerun,),
-            fixes=tuple(fixes),
-        )
+        fixes = tuple(r.fix for r in missing if r.fix)
+        message = messages.wiring_missing(release_name, missing, fixes)
+        again = (sentry_check.rerun,)
+        sentry_check.fail(message, reason="release_wiring", next_commands=again, fixes=fixes)
     sentry_check.passed(f"{len(present)} release wiring marker(s) found")
 
 
@@ -247,25 +221,13 @@ def test_release_visible(
     create = shlex.join(
         ["sentry-cli", "releases", "new", "--org", sentry_org, "--project", sentry_project, name]
     )
+    sentry_check.record(release=name, **lookup.evidence())
     if not lookup.exists:
-        sentry_check.record(release=name, exists=False, latest_releases=list(lookup.latest))
-        sentry_check.fail(
-            messages.RELEASE_MISSING.format(
-                name=name,
-                org=sentry_org,
-                project=sentry_project,
-                latest=", ".join(lookup.latest) or "none",
-            ),
-            reason="release_missing",
-            next_commands=(create,),
+        latest = ", ".join(lookup.latest) or "none"
+        missing = messages.RELEASE_MISSING.format(
+            name=name, org=sentry_org, project=sentry_project, latest=latest
         )
-    sentry_check.record(
-        release=name,
-        exists=True,
-        projects=list(lookup.projects),
-        date_created=lookup.date_created,
-        new_groups=lookup.new_groups,
-    )
+        sentry_check.fail(missing, reason="release_missing", next_commands=(create,))
     if sentry_project not in lookup.projects:
         sentry_check.fail(
             messages.RELEASE_OTHER_PROJECT.format(

@@ -12,10 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from pytest_sentry_gate.repo import bundles
+from pytest_sentry_gate.repo import bundles, wiring
+from pytest_sentry_gate.repo.versions import describe_sources
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from pytest_sentry_gate.repo.bundles import BundleFile
+    from pytest_sentry_gate.repo.versions import VersionReport
+    from pytest_sentry_gate.repo.wiring import WiringMarker
     from pytest_sentry_gate.sentry.symbolication import Symbolication
     from pytest_sentry_gate.sentry.uploads import Uploaded
 
@@ -105,3 +111,37 @@ def unresolved_cause(result: Symbolication, *, predates_uploads: bool, dist: str
     if result.event_dist != dist:
         return "dist_mismatch"
     return "not_processed"
+
+
+def version_evidence(report: VersionReport) -> dict[str, object]:
+    """The version files' values, notes, unparseable values and missing files, as evidence."""
+    notes = [f"{s.file}: {s.note}" for s in report.sources if s.note]
+    return {
+        "versions": {s.file: s.value for s in report.sources},
+        "notes": [*notes, *report.notes],
+        "unparseable": list(report.unparseable),
+        "missing_files": list(report.missing_files),
+    }
+
+
+def missing_version(report: VersionReport) -> tuple[str, str] | None:
+    """``(where, shown)`` when the version files give no version (no file, or no value in any),
+    ``None`` when at least one does: ``where`` completes "sentry_version_files names where the
+    version lives, but ...", ``shown`` is the not-applicable note of the default files."""
+    if not report.sources:
+        files = ", ".join(report.missing_files)
+        return f"no such file: {files}", f"no version file found ({files})"
+    if not any(s.value for s in report.sources):
+        where = "no version in " + describe_sources(report.sources)
+        return where, where
+    return None
+
+
+def release_markers(lines: Sequence[str], root: Path) -> list[WiringMarker] | None:
+    """The release wiring markers: the configured lines, else Tauri's defaults in a Tauri
+    repository, else ``None`` (nothing to check)."""
+    if lines:
+        return wiring.parse_markers(lines)
+    if wiring.is_tauri_repo(root):
+        return list(wiring.DEFAULT_TAURI_RELEASE_MARKERS)
+    return None

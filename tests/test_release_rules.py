@@ -3,15 +3,20 @@ not symbolicate (no Sentry, no pytest run)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pytest_sentry_gate.release_rules import (
     MissingUpload,
     match_uploads,
+    missing_version,
+    release_markers,
     symbolication_failures,
     unresolved_cause,
 )
 from pytest_sentry_gate.repo.bundles import INLINE_MAP, BundleFile
+from pytest_sentry_gate.repo.versions import VersionReport, VersionSource
+from pytest_sentry_gate.repo.wiring import DEFAULT_TAURI_RELEASE_MARKERS
 from pytest_sentry_gate.sentry.symbolication import FrameProblem, Symbolication
 from pytest_sentry_gate.sentry.uploads import Uploaded
 
@@ -100,3 +105,24 @@ def test_an_unresolved_event_is_explained_by_its_age_its_dist_or_processing() ->
     assert unresolved_cause(event, predates_uploads=True, dist=None) == "event_predates_uploads"
     assert unresolved_cause(event, predates_uploads=False, dist=None) == "dist_mismatch"
     assert unresolved_cause(event, predates_uploads=False, dist="9") == "not_processed"
+
+
+def test_no_version_says_where_it_was_looked_for() -> None:
+    none_found = VersionReport(sources=(), aligned=False, version=None, missing_files=("a.json",))
+    assert missing_version(none_found) == ("no such file: a.json", "no version file found (a.json)")
+    empty = VersionReport(sources=(VersionSource("a.json", None),), aligned=False, version=None)
+    where, shown = missing_version(empty) or ("", "")
+    assert where == shown
+    assert where.startswith("no version in ")
+    found = VersionReport(sources=(VersionSource("a.json", "1.0"),), aligned=True, version="1.0")
+    assert missing_version(found) is None
+
+
+def test_release_markers_are_configured_or_tauri_defaults_or_none(tmp_path: Path) -> None:
+    assert release_markers([], tmp_path) is None
+    configured = release_markers(["vite.config.ts: sentryVitePlugin"], tmp_path)
+    assert [(m.file, m.expected) for m in configured or []] == [
+        ("vite.config.ts", "sentryVitePlugin")
+    ]
+    (tmp_path / "src-tauri").mkdir()
+    assert release_markers([], tmp_path) == list(DEFAULT_TAURI_RELEASE_MARKERS)

@@ -13,6 +13,7 @@ from pytest_sentry_gate.modes.mode import Mode
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.release_rules import MissingUpload
+    from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.release_facts import SymbolicationFacts
     from pytest_sentry_gate.settings import Settings
 
@@ -152,6 +153,13 @@ def missing_text(missing: MissingUpload, release: str, prefix: str, dist: str | 
     elsewhere = ", ".join(missing.elsewhere)
     found = FOUND_ELSEWHERE.format(prefixes=elsewhere) if missing.elsewhere else ""
     return BUNDLE_MISSING.format(file=missing.file, release=release, expected=prefix, found=found)
+
+
+def wiring_missing(release: str, missing: Sequence[WiringResult], fixes: Sequence[str]) -> str:
+    """The release wiring that does not use the release, and the lines that would."""
+    problems = "; ".join(r.describe() for r in missing)
+    message = RELEASE_WIRING_MISSING.format(release=release, problems=problems)
+    return message + (RELEASE_WIRING_FIX.format(fixes="; ".join(fixes)) if fixes else "")
 
 
 def no_event(release: str, other_releases: Sequence[str]) -> str:

@@ -56,6 +56,17 @@ class ReleaseLookup:
     new_groups: int | None = None
     latest: tuple[str, ...] = ()
 
+    def evidence(self) -> dict[str, Any]:
+        """What the report shows: the newest releases when it is missing, else its projects."""
+        if not self.exists:
+            return {"exists": False, "latest_releases": list(self.latest)}
+        return {
+            "exists": True,
+            "projects": list(self.projects),
+            "date_created": self.date_created,
+            "new_groups": self.new_groups,
+        }
+
 
 @dataclass(frozen=True)
 class ReleaseSide:
