@@ -1,8 +1,10 @@
 """Rewrite the generated texts from their one source: the report schema's reason enum (from
 ``verdict.REASONS``), the settings reference's table in ``docs/settings.md`` (from
-``settings.markdown_table``) and the agent skill file's reason table (``reason_table``).
+``setting_options.markdown_table``), the agent skill file's reason table (``reason_table``), and
+the modes' table in ``docs/modes/index.md`` with their entries in ``mkdocs.yml``'s nav (from the
+mode declarations, ``mode_table``).
 
-Run after adding a reason code or a setting: ``python scripts/sync_generated.py``. The tests
+Run after adding a reason code, a setting or a mode: ``python scripts/sync_generated.py``. The tests
 compare both, so a forgotten run fails the suite rather than shipping a stale document.
 """
 
@@ -12,7 +14,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from pytest_sentry_gate import reason_table
+from pytest_sentry_gate import mode_table, reason_table
 from pytest_sentry_gate.setting_options import markdown_table
 from pytest_sentry_gate.verdict import REASONS
 
@@ -42,6 +44,12 @@ def sync_settings_doc() -> None:
     SETTINGS_DOC.write_text(text[:start] + markdown_table().strip() + text[end:], encoding="utf-8")
 
 
+def sync_mode_pages() -> None:
+    index, mkdocs = ROOT / "docs" / "modes" / "index.md", ROOT / "mkdocs.yml"
+    index.write_text(mode_table.replaced(index.read_text(encoding="utf-8")), encoding="utf-8")
+    mkdocs.write_text(mode_table.replaced_nav(mkdocs.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def sync_skill() -> None:
     SKILL.write_text(reason_table.replaced(SKILL.read_text(encoding="utf-8")), encoding="utf-8")
 
@@ -50,3 +58,4 @@ if __name__ == "__main__":
     sync_schema()
     sync_settings_doc()
     sync_skill()
+    sync_mode_pages()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,19 @@ def test_a_plugin_declares_a_mode_in_one_place(pytester: pytest.Pytester) -> Non
     assert (late["status"], late["reason"]) == ("FAIL", "toy_broken")
     markers = pytester.runpytest_subprocess("-p", "toy_plugin", "--markers").stdout.str()
     assert "@pytest.mark.toy_early: runbook mode: declared by a plugin, runs first" in markers
+
+
+def test_the_mode_pages_are_generated_from_the_declarations() -> None:
+    from pytest_sentry_gate import mode_table
+
+    root = Path(__file__).resolve().parents[1]
+    index = (root / "docs" / "modes" / "index.md").read_text(encoding="utf-8")
+    mkdocs = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    # The table and the nav are the declarations' (run scripts/sync_generated.py otherwise)
+    assert mode_table.replaced(index) == index
+    assert mode_table.replaced_nav(mkdocs) == mkdocs
+    # And each declared mode has its page, and its checks file when it holds checks
+    for mode in modes.MODES:
+        assert (root / "docs" / "modes" / f"{mode.name}.md").is_file(), mode.name
+        assert f"| `{mode.name}` | `{mode.json_name}` |" in index
+        assert mode.holds_checks == (root / "checks" / f"test_{mode.name}.py").is_file()

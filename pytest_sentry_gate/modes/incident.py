@@ -22,6 +22,9 @@ MODE: Final = Mode(
     order=60,
     help="ingestion, tags, symbolication and privacy of the affected events",
     in_loop=False,
+    summary=(
+        "ingestion, tags, symbolication and privacy of the affected events; a checklist record"
+    ),
     reasons=REASONS,
     settings=(
         "incident_top",

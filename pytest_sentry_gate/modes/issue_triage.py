@@ -19,6 +19,10 @@ MODE: Final = Mode(
     order=50,
     help="new, urgent and recurring issues with hints, owners and fix versions",
     in_loop=True,
+    summary=(
+        "new (since the checkpoint), urgent and recurring issues with reproduction hints, "
+        "release window, CODEOWNERS owner and fix version (read-only)"
+    ),
     reasons=REASONS,
     settings=(
         "stats_period",

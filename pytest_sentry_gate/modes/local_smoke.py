@@ -28,6 +28,11 @@ MODE: Final = Mode(
     order=20,
     help="the API answers, the DSN belongs to the project, optional smoke event",
     in_loop=True,
+    summary=(
+        "the API answers; an active client key; the DSN parses and belongs to the project; no"
+        " kill switch; with `--send-test-event` a smoke event sent and read back with its "
+        "tags"
+    ),
     reasons=REASONS,
     settings=(
         "dsn",

@@ -21,6 +21,8 @@ class Mode:
     name: str
     order: int
     help: str
+    #: What its checks look at, in one sentence (the table of ``docs/modes/index.md``).
+    summary: str = ""
     #: ``verify_loop`` selects the mode's checks too.
     in_loop: bool = False
     #: The mode holds checks (``verify_loop`` is a marker over other modes' checks).

@@ -28,6 +28,12 @@ MODE: Final = Mode(
     order=40,
     help="unresolved and high-severity counts, release health, growth",
     in_loop=True,
+    summary=(
+        'the unresolved count (`X-Hits`, exact on one page, "about N" beyond it, the id '
+        'listing when capped); high-severity unresolved error issues (FAIL "escalate same '
+        'day"); unresolved issues and regressions of the release; crash-free session/user '
+        "rates (from 100 sessions on); growth against the checkpoint"
+    ),
     reasons=REASONS,
     settings=(
         "stats_period",

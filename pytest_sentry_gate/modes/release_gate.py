@@ -193,6 +193,12 @@ MODE: Final = Mode(
     order=30,
     help="versions, release name, release visibility, source maps, symbolication",
     in_loop=True,
+    summary=(
+        "versions agree across version files; release name valid and used by the release "
+        "wiring; built bundles have valid source maps; the release exists for this project; "
+        "bundles and maps uploaded under the URL prefix (or matched by debug id); the newest "
+        "JavaScript event of the release symbolicates"
+    ),
     reasons=REASONS,
     settings=(
         "release",

@@ -27,6 +27,14 @@ MODE: Final = Mode(
     order=10,
     help="settings, token, scopes, org/project slugs and repository wiring",
     in_loop=True,
+    summary=(
+        "settings resolved (token present, never shown; `sentry-cli` reported when on PATH); "
+        "token accepted (`GET /api/0/`); the token's scopes grant every endpoint the selected"
+        " modes read, judged as Sentry judges them (any of each endpoint's scopes; "
+        "`org:admin` implies `org:write` and `org:read`); an `org:ci`-only organization token"
+        " is named as such; organization and project exist (slug discovery); Tauri v2 "
+        "capability grants `sentry:default`; configured wiring markers"
+    ),
     reasons=REASONS,
     settings=(
         "org",

@@ -18,6 +18,10 @@ MODE: Final = Mode(
     help="the first five modes, then the checkpoint",
     in_loop=False,
     holds_checks=False,
+    summary=(
+        "every check of the first five modes, then the checkpoint and the report's "
+        "`verify_loop` section"
+    ),
     reasons=REASONS,
     settings=("state_file",),
     endpoints=(),
