@@ -40,7 +40,8 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from pytest_sentry_gate.cli_config import parse_proxy
-from pytest_sentry_gate.setting_parsers import parse_boolean, parse_path, parse_seconds
+from pytest_sentry_gate.setting_numbers import parse_seconds
+from pytest_sentry_gate.setting_parsers import parse_boolean, parse_path
 from pytest_sentry_gate.setting_rows import Row, declare
 from pytest_sentry_gate.setting_rows.health import HealthSettings
 

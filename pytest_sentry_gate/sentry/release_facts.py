@@ -60,12 +60,8 @@ class ReleaseLookup:
         """What the report shows: the newest releases when it is missing, else its projects."""
         if not self.exists:
             return {"exists": False, "latest_releases": list(self.latest)}
-        return {
-            "exists": True,
-            "projects": list(self.projects),
-            "date_created": self.date_created,
-            "new_groups": self.new_groups,
-        }
+        found = {"projects": list(self.projects), "date_created": self.date_created}
+        return {"exists": True, **found, "new_groups": self.new_groups}
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pytest_sentry_gate.setting_numbers import parse_number
 from pytest_sentry_gate.setting_parsers import (
     parse_lines,
     parse_name,
-    parse_number,
     parse_release,
 )
 from pytest_sentry_gate.setting_rows import declare

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_sentry_gate.setting_numbers import parse_period
 from pytest_sentry_gate.setting_parsers import (
     parse_boolean,
     parse_fail_on,
     parse_path,
-    parse_period,
     parse_record_mode,
     parse_report_detail,
 )
