@@ -5,6 +5,8 @@ Everything this package sends to Sentry goes through one ``httpx.Client`` owned 
 (after the base URL's path prefix), plus ``POST /api/<project_id>/envelope/`` when allowed.
 Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token travels only in the
 ``Authorization`` header of ``get`` requests and never appears in a message, repr or response.
+The retry loop is ``sending.Sender``, the list walks ``paging.Paging``, the configuration seam
+``client_config.ClientConfig``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
-from pytest_sentry_gate.errors import ApiError, MalformedResponse, ReadOnlyViolation
+from pytest_sentry_gate.errors import ApiError, ReadOnlyViolation
 from pytest_sentry_gate.redact import active
 from pytest_sentry_gate.sentry.client_config import (
     DEFAULT_DEADLINE,
@@ -30,37 +32,23 @@ from pytest_sentry_gate.sentry.client_config import (
     ClientConfig,
     gather,
 )
-from pytest_sentry_gate.sentry.responses import ENVELOPE_PATH, ApiResponse, Listing, Reader, items
+from pytest_sentry_gate.sentry.paging import Paging, Pairs, Params, endpoint_of, pairs
+from pytest_sentry_gate.sentry.responses import ENVELOPE_PATH, ApiResponse, Reader
 from pytest_sentry_gate.sentry.sending import ENVELOPE_RETRY_STATUSES, RETRY_STATUSES, Sender
 from pytest_sentry_gate.sentry.transport import DeadlineTransport
 
-__all__ = ["DEFAULT_TIMEOUT", "USER_AGENT", "ApiResponse", "BearerAuth", "ClientConfig", "gather"]
-
-PAGING: Final = "paging {path}: page {page}"
-CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
-
-Params = Mapping[str, str | int | Sequence[str]]
-_Pairs = tuple[tuple[str, str], ...]
-
-
-def _pairs(params: Params | None) -> _Pairs:
-    """Params as (key, value) string pairs, sorted by key (repeated values keep their order)."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in (params or {}).items():
-        if isinstance(value, bool):
-            pairs.append((key, "true" if value else "false"))
-        elif isinstance(value, str | int):
-            pairs.append((key, str(value)))
-        else:
-            pairs.extend((key, str(item)) for item in value)
-    return tuple(sorted(pairs, key=lambda kv: kv[0]))
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "ApiResponse",
+    "BearerAuth",
+    "ClientConfig",
+    "Params",
+    "gather",
+]
 
 
-def _endpoint(path: str, pairs: _Pairs) -> str:
-    return f"{path}?{urlencode(pairs)}" if pairs else path
-
-
-class SentryClient:
+class SentryClient(Paging):
     """Read-only Sentry web API client: cached GETs, bounded retries, errors from ``errors.py``."""
 
     def __init__(
@@ -117,8 +105,8 @@ class SentryClient:
         self._base = self._http.base_url
         self._prefix = self._base.path.rstrip("/")
         self._envelope_prefixes = {"", self._prefix}
-        self._cache: dict[tuple[str, _Pairs], ApiResponse | ApiError] = {}
-        self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
+        self._cache: dict[tuple[str, Pairs], ApiResponse | ApiError] = {}
+        self._key_locks: dict[tuple[str, Pairs], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self.request_count = 0
@@ -166,7 +154,7 @@ class SentryClient:
         A failure is remembered like a success: every later caller gets the same ``ApiError``
         without a request, so one dead endpoint costs one retry budget per run.
         """
-        key = (path, _pairs(params))
+        key = (path, pairs(params))
         outcome = self._cache.get(key)
         if outcome is None:
             with self._locks_lock:
@@ -188,71 +176,7 @@ class SentryClient:
 
     def fetch(self, path: str, params: Params | None = None) -> Any:
         """GET ``path`` now, bypassing the session cache (for a poll); returns the JSON body."""
-        return self._fetch(path, _pairs(params)).data
-
-    def paginate(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        max_pages: int | None = None,
-        cache: bool = True,
-        extract: Callable[[ApiResponse], list[Any]] = items,
-    ) -> Iterator[list[Any]]:
-        """Yield each page's items, following ``rel="next"`` while ``results="true"``.
-
-        ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids);
-        ``extract`` reads the items of an answer that is not a plain list.
-        """
-        for page, _ in self._pages(path, params, max_pages, cache, extract):
-            yield page
-
-    def collect(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        max_pages: int,
-        extract: Callable[[ApiResponse], list[Any]] = items,
-    ) -> Listing:
-        """Every item of a paged list up to ``max_pages``, and whether that was all of it."""
-        found: list[Any] = []
-        pages, complete = 0, True
-        for page, response in self._pages(path, params, max_pages, True, extract):
-            found.extend(page)
-            pages += 1
-            complete = response.next_cursor is None
-        return Listing(
-            items=tuple(found),
-            pages=pages,
-            complete=complete,
-            endpoint=_endpoint(path, _pairs(params)),
-        )
-
-    def _pages(
-        self,
-        path: str,
-        params: Params | None,
-        max_pages: int | None,
-        cache: bool,
-        extract: Callable[[ApiResponse], list[Any]],
-    ) -> Iterator[tuple[list[Any], ApiResponse]]:
-        query = dict(params or {})
-        fetch = self.get if cache else (lambda p, q: self._fetch(p, _pairs(q)))
-        response = fetch(path, query)
-        seen: set[str] = set()
-        pages = 0
-        while True:
-            yield extract(response), response
-            pages += 1
-            cursor = response.next_cursor
-            if cursor is None or (max_pages is not None and pages >= max_pages):
-                return
-            if cursor in seen:
-                raise MalformedResponse(response.endpoint, CURSOR_LOOP.format(cursor=cursor))
-            seen.add(cursor)
-            self._report(PAGING.format(path=path, page=pages + 1))
-            response = fetch(path, {**query, "cursor": cursor})
+        return self._fetch(path, pairs(params)).data
 
     # -- the one write ------------------------------------------------------------------------
 
@@ -284,8 +208,8 @@ class SentryClient:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _fetch(self, path: str, pairs: _Pairs) -> ApiResponse:
-        endpoint = _endpoint(path, pairs)
+    def _fetch(self, path: str, pairs: Pairs) -> ApiResponse:
+        endpoint = endpoint_of(path, pairs)
         response, attempts = self._sender.send(
             "GET", path, endpoint, params=pairs, auth=self._auth, retry=RETRY_STATUSES
         )
