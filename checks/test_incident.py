@@ -13,6 +13,7 @@ from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, IncidentSymbolication, SmokeOutcome
+    from pytest_sentry_gate.sentry.deploys import Mitigation
     from pytest_sentry_gate.sentry.incident import IncidentFacts
     from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
@@ -177,12 +178,20 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
     )
 
 
-def test_incident_checklist(sentry_check: Check, sentry_incident: IncidentFacts) -> None:
-    """A checklist record: first seen, affected release, environments, events, users, and empty
-    mitigation and rollback fields for the person on call."""
-    checklist = sentry_incident.checklist()
-    sentry_check.record(checklist=checklist)
-    sentry_check.risk("fill in checklist.mitigation and checklist.rollback")
+def test_incident_checklist(
+    sentry_check: Check, sentry_incident: IncidentFacts, sentry_mitigation: Mitigation
+) -> None:
+    """A checklist record: first seen, affected release, environments, events, users, and the
+    mitigation and rollback Sentry's deploys suggest (inferred, for the person on call to
+    confirm), or empty fields for them to fill."""
+    checklist = {**sentry_incident.checklist(), "mitigation": sentry_mitigation.mitigation,
+                 "rollback": sentry_mitigation.rollback}  # fmt: skip
+    sentry_check.record(checklist=checklist, deploys=sentry_mitigation.evidence())
+    if sentry_mitigation.inferred:
+        sentry_check.risk("checklist.mitigation and checklist.rollback are inferred: confirm them")
+    else:
+        why = f" ({sentry_mitigation.note})" if sentry_mitigation.note else ""
+        sentry_check.risk(f"fill in checklist.mitigation and checklist.rollback{why}")
     sentry_check.passed(
         f"{len(checklist['issues'])} issue(s), {checklist['events']} event(s), "
         f"{checklist['users']} user(s); release {checklist['affected_release']}, first seen "
