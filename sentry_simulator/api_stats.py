@@ -1,4 +1,5 @@
-"""The organization's outcomes (``stats_v2``) and a release's deploys, in Sentry's shapes.
+"""The organization's outcomes (``stats_v2``), a release's deploys and the organization's teams,
+in Sentry's shapes.
 
 ``GET /api/0/organizations/{org}/stats_v2/`` follows Sentry's ``src/sentry/snuba/outcomes.py``
 (``QueryDefinition``, the dimensions' ``map_row``) and ``sessions_v2.massage_sessions_result``:
@@ -13,6 +14,10 @@ series}]}`` (``shared/sentry-api/openapi-derefed.json`` ``listOrganizationStatsV
 ``GET /api/0/organizations/{org}/releases/{version}/deploys/`` answers the release's deploys,
 newest finished first, each ``{id, environment, dateStarted, dateFinished, name, url}`` (the
 schema's ``listOrganizationReleaseDeploys``), paginated with a cursor.
+
+``GET /api/0/organizations/{org}/teams/`` (``listOrganizationTeams``, scope ``org:read``) answers
+the teams, each with at least ``id`` (a string), ``slug`` and ``name``: what turns a suggested
+owner ``team:<id>`` into its slug.
 """
 
 from __future__ import annotations
@@ -119,4 +124,18 @@ def release_deploys(data: SimulatorData, req: Request, org: str, version: str) -
     deploys = sorted(item.deploys, key=lambda d: (d.finished, d.id), reverse=True)
     chunk, headers = paginate(req, deploys)
     body = [deploy(d) for d in chunk]
+    return Reply(body=body, headers=headers)
+
+
+def teams(data: SimulatorData, req: Request, org: str) -> Reply:
+    """``GET /api/0/organizations/{org}/teams/``: the organization's teams, by slug."""
+    found = get_org(data, org)
+    with data.lock:
+        mine = sorted((slug, tid) for (o, tid), slug in data.teams.items() if o == found.slug)
+    chunk, headers = paginate(req, mine)
+    body = [
+        {"id": str(tid), "slug": slug, "name": slug.replace("-", " ").title(), "isMember": False,
+         "memberCount": 1, "hasAccess": True, "isPending": False, "dateCreated": None}
+        for slug, tid in chunk
+    ]  # fmt: skip
     return Reply(body=body, headers=headers)

@@ -114,6 +114,7 @@ ROUTES: tuple[Route, ...] = (
         RELEASE_SCOPES,
         SO + "/releases/{version}/deploys/",
     ),
+    _r(ORG_RE + "/teams/", api_stats.teams, ORG_SCOPES, SO + "/teams/"),
 )
 
 #: The schema's templated paths the simulator serves (every one is validated by a test).

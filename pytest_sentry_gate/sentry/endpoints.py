@@ -161,6 +161,9 @@ RELEASE_DEPLOYS: Final = Endpoint(
     RELEASE_READ,
     frozenset({"incident"}),
 )
+ORG_TEAMS: Final = Endpoint(
+    "team list", "/api/0/organizations/{org}/teams/", ORG_READ, frozenset({"issue_triage"})
+)
 
 TABLE: Final = (
     ROOT,
@@ -182,6 +185,7 @@ TABLE: Final = (
     PROJECT_EVENT,
     ORG_STATS,
     RELEASE_DEPLOYS,
+    ORG_TEAMS,
 )
 
 
