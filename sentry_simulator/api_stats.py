@@ -133,9 +133,14 @@ def teams(data: SimulatorData, req: Request, org: str) -> Reply:
     with data.lock:
         mine = sorted((slug, tid) for (o, tid), slug in data.teams.items() if o == found.slug)
     chunk, headers = paginate(req, mine)
-    body = [
-        {"id": str(tid), "slug": slug, "name": slug.replace("-", " ").title(), "isMember": False,
-         "memberCount": 1, "hasAccess": True, "isPending": False, "dateCreated": None}
+    body: list[dict[str, Any]] = [
+        {
+            "id": str(tid), "slug": slug, "name": slug.replace("-", " ").title(),
+            "dateCreated": None, "isMember": False, "teamRole": None,
+            "flags": {"idp:provisioned": False}, "access": [], "hasAccess": True,
+            "isPending": False, "memberCount": 1,
+            "avatar": {"avatarType": "letter_avatar", "avatarUuid": None},
+        }
         for slug, tid in chunk
     ]  # fmt: skip
     return Reply(body=body, headers=headers)

@@ -75,11 +75,13 @@ def add_deploy(
     started: int | None = None,
     name: str | None = None,
 ) -> Deploy:
-    """A deploy of ``release`` to ``environment`` that finished at ``finished`` (epoch)."""
+    """A deploy of ``release`` to ``environment`` that finished at ``finished`` (epoch), named
+    ``name`` (default ``deploy <id>``: the release's ``lastDeploy.name`` is a required string in
+    Sentry's schema)."""
     with data.lock:
         item = data.releases[release]
         number = 1 + sum(len(r.deploys) for r in data.releases.values())
-        deploy = Deploy(number, environment, finished, started, name)
+        deploy = Deploy(number, environment, finished, started, name or f"deploy {number}")
         item.deploys.append(deploy)
         data.version += 1
     return deploy
