@@ -40,7 +40,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from pytest_sentry_gate.cli_config import parse_proxy
-from pytest_sentry_gate.setting_numbers import parse_seconds
+from pytest_sentry_gate.setting_numbers import parse_number, parse_seconds
 from pytest_sentry_gate.setting_parsers import parse_boolean, parse_path
 from pytest_sentry_gate.setting_rows import Row, declare
 from pytest_sentry_gate.setting_rows.health import HealthSettings
@@ -95,6 +95,15 @@ class Settings(HealthSettings):
             parse=parse_boolean,
             ini="sentry_bundled_checks",
             default=True,
+        ),
+    )
+    max_dropped_events: int = field(
+        metadata=declare(
+            help="Events Sentry may drop in 24 hours (rate limited, filtered, invalid, abuse) "
+            "before incident fails.",
+            parse=parse_number("dropped event count", whole=True, low=0, high=1_000_000_000),
+            ini="sentry_max_dropped_events",
+            default=0,
         ),
     )
     ci: str | None = None

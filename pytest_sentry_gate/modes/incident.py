@@ -15,6 +15,8 @@ REASONS: Final[dict[str, str]] = {
     "tags_missing": "affected events lack their release or environment tag",
     "event_unreadable": "an affected event could not be read",
     "personal_data": "sampled events hold unscrubbed personal data",
+    "events_dropped": "Sentry dropped more events than allowed after ingestion (outcomes)",
+    "outcomes_unreadable": "the organization's outcomes could not be read (scope or server)",
 }
 
 MODE: Final = Mode(
@@ -40,5 +42,7 @@ MODE: Final = Mode(
         "latest event of an issue",
         "source-map debug",
         "client keys",
+        "organization outcomes (stats_v2)",
+        "release deploys",
     ),
 )

@@ -33,5 +33,6 @@ MODE: Final = Mode(
         "issue list",
         "latest event of an issue",
         "issue detail",
+        "team list",
     ),
 )

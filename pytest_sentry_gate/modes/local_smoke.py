@@ -44,5 +44,6 @@ MODE: Final = Mode(
     endpoints=(
         "client keys",
         "event by id",
+        "organization outcomes (stats_v2)",
     ),
 )

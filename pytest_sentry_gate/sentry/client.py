@@ -71,7 +71,9 @@ class SentryClient(Paging):
         progress: Callable[[str], None] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         proxy: str | None = None,
+        environments: tuple[str, ...] = (),
     ) -> None:
+        self.environments = environments
         self._progress = progress
         self._auth = BearerAuth(token)
         self._redact = active().add(token)  # the run's redactor (redaction.install), and this token

@@ -85,6 +85,8 @@ class ClientConfig:
     #: ``SSL_CERT_FILE``) and a proxy (``[http] proxy_url``; ``None``: httpx's ``HTTPS_PROXY``).
     ssl_context: ssl.SSLContext | None = None
     proxy: str | None = None
+    #: The Sentry environments every issue and session query is filtered by (``scope.py``).
+    environments: tuple[str, ...] = ()
 
     def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
         """A client with this configuration."""
@@ -107,6 +109,7 @@ class ClientConfig:
             progress=self.progress,
             ssl_context=self.ssl_context,
             proxy=self.proxy,
+            environments=self.environments,
         )
 
 

@@ -128,6 +128,17 @@ PROJECT_KEYS: Final = Endpoint("client keys", "/api/0/projects/{org}/{project}/k
 PROJECT_EVENT: Final = Endpoint(
     "event by id", "/api/0/projects/{org}/{project}/events/{event_id}/", PROJECT_READ
 )
+ORG_STATS: Final = Endpoint(
+    "organization outcomes (stats_v2)",
+    "/api/0/organizations/{org}/stats_v2/",
+    ORG_READ,
+)
+RELEASE_DEPLOYS: Final = Endpoint(
+    "release deploys",
+    "/api/0/organizations/{org}/releases/{version}/deploys/",
+    RELEASE_READ,
+)
+ORG_TEAMS: Final = Endpoint("team list", "/api/0/organizations/{org}/teams/", ORG_READ)
 
 TABLE: Final = (
     ROOT,
@@ -147,6 +158,9 @@ TABLE: Final = (
     SOURCE_MAP_DEBUG,
     PROJECT_KEYS,
     PROJECT_EVENT,
+    ORG_STATS,
+    RELEASE_DEPLOYS,
+    ORG_TEAMS,
 )
 
 
