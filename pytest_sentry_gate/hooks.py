@@ -142,7 +142,9 @@ class ActiveHooks:
         """The run's one redactor, built at configure time (``redaction``)."""
         return redaction.of(config)
 
-    @pytest.hookimpl(wrapper=True)
+    # Innermost (trylast): the check's result is recorded before any other plugin's wrapper
+    # (pytest-json-report's metadata, pytest-html's extras) reads it, whatever the load order.
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
