@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_sentry_gate import modes, trend, verdict
+from pytest_sentry_gate import modes, selection, trend, verdict
 from pytest_sentry_gate.runlog import redacted_json
 
 if TYPE_CHECKING:
@@ -69,16 +69,7 @@ def facts(config: pytest.Config) -> LoopFacts:
 
 def loop_selected(config: pytest.Config) -> bool:
     """Whether ``-m`` selects ``verify_loop`` itself (not only one of its modes)."""
-    text = config.getoption("markexpr", "") or ""
-    if "verify_loop" not in text:
-        return False
-    try:
-        from _pytest.mark.expression import Expression  # pytest's own -m grammar
-
-        expression = Expression.compile(text)
-    except Exception:  # an invalid -m: pytest itself reports it
-        return False
-    return bool(expression.evaluate(lambda name, /, **kwargs: name == "verify_loop"))
+    return selection.read(config).loop
 
 
 REPLAYED: Final = "a replay never reads or writes the live checkpoint"
