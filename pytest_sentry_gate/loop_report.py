@@ -98,7 +98,7 @@ def finish(
         ]
     config.stash[SECTIONS_KEY] = per_target
     sections = dict(per_target[0][1])
-    if len(per_target) > 1:
+    if len(per_target) > 1 and any(found for _, found in per_target):
         sections["targets"] = [{"project": p, **found} for p, found in per_target]
     return sections
 

@@ -95,3 +95,127 @@ def test_a_failed_read_is_kept_and_read_once() -> None:
     assert len(calls) == 1
     assert memo.peek("k") is None
     assert memo.get("v", lambda: 7) == memo.peek("v") == 7
+
+
+# -- 15.6: every configured project is checked ----------------------------------------------------
+
+
+def _projects(slugs: tuple[str, ...], fatal_in: str, issues: int = 2) -> SimulatorData:
+    """Projects with warnings only, except ``fatal_in``, which also has two fatal issues."""
+    data = SimulatorData.seeded(issues=0, now=NOW, projects=slugs)
+    for slug in slugs:
+        for n in range(issues):
+            data.add_issue(project=slug, title=f"Warn {n}", level="warning", last_seen=NOW)
+    for n in range(2):
+        data.add_issue(project=fatal_in, title=f"Crash {n}", level="fatal", last_seen=NOW)
+    return data
+
+
+def test_each_project_gets_its_own_checks_and_only_the_broken_one_fails(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given three projects where only the second has fatal issues
+    slugs = ("alpha", "beta", "gamma")
+    with _sim(_projects(slugs, fatal_in="beta")) as sim:
+        # When prod_health checks all three
+        report = _run(pytester, sim, "-m", "prod_health", "--sentry-project=" + ",".join(slugs))
+    status = _status(report)
+    # Then each project has its own checks, named by the project, and only beta's FAILs
+    assert status["test_high_severity[beta]"] == "FAIL"
+    assert status["test_high_severity[alpha]"] == "PASS"
+    assert status["test_high_severity[gamma]"] == "PASS"
+    assert {f"test_unresolved_count[{s}]" for s in slugs} <= set(status)
+    counted = {
+        c["id"].split("[")[1].rstrip("]"): c["evidence"]["count"]
+        for c in report["checks"]
+        if "test_unresolved_count" in c["id"]
+    }
+    assert counted == {"alpha": 2, "beta": 4, "gamma": 2}
+    assert report["overall_status"] == "FAIL"
+    assert report["_exit"] == 1
+
+
+def test_a_project_that_does_not_exist_fails_by_name(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given two configured projects, the second of which Sentry does not know
+    with _sim(_projects(("alpha",), fatal_in="alpha")) as sim:
+        report = _run(pytester, sim, "-m", "prod_health", "--sentry-project=alpha,ghost")
+    status = _status(report)
+    # Then every check of the missing project FAILs naming it; the other is checked as usual
+    ghost = [c for c in report["checks"] if c["id"].endswith("[ghost]")]
+    assert ghost
+    assert all(c["status"] == "FAIL" and "'ghost'" in c["message"] for c in ghost)
+    assert status["test_high_severity[alpha]"] == "FAIL"  # its own fatal issues
+    assert status["test_unresolved_count[alpha]"] == "PASS"
+
+
+def test_verify_loop_writes_one_checkpoint_per_project(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given two projects and the default checkpoint location under the repository
+    repo = tmp_path / "app"
+    repo.mkdir()
+    (repo / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
+    with _sim(_projects(("alpha", "beta"), fatal_in="beta", issues=3)) as sim:
+        os.environ["SENTRY_AUTH_TOKEN"] = CANARY_TOKEN
+        pytester.makeini("[pytest]\nsentry_http_timeout = 2\nsentry_version_files = package.json\n")
+        pytester.runpytest_inprocess(
+            "-m",
+            "verify_loop",
+            "-k",
+            "prod_health",
+            f"--sentry-url={sim.url}",
+            "--sentry-org=acme",
+            "--sentry-project=alpha,beta",
+            f"--sentry-repo-root={repo}",
+            "--sentry-gate-report=report.json",
+            "-p",
+            "no:cacheprovider",
+        )
+        report = load_report(pytester.path / "report.json")
+    # Then each project has its own section and its own checkpoint, holding its own issues
+    targets = {t["project"]: t["verify_loop"] for t in report["targets"]}
+    assert set(targets) == {"alpha", "beta"}
+    assert targets["alpha"]["unresolved_count"] == 3
+    assert targets["beta"]["unresolved_count"] == 5
+    for slug in ("alpha", "beta"):
+        saved = json.loads((repo / ".sentry-gate" / f"acme_{slug}.json").read_text())
+        assert saved["project"] == slug
+        assert saved["unresolved_count"] == targets[slug]["unresolved_count"]
+
+
+def test_twenty_projects_each_checked_once(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # Given twenty projects, one of which (p13) has fatal issues
+    slugs = tuple(f"p{n:02d}" for n in range(20))
+    with _sim(_projects(slugs, fatal_in="p13", issues=1)) as sim:
+        report = _run(pytester, sim, "-m", "prod_health", "--sentry-project=" + ",".join(slugs))
+        project_reads = [r.path for r in sim.requests if r.path.endswith("/projects/acme/p05/")]
+    # Then every project's high-severity check ran, and only p13's FAILs
+    high = {k: v for k, v in _status(report).items() if k.startswith("test_high_severity[")}
+    assert len(high) == 20
+    assert {k for k, v in high.items() if v == "FAIL"} == {"test_high_severity[p13]"}
+    assert len(project_reads) == 1  # each project's facts are read once
+
+
+def test_one_state_file_for_several_projects_is_a_usage_error(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given two projects and one explicit checkpoint file (each project needs its own)
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(
+        "-m",
+        "verify_loop",
+        "--sentry-url=http://127.0.0.1:9",
+        "--sentry-org=acme",
+        "--sentry-project=alpha,beta",
+        f"--sentry-state-file={tmp_path / 'one.json'}",
+        "-p",
+        "no:cacheprovider",
+    )
+    # Then the run stops before anything is read, naming the file, its source and what is allowed
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "one.json" in err
+    assert "2 projects are configured (alpha, beta)" in err
+    assert not (tmp_path / "one.json").exists()
