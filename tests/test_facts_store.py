@@ -219,3 +219,69 @@ def test_one_state_file_for_several_projects_is_a_usage_error(
     assert "one.json" in err
     assert "2 projects are configured (alpha, beta)" in err
     assert not (tmp_path / "one.json").exists()
+
+
+# -- 16.1: what checks computed themselves are facts ----------------------------------------------
+
+
+def test_sentry_cli_is_a_fact_a_conftest_can_set(pytester: pytest.Pytester) -> None:
+    # Given a conftest that says which sentry-cli this machine has (the fact, not a subprocess)
+    pytester.makeconftest(
+        """
+import pytest
+from pytest_sentry_gate.repo.sentry_cli import CliTool
+
+@pytest.fixture(scope="session")
+def sentry_cli_tool():
+    return CliTool(path="/opt/tools/sentry-cli", version="sentry-cli 2.99.0")
+"""
+    )
+    pytester.makeini("[pytest]\n")
+    os.environ["SENTRY_AUTH_TOKEN"] = CANARY_TOKEN
+    pytester.runpytest_inprocess(
+        "-m",
+        "setup_preflight",
+        "-k",
+        "test_settings_resolved",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        f"--sentry-repo-root={DEMO}",
+        "--sentry-gate-report=report.json",
+        "-p",
+        "no:cacheprovider",
+    )
+    # Then the preflight's evidence is that fact
+    report = load_report(pytester.path / "report.json")
+    (resolved,) = report["checks"]
+    assert resolved["evidence"]["sentry_cli"] == {
+        "path": "/opt/tools/sentry-cli",
+        "version": "sentry-cli 2.99.0",
+    }
+
+
+def test_the_checkpoint_writability_is_a_fact(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # Given a conftest that says the checkpoint location cannot be written
+    pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture(scope="session")
+def sentry_checkpoint_writable():
+    return "read-only file system"
+"""
+    )
+    with _sim(SimulatorData.seeded(issues=3, now=NOW)) as sim:
+        report = _run(
+            pytester,
+            sim,
+            "-m",
+            "prod_health",
+            "-k",
+            "test_volume_growth",
+            "--sentry-project=codictate",
+            f"--sentry-state-file={tmp_path / 'state.json'}",
+        )
+    # Then the growth check says so (PARTIAL, the reason named) instead of probing for itself
+    (growth,) = report["checks"]
+    assert (growth["status"], growth["reason"]) == ("PARTIAL", "checkpoint_unwritable")
+    assert "read-only file system" in growth["message"]

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pytest_sentry_gate.store.memo import Memo
 
 if TYPE_CHECKING:
+    from pytest_sentry_gate.repo.build import BuildHint
     from pytest_sentry_gate.repo.bundles import BundleScan
+    from pytest_sentry_gate.repo.sentry_cli import CliTool
     from pytest_sentry_gate.repo.versions import VersionReport
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.discovery import Resolution
@@ -138,3 +140,16 @@ class Stores:
 
         conf = self.wiring.settings
         return self.memo.get("bundles", lambda: scan_bundles(conf.repo_root / conf.dist_dir))
+
+    def build_hint(self) -> BuildHint:
+        """The repository's own build command (its package manager), or what to build where."""
+        from pytest_sentry_gate.repo.build import build_hint
+
+        conf = self.wiring.settings
+        return self.memo.get("build", lambda: build_hint(conf.repo_root, conf.dist_dir))
+
+    def sentry_cli(self) -> CliTool | None:
+        """sentry-cli on PATH, its path and version (``None``: not installed; never required)."""
+        from pytest_sentry_gate.repo.sentry_cli import find_sentry_cli
+
+        return self.memo.get("sentry_cli", find_sentry_cli)

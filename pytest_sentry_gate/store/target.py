@@ -131,6 +131,13 @@ class FactsStore:
 
         return self.memo.get("previous", lambda: load_previous(self.wiring, self.located()))
 
+    def checkpoint_writable(self) -> str | None:
+        """Why the checkpoint cannot be written where it is (``None``: it can)."""
+        from pytest_sentry_gate.checkpoint import writable_problem
+        from pytest_sentry_gate.store.checkpoint import checked_path
+
+        return self.memo.get("writable", lambda: writable_problem(checked_path(self.located())))
+
     def new_since_last(self) -> tuple[str, ...] | None:
         return self.memo.get("new_since_last", lambda: health.new_since_last(self))
 
