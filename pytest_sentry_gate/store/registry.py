@@ -19,8 +19,12 @@ from pytest_sentry_gate.store.memo import Memo
 if TYPE_CHECKING:
     from pytest_sentry_gate.repo.build import BuildHint
     from pytest_sentry_gate.repo.bundles import BundleScan
+    from pytest_sentry_gate.repo.dsn import KillSwitch
+    from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.sentry_cli import CliTool
     from pytest_sentry_gate.repo.versions import VersionReport
+    from pytest_sentry_gate.repo.wiring import CapabilityResult
+    from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.settings import Settings
@@ -153,3 +157,36 @@ class Stores:
         from pytest_sentry_gate.repo.sentry_cli import find_sentry_cli
 
         return self.memo.get("sentry_cli", find_sentry_cli)
+
+    def auth(self) -> AuthFacts:
+        """The token as Sentry sees it: accepted, its scopes, whether a user stands behind it."""
+        from pytest_sentry_gate.sentry.auth import read_auth
+
+        return self.memo.get("auth", lambda: read_auth(self.client()))
+
+    def tauri_capabilities(self) -> CapabilityResult | None:
+        """Which enabled Tauri v2 capabilities grant sentry:default (None: not a Tauri repo)."""
+        from pytest_sentry_gate.repo import wiring
+
+        root = self.wiring.settings.repo_root
+        return self.memo.get(
+            "tauri",
+            lambda: wiring.tauri_capability_check(root) if wiring.is_tauri_repo(root) else None,
+        )
+
+    def privacy_scan(self) -> PrivacyScan:
+        """The app's Sentry initialisation as its source states it (PII, scrubber, DSN, plugin)."""
+        from pytest_sentry_gate.repo.privacy import scan_privacy
+
+        return self.memo.get("privacy", lambda: scan_privacy(self.wiring.settings.repo_root))
+
+    def kill_switch(self) -> KillSwitch:
+        """The variable that disables the app's Sentry (ini sentry_kill_switch) and its state."""
+        import os
+
+        from pytest_sentry_gate.repo.dsn import kill_switch
+
+        conf = self.wiring.settings
+        return self.memo.get(
+            "kill_switch", lambda: kill_switch(conf.kill_switch, os.environ, conf.repo_root)
+        )

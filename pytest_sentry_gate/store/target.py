@@ -17,9 +17,12 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.sentry.health import CrashFree
+    from pytest_sentry_gate.sentry.incident import IncidentFacts
     from pytest_sentry_gate.sentry.issues import QueryResult, UnresolvedCount, UnresolvedListing
     from pytest_sentry_gate.sentry.release_facts import ReleaseSide
+    from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
     from pytest_sentry_gate.store.checkpoint import Located
+    from pytest_sentry_gate.store.incident import IncidentSymbolication
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
 
@@ -162,6 +165,23 @@ class FactsStore:
         from pytest_sentry_gate.store.triage import triage
 
         return self.memo.get("triage", lambda: triage(self))
+
+    # -- local_smoke and incident --------------------------------------------------------------
+
+    def client_keys(self) -> tuple[ClientKeyFacts, ...]:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("client_keys", lambda: incident.client_keys(self))
+
+    def incident(self) -> IncidentFacts:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("incident", lambda: incident.incident(self))
+
+    def incident_symbolication(self) -> IncidentSymbolication:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("incident_sym", lambda: incident.incident_symbolication(self))
 
     def loop_facts(self) -> LoopFacts:
         """What verify_loop's section and checkpoint are built of; what is missing is read now."""
