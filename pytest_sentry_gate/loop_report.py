@@ -92,15 +92,26 @@ def finish(
         first = stores.target(stores.targets[0])
         release = first.memo.peek("release")
         run.release = release.name if release is not None else run.release
+        several = len(stores.targets) > 1
         per_target = [
-            (project, _target_sections(run, stores.target(project), selected, redact))
-            for project in stores.targets
+            (p, _target_sections(_of(run, p, several), stores.target(p), selected, redact))
+            for p in stores.targets
         ]
     config.stash[SECTIONS_KEY] = per_target
     sections = dict(per_target[0][1])
     if len(per_target) > 1 and any(found for _, found in per_target):
         sections["targets"] = [{"project": p, **found} for p, found in per_target]
     return sections
+
+
+def _of(run: Run, project: str | None, several: bool) -> Run:
+    """The run as one project's checkpoint sees it: with several projects, only that project's
+    checks (``…[project]``) decide whether its API phase held."""
+    if not several:
+        return run
+    from dataclasses import replace
+
+    return replace(run, results=[r for r in run.results if r.check_id.endswith(f"[{project}]")])
 
 
 def _target_sections(
@@ -202,7 +213,11 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
 
 def _point(run: Run, loop: LoopFacts, section: dict[str, Any]) -> dict[str, Any]:
     """This run's point of the history (crash-free rates from the crash-free check's evidence)."""
-    rates = [r.evidence for r in run.results if r.check_id.endswith("::test_crash_free_rate")]
+    rates = [
+        r.evidence
+        for r in run.results
+        if r.check_id.split("[")[0].endswith("::test_crash_free_rate")
+    ]
     return trend.from_section(
         section, loop.checked_at, high_read=loop.high_severity is not None, rates=rates[-1:]
     )

@@ -150,10 +150,9 @@ def test_a_project_that_does_not_exist_fails_by_name(
     assert status["test_unresolved_count[alpha]"] == "PASS"
 
 
-def test_verify_loop_writes_one_checkpoint_per_project(
-    pytester: pytest.Pytester, tmp_path: Path
-) -> None:
-    # Given two projects and the default checkpoint location under the repository
+def _loop_two(pytester: pytest.Pytester, tmp_path: Path, projects: str) -> tuple[Path, Any]:
+    """verify_loop's prod_health checks over ``projects`` (alpha has 3 issues, beta 5), with the
+    default checkpoint location under a fresh repository."""
     repo = tmp_path / "app"
     repo.mkdir()
     (repo / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
@@ -167,13 +166,20 @@ def test_verify_loop_writes_one_checkpoint_per_project(
             "prod_health",
             f"--sentry-url={sim.url}",
             "--sentry-org=acme",
-            "--sentry-project=alpha,beta",
+            f"--sentry-project={projects}",
             f"--sentry-repo-root={repo}",
             "--sentry-gate-report=report.json",
             "-p",
             "no:cacheprovider",
         )
-        report = load_report(pytester.path / "report.json")
+    return repo, load_report(pytester.path / "report.json")
+
+
+def test_verify_loop_writes_one_checkpoint_per_project(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given two projects and the default checkpoint location under the repository
+    repo, report = _loop_two(pytester, tmp_path, "alpha,beta")
     # Then each project has its own section and its own checkpoint, holding its own issues
     targets = {t["project"]: t["verify_loop"] for t in report["targets"]}
     assert set(targets) == {"alpha", "beta"}
@@ -183,6 +189,20 @@ def test_verify_loop_writes_one_checkpoint_per_project(
         saved = json.loads((repo / ".sentry-gate" / f"acme_{slug}.json").read_text())
         assert saved["project"] == slug
         assert saved["unresolved_count"] == targets[slug]["unresolved_count"]
+
+
+def test_a_missing_project_blocks_only_its_own_checkpoint(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given verify_loop over a project that exists and one that does not
+    repo, report = _loop_two(pytester, tmp_path, "alpha,ghost")
+    targets = {t["project"]: t["verify_loop"] for t in report["targets"]}
+    # Then the missing one writes nothing and says why; the other's checkpoint is written
+    assert not targets["ghost"]["checkpoint_written"]
+    assert "not written" in targets["ghost"]["note"]
+    assert targets["alpha"]["checkpoint_written"], targets["alpha"]["note"]
+    assert (repo / ".sentry-gate" / "acme_alpha.json").is_file()
+    assert not (repo / ".sentry-gate" / "acme_ghost.json").exists()
 
 
 def test_twenty_projects_each_checked_once(pytester: pytest.Pytester, tmp_path: Path) -> None:
