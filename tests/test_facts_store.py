@@ -305,3 +305,33 @@ def sentry_checkpoint_writable():
     (growth,) = report["checks"]
     assert (growth["status"], growth["reason"]) == ("PARTIAL", "checkpoint_unwritable")
     assert "read-only file system" in growth["message"]
+
+
+def test_several_projects_keep_the_runbook_order(pytester: pytest.Pytester) -> None:
+    # Given two projects and two modes, each with checks that read a project and checks that do not
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(
+        "--collect-only",
+        "-q",
+        "-m",
+        "local_smoke or incident",
+        "--sentry-org=acme",
+        "--sentry-project=alpha,beta",
+        f"--sentry-repo-root={DEMO}",
+        "-p",
+        "no:cacheprovider",
+    )
+    lines = [line for line in result.stdout.lines if "::" in line]
+    ids = [line.split("::")[1] for line in lines]
+    modes = [
+        "local_smoke" if "local_smoke" in line.split("::")[0] else "incident" for line in lines
+    ]
+    assert "incident" in modes
+    # Then mode by mode (pytest's grouping by project would mix them), within a mode the checks
+    # that read no project first, then alpha's, then beta's
+    assert modes == sorted(modes, key=["local_smoke", "incident"].index)
+    smoke = [i for i, mode in zip(ids, modes, strict=True) if mode == "local_smoke"]
+    assert smoke[0] == "test_api_answers"
+    assert [i for i in smoke if i.endswith("]")] == sorted(
+        (i for i in smoke if i.endswith("]")), key=lambda i: i.endswith("[beta]")
+    )
