@@ -253,13 +253,12 @@ def test_volume_growth(
     sentry_unresolved_count: UnresolvedCount,
     sentry_previous_check: Loaded,
     sentry_state_file: Path,
+    sentry_checkpoint_writable: str | None,
 ) -> None:
     """Unresolved volume against the previous checkpoint: unexpected growth needs triage."""
-    from pytest_sentry_gate.checkpoint import writable_problem
-
     previous = sentry_previous_check.previous
     sentry_check.record(state_file=str(sentry_state_file), count=sentry_unresolved_count.value)
-    problem = writable_problem(sentry_state_file)
+    problem = sentry_checkpoint_writable
     if problem is not None:
         sentry_check.partial(
             UNWRITABLE.format(path=sentry_state_file.parent, detail=problem),
