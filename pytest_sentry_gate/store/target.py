@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.deploys import Mitigation
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.sentry.health import CrashFree
     from pytest_sentry_gate.sentry.incident import IncidentFacts
     from pytest_sentry_gate.sentry.issues import QueryResult, UnresolvedCount, UnresolvedListing
+    from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.release_facts import ReleaseSide
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
     from pytest_sentry_gate.store.checkpoint import Located
@@ -182,6 +184,29 @@ class FactsStore:
         from pytest_sentry_gate.store import incident
 
         return self.memo.get("incident_sym", lambda: incident.incident_symbolication(self))
+
+    def outcomes(self) -> Outcomes:
+        """The project's outcomes of the last 24 hours (accepted, dropped with reasons)."""
+        from pytest_sentry_gate.sentry.outcomes import read_outcomes
+
+        return self.memo.get(
+            "outcomes", lambda: read_outcomes(self.client(), self.org(), self.project_id())
+        )
+
+    def mitigation(self) -> Mitigation:
+        """What the deploys of the affected release and of newer ones say about mitigation."""
+        from pytest_sentry_gate.sentry.deploys import read_mitigation
+
+        return self.memo.get(
+            "mitigation",
+            lambda: read_mitigation(
+                self.client(),
+                self.org(),
+                self.project_id(),
+                self.incident(),
+                environment=self.wiring.settings.environment,
+            ),
+        )
 
     def loop_facts(self) -> LoopFacts:
         """What verify_loop's section and checkpoint are built of; what is missing is read now."""
