@@ -163,12 +163,12 @@ class Sender:
         with deadline(left):
             response = self._http.send(request, auth=auth, stream=True)
             try:
-                self._read(response, endpoint, started, attempt)
+                body = self._read(response, endpoint, started, attempt)
             finally:
                 response.close()
-        return response
+        return _read_response(response, body)
 
-    def _read(self, response: httpx.Response, endpoint: str, started: float, attempt: int) -> None:
+    def _read(self, response: httpx.Response, endpoint: str, started: float, attempt: int) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
             size = f"Content-Length {declared}"
@@ -184,8 +184,7 @@ class Sender:
                 message = PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
                 raise ServerError(endpoint, message)
             chunks.append(chunk)
-        # What ``Response.read()`` does, with the caps above applied while reading.
-        response._content = b"".join(chunks)
+        return b"".join(chunks)
 
     def _past(self, started: float, wait: float) -> bool:
         """Whether waiting ``wait`` more seconds would end past the request's deadline."""
@@ -211,3 +210,18 @@ class Sender:
             if wait is not None:
                 return max(0.0, wait)
         return self._backoff(attempt)
+
+
+def _read_response(streamed: httpx.Response, body: bytes) -> httpx.Response:
+    """What ``Response.read()`` gives, for a body read with the caps applied: a new response
+    built with httpx's public constructor (the body is decoded: the wire headers go)."""
+    wire = ("content-encoding", "content-length", "transfer-encoding")
+    headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in wire]
+    return httpx.Response(
+        streamed.status_code,
+        headers=headers,
+        content=body,
+        request=streamed.request,
+        extensions=streamed.extensions,
+        history=streamed.history,
+    )
