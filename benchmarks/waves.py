@@ -60,13 +60,29 @@ class Stamped(list[Any]):
         super().append(item)
 
 
+def grouped(times: list[float], latency: float) -> list[list[int]]:
+    """Indices of the requests of each wave, in arrival order (see the module docstring)."""
+    groups: list[list[int]] = []
+    start = -math.inf
+    for index in sorted(range(len(times)), key=times.__getitem__):
+        if times[index] - start > latency / 2:
+            groups.append([])
+            start = times[index]
+        groups[-1].append(index)
+    return groups
+
+
 def waves(times: list[float], latency: float) -> int:
     """Groups of requests in flight together (see the module docstring)."""
-    count, start = 0, -math.inf
-    for t in sorted(times):
-        if t - start > latency / 2:
-            count, start = count + 1, t
-    return count
+    return len(grouped(times, latency))
+
+
+def label(request: Any) -> str:
+    """One request in a word or two: its path without the API prefix, and its issue query."""
+    path = str(request.path).removeprefix("/api/0/")
+    query = request.query.get("query", [""])[0]
+    extra = "".join(f" {k}={request.query[k][0]}" for k in ("sort", "cursor") if k in request.query)
+    return f"{path}{f' q={query!r}' if query else ''}{extra}"
 
 
 def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]:
@@ -88,6 +104,11 @@ def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]
             wall = time.perf_counter() - started
             times = list(stamped.times)
             pages, _ = classify(list(stamped))
+            origin = min(times, default=0.0)
+            listing = [
+                [f"+{(times[i] - origin) / latency:.1f} {label(stamped[i])}" for i in group]
+                for group in grouped(times, latency)
+            ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     span = (max(times) + latency - min(times)) / latency if times else 0.0
@@ -104,6 +125,7 @@ def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]
         "listing_pages": pages,
         "span_over_bound": round(span / bound, 2),
         "wall_s": round(wall, 2),
+        "waves_listing": listing,
     }
 
 
@@ -113,6 +135,9 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["verify_loop", "prod_health"])
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--listing", action="store_true", help="print each wave's requests (arrival in round trips)"
+    )
     args = parser.parse_args()
     results = [
         measure(n, mode, args.latency, args.seed) for n in args.issues for mode in args.modes
@@ -127,7 +152,12 @@ def main() -> None:
             f"{r['span_round_trips']} | {r['chain_bound']} | {r['span_over_bound']} | "
             f"{r['wall_s']} |"
         )
-    print(json.dumps(results, indent=2))
+    if args.listing:
+        for r in results:
+            print(f"\n{r['mode']} at {r['issues']:,} issues:")
+            for number, wave in enumerate(r["waves_listing"], 1):
+                print(f"  wave {number}: " + "; ".join(wave))
+    print(json.dumps([{k: v for k, v in r.items() if k != "waves_listing"} for r in results]))
 
 
 if __name__ == "__main__":
