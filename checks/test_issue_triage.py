@@ -24,6 +24,8 @@ pytestmark = pytest.mark.issue_triage
 
 NONE_IN: Final = "no {bucket} issue"
 BUCKET: Final = "{count} {bucket} issue(s): {issues}"
+NEW: Final = "{count} new issue(s) {window}: {issues}"
+NONE_NEW: Final = "no new issue {window}"
 URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
 SINCE_LAST: Final = "since the last check ({since})"
 SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
@@ -38,8 +40,9 @@ SHOWN: Final = 3
 
 def _line(hint: dict[str, Any]) -> str:
     return (
-        f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at {hint['top_frame'] or '?'}, "
-        f"owner {hint['owner']}{_sentry_owner(hint)}, fix in {hint['fix_version'] or '?'}"
+        f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at "
+        f"{hint['top_frame'] or 'no in-app frame'}, owner {hint['owner']}{_sentry_owner(hint)}, "
+        f"fix in {hint['fix_version'] or 'an unknown release'}"
     )
 
 
@@ -79,11 +82,11 @@ def test_new_since_last_check(
     if sentry_new_since_last is not None:
         sentry_check.record(new_ids=list(sentry_new_since_last), count=count)
     if not count:
-        sentry_check.passed(NONE_IN.format(bucket=f"new {window}"))
+        sentry_check.passed(NONE_NEW.format(window=window))
         return
     if count > len(hints):
         listing += f"; {count - len(hints)} more by id in the evidence"
-    sentry_check.passed(BUCKET.format(count=count, bucket=f"new {window}", issues=listing))
+    sentry_check.passed(NEW.format(count=count, window=window, issues=listing))
 
 
 def _latest_events(server: str, org: str, hints: list[dict[str, Any]]) -> tuple[str, ...]:

@@ -412,7 +412,7 @@ def test_one_run_one_new_triage_names_the_ids_the_loop_counts(
     loop = report["verify_loop"]
     assert loop["new_since_last"]["ids"] == sorted(str(i) for i in fresh)
     new = next(c for c in report["checks"] if c["id"].endswith("::test_new_since_last_check"))
-    assert new["message"].startswith("10 new since the last check")
+    assert new["message"].startswith("10 new issue(s) since the last check")
     assert sorted(new["evidence"]["new_ids"]) == sorted(str(i) for i in fresh)
     assert {h["id"] for h in report["triage"]["buckets"]["new"]} <= {str(i) for i in fresh}
     assert len(report["triage"]["buckets"]["new"]) == min(10, len(new["evidence"]["issues"]))

@@ -58,6 +58,9 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     assert "FAIL     test_high_severity: 2 high-severity unresolved issue(s)" in out
     assert "verify-loop      unresolved 5 (no previous checkpoint to compare with)" in out
     assert "checkpoint not written: a replay never reads or writes the live checkpoint" in out
+    # triage reads as sentences: no "?" standing in for a frame, no "new ... issue(s)" word salad
+    assert "1 new issue(s) in the last 24 h (no previous checkpoint): CODICTATE-5" in out
+    assert "[high priority] at no in-app frame, owner no owner rule" in out
     assert CANARY_TOKEN not in out + done.stderr
     assert not (ROOT / "examples" / "codictate" / ".sentry-gate").exists()
 
