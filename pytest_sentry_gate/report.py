@@ -153,6 +153,7 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
         "projects": list(conf.projects),
         "release": run.release or conf.release,
         "environment": conf.environment,
+        "environment_filter": list(conf.environment_filter),
         "server": conf.host,
         "record_mode": conf.record_mode,
         "cassette": run.cassette,
