@@ -5,9 +5,10 @@ Sentry's issue list (``/organizations/{org}/issues/``) and sessions API
 ``environment`` query parameter (``shared/reference/sentry-api.md`` §3; OpenAPI
 ``listAnOrganization'sIssues``/``retrieveReleaseHealthSessionStatistics``). The environments
 come from ``Settings.environment_filter``: ``sentry_environment`` when it is set (the command
-line, ``SENTRY_ENVIRONMENT`` or the ini); its default filters nothing, so queries cover every environment as before. The fact
-fixtures and the prefetch call the same readers with the same client, so both send the same
-queries. The smoke event's environment (``sentry_smoke_environment``) is separate.
+line, ``SENTRY_ENVIRONMENT`` or the ini); its default filters nothing, so queries cover every
+environment as before. The fact fixtures and the prefetch call the same readers with the same
+client, so both send the same queries. The smoke event's environment
+(``sentry_smoke_environment``) is separate.
 """
 
 from __future__ import annotations
