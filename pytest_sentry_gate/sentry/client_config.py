@@ -33,7 +33,7 @@ VERSION: Final = _version()
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
-GET_MANY_WORKERS: Final = 16
+GET_MANY_WORKERS: Final = 32
 #: One request, its retries and its waits together never take longer than this (seconds).
 DEFAULT_DEADLINE: Final = 60.0
 #: A body larger than this is refused, not read into memory (bytes, after decompression).

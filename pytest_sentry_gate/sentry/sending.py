@@ -8,6 +8,7 @@ host that timed out or could not be reached so that every later request to it fa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -22,8 +23,11 @@ from pytest_sentry_gate.errors import (
 )
 from pytest_sentry_gate.sentry.network import connect_failure
 from pytest_sentry_gate.sentry.responses import Reader, float_header
-from pytest_sentry_gate.sentry.transport import deadline
+from pytest_sentry_gate.sentry.transport import MAX_CONNECTIONS, deadline
 
+#: The most requests one client has in flight at once, whatever the threads asking (well under
+#: Sentry's default concurrency limit of 100 per caller; triage's details are at most 30).
+MAX_IN_FLIGHT: Final = MAX_CONNECTIONS
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
@@ -72,6 +76,7 @@ class Sender:
         self._redact = redact
         #: A host that timed out or could not be reached: every later request fails at once.
         self._down: dict[Host, SentryGateError] = {}
+        self._in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
     def send(
         self,
@@ -96,7 +101,8 @@ class Sender:
                 request = self._http.build_request(
                     method, url, params=params, content=content, headers=headers
                 )
-                response = self._attempt(request, auth, endpoint, started, attempt)
+                with self._in_flight:  # bounded concurrency: one client, MAX_IN_FLIGHT at once
+                    response = self._attempt(request, auth, endpoint, started, attempt)
             except httpx.LocalProtocolError:
                 # httpx's text is "Illegal header value b'Bearer <token>\n'": never keep it.
                 raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None
