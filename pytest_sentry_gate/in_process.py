@@ -6,10 +6,9 @@ loadgroup`` when the user chose no distribution, and turns another choice (``--d
 report's ``notices``. One case still runs in one process, with a notice: a record mode that
 writes the cassette (one file, one writer).
 
-pytest-xdist turns ``-n N`` into its ``dist``/``tx`` options in a ``trylast``
-``pytest_cmdline_main`` and creates its distributed session in a ``trylast`` ``pytest_configure``:
-``remember_dist`` runs before the first (what the user chose), ``distribute`` before the second
-(in time to change it).
+pytest-xdist turns ``-n N`` into ``--dist load`` in its ``pytest_cmdline_main`` (what the user
+chose stays in ``config.known_args_namespace``) and creates its distributed session in a
+``trylast`` ``pytest_configure``: ``distribute`` runs before that one, in time to change it.
 """
 
 from __future__ import annotations
@@ -26,12 +25,6 @@ DIST_NOTICE: Final = (
     "--dist {dist} is --dist loadgroup for this run: the checks of one project stay on one "
     "worker, which reads its facts once and alone writes its checkpoint"
 )
-_CHOSEN_KEY = pytest.StashKey[str]()
-
-
-def remember_dist(config: pytest.Config) -> None:
-    """Before xdist's ``pytest_cmdline_main``: the ``--dist`` the user chose (``no``: none)."""
-    config.stash[_CHOSEN_KEY] = str(getattr(config.option, "dist", "no") or "no")
 
 
 def distribute(config: pytest.Config, *, records: bool) -> list[str]:
@@ -49,6 +42,6 @@ def distribute(config: pytest.Config, *, records: bool) -> list[str]:
         option.dist = "no"
         option.tx = []
         return [NOTICE.format(workers=what)]
-    chosen = config.stash.get(_CHOSEN_KEY, "no")
+    chosen = getattr(config.known_args_namespace, "dist", None) or "no"  # before -n set it
     option.dist = "loadgroup"
     return [] if chosen in ("no", "loadgroup") else [DIST_NOTICE.format(dist=chosen)]
