@@ -8,25 +8,25 @@ project's facts once and writes its checkpoint (the only writer of that file), a
 Each worker records its checks' verdicts as usual; the teardown report of a check carries its
 verdict to the controller (an attribute of the test report, which pytest serialises for xdist),
 and at the end of its session a worker sends what the run learned beyond the verdicts (the
-collection, the release, the verify_loop sections and their terminal lines) in xdist's
+collection, the release, the verify_loop sections) in xdist's
 ``workeroutput``. The controller alone rebuilds the run from them, in collection order, and writes
 the report, the terminal summary, JUnit properties and the GitHub step summary, as a serial run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pytest
 
-from pytest_sentry_gate import verdict
 from pytest_sentry_gate.runlog import RUN_KEY, Run
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.settings import Settings
 
 NAME: Final = "sentry_gate_distributed"
+T = TypeVar("T")
 #: The fixture the ``store`` parametrises over the configured projects (several only).
 TARGET_PARAM: Final = "sentry_target"
 #: The group of every check that is not parametrised by project.
@@ -126,7 +126,6 @@ def loop_lines(config: pytest.Config) -> list[str]:
 
 def send(config: pytest.Config, run: Run, sections: dict[str, Any]) -> None:
     """At a worker's session end: what the controller needs beyond the verdicts."""
-    from pytest_sentry_gate import loop_report
 
     hooks = config.pluginmanager.get_plugin(NAME)
     output: dict[str, Any] = config.workeroutput  # type: ignore[attr-defined]
@@ -139,7 +138,6 @@ def send(config: pytest.Config, run: Run, sections: dict[str, Any]) -> None:
         "rerun": run.rerun,
         "release": run.release,
         "sections": sections,
-        "lines": loop_report.terminal_lines(config),
     }
 
 
@@ -169,6 +167,8 @@ class ControllerHooks:
         run = self.config.stash.get(RUN_KEY, None)
         if not isinstance(data, dict) or run is None:
             return
+        from pytest_sentry_gate.worker_merge import rebuild
+
         result = rebuild(data)
         run.results.append(result)
         run.by_nodeid[report.nodeid] = result
@@ -187,67 +187,21 @@ def merged(config: pytest.Config, run: Run) -> dict[str, Any]:
     hooks = config.pluginmanager.get_plugin(NAME)
     if not isinstance(hooks, ControllerHooks):
         return {}
+    from pytest_sentry_gate import worker_merge
+    from pytest_sentry_gate.runlog import SETTINGS_KEY
+
     run.results.sort(key=lambda r: hooks.order.get(r.nodeid, -1))
+    conf = config.stash.get(SETTINGS_KEY, None)
     outputs = [hooks.outputs[name] for name in sorted(hooks.outputs)]
-    if not outputs:
-        return {}
-    ran = sorted((o for o in outputs if o["first"] is not None), key=lambda o: int(o["first"]))
-    first = outputs[0]
-    for found in outputs:
-        run.collected_modes.update(found["collected_modes"])
-    run.deselected, run.selection, run.rerun = (
-        first["deselected"],
-        first["selection"],
-        first["rerun"],
-    )
-    chosen = ran or [first]
-    run.release = next((o["release"] for o in chosen if o["release"]), run.release)
-    hooks.lines = _lines(chosen)
-    return _sections(chosen)
-
-
-def _sections(chosen: list[dict[str, Any]]) -> dict[str, Any]:
-    """One worker's sections as they are; several workers' (several projects): the first's, and
-    each project's under ``targets`` as a serial run of several projects has them."""
-    sections = dict(chosen[0]["sections"])
-    if len(chosen) == 1:
-        return sections
-    targets: list[dict[str, Any]] = []
-    for found in chosen:
-        own = found["sections"]
-        if "targets" in own:
-            targets += own["targets"]
-        elif own:
-            targets += [{"project": group, **own} for group in found["groups"][:1]]
-    if targets:
-        sections["targets"] = targets
+    sections, hooks.lines = worker_merge.merge(run, outputs, conf.projects if conf else ())
     return sections
 
 
-def _lines(chosen: list[dict[str, Any]]) -> list[str]:
-    if len(chosen) == 1:
-        return list(chosen[0]["lines"])
-    lines: list[str] = []
-    for found in chosen:
-        if found["lines"] and len(found["groups"]) == 1 and found["groups"][0] != DEFAULT_GROUP:
-            lines += [f"project {found['groups'][0]}:", *(f"  {x}" for x in found["lines"])]
-        else:
-            lines += found["lines"]
-    return lines
-
-
-def rebuild(data: dict[str, Any]) -> verdict.CheckResult:
-    """A check's verdict from its report entry (``CheckResult.as_dict``)."""
-    return verdict.CheckResult(
-        nodeid=data["nodeid"],
-        check_id=data["id"],
-        mode=data["mode"],
-        status=data["status"],
-        reason=data["reason"],
-        message=data["message"],
-        evidence=data["evidence"],
-        risks=tuple(data["risks"]),
-        next_commands=tuple(data["next_commands"]),
-        duration=float(data["duration"]),
-        fixes=tuple(data["fixes"]),
-    )
+def owned_targets(config: pytest.Config, targets: Sequence[T]) -> tuple[T, ...]:
+    """The targets whose facts this process completes and whose checkpoints it writes: on a
+    worker with several projects, those whose checks it ran (one writer per project); else all.
+    """
+    hooks = config.pluginmanager.get_plugin(NAME)
+    if not isinstance(hooks, WorkerHooks) or len(targets) < 2:
+        return tuple(targets)
+    return tuple(t for t in targets if str(t) in hooks.ran_groups)
