@@ -13,8 +13,11 @@ from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, IncidentSymbolication, SmokeOutcome
+    from pytest_sentry_gate.sentry.deploys import Mitigation
     from pytest_sentry_gate.sentry.incident import IncidentFacts
+    from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+    from pytest_sentry_gate.settings import Settings
     from pytest_sentry_gate.verdict import Check
 
 pytestmark = pytest.mark.incident
@@ -41,6 +44,7 @@ def test_ingestion_healthy(
     sentry_client_keys: tuple[ClientKeyFacts, ...],
     sentry_dsn: DsnFacts,
     sentry_smoke: SmokeOutcome | None,
+    sentry_smoke_outcomes: Outcomes | None,
 ) -> None:
     """Ingestion healthy: an active client key, the DSN belongs to it, the smoke event (if sent)."""
     problems = []
@@ -67,7 +71,8 @@ def test_ingestion_healthy(
         if (others := other_message(sentry_smoke.sent.rate_limits)) is not None:
             sentry_check.risk(others)
         elif sentry_smoke.arrival is not None and sentry_smoke.arrival.event is None:
-            sentry_check.risk(NOT_READ_BACK)
+            drop = sentry_smoke_outcomes.smoke_reason() if sentry_smoke_outcomes else None
+            sentry_check.risk(NOT_READ_BACK + (f"; {drop.explain()}" if drop else ""))
     if problems:
         sentry_check.fail(
             INGESTION_BROKEN.format(problems="; ".join(problems)), reason="ingestion_unhealthy"
@@ -173,14 +178,50 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
     )
 
 
-def test_incident_checklist(sentry_check: Check, sentry_incident: IncidentFacts) -> None:
-    """A checklist record: first seen, affected release, environments, events, users, and empty
-    mitigation and rollback fields for the person on call."""
-    checklist = sentry_incident.checklist()
-    sentry_check.record(checklist=checklist)
-    sentry_check.risk("fill in checklist.mitigation and checklist.rollback")
+def test_incident_checklist(
+    sentry_check: Check, sentry_incident: IncidentFacts, sentry_mitigation: Mitigation
+) -> None:
+    """A checklist record: first seen, affected release, environments, events, users, and the
+    mitigation and rollback Sentry's deploys suggest (inferred, for the person on call to
+    confirm), or empty fields for them to fill."""
+    checklist = {**sentry_incident.checklist(), "mitigation": sentry_mitigation.mitigation,
+                 "rollback": sentry_mitigation.rollback}  # fmt: skip
+    sentry_check.record(checklist=checklist, deploys=sentry_mitigation.evidence())
+    if sentry_mitigation.inferred:
+        sentry_check.risk("checklist.mitigation and checklist.rollback are inferred: confirm them")
+    else:
+        why = f" ({sentry_mitigation.note})" if sentry_mitigation.note else ""
+        sentry_check.risk(f"fill in checklist.mitigation and checklist.rollback{why}")
     sentry_check.passed(
         f"{len(checklist['issues'])} issue(s), {checklist['events']} event(s), "
         f"{checklist['users']} user(s); release {checklist['affected_release']}, first seen "
         f"{checklist['first_seen']}"
+    )
+
+
+DROPPED: Final = (
+    "Sentry dropped {count} event(s) in the last {period} after ingestion accepted them "
+    "(more than sentry_max_dropped_events={limit}): {items}."
+)
+
+
+def test_events_not_dropped(
+    sentry_check: Check, sentry_settings: Settings, sentry_outcomes: Outcomes
+) -> None:
+    """Sentry's outcomes of the last 24 hours: no more events dropped (rate limited, filtered,
+    invalid, abuse) than sentry_max_dropped_events."""
+    found, limit = sentry_outcomes, sentry_settings.max_dropped_events
+    sentry_check.record(outcomes=found.evidence(), max_dropped_events=limit)
+    if found.unreadable is not None:
+        sentry_check.partial(found.unreadable, reason="outcomes_unreadable")
+    if found.dropped > limit:
+        items = "; ".join(d.describe() for d in found.drops[:10])
+        sentry_check.fail(
+            DROPPED.format(count=found.dropped, period=found.period, limit=limit, items=items),
+            reason="events_dropped",
+        )
+    if found.drops:
+        sentry_check.risk("dropped: " + "; ".join(d.describe() for d in found.drops[:10]))
+    sentry_check.passed(
+        f"{found.accepted} event(s) accepted and {found.dropped} dropped in the last {found.period}"
     )

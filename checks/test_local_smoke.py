@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.fixtures.smoke import DsnFacts, SmokeOutcome
     from pytest_sentry_gate.repo.dsn import KillSwitch
     from pytest_sentry_gate.sentry.auth import AuthFacts
+    from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
     from pytest_sentry_gate.settings import Settings
     from pytest_sentry_gate.verdict import Check
@@ -148,6 +149,7 @@ def test_smoke_event_arrives(
     sentry_dsn: DsnFacts,
     sentry_kill_switch: KillSwitch,
     sentry_smoke: SmokeOutcome | None,
+    sentry_smoke_outcomes: Outcomes | None,
 ) -> None:
     """With --send-test-event, one synthetic event is sent and read back, with its tags."""
     if not sentry_settings.send_test_event:
@@ -194,12 +196,14 @@ def test_smoke_event_arrives(
         lookup = _lookup(sentry_settings, sent.event_id)
         if lookup.startswith("curl "):
             sentry_check.next(lookup)
-        sentry_check.partial(
-            NOT_ARRIVED.format(
-                **fields, waited=arrival.waited, attempts=arrival.attempts, lookup=lookup
-            ),
-            reason="smoke_not_arrived",
+        message = NOT_ARRIVED.format(
+            **fields, waited=arrival.waited, attempts=arrival.attempts, lookup=lookup
         )
+        drop = sentry_smoke_outcomes.smoke_reason() if sentry_smoke_outcomes else None
+        if drop is not None:
+            sentry_check.record(dropped=drop.as_dict())
+            message = f"{message}. {drop.explain()}"
+        sentry_check.partial(message, reason="smoke_not_arrived")
     tags = arrival.tags()
     sentry_check.record(tags={k: tags[k] for k in sorted(tags)})
     problems = tag_problems(tags, release=sent.release, environment=sent.environment)

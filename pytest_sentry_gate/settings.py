@@ -529,6 +529,15 @@ class Settings:
             default=True,
         ),
     )
+    max_dropped_events: int = field(
+        metadata=declare(
+            help="Events Sentry may drop in 24 hours (rate limited, filtered, invalid, abuse) "
+            "before incident fails.",
+            parse=parse_number("dropped event count", whole=True, low=0, high=1_000_000_000),
+            ini="sentry_max_dropped_events",
+            default=0,
+        ),
+    )
     ci: str | None = None
     """The variable that says this run is in CI (``CI=true``), or None outside CI."""
     token_note: str | None = None

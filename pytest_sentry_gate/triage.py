@@ -16,14 +16,14 @@ control characters (terminal escapes, newlines) before anything is printed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from packaging.version import InvalidVersion, Version
 
-from pytest_sentry_gate.assignees import assignee, suggested
+from pytest_sentry_gate.assignees import assignee, suggested, user_names
 from pytest_sentry_gate.redact import active
 
 if TYPE_CHECKING:
@@ -215,11 +215,15 @@ def hints(
     event: dict[str, Any] | None,
     owner_of: Any,
     release: str | None,
+    actors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What a person needs to act on one issue; Sentry's text kept as data, escaped.
 
-    ``owner_of`` maps a repository path to its owners as text (``Owners.describe``).
+    ``owner_of`` maps a repository path to its owners as text (``Owners.describe``); ``actors``
+    names Sentry's actor ids (``team:<id>`` -> ``team:<slug>``, ``sentry/actors.py``).
     """
+    assigned = (detail or {}).get("assignedTo")
+    names = {**(actors or {}), **user_names(assigned)}
     frame = top_in_app_frame(event) if event else None
     tags = key_tags((event or {}).get("tags") or ()) or key_tags((detail or {}).get("tags") or ())
     return {
@@ -240,10 +244,8 @@ def hints(
         "first_release": _version_of((detail or {}).get("firstRelease")),
         "last_release": _version_of((detail or {}).get("lastRelease")),
         "owner": owner_of(frame.path if frame else None),
-        "sentry_assignee": safe(who)
-        if (who := assignee((detail or {}).get("assignedTo")))
-        else None,
-        "suggested_owners": [safe(o) for o in suggested((detail or {}).get("owners"))],
+        "sentry_assignee": safe(who) if (who := assignee(assigned)) else None,
+        "suggested_owners": [safe(o) for o in suggested((detail or {}).get("owners"), names)],
         "fix_version": next_patch(release),
         "details_read": detail is not None and event is not None,
     }

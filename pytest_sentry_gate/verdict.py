@@ -122,6 +122,8 @@ REASONS: Final[dict[str, str]] = {
     "tags_missing": "affected events lack their release or environment tag",
     "event_unreadable": "an affected event could not be read",
     "personal_data": "sampled events hold unscrubbed personal data",
+    "events_dropped": "Sentry dropped more events than allowed after ingestion (outcomes)",
+    "outcomes_unreadable": "the organization's outcomes could not be read (scope or server)",
 }
 
 PARTIAL_PREFIX: Final = "PARTIAL: "

@@ -204,13 +204,14 @@ def sessions(data: SimulatorData, req: Request, org: str) -> Reply:
             raise HttpError(400, INVALID_FIELD.format(field=name))
     ids = set(_project_ids(data, found, req.args("project")))
     versions = _session_versions(req.arg("query") or "")
+    envs = set(req.args("environment"))  # repeatable, as Sentry's filter params take it
     group_by = [g for g in req.args("groupBy") if g in ("project", "release")]
     groups: dict[tuple[tuple[str, int | str], ...], list[int]] = {}
     for item in data.releases.values():
         if versions is not None and item.version not in versions:
             continue
         for project_id, numbers in item.health.items():
-            if project_id not in ids:
+            if project_id not in ids or (envs and numbers.environment not in envs):
                 continue
             by: tuple[tuple[str, int | str], ...] = tuple(
                 ("project", project_id) if g == "project" else ("release", item.version)

@@ -25,6 +25,7 @@ from .model import (
     Issue,
     JsonDict,
     Organization,
+    OutcomeRow,
     Project,
     Release,
 )
@@ -63,6 +64,10 @@ class SimulatorData(ReleaseMutators):
     server: ServerProfile = CURRENT
     #: (project id, title) of issues someone chose "Delete & Discard" for.
     discarded: set[tuple[int, str]] = field(default_factory=set)
+    #: The organization's outcomes (``stats_v2``): what ingestion accepted and dropped.
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    #: The organizations' teams: (org slug, team id) -> team slug.
+    teams: dict[tuple[str, int], str] = field(default_factory=dict)
     version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     search_cache: OrderedDict[tuple[int, object], list[Issue]] = field(

@@ -26,6 +26,7 @@ from .clock import to_epoch
 from .data import SimulatorData
 from .faults import Fault
 from .model import Issue, JsonDict
+from .outcomes_data import add_outcome
 from .synth import frame
 from .wire import HttpError, Reply, Request
 
@@ -137,8 +138,10 @@ def store_event(data: SimulatorData, project_id: int, payload: JsonDict, event_i
             data.add_release(release, projects=(slug,), date_created=when)
         elif release and project_id not in data.releases[release].projects:
             data.releases[release].projects.append(project_id)
-        if (project_id, title) in data.discarded:
-            return event_id  # a discarded hash: accepted, then dropped (outcome filtered)
+        if (project_id, title) in data.discarded:  # a discarded hash: accepted, then dropped
+            add_outcome(data, project=project_id, outcome="filtered", reason="discarded-hash")
+            return event_id
+        add_outcome(data, project=project_id, outcome="accepted")
         issue = _issue_for(data, project_id, title)
         if issue is not None and issue.status == "resolved":  # a regression
             issue = data.update_issue(issue.id, status="unresolved", substatus="regressed",

@@ -104,6 +104,8 @@ class ReleaseHealth:
     sessions_errored: int = 0
     crash_free_sessions: float | None = None
     crash_free_users: float | None = None
+    #: The environment the sessions came from (the sessions API filters on ``environment``).
+    environment: str = "production"
 
 
 @dataclass(slots=True)
@@ -117,6 +119,36 @@ class ReleaseFile:
     dist: str | None = None
     date_created: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Deploy:
+    """A deploy of a release to an environment (epoch seconds; ``started`` may be unknown)."""
+
+    id: int
+    environment: str
+    finished: int
+    started: int | None = None
+    name: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    """What became of ``quantity`` items of one project in the hour of ``timestamp``.
+
+    ``outcome`` is Sentry's API name (``accepted``, ``filtered``, ``rate_limited``, ``invalid``,
+    ``abuse``, ``client_discard``, ``cardinality_limited``), ``reason`` why one was dropped
+    (``None`` when accepted), ``category`` Relay's data category (``error``, ``default`` and
+    ``security`` are served together as ``error``).
+    """
+
+    project_id: int
+    timestamp: int
+    outcome: str
+    category: str
+    quantity: int
+    reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -135,6 +167,8 @@ class Release:
     #: Commit authors (``{"name", "email"}``) and the last commit, as associated commits give.
     authors: list[JsonDict] = field(default_factory=list)
     last_commit: JsonDict | None = None
+    #: Its deploys (``Deploy``), as ``sentry-cli releases deploys new`` records them.
+    deploys: list[Deploy] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import api_core, api_releases
+from . import api_core, api_releases, api_stats
 from .wire import Reply
 
 ORG_SCOPES = ("org:admin", "org:read", "org:write")
@@ -107,6 +107,14 @@ ROUTES: tuple[Route, ...] = (
         RELEASE_SCOPES,
         None,
     ),
+    _r(ORG_RE + "/stats_v2/", api_stats.stats_v2, ORG_SCOPES, SO + "/stats_v2/"),
+    _r(
+        ORG_RE + "/releases/(?P<version>[^/]+)/deploys/",
+        api_stats.release_deploys,
+        RELEASE_SCOPES,
+        SO + "/releases/{version}/deploys/",
+    ),
+    _r(ORG_RE + "/teams/", api_stats.teams, ORG_SCOPES, SO + "/teams/"),
 )
 
 #: The schema's templated paths the simulator serves (every one is validated by a test).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .clock import iso
 from .data import SimulatorData
-from .model import ArtifactBundle, Issue, JsonDict, Release, ReleaseFile
+from .model import ArtifactBundle, Deploy, Issue, JsonDict, Release, ReleaseFile
 
 
 def _assigned(value: str | None) -> JsonDict | None:
@@ -220,7 +220,7 @@ def release(data: SimulatorData, item: Release, *, health: bool = False) -> Json
         "dateReleased": iso(item.date_released),
         "owner": None,
         "lastCommit": dict(item.last_commit) if item.last_commit else None,
-        "lastDeploy": None,
+        "lastDeploy": _last_deploy(item),
         "firstEvent": None,
         "lastEvent": None,
         "currentProjectMeta": {},
@@ -249,3 +249,16 @@ def bundle(item: ArtifactBundle) -> JsonDict:
         "fileCount": len(item.files),
         "date": iso(item.date),
     }
+
+
+def deploy(item: Deploy) -> JsonDict:
+    """A deploy as Sentry's ``DeploySerializer`` gives it."""
+    return {
+        "id": str(item.id), "environment": item.environment, "dateStarted": iso(item.started),
+        "dateFinished": iso(item.finished), "name": item.name, "url": item.url,
+    }  # fmt: skip
+
+
+def _last_deploy(item: Release) -> JsonDict | None:
+    """The release's newest finished deploy (``lastDeploy``), or ``None``."""
+    return deploy(max(item.deploys, key=lambda d: (d.finished, d.id))) if item.deploys else None

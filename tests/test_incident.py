@@ -28,6 +28,7 @@ CHECKS = (
     "test_impacted_release_symbolicates",
     "test_events_scrubbed",
     "test_incident_checklist",
+    "test_events_not_dropped",
 )
 
 

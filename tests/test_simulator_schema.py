@@ -83,6 +83,20 @@ REQUESTS: dict[str, Callable[[Ids], tuple[str, dict[str, Any]]]] = {
         f"/api/0/projects/acme/codictate/releases/{ids.release}/files/",
         {},
     ),
+    SO + "/stats_v2/": lambda ids: (
+        "/api/0/organizations/acme/stats_v2/",
+        {
+            "field": "sum(quantity)",
+            "groupBy": ["outcome", "reason", "category"],
+            "statsPeriod": "24h",
+            "interval": "1h",
+        },
+    ),
+    SO + "/releases/{version}/deploys/": lambda ids: (
+        f"/api/0/organizations/acme/releases/{ids.release}/deploys/",
+        {},
+    ),
+    SO + "/teams/": lambda ids: ("/api/0/organizations/acme/teams/", {}),
 }
 
 
@@ -96,8 +110,13 @@ def openapi() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
     """A client of a running seeded simulator."""
+    from sentry_simulator.outcomes_data import add_deploy, add_dropped_events
+
     sim = Simulator(data=SimulatorData.seeded(seed=7, issues=120))
     sim.add_token(TOKEN, TokenSpec())
+    add_dropped_events(sim.data, project="codictate")
+    add_deploy(sim.data, "codictate@1.2.0", finished=sim.data.now_epoch - 3600)
+    sim.data.teams[("acme", 2)] = "audio-pipeline"
     with (
         sim,
         httpx.Client(base_url=sim.url, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
@@ -122,7 +141,7 @@ def test_every_documented_path_served_has_a_representative_request(
     # Then each is a real GET path of the schema, and each has a request in this module
     assert served <= {p for p, ops in openapi["paths"].items() if "get" in ops}
     assert served == set(REQUESTS)
-    assert len(served) == 17
+    assert len(served) == 20
 
 
 @pytest.mark.parametrize("documented", sorted(REQUESTS))

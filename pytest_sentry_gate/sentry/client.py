@@ -138,6 +138,8 @@ class ClientConfig:
     #: ``SSL_CERT_FILE``) and a proxy (``[http] proxy_url``; ``None``: httpx's ``HTTPS_PROXY``).
     ssl_context: ssl.SSLContext | None = None
     proxy: str | None = None
+    #: The Sentry environments every issue and session query is filtered by (``scope.py``).
+    environments: tuple[str, ...] = ()
 
     def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
         """A client with this configuration."""
@@ -158,6 +160,7 @@ class ClientConfig:
             progress=self.progress,
             ssl_context=self.ssl_context,
             proxy=self.proxy,
+            environments=self.environments,
         )
 
 
@@ -203,7 +206,9 @@ class SentryClient:
         progress: Callable[[str], None] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         proxy: str | None = None,
+        environments: tuple[str, ...] = (),
     ) -> None:
+        self.environments = environments
         self._progress = progress
         self._auth = BearerAuth(token)
         self._redact = active().add(token)  # the run's redactor (redaction.install), and this token

@@ -149,6 +149,21 @@ PROJECT_EVENT: Final = Endpoint(
     PROJECT_READ,
     frozenset({"local_smoke"}),
 )
+ORG_STATS: Final = Endpoint(
+    "organization outcomes (stats_v2)",
+    "/api/0/organizations/{org}/stats_v2/",
+    ORG_READ,
+    frozenset({"local_smoke", "incident"}),
+)
+RELEASE_DEPLOYS: Final = Endpoint(
+    "release deploys",
+    "/api/0/organizations/{org}/releases/{version}/deploys/",
+    RELEASE_READ,
+    frozenset({"incident"}),
+)
+ORG_TEAMS: Final = Endpoint(
+    "team list", "/api/0/organizations/{org}/teams/", ORG_READ, frozenset({"issue_triage"})
+)
 
 TABLE: Final = (
     ROOT,
@@ -168,6 +183,9 @@ TABLE: Final = (
     SOURCE_MAP_DEBUG,
     PROJECT_KEYS,
     PROJECT_EVENT,
+    ORG_STATS,
+    RELEASE_DEPLOYS,
+    ORG_TEAMS,
 )
 
 

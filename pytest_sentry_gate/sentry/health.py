@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pytest_sentry_gate.errors import ApiError
-from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry import endpoints, scope
 from pytest_sentry_gate.sentry.client import SentryClient
 
 SESSION_RATE: Final = "crash_free_rate(session)"
@@ -69,13 +69,16 @@ def crash_free(
         try:
             response = client.get(
                 endpoints.SESSIONS.path(org=org),
-                {
-                    "project": project_id,
-                    "field": fields,
-                    "query": f'release:"{release}"',
-                    "statsPeriod": period,
-                    "interval": "1d",
-                },
+                scope.filtered(
+                    client,
+                    {
+                        "project": project_id,
+                        "field": fields,
+                        "query": f'release:"{release}"',
+                        "statsPeriod": period,
+                        "interval": "1d",
+                    },
+                ),
             )
             break
         except ApiError as error:

@@ -34,6 +34,8 @@ class AffectedEvent:
     count: int
     users: int
     event: dict[str, Any] | errors.ApiError
+    last_seen: str | None = None
+    substatus: str | None = None
 
     def tag(self, key: str) -> str | None:
         """The event's tag ``key`` (``release``/``environment``), or ``None``."""
@@ -94,6 +96,8 @@ def read_incident(
             count=i.events,
             users=i.users,
             event=event if isinstance(event, errors.ApiError | dict) else {},
+            last_seen=i.last_seen or None,
+            substatus=i.substatus,
         )
         for i, event in zip(chosen, events, strict=True)
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from pytest_sentry_gate.errors import ApiError
-from pytest_sentry_gate.sentry import endpoints, search_compat
+from pytest_sentry_gate.sentry import endpoints, scope, search_compat
 from pytest_sentry_gate.sentry.client import SentryClient, gather
 from pytest_sentry_gate.sentry.smoke import SMOKE_MESSAGE
 
@@ -193,14 +193,11 @@ class IssueDetails:
     latest_event: dict[str, Any] | ApiError
 
 
-def _params(project_id: str, query: str, period: str, **extra: str | int) -> dict[str, Any]:
-    return {
-        "project": project_id,
-        "query": query,
-        "statsPeriod": period,
-        "limit": PAGE,
-        **extra,
-    }
+def _params(
+    client: SentryClient, project_id: str, query: str, period: str, **extra: str | int
+) -> dict[str, Any]:
+    params = {"project": project_id, "query": query, "statsPeriod": period, "limit": PAGE}
+    return scope.filtered(client, {**params, **extra})
 
 
 def _items(data: Any) -> list[dict[str, Any]]:
@@ -242,7 +239,7 @@ def _plain(
     client: SentryClient, org: str, project_id: str, text: str, period: str, **extra: str | int
 ) -> QueryResult:
     path = endpoints.ISSUES.path(org=org)
-    response = client.get(path, _params(project_id, text, period, **extra))
+    response = client.get(path, _params(client, project_id, text, period, **extra))
     items, notes = _theirs(response.data)
     page = tuple(summary(item) for item in items)
     # X-Hits past one page is an estimate (reference/sentry-api.md §13 "Paging and counts"):
@@ -303,7 +300,7 @@ def unresolved_listing(
     listing cost one request together.
     """
     path = endpoints.ISSUES.path(org=org)
-    params = _params(project_id, UNRESOLVED, period, sort=LISTING_SORT)
+    params = _params(client, project_id, UNRESOLVED, period, sort=LISTING_SORT)
     first = client.get(path, params)
     page, notes = _theirs(first.data)
     ids = {str(item.get("id")) for item in page}
@@ -338,7 +335,7 @@ def has_priority(client: SentryClient, org: str, project_id: str, period: str) -
     (cached, shared with the count) carries ``priority`` (an empty page: assume it does)."""
     path = endpoints.ISSUES.path(org=org)
     items = _items(
-        client.get(path, _params(project_id, UNRESOLVED, period, sort=LISTING_SORT)).data
+        client.get(path, _params(client, project_id, UNRESOLVED, period, sort=LISTING_SORT)).data
     )
     return not items or any("priority" in item for item in items)
 
@@ -431,5 +428,5 @@ def unresolved_head(
     """The first page of the unresolved listing (shared, cached) and whether it sent X-Hits."""
     head = query(client, org, project_id, UNRESOLVED, period, sort=LISTING_SORT)
     path = endpoints.ISSUES.path(org=org)
-    response = client.get(path, _params(project_id, UNRESOLVED, period, sort=LISTING_SORT))
+    response = client.get(path, _params(client, project_id, UNRESOLVED, period, sort=LISTING_SORT))
     return head, response.hits is not None

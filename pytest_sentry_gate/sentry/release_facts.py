@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.sentry import endpoints
+from pytest_sentry_gate.sentry import endpoints, scope
 from pytest_sentry_gate.sentry.client import gather
 from pytest_sentry_gate.sentry.responses import expect
 from pytest_sentry_gate.sentry.symbolication import (
@@ -194,13 +194,16 @@ def newest_js_event(
     """
     issues = client.get_json(
         endpoints.ISSUES.path(org=org),
-        {
-            "project": project_id,
-            "query": f'release:"{version}"',
-            "sort": "date",
-            "limit": ISSUES_SCANNED,
-            "statsPeriod": period,
-        },
+        scope.filtered(
+            client,
+            {
+                "project": project_id,
+                "query": f'release:"{version}"',
+                "sort": "date",
+                "limit": ISSUES_SCANNED,
+                "statsPeriod": period,
+            },
+        ),
     )
     others: list[str] = []
     for issue in issues if isinstance(issues, list) else []:
