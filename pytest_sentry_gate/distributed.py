@@ -147,6 +147,7 @@ class ControllerHooks:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.order: dict[str, int] = {}
+        self.collection: dict[str, int] = {}
         self.outputs: dict[str, dict[str, Any]] = {}
         self.lines: list[str] = []
 
@@ -173,6 +174,22 @@ class ControllerHooks:
         run.results.append(result)
         run.by_nodeid[report.nodeid] = result
         self.order[result.nodeid] = int(data.get("index", -1))
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
+        """The collection's order (every worker's is the same): where a crashed check goes."""
+        self.collection = self.collection or {nodeid: index for index, nodeid in enumerate(ids)}
+
+    def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
+        """A worker died running a check: the check FAILs in the report, as xdist reports it."""
+        run = self.config.stash.get(RUN_KEY, None)
+        if run is None or crashitem in run.by_nodeid:
+            return
+        from pytest_sentry_gate.worker_merge import crashed
+
+        result = crashed(crashitem, str(report.longrepr))
+        run.results.append(result)
+        run.by_nodeid[crashitem] = result
+        self.order[crashitem] = self.collection.get(crashitem, -1)
 
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         """A worker finished: keep what it sent (a crashed worker sends nothing)."""

@@ -31,6 +31,27 @@ def rebuild(data: dict[str, Any]) -> verdict.CheckResult:
     )
 
 
+def crashed(nodeid: str, why: str) -> verdict.CheckResult:
+    """The verdict of a check whose worker died while running it (xdist's crash report)."""
+    from pytest_sentry_gate import modes
+
+    path, _, name = nodeid.partition("::")
+    module = path.rsplit("/", 1)[-1].removesuffix(".py")
+    mode = module.removeprefix("test_")
+    return verdict.CheckResult(
+        nodeid=nodeid,
+        check_id=f"{module}::{name}",
+        mode=mode if mode in modes.CHECK_MODES else None,
+        status=verdict.FAIL,
+        reason="error",
+        message=f"{why}: the check gave no verdict",
+        evidence={},
+        risks=(),
+        next_commands=(),
+        duration=0.0,
+    )
+
+
 def merge(
     run: Run, outputs: Sequence[dict[str, Any]], projects: Sequence[str]
 ) -> tuple[dict[str, Any], list[str]]:

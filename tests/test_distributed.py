@@ -253,3 +253,33 @@ def test_no_xdist_still_runs_in_process(pytester: pytest.Pytester) -> None:
     _result, report = _custom(pytester, "-p no:xdist")
     assert report["checks"][0]["evidence"]["worker"] is None
     assert report["counts"] == {"PASS": 1}
+
+
+CRASHES = """
+import os, pytest
+
+@pytest.mark.release_gate
+def test_release(sentry_check):
+    os._exit(3)  # the worker dies (killed, out of memory) while checking
+"""
+
+
+def test_a_check_whose_worker_crashed_fails_in_the_report(pytester: pytest.Pytester) -> None:
+    # Given a check whose worker dies while it runs
+    pytester.makeini("[pytest]\naddopts = -n 2 -p xdist\n")
+    pytester.makepyfile(test_release_gate=CRASHES)
+    result = pytester.runpytest_subprocess(
+        "-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED
+    )
+    # Then the report names it FAIL (not a run with nothing checked), and the run fails
+    report = load_report(pytester.path / "r.json")
+    entry = report["checks"][0]
+    assert (entry["id"], entry["mode"], entry["status"], entry["reason"]) == (
+        "test_release_gate::test_release",
+        "release_gate",
+        "FAIL",
+        "error",
+    )
+    assert "crashed while running" in entry["message"]
+    assert report["counts"] == {"FAIL": 1}
+    assert result.ret == 1
