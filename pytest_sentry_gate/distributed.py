@@ -171,6 +171,9 @@ class ControllerHooks:
         from pytest_sentry_gate.worker_merge import rebuild
 
         result = rebuild(data)
+        crashed = run.by_nodeid.get(report.nodeid)
+        if crashed is not None:  # xdist ran it again after its worker crashed: this verdict
+            run.results.remove(crashed)
         run.results.append(result)
         run.by_nodeid[report.nodeid] = result
         self.order[result.nodeid] = int(data.get("index", -1))

@@ -283,3 +283,29 @@ def test_a_check_whose_worker_crashed_fails_in_the_report(pytester: pytest.Pytes
     assert "crashed while running" in entry["message"]
     assert report["counts"] == {"FAIL": 1}
     assert result.ret == 1
+
+
+CRASHES_ONCE = """
+import os, pytest
+
+@pytest.mark.release_gate
+def test_release(sentry_check):
+    if not os.path.exists("crashed-once"):
+        open("crashed-once", "w").close()
+        os._exit(3)
+    sentry_check.passed("release ok")
+"""
+
+
+def test_a_check_rerun_after_its_worker_crashed_keeps_its_verdict(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given a check whose worker dies once, and xdist runs it again on another worker
+    pytester.makeini("[pytest]\naddopts = -n 2 -p xdist\n")
+    pytester.makepyfile(test_release_gate=CRASHES_ONCE)
+    pytester.runpytest_subprocess("-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED)
+    # Then the report holds the check once, with the verdict of the run that finished
+    report = load_report(pytester.path / "r.json")
+    assert [(c["id"], c["status"]) for c in report["checks"]] == [
+        ("test_release_gate::test_release", "PASS")
+    ]
