@@ -2,15 +2,16 @@
 
 With ``-n N`` (or ``--tx``) the plugin sets ``--dist loadgroup`` (``in_process.distribute``) and
 marks every check with ``xdist_group``: the project it checks (the ``sentry_target`` parameter,
-with several ``--sentry-project`` slugs), else one group for the whole run. So one worker reads a
-project's facts once and writes its checkpoint (the only writer of that file), as a serial run.
+with several ``--sentry-project`` slugs), else one group for the whole run. The controller's
+scheduler (``schedule``) gives whole groups to workers, so one worker reads a project's facts
+once and writes its checkpoint (the only writer of that file), as a serial run does.
 
 Each worker records its checks' verdicts as usual; the teardown report of a check carries its
 verdict to the controller (an attribute of the test report, which pytest serialises for xdist),
 and at the end of its session a worker sends what the run learned beyond the verdicts (the
-collection, the release, the verify_loop sections) in xdist's
-``workeroutput``. The controller alone rebuilds the run from them, in collection order, and writes
-the report, the terminal summary, JUnit properties and the GitHub step summary, as a serial run.
+collection, the release, the verify_loop sections) in xdist's ``workeroutput``. The controller
+alone rebuilds the run from them (``worker_merge``), in collection order, and writes the report,
+the terminal summary, the GitHub step summary and the exit code, as a serial run does.
 """
 
 from __future__ import annotations
@@ -126,7 +127,6 @@ def loop_lines(config: pytest.Config) -> list[str]:
 
 def send(config: pytest.Config, run: Run, sections: dict[str, Any]) -> None:
     """At a worker's session end: what the controller needs beyond the verdicts."""
-
     hooks = config.pluginmanager.get_plugin(NAME)
     output: dict[str, Any] = config.workeroutput  # type: ignore[attr-defined]
     output[OUTPUT_KEY] = {
