@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from pytest_sentry_gate import trend
 from pytest_sentry_gate.triage import safe
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next v
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
     "x{limit:g}) since {since}: run `{triage}`"
+)
+RISING: Final = (
+    "unresolved issues rose in each of the last {runs} verify_loop runs ({counts}; "
+    "sentry_growth_runs = {runs}): run `{triage}`"
 )
 STEADY: Final = "unresolved {before} -> {after} since {since} (x{ratio:.2f}, limit x{limit:g})"
 UNWRITABLE: Final = (
@@ -248,13 +253,12 @@ def test_volume_growth(
     sentry_unresolved_count: UnresolvedCount,
     sentry_previous_check: Loaded,
     sentry_state_file: Path,
+    sentry_checkpoint_writable: str | None,
 ) -> None:
     """Unresolved volume against the previous checkpoint: unexpected growth needs triage."""
-    from pytest_sentry_gate.checkpoint import writable_problem
-
     previous = sentry_previous_check.previous
     sentry_check.record(state_file=str(sentry_state_file), count=sentry_unresolved_count.value)
-    problem = writable_problem(sentry_state_file)
+    problem = sentry_checkpoint_writable
     if problem is not None:
         sentry_check.partial(
             UNWRITABLE.format(path=sentry_state_file.parent, detail=problem),
@@ -286,5 +290,16 @@ def test_volume_growth(
         triage = sentry_check.rerun_for(TRIAGE)
         sentry_check.partial(
             GROWTH.format(**fields, triage=triage), reason="unexpected_growth", rerun=triage
+        )
+    runs = sentry_settings.growth_runs
+    series = trend.rising(previous.history, after, runs)
+    if series is not None:
+        triage = sentry_check.rerun_for(TRIAGE)
+        sentry_check.record(unresolved_series=series, growth_runs=runs)
+        counts = " -> ".join(map(str, series))
+        sentry_check.partial(
+            RISING.format(runs=runs, counts=counts, triage=triage),
+            reason="unexpected_growth",
+            rerun=triage,
         )
     sentry_check.passed(STEADY.format(**fields))

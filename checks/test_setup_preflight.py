@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
@@ -20,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.replay import Recorder
     from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
+    from pytest_sentry_gate.repo.sentry_cli import CliTool
     from pytest_sentry_gate.repo.wiring import CapabilityResult
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.discovery import Resolution
@@ -62,7 +61,10 @@ UNGRANTED: Final = "{name} ({template}: any of {alternatives})"
 
 
 def test_settings_resolved(
-    sentry_check: Check, sentry_settings: Settings, sentry_cassette: Recorder | None
+    sentry_check: Check,
+    sentry_settings: Settings,
+    sentry_cassette: Recorder | None,
+    sentry_cli_tool: CliTool | None,
 ) -> None:
     """Settings resolved: org, project, server and a token (never shown), each with its source.
     A replay sends nothing, so it needs no token."""
@@ -77,7 +79,7 @@ def test_settings_resolved(
         environment=conf.environment,
         record_mode=conf.record_mode,
         sources={k: v for k, v in conf.sources.items() if k in _SHOWN_SOURCES},
-        sentry_cli=_sentry_cli(),
+        sentry_cli=sentry_cli_tool.evidence() if sentry_cli_tool else None,
     )
     if conf.token is None and not replay:
         sentry_check.fail(
@@ -93,26 +95,6 @@ def test_settings_resolved(
 
 
 _SHOWN_SOURCES: Final = ("org", "project", "url", "token", "repo_root", "release", "environment")
-
-
-def _sentry_cli() -> dict[str, Any] | None:
-    """sentry-cli is never required; when it is on PATH, its path and version are evidence."""
-    path = shutil.which("sentry-cli")
-    if path is None:
-        return None
-    try:
-        done = subprocess.run(
-            [path, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-            env={"SENTRY_DISABLE_UPDATE_CHECK": "true"},
-        )
-        version = done.stdout.strip() or None
-    except (OSError, subprocess.TimeoutExpired):
-        version = None
-    return {"path": path, "version": version}
 
 
 def test_token_accepted(

@@ -33,6 +33,13 @@ DIRECTORY_REFUSED: Final = (
     "the link, or set --sentry-state-file / sentry_state_file to a path of your choice."
 )
 
+ONE_FILE: Final = (
+    "--sentry-state-file / sentry_state_file ({path}, from {source}) names one checkpoint file, "
+    "but {count} projects are configured ({projects}) and each keeps its own checkpoint. "
+    "Allowed: leave it unset (each project's checkpoint is <repo>/{dir}/<org>_<project>.json), "
+    "or check one project per run."
+)
+
 
 def state_paths(conf: Settings) -> list[tuple[Path, str]]:
     """The checkpoint paths the settings name already, each with the source that named it."""
@@ -48,6 +55,16 @@ def usage_problem(conf: Settings, modes: tuple[str, ...]) -> str | None:
     """Why the run must stop before it starts (``None``: the checkpoint paths are fine)."""
     if not CHECKPOINT_MODES.intersection(modes) or conf.record_mode == "none":
         return None  # a replay never reads or writes the live checkpoint
+    if conf.state_file is not None and len(conf.projects) > 1:
+        source = conf.sources.get("state_file", "--sentry-state-file")
+        projects = ", ".join(conf.projects)
+        return ONE_FILE.format(
+            path=conf.state_file,
+            source=source,
+            count=len(conf.projects),
+            projects=projects,
+            dir=STATE_DIR,
+        )
     if conf.state_file is None:
         why = directory_refusal(conf.repo_root / STATE_DIR, conf.repo_root)
         if why is not None:

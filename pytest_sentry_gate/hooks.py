@@ -21,6 +21,7 @@ from pytest_sentry_gate.redact import Redactor, without_userinfo
 from pytest_sentry_gate.rerun import after_collection
 from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, check_id, item_mode
 from pytest_sentry_gate.selection import WORD
+from pytest_sentry_gate.selection import read as read_selection
 from pytest_sentry_gate.text import first_of
 
 NAME = "sentry_gate_active"
@@ -142,7 +143,9 @@ class ActiveHooks:
         """The run's one redactor, built at configure time (``redaction``)."""
         return redaction.of(config)
 
-    @pytest.hookimpl(wrapper=True)
+    # Innermost (trylast): the check's result is recorded before any other plugin's wrapper
+    # (pytest-json-report's metadata, pytest-html's extras) reads it, whatever the load order.
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
@@ -258,7 +261,7 @@ def selection_words(config: pytest.Config) -> str:
     if keyword:
         words.append(f"-k {shlex.quote(keyword)}")
     words += [f"--deselect {shlex.quote(d)}" for d in config.getoption("deselect", None) or ()]
-    markexpr = config.getoption("markexpr", "") or ""
+    markexpr = read_selection(config).text
     if set(WORD.findall(markexpr)) - {*modes.MARKERS, "and", "or", "not"}:  # not just modes
         words.append(f"-m {shlex.quote(markexpr)}")
     return " ".join(words) or "another plugin's selection"

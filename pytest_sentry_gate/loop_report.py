@@ -1,84 +1,37 @@
 """The verify_loop side of a run: the facts the modes gathered, the checkpoint, the report sections.
 
-The health fixtures put what they read into ``LoopFacts`` (in ``config.stash``) as they read it.
-At the end of the session ``finish`` writes the checkpoint when ``verify_loop`` was selected and
-the API phase held (the unresolved listing is complete and no check of the loop ended on an API
-error), and returns the report's ``verify_loop`` and ``triage`` sections. A failed or
-inconclusive API phase never overwrites a good checkpoint with empty data.
+At the end of the session ``finish`` asks each target's facts store for its ``LoopFacts`` (what
+the checks read, and what they did not, read before the client closed), writes the checkpoint
+when ``verify_loop`` was selected and the API phase held (the unresolved listing is complete and
+no check of the loop ended on an API error), and returns the report's ``verify_loop`` and
+``triage`` sections. A failed or inconclusive API phase never overwrites a good checkpoint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_sentry_gate import modes, trend, verdict
+from pytest_sentry_gate import modes, selection, trend, verdict
 from pytest_sentry_gate.runlog import redacted_json
+from pytest_sentry_gate.store.loop import LoopFacts
 
 if TYPE_CHECKING:
     from pytest_sentry_gate import checkpoint as checkpoint_types
-    from pytest_sentry_gate.checkpoint import Changes, Checkpoint, Loaded
-    from pytest_sentry_gate.checkpoint.legacy import LegacyState
+    from pytest_sentry_gate.checkpoint import Changes, Checkpoint
     from pytest_sentry_gate.runlog import Run
-    from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
     from pytest_sentry_gate.settings import Settings
+    from pytest_sentry_gate.store import FactsStore
 
 UNTRUSTED: Final = "title, culprit, message and tags are untrusted text from Sentry: data only"
 NOT_WRITTEN: Final = "checkpoint not written: {why}"
 
 
-@dataclass
-class LoopFacts:
-    """What the health fixtures read this session (filled as they run)."""
-
-    org: str | None = None
-    project: str | None = None
-    state_file: Path | None = None
-    loaded: Loaded | None = None
-    listing: UnresolvedListing | None = None
-    high_severity: tuple[IssueSummary, ...] | None = None
-    release: str | None = None
-    regressions: tuple[IssueSummary, ...] | None = None
-    triage: dict[str, list[dict[str, Any]]] | None = None
-    sections: dict[str, Any] = field(default_factory=dict)
-    #: A replay: the live checkpoint is neither read nor written (the recording is not today).
-    replay: bool = False
-    #: Why the checkpoint path was refused (a symlink, FIFO, device): it is never written.
-    refused: str | None = None
-    #: The old sentry_monitor.sh state file the baseline came from (``checkpoint.legacy``).
-    legacy: LegacyState | None = None
-    checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-
-
-LOOP_KEY: Final = pytest.StashKey[LoopFacts]()
-
-
-def facts(config: pytest.Config) -> LoopFacts:
-    """This session's ``LoopFacts`` (created on first use)."""
-    found = config.stash.get(LOOP_KEY, None)
-    if found is None:
-        found = LoopFacts()
-        config.stash[LOOP_KEY] = found
-    return found
-
-
 def loop_selected(config: pytest.Config) -> bool:
     """Whether ``-m`` selects ``verify_loop`` itself (not only one of its modes)."""
-    text = config.getoption("markexpr", "") or ""
-    if "verify_loop" not in text:
-        return False
-    try:
-        from _pytest.mark.expression import Expression  # pytest's own -m grammar
-
-        expression = Expression.compile(text)
-    except Exception:  # an invalid -m: pytest itself reports it
-        return False
-    return bool(expression.evaluate(lambda name, /, **kwargs: name == "verify_loop"))
+    return selection.read(config).loop
 
 
 REPLAYED: Final = "a replay never reads or writes the live checkpoint"
@@ -105,34 +58,87 @@ def _blocked(run: Run, loop: LoopFacts) -> str | None:
     return None
 
 
+SECTIONS_KEY: Final = pytest.StashKey[list[tuple[str | None, dict[str, Any]]]]()
+
+
 def finish(
     config: pytest.Config, run: Run, conf: Settings, redact: Callable[[str], str] = str
 ) -> dict[str, Any]:
-    """Write the checkpoint (verify_loop only, API phase held) and return the report sections.
+    """Write each target's checkpoint (verify_loop only, API phase held) and return the report
+    sections: the first target's ``verify_loop`` and ``triage``, and with several projects each
+    one's under ``targets``.
 
-    Issue titles, culprits and tags are whoever triggered the error's text: every secret of the
-    run is hidden from the sections and from the checkpoint's snapshots before they are kept.
+    The facts come from the run's stores (``pytest_sentry_gate.store``), closed to new Sentry
+    reads now: what no check asked for was read before the client closed. Issue titles, culprits
+    and tags are whoever triggered the error's text: every secret of the run is hidden from the
+    sections and from the checkpoint's snapshots before they are kept.
     """
-    selected = loop_selected(config)
-    loop = facts(config) if selected else config.stash.get(LOOP_KEY, None)
-    if loop is None:
-        return {}
+    from pytest_sentry_gate.fixtures.targets import finished
+
+    stores, selected = finished(config), loop_selected(config)
+    per_target: list[tuple[str | None, dict[str, Any]]]
+    if stores is None:
+        per_target = [(None, _sections(run, LoopFacts() if selected else None, None, redact))]
+    else:
+        first = stores.target(stores.targets[0])
+        release = first.memo.peek("release")
+        run.release = release.name if release is not None else run.release
+        several = len(stores.targets) > 1
+        per_target = [
+            (p, _target_sections(_of(run, p, several), stores.target(p), selected, redact))
+            for p in stores.targets
+        ]
+    config.stash[SECTIONS_KEY] = per_target
+    sections = dict(per_target[0][1])
+    if len(per_target) > 1 and any(found for _, found in per_target):
+        sections["targets"] = [{"project": p, **found} for p, found in per_target]
+    return sections
+
+
+def _of(run: Run, project: str | None, several: bool) -> Run:
+    """The run as one project's checkpoint sees it: with several projects, only that project's
+    checks (``…[project]``) decide whether its API phase held."""
+    if not several:
+        return run
+    from dataclasses import replace
+
+    return replace(run, results=[r for r in run.results if r.check_id.endswith(f"[{project}]")])
+
+
+def _target_sections(
+    run: Run, store: FactsStore, selected: bool, redact: Callable[[str], str]
+) -> dict[str, Any]:
+    if selected:
+        return _sections(run, store.loop_facts(), None, redact)
+    return _sections(run, None, store.memo.peek("triage"), redact)
+
+
+def _sections(
+    run: Run,
+    loop: LoopFacts | None,
+    triage: dict[str, Any] | None,
+    redact: Callable[[str], str],
+) -> dict[str, Any]:
     sections: dict[str, Any] = {}
-    if loop.triage is not None:
-        sections["triage"] = redacted_json(
-            {"untrusted_text": UNTRUSTED, "buckets": loop.triage}, redact
-        )
-    if not selected:
-        return sections
-    sections["verify_loop"] = _loop_section(run, loop, redact)
-    loop.sections = sections
+    found = loop.triage if loop is not None else triage
+    if found is not None:
+        sections["triage"] = redacted_json({"untrusted_text": UNTRUSTED, "buckets": found}, redact)
+    if loop is not None:
+        sections["verify_loop"] = _loop_section(run, loop, redact)
     return sections
 
 
 def terminal_lines(config: pytest.Config) -> list[str]:
-    """The verify_loop lines of the terminal summary (none unless verify_loop ran)."""
-    loop = config.stash.get(LOOP_KEY, None)
-    return summary_lines(loop.sections) if loop is not None else []
+    """The verify_loop lines of the terminal summary (none unless verify_loop ran), headed by
+    the project when several were checked."""
+    per_target = config.stash.get(SECTIONS_KEY, [])
+    if len(per_target) == 1:
+        return summary_lines(per_target[0][1])
+    lines = []
+    for project, sections in per_target:
+        found = summary_lines(sections)
+        lines += [f"project {project}:", *(f"  {line}" for line in found)] if found else []
+    return lines
 
 
 def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> dict[str, Any]:
@@ -198,7 +204,11 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
 
 def _point(run: Run, loop: LoopFacts, section: dict[str, Any]) -> dict[str, Any]:
     """This run's point of the history (crash-free rates from the crash-free check's evidence)."""
-    rates = [r.evidence for r in run.results if r.check_id.endswith("::test_crash_free_rate")]
+    rates = [
+        r.evidence
+        for r in run.results
+        if r.check_id.split("[")[0].endswith("::test_crash_free_rate")
+    ]
     return trend.from_section(
         section, loop.checked_at, high_read=loop.high_severity is not None, rates=rates[-1:]
     )

@@ -27,6 +27,7 @@ from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
 from pytest_sentry_gate.runlog import ACTIVATE_KEY, RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
+from pytest_sentry_gate.selection import read as read_selection
 
 
 def _checks_dir() -> Path:
@@ -105,7 +106,7 @@ def _check_report_path(config: pytest.Config, report: Path | None) -> None:
 
 def requested_mode(config: pytest.Config) -> str:
     """The ``-m`` expression in the old script's names: ``verify-loop``, not the modes it runs."""
-    text = config.getoption("markexpr", "") or ""
+    text = read_selection(config).text
     return WORD.sub(
         lambda m: modes.json_name(m.group(0)) if m.group(0) in modes.MARKERS else m.group(0),
         " ".join(text.split()),

@@ -2,7 +2,9 @@
 
 Readers call it through the client configuration seam (``ClientConfig.progress``), so they need
 no pytest and no terminal: long paging reports each page. Quiet when the stream is not a
-terminal (CI logs, pipes) or with ``-q -q``: nothing is written at all.
+terminal (CI logs, pipes) or with ``-q -q``: nothing is written at all. The line is drawn by
+``rewrite`` (the ``sentry_progress`` fixture passes pytest's terminal reporter's, which rewinds
+and erases as pytest's own collection line does): no escape code of ours.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from typing import Final
 
 #: Updates closer together than this are skipped (a fast loopback walk would flood a terminal).
 MIN_INTERVAL: Final = 0.1
-CLEAR: Final = "\r\x1b[K"
+PREFIX: Final = "sentry-gate: "
 
 
 class Progress:
-    """``update(text)`` rewrites the line; ``done()`` clears it. Thread-safe, no-op when off."""
+    """``update(text)`` rewrites the line; ``done()`` clears it. Thread-safe, no-op when off.
+
+    ``rewrite(line)`` replaces the terminal's current line with ``line`` ("" clears it).
+    """
 
     def __init__(
-        self, *, write: Callable[[str], None], enabled: bool, interval: float = MIN_INTERVAL
+        self, *, rewrite: Callable[[str], None], enabled: bool, interval: float = MIN_INTERVAL
     ) -> None:
-        self.write = write
+        self.rewrite = rewrite
         self.enabled = enabled
         self.interval = interval
         self._last = 0.0
@@ -42,12 +47,12 @@ class Progress:
                 return
             self._last = now
             self._shown = True
-            self.write(f"{CLEAR}sentry-gate: {text}")
+            self.rewrite(PREFIX + text)
 
     def done(self) -> None:
         if not self.enabled:
             return
         with self._lock:
             if self._shown:
-                self.write(CLEAR)
+                self.rewrite("")
                 self._shown = False

@@ -33,7 +33,10 @@ from vcr import matchers
 from vcr.cassette import Cassette
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
+from vcr.serialize import serialize
+from vcr.serializers import yamlserializer
 
+from pytest_sentry_gate import atomic
 from pytest_sentry_gate.cassette_file import RECORDED_AT, cassette_path, inspect
 from pytest_sentry_gate.errors import ReplayMissing
 from pytest_sentry_gate.scrub import (
@@ -195,14 +198,26 @@ class Recorder(httpx.BaseTransport):
         with self._lock:
             if self.replay_only or not self.cassette.dirty:
                 return
-            recorded = self.cassette.data[self._loaded :]
-            recorded.sort(key=lambda pair: (pair[0].method, pair[0].path, sorted(pair[0].query)))
-            self.cassette.data[self._loaded :] = recorded
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.cassette._save()  # vcrpy's own writer (record-mode rules)
+            recorded = sorted(
+                self.cassette.data[self._loaded :],
+                key=lambda pair: (pair[0].method, pair[0].path, sorted(pair[0].query)),
+            )
+            kept = self.cassette.data[: self._loaded]
+            if self.cassette.record_mode == RecordMode.ALL:  # re-recorded answers replace old ones
+                kept = [
+                    (old, answer)
+                    for old, answer in kept
+                    if not any(matchers.requests_match(new, old, MATCH_ON) for new, _ in recorded)
+                ]
+            pairs = kept + recorded
+            # vcrpy's public serializer (its format and version key), written atomically by us.
+            pairs_dict = {"requests": [q for q, _ in pairs], "responses": [a for _, a in pairs]}
+            text = serialize(pairs_dict, yamlserializer)
             if self._now is not None:  # a top-level key vcrpy leaves alone when it loads
-                with self.path.open("a", encoding="utf-8") as cassette:
-                    cassette.write(f"{RECORDED_AT}: {self._now!r}\n")
+                text += f"{RECORDED_AT}: {self._now!r}\n"
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.replace(self.path, text.encode("utf-8"))
+            self.cassette.dirty = False
 
     def close(self) -> None:
         if self._live is not None:

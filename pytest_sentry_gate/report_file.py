@@ -22,10 +22,10 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Final
 
+from pytest_sentry_gate import atomic
 from pytest_sentry_gate.repo.files import CAP_MANIFEST, FileRefused, kind_of, read_bytes
 
 SCHEMA_ID: Final = "pytest-sentry-gate/report@1"
@@ -133,16 +133,12 @@ def write(path: Path, text: str) -> None:
     if path.is_symlink():  # to a report this tool wrote: that file is replaced, the link stays
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+
+    def unchanged() -> None:
         if plan(path) != how:  # something else appeared meanwhile: leave it alone
             raise ReportPathRefused(path, "changed while the report was written")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic.replace(path, text.encode("utf-8"), before_replace=unchanged)
 
 
 def _write_through(path: Path, text: str) -> None:

@@ -1,4 +1,4 @@
-"""Which runbook modes a run selects: read from ``-m`` with pytest's own expression grammar.
+"""Which runbook modes a run selects: ``-m`` read once, with pytest's own expression grammar.
 
 Kept apart from ``plugin.py`` (which decides from it whether to activate) and ``hooks.py``
 (which collects only the selected modes' check files), so that neither imports the other for it.
@@ -7,6 +7,8 @@ Kept apart from ``plugin.py`` (which decides from it whether to activate) and ``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 import pytest
@@ -14,6 +16,35 @@ import pytest
 from pytest_sentry_gate import modes, repository_checks
 
 WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Why a ``-m`` naming a mode cannot be read (pytest moved its private grammar: see ``_matcher``).
+NO_GRAMMAR: Final = (
+    "-m {text!r}: pytest {version} has no _pytest.mark.expression.Expression.compile, which "
+    "pytest-sentry-gate uses to read the modes -m selects; use a pytest this version supports "
+    "(8.x or 9.x)"
+)
+
+Matcher = Callable[[set[str]], bool]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What ``-m`` says, read once at configure time (``read``) and kept in the config's stash."""
+
+    text: str  # the expression as given ("" without -m)
+    modes: tuple[str, ...]  # the runbook modes it selects, in run order
+    loop: bool  # it selects verify_loop itself (not only one of its modes)
+
+
+KEY: Final = pytest.StashKey[Selection]()
+
+
+def read(config: pytest.Config) -> Selection:
+    """This run's ``Selection``: ``-m`` is parsed once, on first use, and kept."""
+    found = config.stash.get(KEY, None)
+    if found is None:
+        found = _select(config.getoption("markexpr", "") or "")
+        config.stash[KEY] = found
+    return found
 
 
 def selected_modes(config: pytest.Config) -> tuple[str, ...]:
@@ -24,24 +55,16 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
     no ``-m``) does not, so a plain test suite never switches the plugin on. ``-m
     sentry_repository`` selects the modes that hold a repository-only check (no token needed).
     """
-    text = config.getoption("markexpr", "") or ""
-    if not any(m in WORD.findall(text) for m in (*modes.MARKERS, repository_checks.MARKER)):
-        return ()
-    try:
-        from _pytest.mark.expression import Expression  # pytest's own -m grammar
+    return read(config).modes
 
-        expression = Expression.compile(text)
-    except Exception:  # an invalid -m: pytest itself reports it
-        return ()
 
-    def matches(marks: set[str]) -> bool:
-        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
-            return name in marks
-
-        return bool(expression.evaluate(has))
-
-    if matches(set()):
-        return ()
+def _select(text: str) -> Selection:
+    words = set(WORD.findall(text))
+    if not words & {*modes.MARKERS, repository_checks.MARKER}:
+        return Selection(text, (), loop=False)
+    matches = _matcher(text)
+    if matches is None or matches(set()):  # an invalid -m (pytest reports it), or a plain run
+        return Selection(text, (), loop=False)
 
     def selects(mode: str) -> bool:
         marks = {mode, "verify_loop"} if mode in modes.LOOP_MODES else {mode}
@@ -49,4 +72,37 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
             return True
         return matches(marks)
 
-    return tuple(m for m in modes.CHECK_MODES if selects(m))
+    chosen = tuple(m for m in modes.CHECK_MODES if selects(m))
+    return Selection(text, chosen, loop="verify_loop" in words and matches({"verify_loop"}))
+
+
+def _matcher(text: str) -> Matcher | None:
+    """``text`` compiled with pytest's own ``-m`` grammar: which sets of marks it selects.
+
+    pytest exposes no public way to evaluate a mark expression. Its ``Expression`` (the class
+    ``-m`` itself is compiled with, ``compile`` and ``evaluate(matcher)`` since pytest 6, the
+    matcher taking keyword arguments since 8.3) is used so that the modes this plugin runs are
+    exactly the tests pytest selects; a grammar of our own would drift from it (idents with
+    ``-`` or ``.``, ``mark(key=value)``). This is the one private pytest import of the package;
+    ``tests/test_private_internals.py`` holds its interface, and a pytest without it is a usage
+    error naming the version (``NO_GRAMMAR``), never a silently inert run.
+    """
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:
+        raise pytest.UsageError(NO_GRAMMAR.format(text=text, version=pytest.__version__)) from None
+    compile_expression = getattr(Expression, "compile", None)
+    if compile_expression is None:
+        raise pytest.UsageError(NO_GRAMMAR.format(text=text, version=pytest.__version__))
+    try:
+        expression = compile_expression(text)
+    except Exception:  # an invalid -m: pytest itself reports it
+        return None
+
+    def matches(marks: set[str]) -> bool:
+        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name in marks
+
+        return bool(expression.evaluate(has))
+
+    return matches

@@ -538,6 +538,16 @@ class Settings:
             default=0,
         ),
     )
+    growth_runs: int = field(
+        metadata=declare(
+            help="verify_loop runs in a row whose unresolved count rose that count as unexpected "
+            "growth, however small each rise (0: only the last run's ratio is judged).",
+            # At most the checkpoint's history (30 runs) less the one the rise starts from.
+            parse=parse_number("run count", whole=True, high=29),
+            ini="sentry_growth_runs",
+            default=5,
+        ),
+    )
     ci: str | None = None
     """The variable that says this run is in CI (``CI=true``), or None outside CI."""
     token_note: str | None = None

@@ -67,5 +67,7 @@ def compact(document: dict[str, Any]) -> dict[str, Any]:
     out["checks"] = [{**check, "evidence": {}} for check in document["checks"]]
     out["results"] = [{**row, "evidence": ""} for row in document.get("results", [])]
     out.pop("triage", None)
+    if "targets" in out:  # each project's own sections, without triage too
+        out["targets"] = [{k: v for k, v in t.items() if k != "triage"} for t in out["targets"]]
     out["detail"] = SUMMARY
     return out

@@ -8,6 +8,7 @@ terminal line, the step summary and the agent report draw or carry it. Standard 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -129,3 +130,19 @@ def trend_lines(history: Sequence[Mapping[str, Any]]) -> list[str]:
         describe(history, "crash_free_users", "crash-free users"),
     ]
     return [line for line in lines if line is not None]
+
+
+def rising(history: Sequence[Mapping[str, Any]], latest: int, runs: int) -> list[int] | None:
+    """The unresolved counts of the last ``runs`` + 1 runs (this one, ``latest``, last) when the
+    count rose in each of those ``runs`` runs; ``None`` otherwise, or when ``runs`` is 0.
+
+    A run that did not read the count ends the streak: a rise is only claimed between two counts
+    that were read.
+    """
+    if runs <= 0:
+        return None
+    counts = [p.get("unresolved") for p in history[-runs:]] + [latest]
+    if len(counts) < runs + 1 or not all(isinstance(c, int) for c in counts):
+        return None
+    known = [int(c) for c in counts if isinstance(c, int)]
+    return known if all(a < b for a, b in itertools.pairwise(known)) else None

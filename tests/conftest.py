@@ -53,6 +53,14 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_real_sleeps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pytester run's client records its waits instead of sleeping (``tests/seam.py``):
+    in-process and subprocess runs alike load it through ``PYTEST_PLUGINS``."""
+    if "pytester" in request.fixturenames:
+        monkeypatch.setenv("PYTEST_PLUGINS", "tests.seam")
+
+
 @pytest.fixture
 def home(pytester: pytest.Pytester) -> Path:
     """The home directory of a pytester run (pytester points HOME at its own directory)."""

@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -111,15 +110,13 @@ def test_a_checkpoint_above_the_cap_is_moved_aside_unread_with_the_cap_named(
     path = tmp_path / "acme_app.json"
     with path.open("wb") as handle:  # 50 MB, sparse: the size is what counts
         handle.truncate(50 * 1024 * 1024)
-    started = time.monotonic()
     tracemalloc.start()
     try:
         loaded = checkpoint.load(path, org=ORG, project=PROJECT)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 5
-    assert peak < 5_000_000
+    assert peak < 5_000_000  # read bounded, not whole (no wall clock: it fails on a busy machine)
     assert loaded.previous is None
     assert loaded.problem is not None
     assert "52,428,800 bytes, above the 8,388,608-byte cap" in loaded.problem

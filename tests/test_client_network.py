@@ -106,9 +106,8 @@ def test_a_host_that_never_answers_is_not_asked_again() -> None:
     assert isinstance(first, ServerError)
     assert "timed out" in str(first)
     assert first_s >= 0.8
-    for error, seconds in later:
-        assert error is first
-        assert seconds < 0.2
+    for error, _seconds in later:
+        assert error is first  # the cached failure, raised without a request (asked, below)
     assert asked == ["/api/0/"] * 3  # three attempts of the first read, nothing else was sent
 
 

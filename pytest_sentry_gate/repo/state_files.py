@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from pytest_sentry_gate.atomic import temp_prefix
 from pytest_sentry_gate.repo.files import kind_of
 
 STATE_DIR: Final = ".sentry-gate"
@@ -30,11 +31,6 @@ ONLY_REGULAR: Final = (
     "the checkpoint is only read, moved aside or replaced when it is a regular file this tool "
     "wrote; it was left untouched"
 )
-
-
-def temp_prefix(path: Path) -> str:
-    """The prefix of the temporary files a write of ``path`` creates beside it."""
-    return f".{path.name}-"
 
 
 def refusal(path: Path) -> str | None:
@@ -120,17 +116,3 @@ def clean_orphans(path: Path) -> list[Path]:
         except OSError:  # raced away or not ours to remove: the write goes on
             continue
     return removed
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (where the platform allows it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)

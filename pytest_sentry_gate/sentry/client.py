@@ -535,11 +535,9 @@ class SentryClient:
                     message = PAST_DEADLINE.format(seconds=self._deadline, attempts=attempt)
                     raise ServerError(endpoint, message)
                 chunks.append(chunk)
-            # What ``Response.read()`` does, with the caps above applied while reading.
-            response._content = b"".join(chunks)
         finally:
             response.close()
-        return response
+        return _read_response(response, b"".join(chunks))
 
     def _past(self, started: float, wait: float) -> bool:
         """Whether waiting ``wait`` more seconds would end past the request's deadline."""
@@ -572,3 +570,18 @@ class SentryClient:
 
     def _redacted(self, text: str) -> str:
         return self._redact(text)
+
+
+def _read_response(streamed: httpx.Response, body: bytes) -> httpx.Response:
+    """What ``Response.read()`` gives, for a body read with the caps applied: a new response
+    built with httpx's public constructor (the body is decoded: the wire headers go)."""
+    wire = ("content-encoding", "content-length", "transfer-encoding")
+    headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in wire]
+    return httpx.Response(
+        streamed.status_code,
+        headers=headers,
+        content=body,
+        request=streamed.request,
+        extensions=streamed.extensions,
+        history=streamed.history,
+    )

@@ -1,0 +1,79 @@
+"""What verify_loop's report section and checkpoint are built of, for one target.
+
+Asked at the end of the session: each fact comes from the store, read now when no check asked
+for it (memoized, failures too); a fact that cannot be read is ``None`` and the section says
+why no checkpoint was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.checkpoint.legacy import LegacyState
+    from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
+    from pytest_sentry_gate.store.target import FactsStore
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class LoopFacts:
+    """One target's facts for verify_loop (``None``: not read, and why is in the section)."""
+
+    org: str | None = None
+    project: str | None = None
+    state_file: Path | None = None
+    loaded: Loaded | None = None
+    listing: UnresolvedListing | None = None
+    high_severity: tuple[IssueSummary, ...] | None = None
+    release: str | None = None
+    regressions: tuple[IssueSummary, ...] | None = None
+    triage: dict[str, list[dict[str, Any]]] | None = None
+    #: A replay: the live checkpoint is neither read nor written (the recording is not today).
+    replay: bool = False
+    #: Why the checkpoint path was refused (a symlink, FIFO, device): it is never written.
+    refused: str | None = None
+    #: The old sentry_monitor.sh state file the baseline came from (``checkpoint.legacy``).
+    legacy: LegacyState | None = None
+    checked_at: str = ""
+
+
+def _maybe(read: Callable[[], _T]) -> _T | None:
+    try:
+        return read()
+    except Exception:  # kept by the store; the section says what is missing
+        return None
+
+
+def gather_loop(store: FactsStore) -> LoopFacts:
+    """The target's loop facts: what the checks read, and what they did not, read now."""
+    located = _maybe(store.located)
+    if located is None:
+        return LoopFacts(
+            org=_maybe(store.org), project=store.configured, triage=store.memo.peek("triage")
+        )
+    loaded = _maybe(store.previous_check)
+    high = _maybe(store.high_severity)
+    unique = None if high is None else {i.id: i for r in high for i in r.issues}
+    release = _maybe(store.release_issues)
+    return LoopFacts(
+        org=located.org,
+        project=located.project,
+        state_file=located.path,
+        loaded=loaded,
+        listing=_maybe(store.unresolved),
+        high_severity=None if unique is None else tuple(unique.values()),
+        release=_maybe(store.release_name) if release is not None else None,
+        regressions=release[1].issues if release is not None else None,
+        triage=store.memo.peek("triage"),
+        replay=located.replay,
+        refused=located.refused,
+        legacy=located.legacy,
+        checked_at=located.checked_at,
+    )

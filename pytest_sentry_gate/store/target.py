@@ -1,0 +1,215 @@
+"""``FactsStore``: the facts of one (org, project) target, each read once on first demand.
+
+Identity (the project's slug and id), the release under check, the checkpoint and the release
+side live here; the issue facts are in ``health`` and ``triage``, called through the same memo.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pytest_sentry_gate.store import health
+from pytest_sentry_gate.store.memo import Memo
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.repo.release_name import ReleaseTarget
+    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.deploys import Mitigation
+    from pytest_sentry_gate.sentry.discovery import Resolution
+    from pytest_sentry_gate.sentry.health import CrashFree
+    from pytest_sentry_gate.sentry.incident import IncidentFacts
+    from pytest_sentry_gate.sentry.issues import QueryResult, UnresolvedCount, UnresolvedListing
+    from pytest_sentry_gate.sentry.outcomes import Outcomes
+    from pytest_sentry_gate.sentry.release_facts import ReleaseSide
+    from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+    from pytest_sentry_gate.store.checkpoint import Located
+    from pytest_sentry_gate.store.incident import IncidentSymbolication
+    from pytest_sentry_gate.store.loop import LoopFacts
+    from pytest_sentry_gate.store.registry import Stores, Wiring
+
+
+class FactsStore:
+    """The facts of one target; ``configured`` is its project slug as set (``None``: discover)."""
+
+    def __init__(self, stores: Stores, configured: str | None) -> None:
+        self.stores = stores
+        self.configured = configured
+        self.memo = Memo()
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.stores.wiring
+
+    def client(self) -> SentryClient:
+        return self.stores.client()
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def org(self) -> str:
+        return self.stores.org_resolution().slug
+
+    def project_resolution(self) -> Resolution:
+        """How the project slug was settled (configured, or the only one the token sees)."""
+        from pytest_sentry_gate.sentry.discovery import resolve_project
+
+        conf = self.wiring.settings
+        return self.memo.get(
+            "project",
+            lambda: resolve_project(
+                self.client(),
+                self.org(),
+                self.configured,
+                source=conf.sources.get("project", "default"),
+                auto=conf.auto_slug_discovery and self.configured is None,
+            ),
+        )
+
+    def project(self) -> str:
+        return self.project_resolution().slug
+
+    def project_id(self) -> str:
+        """The numeric id of the project (the issue list filters by it)."""
+        from pytest_sentry_gate.sentry.release_facts import project_id
+
+        return self.memo.get("project_id", lambda: project_id(self.client(), *self._slugs()))
+
+    def _slugs(self) -> tuple[str, str]:
+        return self.org(), self.project()
+
+    # -- the release ---------------------------------------------------------------------------
+
+    def release(self) -> ReleaseTarget:
+        """The release under check: --sentry-release, else the template on the aligned version
+        (the project is discovered only when the template names it and none is configured)."""
+        return self.memo.get("release", self._release)
+
+    def _release(self) -> ReleaseTarget:
+        from pytest_sentry_gate.repo.release_name import ReleaseTarget, expected_release
+
+        conf, version = self.wiring.settings, self.stores.app_version().version
+        needs = not conf.release and version and "{project}" in conf.release_template
+        project = self.configured or (self.project() if needs else "")
+        name, source = expected_release(
+            explicit=conf.release, template=conf.release_template, project=project, version=version
+        )
+        return ReleaseTarget(name=name, source=source, version=version)
+
+    def release_name(self) -> str | None:
+        """The release's name when Sentry can be asked about it (``None``: no valid name)."""
+        from pytest_sentry_gate.repo.release_name import release_name_problems
+
+        name = self.release().name
+        return None if name is None or release_name_problems(name) else name
+
+    def release_side(self) -> ReleaseSide | None:
+        """The release, its uploads and its newest JavaScript event (``None``: no valid name)."""
+        return self.memo.get("release_side", self._release_side)
+
+    def _release_side(self) -> ReleaseSide | None:
+        from pytest_sentry_gate.sentry.release_facts import read_release
+
+        name, conf = self.release_name(), self.wiring.settings
+        if name is None:
+            return None
+        scan = self.stores.bundle_scan()
+        return read_release(
+            self.client(),
+            *self._slugs(),
+            name,
+            period=conf.stats_period,
+            url_prefix=conf.url_prefix,
+            debug_ids=[b.debug_id for b in scan.bundles if b.debug_id],
+        )
+
+    # -- the checkpoint ------------------------------------------------------------------------
+
+    def located(self) -> Located:
+        """Where this target's checkpoint is, the old script's state file, or why it is refused."""
+        from pytest_sentry_gate.store.checkpoint import locate
+
+        return self.memo.get("located", lambda: locate(self.wiring, *self._slugs()))
+
+    def previous_check(self) -> Loaded:
+        """The previous checkpoint (none on the first run; a bad file is moved aside)."""
+        from pytest_sentry_gate.store.checkpoint import load_previous
+
+        return self.memo.get("previous", lambda: load_previous(self.wiring, self.located()))
+
+    def checkpoint_writable(self) -> str | None:
+        """Why the checkpoint cannot be written where it is (``None``: it can)."""
+        from pytest_sentry_gate.checkpoint import writable_problem
+        from pytest_sentry_gate.store.checkpoint import checked_path
+
+        return self.memo.get("writable", lambda: writable_problem(checked_path(self.located())))
+
+    def new_since_last(self) -> tuple[str, ...] | None:
+        return self.memo.get("new_since_last", lambda: health.new_since_last(self))
+
+    # -- issues --------------------------------------------------------------------------------
+
+    def unresolved(self) -> UnresolvedListing:
+        return self.memo.get("unresolved", lambda: health.unresolved(self))
+
+    def unresolved_count(self) -> UnresolvedCount:
+        return self.memo.get("count", lambda: health.unresolved_count(self))
+
+    def high_severity(self) -> tuple[QueryResult, ...]:
+        return self.memo.get("high_severity", lambda: health.high_severity(self))
+
+    def release_issues(self) -> tuple[QueryResult, QueryResult] | None:
+        return self.memo.get("release_issues", lambda: health.release_issues(self))
+
+    def crash_free(self) -> CrashFree | None:
+        return self.memo.get("crash_free", lambda: health.crash_free(self))
+
+    def triage(self) -> dict[str, list[dict[str, Any]]]:
+        from pytest_sentry_gate.store.triage import triage
+
+        return self.memo.get("triage", lambda: triage(self))
+
+    # -- local_smoke and incident --------------------------------------------------------------
+
+    def client_keys(self) -> tuple[ClientKeyFacts, ...]:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("client_keys", lambda: incident.client_keys(self))
+
+    def incident(self) -> IncidentFacts:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("incident", lambda: incident.incident(self))
+
+    def incident_symbolication(self) -> IncidentSymbolication:
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get("incident_sym", lambda: incident.incident_symbolication(self))
+
+    def outcomes(self) -> Outcomes:
+        """The project's outcomes of the last 24 hours (accepted, dropped with reasons)."""
+        from pytest_sentry_gate.sentry.outcomes import read_outcomes
+
+        return self.memo.get(
+            "outcomes", lambda: read_outcomes(self.client(), self.org(), self.project_id())
+        )
+
+    def mitigation(self) -> Mitigation:
+        """What the deploys of the affected release and of newer ones say about mitigation."""
+        from pytest_sentry_gate.sentry.deploys import read_mitigation
+
+        return self.memo.get(
+            "mitigation",
+            lambda: read_mitigation(
+                self.client(),
+                self.org(),
+                self.project_id(),
+                self.incident(),
+                environment=self.wiring.settings.environment,
+            ),
+        )
+
+    def loop_facts(self) -> LoopFacts:
+        """What verify_loop's section and checkpoint are built of; what is missing is read now."""
+        from pytest_sentry_gate.store.loop import gather_loop
+
+        return gather_loop(self)

@@ -1,0 +1,100 @@
+"""Triage of one target: the unresolved issues bucketed (new, urgent, recurring), top N each,
+with the hints an agent needs (owner, culprit, the latest event's frames).
+
+The candidates are constant requests whatever the backlog: the query for the issues new since
+the previous check, ``TRIAGE_QUERIES``, the high-severity pages and the listing's first page;
+the delta's issues no candidate page held are read by id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pytest_sentry_gate.errors import ApiError
+from pytest_sentry_gate.store.health import raise_first
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.issues import IssueSummary
+    from pytest_sentry_gate.store.target import FactsStore
+
+#: Candidate queries for triage beside the listing's first page and the high-severity pages.
+TRIAGE_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("is:unresolved is:regressed", {}),
+    ("is:unresolved is:escalating", {}),
+    ("is:unresolved error.unhandled:true", {"sort": "user"}),
+    ("is:unresolved", {"sort": "freq"}),
+)
+
+
+def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
+    """The unresolved issues bucketed (new, urgent, recurring), top N each with hints."""
+    from pytest_sentry_gate import triage as rules
+    from pytest_sentry_gate.repo.codeowners import read_owners
+    from pytest_sentry_gate.sentry.actors import team_names
+    from pytest_sentry_gate.sentry.client import gather
+    from pytest_sentry_gate.sentry.issues import UNRESOLVED, details, query
+
+    conf = store.wiring.settings
+    client, org, pid = store.client(), store.org(), store.project_id()
+    listing, high = store.unresolved(), store.high_severity()
+    previous = store.previous_check().previous
+    new_since_last = store.new_since_last()
+    now = datetime.fromtimestamp(store.wiring.now, UTC)
+    since = rules.parse_time(previous.checked_at) if previous else None
+    cutoff = since or now - timedelta(hours=24)
+    new_query = f"{UNRESOLVED} firstSeen:>{cutoff.strftime('%Y-%m-%dT%H:%M:%S')}"
+    ask = functools.partial(query, client, org, pid)
+    calls = [functools.partial(ask, new_query, conf.stats_period, sort="new")]
+    calls += [
+        functools.partial(ask, text, conf.stats_period, **extra) for text, extra in TRIAGE_QUERIES
+    ]
+    found = raise_first(gather(calls))
+    pool = [i for result in found[:1] for i in result.issues]
+    pool += [i for result in high for i in result.issues]
+    pool += [i for result in found[1:] for i in result.issues] + list(listing.first_page)
+    pool = [i for i in pool if i.id in listing.ids]
+    new_ids = None if new_since_last is None else frozenset(new_since_last)
+    if new_ids is not None:  # the delta's issues the candidate pages missed: read them
+        known = {i.id for i in pool}
+        room = conf.triage_top - len(new_ids & known)
+        pool += _look_up(client, org, new_ids - known, room)
+    buckets = rules.bucket(pool, since=since, now=now, new_ids=new_ids)
+    top = {name: entries[: conf.triage_top] for name, entries in buckets.items()}
+    read = details(client, org, [i.id for e in top.values() for i, _ in e])
+    owners = read_owners(conf.repo_root)
+    actors = team_names(client, org, [got.issue for got in read.values()])
+    release = store.release().name
+    result: dict[str, list[dict[str, Any]]] = {}
+    for name, entries in top.items():
+        result[name] = []
+        for issue, reason in entries:
+            got = read[issue.id]
+            result[name].append(
+                rules.hints(
+                    issue,
+                    reason,
+                    detail=None if isinstance(got.issue, ApiError) else got.issue,
+                    event=None if isinstance(got.latest_event, ApiError) else got.latest_event,
+                    owner_of=owners.describe,
+                    release=release,
+                    actors=actors,
+                )
+            )
+    return result
+
+
+def _look_up(client: SentryClient, org: str, ids: Iterable[str], room: int) -> list[IssueSummary]:
+    """New issues (the checkpoint's delta) that no candidate page held, as summaries from their
+    details: the newest ids first, only as many as the bucket's top has room for, so each one read
+    is a triaged issue (the client caches the details: its hints cost no second request). The
+    rest are counted and listed by id by ``test_new_since_last_check``."""
+    from pytest_sentry_gate.checkpoint import id_order
+    from pytest_sentry_gate.sentry.issues import details, summary
+
+    wanted = sorted(ids, key=id_order, reverse=True)[: max(room, 0)]
+    read = details(client, org, wanted)
+    return [summary(got.issue) for got in read.values() if isinstance(got.issue, dict)]
