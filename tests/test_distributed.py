@@ -163,12 +163,13 @@ def test_n_4_over_twenty_projects_gives_the_serial_report(
         assert loaded.previous is not None, path
         assert loaded.moved_aside is None
     assert not list((repo / ".sentry-gate").glob("*.tmp"))  # no write left half done
-    # each project's checks on one worker (with the projects parametrised: several groups)
+    # and each project's checks ran on one worker, the projects over several
     by_project: dict[str, set[str]] = {}
     for worker, nodeid in re.findall(r"^\[(gw\d)\] .*? (\S+::\S+)", spread.stdout.str(), re.M):
         by_project.setdefault(group_of_nodeid(nodeid, PROJECTS), set()).add(worker)
-    assert by_project
+    assert set(by_project) == {*PROJECTS, "sentry"}  # one group per project, one for the rest
     assert all(len(workers) == 1 for workers in by_project.values()), by_project
+    assert len(set().union(*by_project.values())) > 1  # spread over several workers
 
 
 # -- the group of a check -----------------------------------------------------------------------
