@@ -153,6 +153,8 @@ def test_n_4_over_twenty_projects_gives_the_serial_report(
     # Then the report and the exit code are the serial run's
     assert "created: 4/4 workers" in spread.stdout.str()
     assert untimed(found) == untimed(expected)
+    assert _summary(spread.stdout.str()) == _summary(serial.stdout.str())
+    assert "project p07:" in _summary(spread.stdout.str())
     assert spread.ret == serial.ret
     # and every checkpoint written is whole: one writer per project
     written = sorted((repo / ".sentry-gate").glob("*.json"))
