@@ -81,6 +81,7 @@ def test_health_and_triage_send_the_environment_on_every_issue_and_session_query
     assert (crash["status"], crash["reason"]) == ("PARTIAL", "no_session_data")
     high = check(report, "test_high_severity")
     assert high["status"] == "FAIL"
+    assert report["environment_filter"] == ["staging"]  # the report says what was read
 
 
 def test_unset_environment_filters_nothing(
@@ -88,6 +89,8 @@ def test_unset_environment_filters_nothing(
 ) -> None:
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     with demo_simulator(repo) as sim:
-        run_mode(pytester, "prod_health", *demo_target(sim.url, repo),
-                 f"--sentry-state-file={tmp_path / 'state.json'}")  # fmt: skip
+        _, report = run_mode(pytester, "prod_health", *demo_target(sim.url, repo),
+                             f"--sentry-state-file={tmp_path / 'state.json'}")  # fmt: skip
     assert all(env == [] for _, env in _filtered(sim))
+    # the default environment names the smoke event's and deploys' environment, not a filter
+    assert (report["environment"], report["environment_filter"]) == ("production", [])
