@@ -14,6 +14,11 @@ runs in a copy of the demo app. The arrival time of every request is recorded, a
 - **waves**: groups of requests that were in flight together (a request arriving later than half
   a latency after its group's first opens a new wave): a serial run has as many waves as
   requests, a perfectly concurrent one as many as its longest chain;
+- **levels**: answers waited for one after another (a request is one level above any request
+  that could have been answered before it arrived): the waves, counted so that a pause of the
+  machine shorter than a latency adds none; at best the chain bound plus one (the API root is
+  read alone first when the preflight runs, so that a host that does not answer it is asked
+  nothing more);
 - **span**: from the first arrival to the last answer, in round trips (``span_s / latency``);
 - **chain bound**: the longest chain of reads that truly depend on each other, in round trips:
   the project's id, then the unresolved listing's pages one cursor after another
@@ -22,7 +27,8 @@ runs in a copy of the demo app. The arrival time of every request is recorded, a
   whichever is longer. No scheduler can do
   better; the design's goal is ``span <= 1.5 * bound``.
 
-Prints a table, then everything as JSON; asserts nothing.
+Prints a table (``--listing``: each wave's requests too), then everything as JSON; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -60,13 +66,46 @@ class Stamped(list[Any]):
         super().append(item)
 
 
+def grouped(times: list[float], latency: float) -> list[list[int]]:
+    """Indices of the requests of each wave, in arrival order (see the module docstring)."""
+    groups: list[list[int]] = []
+    start = -math.inf
+    for index in sorted(range(len(times)), key=times.__getitem__):
+        if times[index] - start > latency / 2:
+            groups.append([])
+            start = times[index]
+        groups[-1].append(index)
+    return groups
+
+
 def waves(times: list[float], latency: float) -> int:
     """Groups of requests in flight together (see the module docstring)."""
-    count, start = 0, -math.inf
-    for t in sorted(times):
-        if t - start > latency / 2:
-            count, start = count + 1, t
-    return count
+    return len(grouped(times, latency))
+
+
+def levels(times: list[float], latency: float) -> int:
+    """Answers waited for one after another: a request is one level above the highest level of
+    any request that could have been answered before it arrived (no answer comes sooner than
+    ``latency`` after its request). Unlike ``waves``, a pause shorter than a latency (the machine
+    busy) never adds one; ``tests/test_waves.py`` counts the same way."""
+    ordered = sorted(times)
+    found: list[int] = []
+    for t in ordered:
+        found.append(
+            1
+            + max(
+                (lv for u, lv in zip(ordered, found, strict=False) if u + latency <= t), default=0
+            )
+        )
+    return max(found, default=0)
+
+
+def label(request: Any) -> str:
+    """One request in a word or two: its path without the API prefix, and its issue query."""
+    path = str(request.path).removeprefix("/api/0/")
+    query = request.query.get("query", [""])[0]
+    extra = "".join(f" {k}={request.query[k][0]}" for k in ("sort", "cursor") if k in request.query)
+    return f"{path}{f' q={query!r}' if query else ''}{extra}"
 
 
 def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]:
@@ -88,6 +127,11 @@ def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]
             wall = time.perf_counter() - started
             times = list(stamped.times)
             pages, _ = classify(list(stamped))
+            origin = min(times, default=0.0)
+            listing = [
+                [f"+{(times[i] - origin) / latency:.1f} {label(stamped[i])}" for i in group]
+                for group in grouped(times, latency)
+            ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     span = (max(times) + latency - min(times)) / latency if times else 0.0
@@ -99,11 +143,13 @@ def measure(issues: int, mode: str, latency: float, seed: int) -> dict[str, Any]
         "exit_code": done.returncode,
         "requests": len(times),
         "waves": waves(times, latency),
+        "levels": levels(times, latency),
         "span_round_trips": round(span, 1),
         "chain_bound": bound,
         "listing_pages": pages,
         "span_over_bound": round(span / bound, 2),
         "wall_s": round(wall, 2),
+        "waves_listing": listing,
     }
 
 
@@ -113,21 +159,30 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["verify_loop", "prod_health"])
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--listing", action="store_true", help="print each wave's requests (arrival in round trips)"
+    )
     args = parser.parse_args()
     results = [
         measure(n, mode, args.latency, args.seed) for n in args.issues for mode in args.modes
     ]
     print(
-        "| N | mode | requests | waves | span (round trips) | chain bound | span / bound | wall s |"
+        "| N | mode | requests | waves | levels | span (round trips) | chain bound | span / bound "
+        "| wall s |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(
-            f"| {r['issues']:,} | {r['mode']} | {r['requests']} | {r['waves']} | "
+            f"| {r['issues']:,} | {r['mode']} | {r['requests']} | {r['waves']} | {r['levels']} | "
             f"{r['span_round_trips']} | {r['chain_bound']} | {r['span_over_bound']} | "
             f"{r['wall_s']} |"
         )
-    print(json.dumps(results, indent=2))
+    if args.listing:
+        for r in results:
+            print(f"\n{r['mode']} at {r['issues']:,} issues:")
+            for number, wave in enumerate(r["waves_listing"], 1):
+                print(f"  wave {number}: " + "; ".join(wave))
+    print(json.dumps([{k: v for k, v in r.items() if k != "waves_listing"} for r in results]))
 
 
 if __name__ == "__main__":

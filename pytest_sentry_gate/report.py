@@ -17,7 +17,6 @@ from typing import Any, Final
 from pytest_sentry_gate import modes, old_rows, report_file, steps, verdict
 from pytest_sentry_gate.rerun import for_mode
 from pytest_sentry_gate.runlog import Run
-from pytest_sentry_gate.sentry.scope import environments
 from pytest_sentry_gate.settings import Settings
 
 SCHEMA_ID: Final = report_file.SCHEMA_ID
@@ -154,9 +153,7 @@ def build(run: Run, conf: Settings, extra: dict[str, Any] | None = None) -> dict
         "projects": list(conf.projects),
         "release": run.release or conf.release,
         "environment": conf.environment,
-        "environment_filter": list(
-            environments(conf.environment, conf.sources.get("environment", "default"))
-        ),
+        "environment_filter": list(conf.environment_filter),
         "server": conf.host,
         "record_mode": conf.record_mode,
         "cassette": run.cassette,

@@ -555,6 +555,14 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
+    def environment_filter(self) -> tuple[str, ...]:
+        """The environments every issue and session query is filtered by: ``sentry_environment``
+        when it was set, else none (every environment is read; the default names the smoke
+        event's and the deploys' environment, not a filter)."""
+        set_here = self.sources.get("environment", "default") != "default"
+        return (self.environment,) if set_here else ()
+
+    @property
     def project(self) -> str | None:
         """The first (main) project, or None when discovery has to find it."""
         return self.projects[0] if self.projects else None

@@ -41,6 +41,13 @@ HOST = "127.0.0.1"
 METHOD_NOT_ALLOWED = 'Method "{method}" not allowed.'
 
 
+class _Server(ThreadingHTTPServer):
+    """A listen backlog like a real server's: socketserver's default of 5 drops the connections
+    of a burst of concurrent reads beyond it, and the client's kernel tries again after 1 s."""
+
+    request_queue_size = 128
+
+
 class Simulator:
     """A Sentry web API + ingest simulator serving ``data`` on 127.0.0.1.
 
@@ -94,7 +101,7 @@ class Simulator:
             return self
         self._stopping.clear()
         handler = type("BoundHandler", (_Handler,), {"sim": self})
-        self._server = ThreadingHTTPServer((HOST, self.port), handler)
+        self._server = _Server((HOST, self.port), handler)
         self._server.daemon_threads = True
         self._base = f"http://{HOST}:{self._server.server_address[1]}"
         self._thread = threading.Thread(

@@ -41,7 +41,7 @@ from pytest_sentry_gate.sentry.responses import (
     float_header,
     items,
 )
-from pytest_sentry_gate.sentry.transport import DeadlineTransport, deadline
+from pytest_sentry_gate.sentry.transport import MAX_CONNECTIONS, DeadlineTransport, deadline
 
 
 def _version() -> str:
@@ -55,7 +55,10 @@ VERSION: Final = _version()
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
-GET_MANY_WORKERS: Final = 16
+GET_MANY_WORKERS: Final = 32
+#: The most requests one client has in flight at once, whatever the threads asking (well under
+#: Sentry's default concurrency limit of 100 per caller; triage's details are at most 30).
+MAX_IN_FLIGHT: Final = MAX_CONNECTIONS
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
@@ -243,6 +246,7 @@ class SentryClient:
         self._key_locks: dict[tuple[str, _Pairs], threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
+        self._in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         self.request_count = 0
 
     def __repr__(self) -> str:
@@ -433,9 +437,10 @@ class SentryClient:
         for attempt in range(1, attempts + 1):
             self._raise_if_down(host)
             try:
-                response = self._attempt(
-                    method, url, endpoint, started, attempt, params, content, headers, auth
-                )
+                with self._in_flight:  # bounded concurrency: one client, MAX_IN_FLIGHT at once
+                    response = self._attempt(
+                        method, url, endpoint, started, attempt, params, content, headers, auth
+                    )
             except httpx.LocalProtocolError:
                 # httpx's text is "Illegal header value b'Bearer <token>\n'": never keep it.
                 raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None

@@ -39,6 +39,8 @@ NOT_JSON: Final = "body is not JSON (content-type {content_type!r}, {size} bytes
 TOO_DEEP: Final = "JSON nested deeper than {depth} levels (no Sentry answer is)"
 #: Sentry's deepest answers (events with frames and their variables) stay far below this.
 MAX_DEPTH: Final = 100
+#: What ``json`` builds that nests (exact types: a parsed body holds no subclasses).
+_CONTAINERS: Final = (dict, list)
 NOT_A_LIST: Final = "expected a JSON list of items, got {kind}"
 UNEXPECTED_REDIRECT: Final = "unexpected redirect (HTTP {status}); check --sentry-url"
 PROJECT_MOVED: Final = "the project was renamed to {slug!r} (Location: {location})"
@@ -133,17 +135,21 @@ def moved_slug(response: httpx.Response) -> str | None:
 
 
 def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether ``data`` nests lists and objects more than ``limit`` levels (walked without
-    recursion, so that a hostile answer cannot exhaust the stack here or later)."""
-    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth >= limit:
-                    return True
-                stack.append((child, depth + 1))
+    """Whether ``data`` nests lists and objects more than ``limit`` levels (walked level by level
+    without recursion, so that a hostile answer cannot exhaust the stack here or later; the
+    comprehension keeps it cheap on every page of a long listing)."""
+    level = [data] if type(data) in _CONTAINERS else []
+    depth = 1
+    while level:
+        level = [
+            child
+            for value in level
+            for child in (value.values() if type(value) is dict else value)
+            if type(child) in _CONTAINERS
+        ]
+        if level and depth >= limit:
+            return True
+        depth += 1
     return False
 
 

@@ -4,10 +4,11 @@ Sentry's issue list (``/organizations/{org}/issues/``) and sessions API
 (``/organizations/{org}/sessions/``) take ``project``, ``statsPeriod`` and a repeatable
 ``environment`` query parameter (``shared/reference/sentry-api.md`` §3; OpenAPI
 ``listAnOrganization'sIssues``/``retrieveReleaseHealthSessionStatistics``). The environments
-come from ``sentry_environment`` when it is set (the command line, ``SENTRY_ENVIRONMENT`` or the
-ini); its default filters nothing, so queries cover every environment as before. The fact
-fixtures and the prefetch call the same readers with the same client, so both send the same
-queries. The smoke event's environment (``sentry_smoke_environment``) is separate.
+come from ``Settings.environment_filter``: ``sentry_environment`` when it is set (the command
+line, ``SENTRY_ENVIRONMENT`` or the ini); its default filters nothing, so queries cover every
+environment as before. The fact fixtures and the prefetch call the same readers with the same
+client, so both send the same queries. The smoke event's environment
+(``sentry_smoke_environment``) is separate.
 """
 
 from __future__ import annotations
@@ -24,9 +25,3 @@ def filtered(client: SentryClient, params: dict[str, Any]) -> dict[str, Any]:
     if not client.environments:
         return params
     return {**params, "environment": list(client.environments)}
-
-
-def environments(value: str, source: str) -> tuple[str, ...]:
-    """The environments to filter by: ``sentry_environment`` when set (``source`` is not
-    ``default``), else none: every environment."""
-    return () if source == "default" else (value,)

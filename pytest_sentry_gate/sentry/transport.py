@@ -140,12 +140,19 @@ class _Body(httpx.SyncByteStream):
             close()
 
 
+#: Connections open at once (httpcore's default is 10, which made the 11th concurrent read wait
+#: a round trip): as many as the client sends at once (``client.MAX_IN_FLIGHT``).
+MAX_CONNECTIONS: Final = 32
+
+
 class DeadlineTransport(httpx.BaseTransport):
     """httpx's transport over httpcore's pool, with every socket operation under the deadline."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         context = ssl_context if ssl_context is not None else httpx.create_ssl_context()
-        self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_Backend())
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=context, network_backend=_Backend(), max_connections=MAX_CONNECTIONS
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.SyncByteStream)

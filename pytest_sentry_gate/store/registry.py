@@ -66,6 +66,8 @@ class Stores:
         self._lock = threading.Lock()
         self._stores: dict[str | None, FactsStore] = {}
         self._closed = False
+        self._client: SentryClient | None = None
+        self._client_lock = threading.RLock()
 
     @property
     def targets(self) -> tuple[str | None, ...]:
@@ -88,9 +90,14 @@ class Stores:
             return tuple(self._stores.values())
 
     def client(self) -> SentryClient:
+        """The run's client, opened once (then kept: the prefetch's threads ask for it too, and
+        only the first call goes through pytest's fixtures)."""
         if self._closed:
             raise StoreClosed()
-        return self.wiring.connect()
+        with self._client_lock:  # reentrant: opening the client sets up pytest fixtures
+            if self._client is None:
+                self._client = self.wiring.connect()
+            return self._client
 
     def close(self) -> None:
         """The session is over: a fact not read yet is not read any more."""

@@ -9,7 +9,7 @@ the delta's issues no candidate page held are read by id.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from pytest_sentry_gate.store.health import raise_first
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
-    from pytest_sentry_gate.sentry.issues import IssueSummary
+    from pytest_sentry_gate.sentry.issues import IssueSummary, QueryResult
     from pytest_sentry_gate.store.target import FactsStore
 
 #: Candidate queries for triage beside the listing's first page and the high-severity pages.
@@ -36,23 +36,16 @@ def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
     from pytest_sentry_gate.repo.codeowners import read_owners
     from pytest_sentry_gate.sentry.actors import team_names
     from pytest_sentry_gate.sentry.client import gather
-    from pytest_sentry_gate.sentry.issues import UNRESOLVED, details, query
+    from pytest_sentry_gate.sentry.issues import details
 
     conf = store.wiring.settings
-    client, org, pid = store.client(), store.org(), store.project_id()
+    client, org = store.client(), store.org()
     listing, high = store.unresolved(), store.high_severity()
     previous = store.previous_check().previous
     new_since_last = store.new_since_last()
     now = datetime.fromtimestamp(store.wiring.now, UTC)
     since = rules.parse_time(previous.checked_at) if previous else None
-    cutoff = since or now - timedelta(hours=24)
-    new_query = f"{UNRESOLVED} firstSeen:>{cutoff.strftime('%Y-%m-%dT%H:%M:%S')}"
-    ask = functools.partial(query, client, org, pid)
-    calls = [functools.partial(ask, new_query, conf.stats_period, sort="new")]
-    calls += [
-        functools.partial(ask, text, conf.stats_period, **extra) for text, extra in TRIAGE_QUERIES
-    ]
-    found = raise_first(gather(calls))
+    found = raise_first(gather(candidates(store)))
     pool = [i for result in found[:1] for i in result.issues]
     pool += [i for result in high for i in result.issues]
     pool += [i for result in found[1:] for i in result.issues] + list(listing.first_page)
@@ -85,6 +78,28 @@ def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
                 )
             )
     return result
+
+
+def candidates(store: FactsStore) -> list[Callable[[], QueryResult]]:
+    """The candidate queries' reads: the issues first seen since the previous check (the last 24
+    hours without one), then ``TRIAGE_QUERIES`` (the prefetch sends them with its level 2)."""
+    from pytest_sentry_gate import triage as rules
+    from pytest_sentry_gate.sentry.issues import UNRESOLVED, query
+
+    conf = store.wiring.settings
+    previous = store.previous_check().previous
+    now = datetime.fromtimestamp(store.wiring.now, UTC)
+    since = rules.parse_time(previous.checked_at) if previous else None
+    cutoff = since or now - timedelta(hours=24)
+    new_query = f"{UNRESOLVED} firstSeen:>{cutoff.strftime('%Y-%m-%dT%H:%M:%S')}"
+    ask = functools.partial(query, store.client(), store.org(), store.project_id())
+    calls: list[Callable[[], QueryResult]] = [
+        functools.partial(ask, new_query, conf.stats_period, sort="new")
+    ]
+    calls += [
+        functools.partial(ask, text, conf.stats_period, **extra) for text, extra in TRIAGE_QUERIES
+    ]
+    return calls
 
 
 def _look_up(client: SentryClient, org: str, ids: Iterable[str], room: int) -> list[IssueSummary]:
