@@ -203,10 +203,10 @@ class ActiveHooks:
         run = config.stash.get(RUN_KEY, None)
         if run is None or not (run.results or run.modes) or config.option.collectonly:
             return
-        from pytest_sentry_gate import loop_report, report
+        from pytest_sentry_gate import distributed, report
 
         terminalreporter.section("sentry-gate")
-        for line in report.summary_lines(run) + loop_report.terminal_lines(config):
+        for line in report.summary_lines(run) + distributed.loop_lines(config):
             terminalreporter.line(line)
         for line in policy.terminal_lines(config):  # which policy decided the exit code
             terminalreporter.line(line)
@@ -223,9 +223,12 @@ class ActiveHooks:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
         conf = config.stash.get(SETTINGS_KEY, None)
-        from pytest_sentry_gate import loop_report  # verify_loop: checkpoint, report sections
+        from pytest_sentry_gate import distributed  # verify_loop: checkpoint, report sections
 
-        loop_sections = loop_report.finish(config, run, conf, self.redactor(config)) if conf else {}
+        loop_sections = distributed.loop_sections(config, run, conf, self.redactor(config))
+        if distributed.on_worker(config):  # under -n the controller alone reports
+            distributed.send(config, run, loop_sections)
+            return
         if run.results or run.modes:  # here: pytest prints no terminal summary after an
             _publish_ci(run, config, self.redactor(config), loop_sections)  # internal error too
         if conf is None:

@@ -1,14 +1,14 @@
-"""A runbook mode runs in one process, even with ``-n auto`` in the user's ``addopts``.
+"""How a runbook mode runs under pytest-xdist (``-n N``, ``-n auto`` in ``addopts``, ``--tx``).
 
-The checks share one session of Sentry reads (one retry budget, one cache) and one process
-writes the report and the terminal summary, so a mode is not distributed over pytest-xdist
-workers. Instead of refusing the run (which blocked every mode for projects whose ``addopts``
-carry ``-n``), xdist's distribution is switched off for this run and a notice says so, in the
-terminal summary and in the report's ``notices``.
+The checks of one project stay on one worker (``distributed``): the plugin sets ``--dist
+loadgroup`` when the user chose no distribution, and turns another choice (``--dist load``,
+``loadscope``, ``each``…) into ``loadgroup`` with a notice, in the terminal summary and in the
+report's ``notices``. One case still runs in one process, with a notice: a record mode that
+writes the cassette (one file, one writer).
 
-pytest-xdist turns ``-n N`` into its ``dist``/``tx`` options in ``pytest_cmdline_main`` and
-creates its distributed session in a ``trylast`` ``pytest_configure``: the plugin's own
-``pytest_configure`` runs before that one, so clearing the options there is in time.
+pytest-xdist turns ``-n N`` into ``--dist load`` in its ``pytest_cmdline_main`` (what the user
+chose stays in ``config.known_args_namespace``) and creates its distributed session in a
+``trylast`` ``pytest_configure``: ``distribute`` runs before that one, in time to change it.
 """
 
 from __future__ import annotations
@@ -18,20 +18,30 @@ from typing import Final
 import pytest
 
 NOTICE: Final = (
-    "pytest-xdist ({workers}) is off for this run: runbook modes run in one process "
-    "(the checks share one session of Sentry reads and one report)"
+    "pytest-xdist ({workers}) is off for this run: a record mode writes one cassette, "
+    "from one process"
+)
+DIST_NOTICE: Final = (
+    "--dist {dist} is --dist loadgroup for this run: the checks of one project stay on one "
+    "worker, which reads its facts once and alone writes its checkpoint"
 )
 
 
-def disable_xdist(config: pytest.Config) -> str | None:
-    """Switch pytest-xdist's distribution off for this run; the notice, or ``None`` when off."""
+def distribute(config: pytest.Config, *, records: bool) -> list[str]:
+    """Distribute by project over xdist's workers (the notices for what changed).
+
+    ``records``: the run writes a cassette, so it runs in this process instead."""
     option = config.option
     workers = getattr(option, "numprocesses", None)
-    distributed = getattr(option, "dist", "no") not in (None, "no") and getattr(option, "tx", None)
-    if not workers and not distributed:
-        return None
-    what = f"-n {workers}" if workers else f"--dist {option.dist}"
-    option.numprocesses = 0
-    option.dist = "no"
-    option.tx = []
-    return NOTICE.format(workers=what)
+    dist = getattr(option, "dist", "no")
+    if not workers and (dist in (None, "no") or not getattr(option, "tx", None)):
+        return []
+    if records:
+        what = f"-n {workers}" if workers else f"--dist {dist}"
+        option.numprocesses = 0
+        option.dist = "no"
+        option.tx = []
+        return [NOTICE.format(workers=what)]
+    chosen = getattr(config.known_args_namespace, "dist", None) or "no"  # before -n set it
+    option.dist = "loadgroup"
+    return [] if chosen in ("no", "loadgroup") else [DIST_NOTICE.format(dist=chosen)]

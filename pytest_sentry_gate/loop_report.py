@@ -73,11 +73,13 @@ def finish(
     and tags are whoever triggered the error's text: every secret of the run is hidden from the
     sections and from the checkpoint's snapshots before they are kept.
     """
+    from pytest_sentry_gate.distributed import owned_targets  # -n: one writer per project
     from pytest_sentry_gate.fixtures.targets import finished
 
     stores, selected = finished(config), loop_selected(config)
+    owned = owned_targets(config, stores.targets) if stores is not None else ()
     per_target: list[tuple[str | None, dict[str, Any]]]
-    if stores is None:
+    if stores is None or not owned:
         per_target = [(None, _sections(run, LoopFacts() if selected else None, None, redact))]
     else:
         first = stores.target(stores.targets[0])
@@ -86,7 +88,7 @@ def finish(
         several = len(stores.targets) > 1
         per_target = [
             (p, _target_sections(_of(run, p, several), stores.target(p), selected, redact))
-            for p in stores.targets
+            for p in owned
         ]
     config.stash[SECTIONS_KEY] = per_target
     sections = dict(per_target[0][1])

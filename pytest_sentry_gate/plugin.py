@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pytest_sentry_gate import (
+    distributed,
     fixtures,
     html_extras,
     in_process,
@@ -38,12 +39,6 @@ def _checks_dir() -> Path:
 
 
 CHECKS_DIR = _checks_dir()
-XDIST_REFUSED = (
-    "pytest-sentry-gate: runbook modes ({modes}) do not run under pytest-xdist (-n {workers}): "
-    "the checks share one session of Sentry reads (one retry budget, one cache) and one process "
-    "writes the report and the terminal summary, so workers would each query Sentry and the "
-    "report would count none of their checks. Run without -n (or with -n 0 / -p no:xdist)."
-)
 #: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
 pytest_plugins = list(fixtures.MODULES)
 
@@ -69,9 +64,6 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = selected_modes(config)
     if not chosen:
         return
-    if hasattr(config, "workerinput"):  # (the controller below keeps a mode in-process)
-        raise pytest.UsageError(XDIST_REFUSED.format(modes=requested_mode(config), workers="?"))
-    notice = in_process.disable_xdist(config)  # -n auto in addopts: in-process, with a notice
     resolved = setting_resolution.resolve(config)
     _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
@@ -84,12 +76,15 @@ def pytest_configure(config: pytest.Config) -> None:
         bundled_modes=frozenset(
             m for m in modes.CHECK_MODES if (CHECKS_DIR / f"test_{m}.py").is_file()
         ),
-        notices=[notice] if notice else [],
     )
     from pytest_sentry_gate.fixtures.replay import check_cassette  # a fixture module: loaded
 
     check_cassette(config, resolved, config.stash[RUN_KEY])
+    cassette = config.stash[RUN_KEY].cassette  # -n: by project over workers (``distributed``)
+    records = cassette is not None and not cassette["replay"]
+    config.stash[RUN_KEY].notices += in_process.distribute(config, records=records)
     activate(config)
+    distributed.install(config)
     from pytest_sentry_gate import interrupts  # SIGTERM ends the run as Ctrl-C: with a report
 
     interrupts.install(config)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import errors, in_process
+from pytest_sentry_gate import errors
 from pytest_sentry_gate import report as report_module
 from pytest_sentry_gate.text import first_of
 from pytest_sentry_gate.verdict import (
@@ -382,41 +382,6 @@ def test_report_path_that_is_a_directory_is_a_clear_error(pytester: pytest.Pytes
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --sentry-gate-report */adir: a directory, *"])
     assert (pytester.path / "adir").is_dir()
-
-
-# -- xdist -------------------------------------------------------------------------------------
-
-
-IN_MAIN_PROCESS = """
-import os, pytest
-
-@pytest.mark.release_gate
-def test_release(sentry_check):
-    assert "PYTEST_XDIST_WORKER" not in os.environ  # not on a worker
-    sentry_check.passed("release ok")
-"""
-
-
-def test_n_in_addopts_runs_the_mode_in_process_with_a_notice(pytester: pytest.Pytester) -> None:
-    # Given a project whose addopts distribute its tests over xdist workers
-    pytester.makeini("[pytest]\naddopts = -n 2 -p xdist\n")
-    pytester.makepyfile(test_custom=IN_MAIN_PROCESS)
-    # When a mode runs
-    result = pytester.runpytest_subprocess(
-        "-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED
-    )
-    # Then it runs in this process, and the summary and the report say why
-    assert result.ret == 0, result.stdout.str() + result.stderr.str()
-    out = " ".join(result.stdout.str().split())
-    notice = in_process.NOTICE.format(workers="-n 2")
-    assert f"notice: {notice}" in out
-    assert "workers" not in result.stdout.str().split("sentry-gate")[0]  # no "created: 2 workers"
-    report = load_report(pytester.path / "r.json")
-    assert report["notices"] == [notice]
-    assert report["counts"] == {"PASS": 1}
-    # and -n keeps distributing the user's own tests when no mode is selected
-    plain = pytester.runpytest_subprocess("test_custom.py", "-p", "no:sentry_gate")
-    assert "created: 2/2 workers" in plain.stdout.str()
 
 
 # -- what a mode run collects ------------------------------------------------------------------

@@ -103,12 +103,13 @@ class Stores:
         """The session is over: a fact not read yet is not read any more."""
         self._closed = True
 
-    def complete(self) -> None:
+    def complete(self, targets: tuple[str | None, ...] | None = None) -> None:
         """Before the client closes: read what verify_loop's section and checkpoint need, for
-        every configured target (a replay reads nothing more than its checks asked)."""
+        ``targets`` (an xdist worker's own projects) or every configured target (a replay reads
+        nothing more than its checks asked)."""
         if not self.wiring.loop_selected or self.wiring.replay:
             return
-        for project in self.targets:
+        for project in self.targets if targets is None else targets:
             self.target(project).loop_facts()
 
     # -- shared by every target ----------------------------------------------------------------
