@@ -106,22 +106,17 @@ def _link_dependencies(into: Path) -> None:
         (into / name).symlink_to(entry)
 
 
-@pytest.fixture(scope="session")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
-    """Build the wheel once, install it into a fresh venv that cannot see this checkout."""
-    _require("build", "build (python -m build)")
-    _require("hatchling", "hatchling (the build backend)")
-    _require("venv", "the venv module")
-    _require("pip", "pip")
-    base = tmp_path_factory.mktemp("install")
-    env = _offline_env(base)
-    dist = base / "dist"
+def venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> tuple[Path, Path, Path]:
+    """Build the wheel of ``tree``, install it alone into a fresh ``base/venv`` that sees the
+    dev dependencies installed here (a ``.pth`` to their links, offline): (wheel, python,
+    site-packages)."""
+    wheels = base / "dist"
     _run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), "."],
-        cwd=REPO,
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels), "."],
+        cwd=tree,
         env=env,
     )
-    (wheel,) = dist.glob("pytest_sentry_gate-*.whl")
+    (wheel,) = wheels.glob("pytest_sentry_gate-*.whl")
     root = base / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(root)], cwd=base, env=env)
     python = root / "bin" / "python"
@@ -136,11 +131,23 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
         cwd=base,
         env=env,
     ).stdout.strip()
-    site_packages = Path(purelib)
     deps = base / "deps"
     _link_dependencies(deps)
-    (site_packages / "_sentry_gate_test_deps.pth").write_text(f"{deps}\n", encoding="utf-8")
-    return FreshVenv(root=root, python=python, site_packages=site_packages, wheel=wheel)
+    (Path(purelib) / "_sentry_gate_test_deps.pth").write_text(f"{deps}\n", encoding="utf-8")
+    return wheel, python, Path(purelib)
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
+    """Build the wheel once, install it into a fresh venv that cannot see this checkout."""
+    _require("build", "build (python -m build)")
+    _require("hatchling", "hatchling (the build backend)")
+    _require("venv", "the venv module")
+    _require("pip", "pip")
+    base = tmp_path_factory.mktemp("install")
+    env = _offline_env(base)
+    wheel, python, site_packages = venv_with_wheel_of(REPO, base, env)
+    return FreshVenv(root=base / "venv", python=python, site_packages=site_packages, wheel=wheel)
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ import pytest
 from tests.test_install import (
     REPO,
     STEP_TIMEOUT,
-    _link_dependencies,
     _offline_env,
     _require,
     _run,
+    venv_with_wheel_of,
 )
 
 #: The unpacked sdist's tests that run against the installed wheel: the demo (the README's
@@ -50,30 +50,8 @@ def _unpacked_sdist(base: Path, env: dict[str, str]) -> Path:
 
 def _venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> Path:
     """A fresh venv holding the wheel built from ``tree``; its python."""
-    wheels = base / "wheels"
-    _run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels), "."],
-        cwd=tree,
-        env=env,
-    )
-    (wheel,) = wheels.glob("pytest_sentry_gate-*.whl")
-    root = base / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(root)], cwd=base, env=env)
-    python = root / "bin" / "python"
-    _run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-         "--no-index", "--disable-pip-version-check", str(wheel)],
-        cwd=base,
-        env=env,
-    )  # fmt: skip
-    purelib = _run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        cwd=base,
-        env=env,
-    ).stdout.strip()
-    deps = base / "deps"
-    _link_dependencies(deps)
-    (Path(purelib) / "_sentry_gate_test_deps.pth").write_text(f"{deps}\n", encoding="utf-8")
+    _, python, _ = venv_with_wheel_of(tree, base, env)
+    root = python.parent.parent
     script = root / "bin" / "pytest"  # the demo runs `.venv/bin/pytest`: the venv's own
     script.write_text(PYTEST_SCRIPT.format(python=python), encoding="utf-8")
     script.chmod(0o755)
