@@ -13,30 +13,18 @@ the project's id, an issue query, the issue's detail, its latest event (``benchm
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import CANARY_TOKEN, demo_target, run_mode
+from tests.test_prefetch import Stamped
 
 LATENCY = 0.4
 CHAIN_BOUND = 4
 BACKLOG = 100
 DAY = 86400
-
-
-class Stamped(list[Any]):
-    """The simulator's request record, with each request's arrival time beside it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-
-    def append(self, item: Any) -> None:
-        self.times.append(time.monotonic())
-        super().append(item)
 
 
 def _waves(sim: Any) -> list[list[str]]:
