@@ -36,6 +36,9 @@ DEMO_CASSETTE = ROOT / "cassettes" / "acme" / "codictate.yaml"
 REPLAY_URL = "http://127.0.0.1:9/"
 DEMO_HEADER = "sentry-gate demo: {app} {how}{unset}"
 _DEMO = pytest.StashKey[tuple["Simulator | None", dict[str, str], Path | None]]()
+#: Set by the demo for pytest-xdist's workers, which inherit the environment but not the
+#: controller's options: they replay the same cassette.
+WORKERS_REPLAY = "SENTRY_GATE_DEMO_REPLAYS"
 
 
 def _wants_demo(config: pytest.Config) -> bool:
@@ -75,6 +78,10 @@ def _replays(config: pytest.Config) -> Path | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Replay the demo's cassette, or start the simulator, before the plugin resolves settings."""
+    if hasattr(config, "workerinput"):  # an xdist worker of the demo: the controller's replay
+        if os.environ.get(WORKERS_REPLAY):
+            config.option.sentry_gate_record_mode = "none"
+        return
     if not _wants_demo(config):
         return
     sim = None
@@ -107,6 +114,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["SENTRY_AUTH_TOKEN"] = token
     if app_dsn is not None:
         os.environ["SENTRY_DSN"] = app_dsn
+    if cassette is not None:
+        os.environ[WORKERS_REPLAY] = "1"
     config.stash[_DEMO] = (sim, saved, cassette)
     if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         config.args[:] = []  # the plugin adds its bundled checks; tests/ is not part of the demo
@@ -135,6 +144,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sim, saved, _ = demo
     if sim is not None:
         sim.__exit__(None, None, None)
-    for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN", "SENTRY_DSN"):
+    for name in ("SENTRY_URL", "SENTRY_AUTH_TOKEN", "SENTRY_DSN", WORKERS_REPLAY):
         os.environ.pop(name, None)
     os.environ.update(saved)

@@ -65,6 +65,22 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     assert not (ROOT / "examples" / "codictate" / ".sentry-gate").exists()
 
 
+def test_the_demo_replays_on_xdist_workers_too(clean_env: Path) -> None:
+    # Given the README's demo command with two pytest-xdist workers (they inherit the
+    # environment, not the controller's options: the demo tells them to replay)
+    done = subprocess.run(
+        [*DEMO_COMMAND, "-n", "2"], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+    # Then the workers replay the same cassette: the same story, nothing dialled
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    rows = [line.split()[:2] for line in out.splitlines() if line[:1].isalpha() and "  " in line]
+    assert ["setup-preflight", "PASS"] in rows, out
+    assert ["release-gate", "PASS"] in rows
+    assert ["prod-health", "FAIL"] in rows
+    assert "nothing listens on 127.0.0.1:9" not in out
+
+
 def test_run_propagates_exit_code_and_stops_simulator(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
