@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -526,3 +527,45 @@ def test_new_issues_no_candidate_page_holds_are_read_for_triage(
     triaged = report["triage"]["buckets"]["new"]
     assert sorted(h["id"] for h in triaged) == sorted(str(i) for i in quiet)
     assert all(h["details_read"] for h in triaged)
+
+
+#: SIGKILLs in CI; set CHECKPOINT_KILLS=200 by hand for the longer version.
+KILLS = int(os.environ.get("CHECKPOINT_KILLS", "12"))
+WRITER = """
+import sys
+from pathlib import Path
+from pytest_sentry_gate import checkpoint
+path, n = Path(sys.argv[1]), 0
+while True:  # ever larger checkpoints, until killed
+    n += 1
+    ids = frozenset(str(i) for i in range(n * 997 % 20000))
+    checkpoint.save(path, checkpoint.Checkpoint("acme", "app", "2026-11-29T10:00:00+00:00",
+                                                "14d", ids, len(ids)))
+    print(n, flush=True)
+"""
+
+
+def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_checkpoint(
+    tmp_path: Path,
+) -> None:
+    import random
+    import signal
+
+    path = tmp_path / "acme_app.json"
+    rng = random.Random(14)
+    for _ in range(KILLS):
+        # Given a writer saving checkpoints in a loop
+        with subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+        ) as writer:
+            assert writer.stdout is not None
+            writer.stdout.readline()  # at least one save has finished
+            # When it is killed with SIGKILL at a random moment of a later save
+            time.sleep(rng.uniform(0, 0.05))
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(timeout=30)
+        # Then the checkpoint loads whole, never torn and never moved aside
+        loaded = checkpoint.load(path, org="acme", project="app")
+        assert loaded.moved_aside is None, loaded.problem
+        assert loaded.previous is not None
+        assert loaded.previous.unresolved_count == len(loaded.previous.unresolved_ids)
