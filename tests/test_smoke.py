@@ -258,6 +258,7 @@ def test_smoke_event_is_sent_and_read_back(
     wanted = {"source": "sentry-gate", "mode": "local-smoke", "release": DEMO_RELEASE}
     assert set(event.tags) >= {*wanted.items(), ("environment", "sentry-gate-smoke")}
     assert smoke["evidence"]["tags"]["release"] == DEMO_RELEASE
+    assert smoke["evidence"]["environment"] == "sentry-gate-smoke"  # not the app's production
     assert len([r for r in sim.requests if r.method == "POST"]) == 1
     assert result.ret == 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from pytest_sentry_gate.modes import release_gate
 from pytest_sentry_gate.modes.mode import Mode
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
@@ -33,14 +34,7 @@ MODE: Final = Mode(
         "stats_period",
     ),
     endpoints=(
-        "release list",
-        "release",
-        "release files",
-        "artifact bundles",
-        "artifact bundle files",
-        "issue list",
-        "latest event of an issue",
-        "source-map debug",
+        *release_gate.MODE.endpoints,  # the affected release is judged as the gate judges it
         "client keys",
         "organization outcomes (stats_v2)",
         "release deploys",
