@@ -94,7 +94,11 @@ class Hostile(BaseHTTPRequestHandler):
         return self.answer(429, {"detail": "slow down"}, (("Retry-After", "3600"),))
 
 
+MODES = ("shape", "trickle", "limits", "headers", "silent", "null", "deep")
+
 if __name__ == "__main__":
+    if len(sys.argv) != 3 or not sys.argv[1].isdigit() or sys.argv[2] not in MODES:
+        sys.exit(f"usage: python benchmarks/hostile_server.py PORT {{{','.join(MODES)}}}")
     Hostile.mode = sys.argv[2]
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Hostile)
     server.daemon_threads = True
