@@ -21,7 +21,8 @@ import pytest
 from tests.conftest import CANARY_TOKEN, demo_target, run_mode
 from tests.test_prefetch import Stamped
 
-LATENCY = 0.4
+LATENCY = 1.0  # wide enough that a busy machine delaying a read by a few hundred ms
+# does not push it into the next wave (it was 0.4 s and failed once under load)
 CHAIN_BOUND = 4
 BACKLOG = 100
 DAY = 86400
