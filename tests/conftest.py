@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,13 @@ pytest_plugins = ["pytester"]
 
 CANARY_TOKEN = "sntryu_" + "c4n4ry" * 10 + "abcd"
 """A token-shaped canary: no output, file or cassette may ever contain it."""
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a child a test interrupts: Ctrl-C raises KeyboardInterrupt in it even
+    when this suite was started in the background of a shell, which ignores SIGINT for it (a
+    Python child keeps an inherited SIG_IGN)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def load_report(path: Path) -> dict[str, Any]:

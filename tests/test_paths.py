@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from sentry_simulator import Simulator
-from tests.conftest import CANARY_TOKEN, check, edit_json, load_report
+from tests.conftest import CANARY_TOKEN, check, default_sigint, edit_json, load_report
 
 
 def _setup_lines(result: pytest.RunResult) -> tuple[str, ...]:
@@ -320,7 +320,13 @@ def _stop_while_checking(
 ) -> subprocess.CompletedProcess[str]:
     """Start ``argv`` in ``cwd``, and send ``signum`` once its slow check has started."""
     process = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 60
     while not (cwd / "started").exists():

@@ -26,6 +26,7 @@ from sentry_simulator.faults import (
 from sentry_simulator.model import Issue
 from sentry_simulator.synth import raw_frames_for
 from sentry_simulator.wire import PER_PAGE_INVALID
+from tests.conftest import default_sigint
 
 TOKEN = "sntryu_" + "ca11ab1e" * 8  # canary, not a real token
 ORG_TOKEN = "sntrys_canary_org_token"
@@ -827,6 +828,7 @@ def test_cli_serves_until_interrupted() -> None:
         [sys.executable, "-m", "sentry_simulator", "--port", "0", "--issues", "5"],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     try:
         assert process.stdout is not None
