@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -25,6 +26,14 @@ import pytest_sentry_gate.sentry.client  # noqa: F401
 from pytest_sentry_gate.policy_defaults import CI_VARIABLES
 
 pytest_plugins = ["pytester"]
+
+# Modules an in-process run imports lazily (hypothesis's pytest plugin imports about 80 at every
+# run's terminal summary): pytester drops what a run imported, so every run imported them again
+# (a third of an in-process run's CPU time). Imported here once, they are kept.
+for _lazy in ("hypothesis.internal.observability", "sortedcontainers", "packaging.version"):
+    importlib.import_module(_lazy)
+for _lazy in ("configparser", "sysconfig", "zoneinfo"):
+    importlib.import_module(_lazy)
 
 CANARY_TOKEN = "sntryu_" + "c4n4ry" * 10 + "abcd"
 """A token-shaped canary: no output, file or cassette may ever contain it."""

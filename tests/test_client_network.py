@@ -248,3 +248,28 @@ def test_recording_is_bounded_by_the_same_deadline(
     assert verdict["duration"] < 15
     assert (verdict["status"], verdict["reason"]) == ("FAIL", "server_error")
     assert "within the 1.5s deadline" in verdict["message"]
+
+
+def test_the_ca_bundle_is_loaded_once_per_process_and_per_ssl_cert_file(
+    monkeypatch: pytest.MonkeyPatch, certificate: tuple[Path, Path]
+) -> None:
+    from pytest_sentry_gate.sentry import transport
+
+    loads: list[str | None] = []
+    real = httpx.create_ssl_context
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(transport.os.environ.get("SSL_CERT_FILE"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transport.httpx, "create_ssl_context", counted)
+    transport._default_context.cache_clear()  # whatever earlier tests of this process built
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    # Given several transports (one per client, as several projects make) in one process
+    for _ in range(3):
+        transport.DeadlineTransport().close()
+    # Then the CA bundle was read once, and again only when SSL_CERT_FILE names another one
+    assert loads == [str(certificate[0])]
+    monkeypatch.delenv("SSL_CERT_FILE")
+    transport.DeadlineTransport().close()
+    assert loads == [str(certificate[0]), None]

@@ -15,6 +15,8 @@ httpx itself and keep httpx's per-read timeouts.
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import ssl
 import threading
 import time
@@ -145,11 +147,22 @@ class _Body(httpx.SyncByteStream):
 MAX_CONNECTIONS: Final = 32
 
 
+@functools.cache
+def _default_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default context for these ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, built once per
+    process (loading the CA bundle takes tens of milliseconds; a context is shared safely)."""
+    return httpx.create_ssl_context()
+
+
+def _default_ssl_context() -> ssl.SSLContext:
+    return _default_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
 class DeadlineTransport(httpx.BaseTransport):
     """httpx's transport over httpcore's pool, with every socket operation under the deadline."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
-        context = ssl_context if ssl_context is not None else httpx.create_ssl_context()
+        context = ssl_context if ssl_context is not None else _default_ssl_context()
         self._pool = httpcore.ConnectionPool(
             ssl_context=context, network_backend=_Backend(), max_connections=MAX_CONNECTIONS
         )
