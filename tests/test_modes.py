@@ -27,14 +27,20 @@ TOY = Mode(
 
 
 @pytest.fixture
-def toy() -> Iterator[Mode]:
-    """``TOY`` registered for one test, and the registry as it was afterwards."""
+def registry() -> Iterator[tuple[tuple[Mode, ...], dict[str, str]]]:
+    """The registry's modes and reason codes as they were, restored after the test."""
     before, codes = modes.MODES, dict(reasons.REASONS)
-    modes.register(TOY)
-    yield TOY
+    yield before, codes
     modes._derive(before)
     reasons.REASONS.clear()
     reasons.REASONS.update(codes)
+
+
+@pytest.fixture
+def toy(registry: object) -> Mode:
+    """``TOY`` registered for one test, and the registry as it was afterwards."""
+    modes.register(TOY)
+    return TOY
 
 
 def test_the_built_in_modes_are_their_declarations_in_run_order() -> None:
@@ -129,10 +135,10 @@ def test_a_plugin_declares_a_mode_in_one_place(pytester: pytest.Pytester) -> Non
     ],
 )
 def test_a_plugin_reason_code_outside_its_namespace_is_refused(
-    declared: dict[str, str], refused: str
+    registry: tuple[tuple[Mode, ...], dict[str, str]], declared: dict[str, str], refused: str
 ) -> None:
     # Given a plugin's mode whose reason codes are not all named <mode>.<code>
-    before, codes = modes.MODES, dict(reasons.REASONS)
+    before, codes = registry
     mode = Mode(name="toy_mode", order=35, help="a toy mode", reasons=declared)
     # When it registers, Then a clear error names the code and the shape it must take
     with pytest.raises(ValueError, match="declares reason code") as raised:
@@ -147,7 +153,7 @@ def test_a_plugin_reason_code_outside_its_namespace_is_refused(
     assert "toy_mode" not in modes.MARKERS
 
 
-def test_a_mode_name_its_codes_cannot_be_namespaced_by_is_refused() -> None:
+def test_a_mode_name_its_codes_cannot_be_namespaced_by_is_refused(registry: object) -> None:
     mode = Mode(name="Toy-Mode", order=35, help="a toy mode", reasons={"Toy-Mode.x": "x"})
     with pytest.raises(ValueError, match="its name must be lowercase letters"):
         modes.register(mode)
@@ -169,8 +175,16 @@ def test_the_schema_accepts_the_built_in_codes_and_namespaced_plugin_codes_only(
     validator = jsonschema.Draft202012Validator(reason)
     for code in ("ok", "threshold", "toy_mode.broken", "perf_budget.over_budget_2"):
         assert validator.is_valid(code), code
-    for code in ("toy_broken", "toy.mode.broken", "Toy.broken", "toy_mode.", "", 3):
-        assert not validator.is_valid(code), code
+    refused: tuple[object, ...] = (
+        "toy_broken",
+        "toy.mode.broken",
+        "Toy.broken",
+        "toy_mode.",
+        "",
+        3,
+    )
+    for value in refused:
+        assert not validator.is_valid(value), value
 
 
 def test_a_plugin_that_registers_an_unnamespaced_code_stops_the_run_saying_why(
