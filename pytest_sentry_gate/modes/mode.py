@@ -23,6 +23,8 @@ from typing import Final
 #: digits and ``_`` from a letter. ``report.schema.json`` carries this pattern beside the enum of
 #: built-in codes (``scripts/sync_generated.py`` writes it; a test holds them equal).
 PLUGIN_REASON: Final = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+#: The name of a mode that declares codes of its own: the ``<mode>`` part of ``PLUGIN_REASON``.
+CODE_NAMESPACE: Final = r"^[a-z][a-z0-9_]*$"
 NOT_NAMESPACED: Final = (
     "mode {mode!r} declares reason code(s) {codes}: a plugin's reason codes are named "
     "'<mode>.<code>' (the mode's name, a dot, then lowercase letters, digits or _), e.g. "
@@ -49,7 +51,7 @@ def foreign_reasons(mode: Mode) -> list[str]:
 def require_namespaced(mode: Mode) -> None:
     """A ``ValueError`` naming every code of ``mode`` a plugin may not register, and the shape
     they must take; nothing when each is ``<mode>.<code>``."""
-    if mode.reasons and not re.fullmatch(PLUGIN_REASON.partition(r"\.")[0] + "$", mode.name):
+    if mode.reasons and not re.fullmatch(CODE_NAMESPACE, mode.name):
         raise ValueError(BAD_MODE_NAME.format(mode=mode.name))
     wrong = foreign_reasons(mode)
     if wrong:
