@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from pytest_sentry_gate.modes import issue_triage as messages
 from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.sentry.endpoints import LATEST_EVENT
 from pytest_sentry_gate.verdict import SHOW_ENDPOINT
@@ -22,41 +23,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.issue_triage
 
-NONE_IN: Final = "no {bucket} issue"
-BUCKET: Final = "{count} {bucket} issue(s): {issues}"
-NEW: Final = "{count} new issue(s) {window}: {issues}"
-NONE_NEW: Final = "no new issue {window}"
-URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
-SINCE_LAST: Final = "since the last check ({since})"
-SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
-UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
-URGENT_FIX: Final = (
-    "act today on each likely urgent issue: read its latest event (the next commands), fix or "
-    "mitigate it, and resolve it in Sentry once the fix ships"
-)
 #: The urgent issues whose latest event the next commands show (the rest are in the evidence).
 SHOWN: Final = 3
 
 
-def _line(hint: dict[str, Any]) -> str:
-    return (
-        f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at "
-        f"{hint['top_frame'] or 'no in-app frame'}, owner {hint['owner']}{_sentry_owner(hint)}, "
-        f"fix in {hint['fix_version'] or 'an unknown release'}"
-    )
-
-
-def _sentry_owner(hint: dict[str, Any]) -> str:
-    """Sentry's assignee and suggested owners beside the CODEOWNERS owner, when it has them."""
-    said = [f"assigned to {hint['sentry_assignee']}"] if hint.get("sentry_assignee") else []
-    if hint.get("suggested_owners"):
-        said.append("suggested " + ", ".join(hint["suggested_owners"]))
-    return f" (Sentry: {'; '.join(said)})" if said else ""
-
-
 def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]]) -> str:
-    sentry_check.record(bucket=name, count=len(hints), issues=hints, untrusted_text=UNTRUSTED)
-    return "; ".join(_line(h) for h in hints)
+    sentry_check.record(
+        bucket=name, count=len(hints), issues=hints, untrusted_text=messages.UNTRUSTED
+    )
+    return "; ".join(messages.line(h) for h in hints)
 
 
 def test_new_since_last_check(
@@ -70,11 +45,16 @@ def test_new_since_last_check(
     previous = sentry_previous_check.previous
     if sentry_previous_check.moved_aside is not None:
         sentry_check.risk(
-            f"the checkpoint did not validate ({sentry_previous_check.problem}): moved aside to "
-            f"{sentry_previous_check.moved_aside}"
+            messages.MOVED_ASIDE.format(
+                problem=sentry_previous_check.problem, aside=sentry_previous_check.moved_aside
+            )
         )
     since_last = previous is not None and sentry_new_since_last is not None  # ids to compare
-    window = SINCE_LAST.format(since=previous.checked_at) if since_last and previous else SINCE_DAY
+    window = (
+        messages.SINCE_LAST.format(since=previous.checked_at)
+        if since_last and previous
+        else messages.SINCE_DAY
+    )
     hints = sentry_triage["new"]
     listing = _report(sentry_check, "new", hints)
     sentry_check.record(window=window)
@@ -82,11 +62,11 @@ def test_new_since_last_check(
     if sentry_new_since_last is not None:
         sentry_check.record(new_ids=list(sentry_new_since_last), count=count)
     if not count:
-        sentry_check.passed(NONE_NEW.format(window=window))
+        sentry_check.passed(messages.NONE_NEW.format(window=window))
         return
     if count > len(hints):
-        listing += f"; {count - len(hints)} more by id in the evidence"
-    sentry_check.passed(NEW.format(count=count, window=window, issues=listing))
+        listing += messages.MORE_BY_ID.format(more=count - len(hints))
+    sentry_check.passed(messages.NEW.format(count=count, window=window, issues=listing))
 
 
 def _latest_events(server: str, org: str, hints: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -109,12 +89,12 @@ def test_likely_urgent(
     listing = _report(sentry_check, "urgent", hints)
     if hints:
         sentry_check.partial(
-            URGENT.format(count=len(hints), issues=listing),
+            messages.URGENT.format(count=len(hints), issues=listing),
             reason="urgent_issues",
             next_commands=_latest_events(sentry_settings.url, sentry_org, hints),
-            fixes=(URGENT_FIX,),
+            fixes=(messages.URGENT_FIX,),
         )
-    sentry_check.passed(NONE_IN.format(bucket="likely urgent"))
+    sentry_check.passed(messages.NONE_IN.format(bucket="likely urgent"))
 
 
 def test_recurring_noisy(
@@ -124,6 +104,8 @@ def test_recurring_noisy(
     hints = sentry_triage["recurring"]
     listing = _report(sentry_check, "recurring", hints)
     if not hints:
-        sentry_check.passed(NONE_IN.format(bucket="recurring"))
+        sentry_check.passed(messages.NONE_IN.format(bucket="recurring"))
         return
-    sentry_check.passed(BUCKET.format(count=len(hints), bucket="recurring", issues=listing))
+    sentry_check.passed(
+        messages.BUCKET.format(count=len(hints), bucket="recurring", issues=listing)
+    )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from pytest_sentry_gate.modes import setup_preflight as messages
 from pytest_sentry_gate.redact import without_userinfo
 from pytest_sentry_gate.repo import wiring
 from pytest_sentry_gate.sentry import endpoints
@@ -26,38 +27,6 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.verdict import Check
 
 pytestmark = pytest.mark.setup_preflight
-
-AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
-
-ORG_CI_TOKEN: Final = (
-    "The token is an organization auth token (scopes: org:ci only). It can upload releases and "
-    "source maps in CI, but cannot read issues, events, projects or organizations: use a "
-    "personal or internal-integration token with {scopes} for triage."
-)
-MISSING_SCOPES: Final = (
-    "The token lacks {missing} (has: {has}), which the selected modes ({modes}) need for: "
-    "{endpoints}."
-)
-NOT_TAURI: Final = "{root} has no src-tauri/: not a Tauri repository"
-NO_INIT_FOUND: Final = "no Sentry initialisation found in the source of {root}"
-INIT_MISSING: Final = (
-    "No Sentry initialisation found in this Tauri repository: no sentry::init / "
-    "tauri_plugin_sentry in src-tauri, no Sentry.init in the frontend."
-)
-INIT_FIX: Final = (
-    "initialise Sentry in src-tauri/src/lib.rs (sentry::init with send_default_pii: false and a "
-    "before_send) and register .plugin(tauri_plugin_sentry::init(&client))"
-)
-PRIVACY_OK: Final = (
-    "Sentry initialised at {inits}: no default PII, DSN from the environment{scrubbed}"
-)
-# One reason per check: the most serious rule broken, in this order.
-PRIVACY_REASONS: Final = (
-    ("pii", "privacy_pii"),
-    ("dsn", "privacy_dsn_committed"),
-    ("plugin", "privacy_plugin_unregistered"),
-)
-UNGRANTED: Final = "{name} ({template}: any of {alternatives})"
 
 
 def test_settings_resolved(
@@ -129,25 +98,15 @@ def test_token_scopes(
     fix = (*token_fix(without_userinfo(sentry_settings.url)), sentry_check.rerun)
     if sentry_auth.org_ci_only:
         sentry_check.fail(
-            ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES), reason="org_ci_token", next_commands=fix
+            messages.ORG_CI_TOKEN.format(scopes=TOKEN_SCOPES),
+            reason="org_ci_token",
+            next_commands=fix,
         )
     refused = endpoints.ungranted(scopes, table)
     if refused:
         sentry_check.record(ungranted={e.name: e.needed for e in refused})
         sentry_check.fail(
-            MISSING_SCOPES.format(
-                missing=", ".join(dict.fromkeys(e.needed for e in refused)),
-                has=", ".join(scopes) or "none",
-                modes=", ".join(sentry_selected_modes),
-                endpoints="; ".join(
-                    UNGRANTED.format(
-                        name=e.name,
-                        template=e.template,
-                        alternatives=", ".join(sorted(e.scopes)),
-                    )
-                    for e in refused
-                ),
-            ),
+            messages.missing_scopes(scopes, sentry_selected_modes, refused),
             reason="missing_scope",
             next_commands=fix,
         )
@@ -160,7 +119,7 @@ def test_organization_exists(sentry_check: Check, sentry_org_resolution: Resolut
     sentry_check.record(**resolution.evidence())
     if resolution.auto_selected:
         sentry_check.passed(
-            AUTO_SELECTED.format(what="organization", slug=resolution.slug),
+            messages.AUTO_SELECTED.format(what="organization", slug=resolution.slug),
             reason="auto_selected",
         )
         return
@@ -175,7 +134,7 @@ def test_project_exists(
     sentry_check.record(org=sentry_org, projects=[r.evidence() for r in sentry_project_resolutions])
     if first.auto_selected:
         sentry_check.passed(
-            AUTO_SELECTED.format(what="project", slug=first.slug), reason="auto_selected"
+            messages.AUTO_SELECTED.format(what="project", slug=first.slug), reason="auto_selected"
         )
         return
     sentry_check.passed("projects exist: " + ", ".join(r.slug for r in sentry_project_resolutions))
@@ -187,7 +146,7 @@ def test_tauri_capability(
     """Tauri v2 repositories grant the Sentry plugin its permission (sentry:default)."""
     result = sentry_tauri_capabilities
     if result is None:
-        sentry_check.not_applicable(NOT_TAURI.format(root=sentry_repo_root))
+        sentry_check.not_applicable(messages.NOT_TAURI.format(root=sentry_repo_root))
     sentry_check.record(**result.evidence())
     for risk in result.risks:
         sentry_check.risk(risk)
@@ -212,30 +171,23 @@ def test_sentry_privacy(
     tauri = wiring.is_tauri_repo(sentry_repo_root)
     if not scan.inits and not scan.failures:
         if not tauri:
-            sentry_check.not_applicable(NO_INIT_FOUND.format(root=sentry_repo_root))
+            sentry_check.not_applicable(messages.NO_INIT_FOUND.format(root=sentry_repo_root))
         sentry_check.fail(
-            INIT_MISSING,
+            messages.INIT_MISSING,
             reason="sentry_init_missing",
             next_commands=(sentry_check.rerun,),
-            fixes=(INIT_FIX,),
+            fixes=(messages.INIT_FIX,),
         )
     for finding in scan.risks:
         sentry_check.risk(finding.message)
     if scan.failures:
-        rules = {finding.rule for finding in scan.failures}
-        reason = next(code for rule, code in PRIVACY_REASONS if rule in rules)
         sentry_check.fail(
             "; ".join(finding.message for finding in scan.failures),
-            reason=reason,
+            reason=messages.privacy_reason(scan.failures),
             next_commands=(sentry_check.rerun,),
             fixes=tuple(dict.fromkeys(f.fix for f in scan.failures if f.fix)),
         )
-    scrubbed = (
-        f"; {len(scan.risks)} without a before_send/beforeSend scrubber (see risks)"
-        if scan.risks
-        else ", events scrubbed (before_send/beforeSend)"
-    )
-    sentry_check.passed(PRIVACY_OK.format(inits=", ".join(scan.inits), scrubbed=scrubbed))
+    sentry_check.passed(messages.privacy_ok(scan))
 
 
 def test_wiring_markers(

@@ -1,20 +1,22 @@
 """The judgements of local_smoke and incident: pure rules over the facts, no I/O.
 
 ``dsn_mismatch`` says what keeps the app's DSN from belonging to the project's client keys;
-``tag_problems`` how an arrived event's tags differ from what was sent. The checks import these
+``tag_problems`` how an arrived event's tags differ from what was sent; ``sent_evidence`` and
+``arrival_evidence`` what the smoke check records. The checks import these
 (never a reader of ``pytest_sentry_gate.sentry``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
 
 if TYPE_CHECKING:
+    from pytest_sentry_gate.fixtures.smoke import SmokeOutcome
     from pytest_sentry_gate.repo.dsn import Dsn
-    from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+    from pytest_sentry_gate.sentry.smoke import Arrival, ClientKeyFacts
 
 
 #: Sentry's ingest hosts: ``o<org>.ingest[.<region>].sentry.io`` and the older ``sentry.io``.
@@ -87,3 +89,26 @@ def tag_problems(tags: dict[str, str], *, release: str | None, environment: str)
         elif tags[key] != value:
             problems.append(f"{key} tag is {tags[key]!r}, not {value!r}")
     return problems
+
+
+def sent_evidence(smoke: SmokeOutcome) -> dict[str, Any]:
+    """The smoke event as sent: its id, tags, ingestion's answer and the wait asked."""
+    sent = smoke.sent
+    return {
+        "event_id": sent.event_id,
+        "release": sent.release,
+        "environment": sent.environment,
+        "status": sent.status,
+        "accepted": sent.accepted,
+        "wait_s": smoke.wait,
+    }
+
+
+def arrival_evidence(smoke: SmokeOutcome, arrival: Arrival) -> dict[str, Any]:
+    """How the smoke event was read back: polls, time waited, round trip and the reader."""
+    return {
+        "attempts": arrival.attempts,
+        "waited_s": round(arrival.waited, 3),
+        "round_trip_s": round(smoke.round_trip, 3),
+        "reader": arrival.reader,
+    }

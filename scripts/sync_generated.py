@@ -1,5 +1,6 @@
 """Rewrite the generated texts from their one source: the report schema's reason enum (from
-``verdict.REASONS``), the settings reference's table in ``docs/settings.md`` (from
+``verdict.REASONS``) and the pattern of a plugin mode's own codes beside it
+(``modes.mode.PLUGIN_REASON``), the settings reference's table in ``docs/settings.md`` (from
 ``setting_options.markdown_table``), the agent skill file's reason table (``reason_table``), and
 the modes' table in ``docs/modes/index.md`` with their entries in ``mkdocs.yml``'s nav (from the
 mode declarations, ``mode_table``).
@@ -15,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from pytest_sentry_gate import mode_table, reason_table
+from pytest_sentry_gate.modes.mode import PLUGIN_REASON
 from pytest_sentry_gate.setting_options import markdown_table
 from pytest_sentry_gate.verdict import REASONS
 
@@ -27,12 +29,16 @@ TABLE_HEAD = "| setting | flag | ini | env | `.sentryclirc` | default | meaning 
 
 def sync_schema() -> None:
     text = SCHEMA.read_text(encoding="utf-8")
-    anchor = '"description": "a code of pytest_sentry_gate.verdict.REASONS"'
+    anchor = '"description": "a code of pytest_sentry_gate.verdict.REASONS'
     start = text.index('"enum": [', text.index(anchor))
     end = text.index("]", start)
     codes = ", ".join(f'"{code}"' for code in sorted(REASONS))
-    body = "\n".join(" " * 14 + line for line in textwrap.wrap(codes, width=86))
-    text = f'{text[:start]}"enum": [\n{body}\n{" " * 12}{text[end:]}'
+    body = "\n".join(" " * 18 + line for line in textwrap.wrap(codes, width=86))
+    text = f'{text[:start]}"enum": [\n{body}\n{" " * 16}{text[end:]}'
+    # beside the enum, the shape of a plugin mode's own codes (``<mode>.<code>``)
+    start = text.index('"pattern": ', end) + len('"pattern": ')
+    end = text.index("}", start)
+    text = text[:start] + json.dumps(PLUGIN_REASON) + text[end:]
     json.loads(text)  # still a JSON document
     SCHEMA.write_text(text, encoding="utf-8")
 

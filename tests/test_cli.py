@@ -14,10 +14,10 @@ from typing import Any, cast
 import jsonschema
 import pytest
 
-from checks.test_issue_triage import URGENT_FIX
 from pytest_sentry_gate import cli_text, plugin
 from pytest_sentry_gate.cli import ALL_EXPRESSION, exit_code, parse, pytest_args, rerun_command
 from pytest_sentry_gate.modes import command_for
+from pytest_sentry_gate.modes.issue_triage import URGENT_FIX
 from pytest_sentry_gate.report import SCHEMA_PATH
 from pytest_sentry_gate.settings import ROWS
 from tests.conftest import CANARY_TOKEN, assert_no_secret, demo_simulator

@@ -5,6 +5,7 @@ in the report."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,25 +15,32 @@ from pytest_sentry_gate import modes, reasons
 from pytest_sentry_gate.modes import Mode
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.settings import ROWS
+from tests.conftest import load_report
 
 TOY = Mode(
     name="toy_mode",
     order=35,
     help="a toy mode declared by a plugin",
-    reasons={"toy_broken": "the toy is broken"},
+    reasons={"toy_mode.broken": "the toy is broken"},
     endpoints=("sessions",),
 )
 
 
 @pytest.fixture
-def toy() -> Iterator[Mode]:
-    """``TOY`` registered for one test, and the registry as it was afterwards."""
+def registry() -> Iterator[tuple[tuple[Mode, ...], dict[str, str]]]:
+    """The registry's modes and reason codes as they were, restored after the test."""
     before, codes = modes.MODES, dict(reasons.REASONS)
-    modes.register(TOY)
-    yield TOY
+    yield before, codes
     modes._derive(before)
     reasons.REASONS.clear()
     reasons.REASONS.update(codes)
+
+
+@pytest.fixture
+def toy(registry: object) -> Mode:
+    """``TOY`` registered for one test, and the registry as it was afterwards."""
+    modes.register(TOY)
+    return TOY
 
 
 def test_the_built_in_modes_are_their_declarations_in_run_order() -> None:
@@ -67,7 +75,7 @@ def test_the_preflight_scopes_come_from_the_declarations(toy: Mode) -> None:
     assert "toy_mode" in endpoints.SESSIONS.modes
     assert "toy_mode" not in endpoints.ISSUES.modes
     # And its reason codes are registered, its place is between release_gate and prod_health
-    assert reasons.REASONS["toy_broken"] == "the toy is broken"
+    assert reasons.REASONS["toy_mode.broken"] == "the toy is broken"
     assert modes.CHECK_MODES.index("toy_mode") == modes.CHECK_MODES.index("release_gate") + 1
     assert modes.json_name("toy_mode") == "toy-mode"
 
@@ -76,7 +84,7 @@ PLUGIN = """
 from pytest_sentry_gate.modes import Mode, register
 
 register(Mode(name="toy_late", order=95, help="declared by a plugin, runs last",
-              reasons={"toy_broken": "the toy is broken"}))
+              reasons={"toy_late.broken": "the toy is broken"}))
 register(Mode(name="toy_early", order=5, help="declared by a plugin, runs first",
               json="toy-first"))
 """
@@ -86,7 +94,7 @@ import pytest
 
 @pytest.mark.toy_late
 def test_late(sentry_check):
-    sentry_check.fail("the toy is broken", reason="toy_broken")
+    sentry_check.fail("the toy is broken", reason="toy_late.broken")
 
 @pytest.mark.toy_early
 def test_early(sentry_check):
@@ -107,14 +115,92 @@ def test_a_plugin_declares_a_mode_in_one_place(pytester: pytest.Pytester) -> Non
     out = result.stdout.str()
     assert out.index("test_early") < out.index("test_late"), out
     assert "FAILED test_toy.py::test_late" in out
-    # And the report names each mode by its JSON name, with the plugin's own reason code (the
-    # shipped schema enumerates the built-in codes only: a built-in mode regenerates it)
-    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    # And the report names each mode by its JSON name, with the plugin's own reason code, and
+    # validates against the schema shipped in the package (which accepts <mode>.<code>)
+    report = load_report(pytester.path / "report.json")
     assert [r["mode"] for r in report["results"]] == ["toy-first", "toy-late"]
     late = next(c for c in report["checks"] if c["id"].endswith("::test_late"))
-    assert (late["status"], late["reason"]) == ("FAIL", "toy_broken")
+    assert (late["status"], late["reason"]) == ("FAIL", "toy_late.broken")
     markers = pytester.runpytest_subprocess("-p", "toy_plugin", "--markers").stdout.str()
     assert "@pytest.mark.toy_early: runbook mode: declared by a plugin, runs first" in markers
+
+
+@pytest.mark.parametrize(
+    ("declared", "refused"),
+    [
+        ({"toy_broken": "x"}, "'toy_broken'"),  # no namespace
+        ({"other_mode.broken": "x"}, "'other_mode.broken'"),  # another mode's namespace
+        ({"toy_mode.Broken-Now": "x"}, "'toy_mode.Broken-Now'"),  # not the code's shape
+        ({"toy_mode.ok": "x", "threshold": "x"}, "'threshold'"),  # a built-in code redeclared
+    ],
+)
+def test_a_plugin_reason_code_outside_its_namespace_is_refused(
+    registry: tuple[tuple[Mode, ...], dict[str, str]], declared: dict[str, str], refused: str
+) -> None:
+    # Given a plugin's mode whose reason codes are not all named <mode>.<code>
+    before, codes = registry
+    mode = Mode(name="toy_mode", order=35, help="a toy mode", reasons=declared)
+    # When it registers, Then a clear error names the code and the shape it must take
+    with pytest.raises(ValueError, match="declares reason code") as raised:
+        modes.register(mode)
+    message = str(raised.value)
+    assert refused in message
+    assert "'<mode>.<code>'" in message
+    assert "'toy_mode." in message  # an example in its own namespace
+    # And nothing of it was registered
+    assert before == modes.MODES
+    assert codes == reasons.REASONS
+    assert "toy_mode" not in modes.MARKERS
+
+
+def test_a_mode_name_its_codes_cannot_be_namespaced_by_is_refused(registry: object) -> None:
+    mode = Mode(name="Toy-Mode", order=35, help="a toy mode", reasons={"Toy-Mode.x": "x"})
+    with pytest.raises(ValueError, match="its name must be lowercase letters"):
+        modes.register(mode)
+    # a mode without codes of its own may keep any marker name
+    assert "Toy-Mode" not in modes.MARKERS
+
+
+def test_the_schema_accepts_the_built_in_codes_and_namespaced_plugin_codes_only() -> None:
+    import jsonschema
+
+    from pytest_sentry_gate.modes.mode import PLUGIN_REASON
+    from pytest_sentry_gate.report import SCHEMA_PATH
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    reason = schema["properties"]["checks"]["items"]["properties"]["reason"]
+    # The pattern is the one register enforces, and no built-in code has that shape
+    assert reason["anyOf"][1]["pattern"] == PLUGIN_REASON
+    assert not [code for code in reasons.REASONS if re.fullmatch(PLUGIN_REASON, code)]
+    validator = jsonschema.Draft202012Validator(reason)
+    for code in ("ok", "threshold", "toy_mode.broken", "perf_budget.over_budget_2"):
+        assert validator.is_valid(code), code
+    refused: tuple[object, ...] = (
+        "toy_broken",
+        "toy.mode.broken",
+        "Toy.broken",
+        "toy_mode.",
+        "",
+        3,
+    )
+    for value in refused:
+        assert not validator.is_valid(value), value
+
+
+def test_a_plugin_that_registers_an_unnamespaced_code_stops_the_run_saying_why(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given a plugin whose mode declares a code outside its namespace
+    pytester.makepyfile(toy_plugin=PLUGIN.replace("toy_late.broken", "toy_broken"), test_toy=CHECKS)
+    pytester.makeini("[pytest]\n")
+    # When pytest loads it, Then the run stops and says which code and what shape it must take
+    result = pytester.runpytest_subprocess(
+        "test_toy.py", "-p", "toy_plugin", "-p", "no:cacheprovider"
+    )
+    assert result.ret != 0
+    err = result.stderr.str() + result.stdout.str()
+    assert "mode 'toy_late' declares reason code(s) 'toy_broken'" in err
+    assert "e.g. 'toy_late.toy_broken'" in err
 
 
 def test_the_mode_pages_are_generated_from_the_declarations() -> None:

@@ -63,3 +63,51 @@ def test_a_check_taking_the_client_is_found(tmp_path: Path) -> None:
         "test_toy.py::test_reads",
         "test_toy.py::test_judges",
     ]
+
+
+#: No check's body (its docstring aside) is longer than this: a check judges facts; matching,
+#: bucketing, scanning and message assembly are pure functions beside the facts (issue 16, item 5).
+MAX_CHECK_LINES = 30
+
+
+def check_body_lines(files: Iterable[Path]) -> dict[str, int]:
+    """``file::check`` -> lines of the check's body, from its first statement after the
+    docstring to the end of its last one (comments and blank lines between them count)."""
+    sizes = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+                end = body[-1].end_lineno if body else None
+                sizes[f"{path.name}::{node.name}"] = end - body[0].lineno + 1 if end else 0
+    return sizes
+
+
+def test_every_check_body_is_at_most_30_lines() -> None:
+    # Given the bundled checks
+    files = sorted((ROOT / "checks").glob("test_*.py"))
+    sizes = check_body_lines(files)
+    assert len(sizes) > 30  # every mode's checks were found
+    # Then each check judges its facts in at most 30 lines
+    assert {name: n for name, n in sizes.items() if n > MAX_CHECK_LINES} == {}
+
+
+def test_a_long_check_body_is_measured_without_its_docstring(tmp_path: Path) -> None:
+    # Given a checks file: a check of a 3-line docstring and 31 statements; one whose comment
+    # comes before its 28 statements, a blank line and one more; and a long helper, not a check
+    def lines(count: int) -> str:
+        return "\n".join(f"    x{i} = {i}" for i in range(count))
+
+    planted = tmp_path / "test_toy.py"
+    planted.write_text(
+        f'def test_long(sentry_check):\n    """One.\n\n    Three."""\n{lines(31)}\n\n'
+        f"def test_short(sentry_check):\n    # a comment\n{lines(28)}\n\n    y = 1\n\n"
+        f"def helper():\n{lines(60)}\n",
+        encoding="utf-8",
+    )
+    # Then the first is 31 lines (its docstring aside), the second 30 (the comment before its
+    # first statement is not counted, the blank line inside is), and the helper is not measured
+    assert check_body_lines([planted]) == {
+        "test_toy.py::test_long": 31,
+        "test_toy.py::test_short": 30,
+    }

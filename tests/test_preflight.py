@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checks.test_setup_preflight import ORG_CI_TOKEN
+from pytest_sentry_gate.modes.setup_preflight import ORG_CI_TOKEN
 from sentry_simulator import Fault, TokenSpec
 from tests.conftest import (
     CANARY_TOKEN,

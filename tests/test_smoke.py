@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checks.test_local_smoke import DSN_ABSENT, NOT_ASKED
+from pytest_sentry_gate.modes.local_smoke import DSN_ABSENT, NOT_ASKED
 from pytest_sentry_gate.repo.dsn import parse_dsn
 from pytest_sentry_gate.sentry.smoke import (
     SMOKE_MESSAGE,

@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from pytest_sentry_gate.modes.mode import Mode
+from pytest_sentry_gate.modes.mode import Mode, require_namespaced
 
 __all__ = [
     "CHECK_MODES",
@@ -64,9 +64,11 @@ _derive(declared())
 
 def register(mode: Mode) -> None:
     """Add (or replace) a mode declared outside this package, such as a plugin's own: it gets
-    its marker, its place in run order, its JSON name and its reason codes."""
+    its marker, its place in run order, its JSON name and its reason codes, each named
+    ``<mode>.<code>`` (a ``ValueError`` names any other, before anything is registered)."""
     from pytest_sentry_gate import reasons
 
+    require_namespaced(mode)
     _derive((*(m for m in MODES if m.name != mode.name), mode))
     reasons.REASONS.update(mode.reasons)
 

@@ -5,10 +5,13 @@ Is ingestion healthy, and are the affected events tagged, symbolicated and scrub
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_sentry_gate.modes import release_gate
 from pytest_sentry_gate.modes.mode import Mode
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.incident_rules import ScrubSample
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -19,6 +22,67 @@ REASONS: Final[dict[str, str]] = {
     "events_dropped": "Sentry dropped more events than allowed after ingestion (outcomes)",
     "outcomes_unreadable": "the organization's outcomes could not be read (scope or server)",
 }
+
+# -- the messages of its checks (``checks/test_incident.py``) and their words ------------------
+
+INGESTION_BROKEN: Final = "Ingestion is not healthy: {problems}."
+NO_ACTIVE_KEY: Final = "the project has no active client key"
+DSN_MALFORMED: Final = "the DSN from {source} is malformed: {problem}"
+DSN_MISMATCH: Final = "the DSN from {source}: {problem}"
+DSN_ALIAS: Final = "{alias}: ingestion accepts both for the same key"
+SMOKE_DROPPED: Final = "{quota} (HTTP {status} to the smoke event)"
+SMOKE_REJECTED: Final = "the smoke event was rejected (HTTP {status})"
+NO_DSN: Final = "no DSN in SENTRY_DSN or .env: only the project's keys were checked"
+UNTAGGED: Final = "Affected events lack tags: {items}. Set release and environment in Sentry.init."
+UNTAGGED_EVENT: Final = "{issue} ({title}): no {missing}"
+UNREADABLE: Final = "The latest events of {items} could not be read."
+NOT_SYMBOLICATED: Final = "{issue} (event {event_id}) of {release} does not symbolicate: {problems}"
+NO_JS_EVENT: Final = "No JavaScript event of the impacted release {release} to judge yet."
+PERSONAL_DATA: Final = (
+    "Unscrubbed personal data in {count} place(s): {items}. Turn on server-side scrubbing "
+    "(Data Scrubber, Advanced Data Scrubbing) and sendDefaultPii: false in the SDK."
+)
+FINDING: Final = "{issue} event {event} {path}: {kind} {masked}"
+SCRUBBED_UNREAD: Final = (
+    "{sampled} sampled event(s) hold no unscrubbed personal data, but {unread} could not be "
+    "read: {items}"
+)
+SCRUBBED: Final = "{sampled} sampled event(s) hold no unscrubbed personal data{by_sentry}"
+SCRUBBED_BY_SENTRY: Final = " (Sentry scrubbed with {rules})"
+NOT_READ_BACK: Final = (
+    "the smoke event was accepted but not read back (see local_smoke); a 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry drops '
+    "every later smoke event after answering 200"
+)
+NO_AFFECTED: Final = "no high-severity unresolved issue in the window ({query})"
+DROPPED: Final = (
+    "Sentry dropped {count} event(s) in the last {period} after ingestion accepted them "
+    "(more than sentry_max_dropped_events={limit}): {items}."
+)
+
+
+def ingestion_healthy(dsn_checked: bool) -> str:
+    return "an active client key" + (", the DSN belongs to it" if dsn_checked else "")
+
+
+def personal_data(sample: ScrubSample, shown: int = 10) -> str:
+    """The unscrubbed findings (the first ``shown``), each with its issue, event and path."""
+    items = "; ".join(FINDING.format(**f) for f in sample.findings[:shown])
+    return PERSONAL_DATA.format(count=len(sample.findings), items=items)
+
+
+def scrubbed(sample: ScrubSample, shown: int = 5) -> str:
+    """No unscrubbed personal data: with the events that could not be read (the first
+    ``shown``), or with the rules Sentry says it scrubbed with."""
+    if sample.unread:
+        items = "; ".join(sample.unread[:shown])
+        return SCRUBBED_UNREAD.format(
+            sampled=len(sample.sampled), unread=len(sample.unread), items=items
+        )
+    rules = ", ".join(sorted(sample.rules))
+    by_sentry = SCRUBBED_BY_SENTRY.format(rules=rules) if rules else ""
+    return SCRUBBED.format(sampled=len(sample.sampled), by_sentry=by_sentry)
+
 
 MODE: Final = Mode(
     name="incident",

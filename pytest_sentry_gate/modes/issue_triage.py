@@ -5,7 +5,7 @@ Which issues are new, likely urgent or recurring, with hints, owners and fix ver
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pytest_sentry_gate.modes.mode import Mode
 
@@ -13,6 +13,41 @@ from pytest_sentry_gate.modes.mode import Mode
 REASONS: Final[dict[str, str]] = {
     "urgent_issues": "the likely-urgent triage bucket is not empty",
 }
+
+# -- the messages of its checks (``checks/test_issue_triage.py``) and their words --------------
+
+NONE_IN: Final = "no {bucket} issue"
+BUCKET: Final = "{count} {bucket} issue(s): {issues}"
+NEW: Final = "{count} new issue(s) {window}: {issues}"
+NONE_NEW: Final = "no new issue {window}"
+URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
+SINCE_LAST: Final = "since the last check ({since})"
+SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
+UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
+URGENT_FIX: Final = (
+    "act today on each likely urgent issue: read its latest event (the next commands), fix or "
+    "mitigate it, and resolve it in Sentry once the fix ships"
+)
+MOVED_ASIDE: Final = "the checkpoint did not validate ({problem}): moved aside to {aside}"
+MORE_BY_ID: Final = "; {more} more by id in the evidence"
+
+
+def line(hint: dict[str, Any]) -> str:
+    """One triaged issue: id, title, why it is in its bucket, where, who owns it, the fix."""
+    return (
+        f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at "
+        f"{hint['top_frame'] or 'no in-app frame'}, owner {hint['owner']}{sentry_owner(hint)}, "
+        f"fix in {hint['fix_version'] or 'an unknown release'}"
+    )
+
+
+def sentry_owner(hint: dict[str, Any]) -> str:
+    """Sentry's assignee and suggested owners beside the CODEOWNERS owner, when it has them."""
+    said = [f"assigned to {hint['sentry_assignee']}"] if hint.get("sentry_assignee") else []
+    if hint.get("suggested_owners"):
+        said.append("suggested " + ", ".join(hint["suggested_owners"]))
+    return f" (Sentry: {'; '.join(said)})" if said else ""
+
 
 MODE: Final = Mode(
     name="issue_triage",

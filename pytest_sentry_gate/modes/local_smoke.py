@@ -5,9 +5,15 @@ Does the API answer, does the DSN belong to the project, does a smoke event arri
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_sentry_gate.modes.mode import Mode
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_sentry_gate.sentry.outcomes import Drop
+    from pytest_sentry_gate.sentry.smoke import Arrival, Sent
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -22,6 +28,97 @@ REASONS: Final[dict[str, str]] = {
     "smoke_not_arrived": "the smoke event was not readable within the wait",
     "smoke_tags_missing": "the smoke event arrived without its release or environment tag",
 }
+
+# -- the messages of its checks (``checks/test_local_smoke.py``) and their words ---------------
+
+NO_KEY: Final = "Project {project} has no active client key (DSN): {count} key(s), none active."
+DSN_ABSENT: Final = (
+    "No DSN in SENTRY_DSN or the repository's .env: the build may embed it, so nothing was "
+    "compared. Set SENTRY_DSN to check it."
+)
+DSN_MALFORMED: Final = "The DSN from {source} is malformed: {problem}."
+DSN_MISMATCH: Final = "The DSN from {source} does not belong to {project}: {problem}."
+KILL_SWITCH_BLOCKS: Final = (
+    "{name} is set (in the {source}) while --send-test-event is asked: the app's Sentry is "
+    "disabled, so delivery is blocked. Unset {name} and rerun."
+)
+KILL_SWITCH_SET: Final = "{name} is set (in the {source}): the app sends nothing to Sentry."
+WITHHELD: Final = (
+    "No smoke event sent: the DSN's host {host} is not the host of any of the project's client "
+    "keys, so the event would go to another server (see test_dsn_matches_project)."
+)
+NOT_ASKED: Final = "no smoke event asked (pass --send-test-event to send one and read it back)"
+SMOKE_REJECTED: Final = (
+    "The ingest endpoint rejected the DSN's key (HTTP {status}): {detail}. Copy the DSN again "
+    "from the project's Client Keys."
+)
+QUOTA: Final = (
+    "Ingestion answered HTTP {status} to the smoke event: {quota}. The app's events are lost "
+    "until then: raise the quota or rate limit (Settings > Subscription, or the client key's rate "
+    "limit) or wait."
+)
+NOT_VERIFIABLE: Final = (
+    "Smoke event sent, accepted (HTTP {status}, id {event_id}), arrival not verifiable on this "
+    "server ({detail}). Look it up in the server's own UI or API."
+)
+NOT_ARRIVED: Final = (
+    "Smoke event {event_id} was accepted (HTTP {status}) but is not readable after {waited:.1f}s "
+    "({attempts} polls of {reader}); look it up later: {lookup}. A 200 is not arrival: if "
+    'someone chose "Delete & Discard" on the "sentry-gate smoke test" issue, Sentry answers 200 '
+    "and drops every later smoke event (Project Settings > Inbound Filters > Discarded Issues)"
+)
+TAGS_MISSING: Final = "Smoke event {event_id} arrived without its tags: {problems}."
+ARRIVED: Final = (
+    "smoke event {event_id} arrived in {waited:.1f}s with release {release} and environment "
+    "{environment}"
+)
+LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {url}'
+NO_RELEASE: Final = "no release under check: the event was sent without a release"
+
+
+def quota(sent: Sent, dropping: str | None) -> str | None:
+    """Why ingestion drops the smoke event for a quota or rate limit (``dropping``: what its
+    rate-limit headers say), or ``None`` when it does not (no such header, no 429)."""
+    if dropping is None and sent.status != 429:
+        return None
+    return QUOTA.format(status=sent.status, quota=dropping or f"rate limited: {sent.detail}")
+
+
+def rejected(sent: Sent) -> str:
+    return SMOKE_REJECTED.format(status=sent.status, detail=sent.detail)
+
+
+def not_verifiable(sent: Sent, arrival: Arrival) -> str:
+    detail = arrival.not_verifiable
+    return NOT_VERIFIABLE.format(status=sent.status, event_id=sent.event_id, detail=detail)
+
+
+def not_arrived(sent: Sent, arrival: Arrival, lookup: str, drop: Drop | None) -> str:
+    """The accepted smoke event never became readable: where to look, and the drop that
+    explains it when Sentry's outcomes show one."""
+    message = NOT_ARRIVED.format(
+        event_id=sent.event_id,
+        status=sent.status,
+        reader=arrival.reader,
+        waited=arrival.waited,
+        attempts=arrival.attempts,
+        lookup=lookup,
+    )
+    return f"{message}. {drop.explain()}" if drop is not None else message
+
+
+def tags_missing(sent: Sent, problems: Sequence[str]) -> str:
+    return TAGS_MISSING.format(event_id=sent.event_id, problems="; ".join(problems))
+
+
+def arrived(sent: Sent, arrival: Arrival) -> str:
+    return ARRIVED.format(
+        event_id=sent.event_id,
+        waited=arrival.waited,
+        release=sent.release,
+        environment=sent.environment,
+    )
+
 
 MODE: Final = Mode(
     name="local_smoke",

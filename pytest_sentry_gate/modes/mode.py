@@ -6,12 +6,59 @@ script's hyphenated one unless ``json`` says otherwise), the marker's help, whet
 read and the Sentry endpoints they read (names of rows of ``sentry/endpoints.py``, beyond the
 organization and project every mode resolves). Its checks are ``checks/test_<name>.py`` and its
 page ``docs/modes/<name>.md``.
+
+A mode a plugin registers (``modes.register``) names its own reason codes ``<mode>.<code>``
+(``PLUGIN_REASON``): the shipped report schema accepts that shape beside the built-in codes, so
+a report that carries them still validates, and two plugins' codes never collide.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Final
+
+#: The shape of a plugin mode's own reason code: ``<mode>.<code>``, each part lowercase letters,
+#: digits and ``_`` from a letter. ``report.schema.json`` carries this pattern beside the enum of
+#: built-in codes (``scripts/sync_generated.py`` writes it; a test holds them equal).
+PLUGIN_REASON: Final = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+#: The name of a mode that declares codes of its own: the ``<mode>`` part of ``PLUGIN_REASON``.
+CODE_NAMESPACE: Final = r"^[a-z][a-z0-9_]*$"
+NOT_NAMESPACED: Final = (
+    "mode {mode!r} declares reason code(s) {codes}: a plugin's reason codes are named "
+    "'<mode>.<code>' (the mode's name, a dot, then lowercase letters, digits or _), e.g. "
+    "{example!r}, so that its report validates against the shipped schema and no two plugins' "
+    "codes collide"
+)
+
+BAD_MODE_NAME: Final = (
+    "mode {mode!r} declares reason codes, which are named '<mode>.<code>': its name must be "
+    "lowercase letters, digits or _ from a letter for them to validate against the shipped "
+    "report schema"
+)
+
+
+def foreign_reasons(mode: Mode) -> list[str]:
+    """The reason codes of ``mode`` that are not named ``<its name>.<code>`` (``PLUGIN_REASON``)."""
+    return [
+        code
+        for code in mode.reasons
+        if not (code.startswith(f"{mode.name}.") and re.fullmatch(PLUGIN_REASON, code))
+    ]
+
+
+def require_namespaced(mode: Mode) -> None:
+    """A ``ValueError`` naming every code of ``mode`` a plugin may not register, and the shape
+    they must take; nothing when each is ``<mode>.<code>``."""
+    if mode.reasons and not re.fullmatch(CODE_NAMESPACE, mode.name):
+        raise ValueError(BAD_MODE_NAME.format(mode=mode.name))
+    wrong = foreign_reasons(mode)
+    if wrong:
+        tail = re.sub(r"[^a-z0-9_]", "_", wrong[0].rpartition(".")[2].lower())
+        example = f"{mode.name}.{tail.lstrip('_0123456789') or 'code'}"
+        codes = ", ".join(repr(code) for code in wrong)
+        raise ValueError(NOT_NAMESPACED.format(mode=mode.name, codes=codes, example=example))
 
 
 @dataclass(frozen=True)

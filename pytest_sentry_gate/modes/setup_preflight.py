@@ -5,9 +5,15 @@ Are the settings, the token and its scopes, the slugs and the repository wiring 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_sentry_gate.modes.mode import Mode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from pytest_sentry_gate.repo.privacy import Finding, PrivacyScan
+    from pytest_sentry_gate.sentry.endpoints import Endpoint
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -21,6 +27,69 @@ REASONS: Final[dict[str, str]] = {
     "privacy_plugin_unregistered": "tauri-plugin-sentry is a dependency but not in the builder",
     "sentry_init_missing": "a Tauri repository without any Sentry initialisation",
 }
+
+# -- the messages of its checks (``checks/test_setup_preflight.py``) and their words -----------
+
+AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
+ORG_CI_TOKEN: Final = (
+    "The token is an organization auth token (scopes: org:ci only). It can upload releases and "
+    "source maps in CI, but cannot read issues, events, projects or organizations: use a "
+    "personal or internal-integration token with {scopes} for triage."
+)
+MISSING_SCOPES: Final = (
+    "The token lacks {missing} (has: {has}), which the selected modes ({modes}) need for: "
+    "{endpoints}."
+)
+UNGRANTED: Final = "{name} ({template}: any of {alternatives})"
+NOT_TAURI: Final = "{root} has no src-tauri/: not a Tauri repository"
+NO_INIT_FOUND: Final = "no Sentry initialisation found in the source of {root}"
+INIT_MISSING: Final = (
+    "No Sentry initialisation found in this Tauri repository: no sentry::init / "
+    "tauri_plugin_sentry in src-tauri, no Sentry.init in the frontend."
+)
+INIT_FIX: Final = (
+    "initialise Sentry in src-tauri/src/lib.rs (sentry::init with send_default_pii: false and a "
+    "before_send) and register .plugin(tauri_plugin_sentry::init(&client))"
+)
+PRIVACY_OK: Final = (
+    "Sentry initialised at {inits}: no default PII, DSN from the environment{scrubbed}"
+)
+UNSCRUBBED: Final = "; {count} without a before_send/beforeSend scrubber (see risks)"
+SCRUBBED: Final = ", events scrubbed (before_send/beforeSend)"
+#: One reason per check: the most serious rule broken, in this order.
+PRIVACY_REASONS: Final = (
+    ("pii", "privacy_pii"),
+    ("dsn", "privacy_dsn_committed"),
+    ("plugin", "privacy_plugin_unregistered"),
+)
+
+
+def missing_scopes(scopes: Sequence[str], modes: Sequence[str], refused: Sequence[Endpoint]) -> str:
+    """The scopes the token lacks, and for each endpoint it may not read the scopes that would
+    grant it."""
+    return MISSING_SCOPES.format(
+        missing=", ".join(dict.fromkeys(e.needed for e in refused)),
+        has=", ".join(scopes) or "none",
+        modes=", ".join(modes),
+        endpoints="; ".join(
+            UNGRANTED.format(
+                name=e.name, template=e.template, alternatives=", ".join(sorted(e.scopes))
+            )
+            for e in refused
+        ),
+    )
+
+
+def privacy_reason(failures: Iterable[Finding]) -> str:
+    """The reason code of the most serious privacy rule broken (``PRIVACY_REASONS`` order)."""
+    rules = {finding.rule for finding in failures}
+    return next(code for rule, code in PRIVACY_REASONS if rule in rules)
+
+
+def privacy_ok(scan: PrivacyScan) -> str:
+    scrubbed = UNSCRUBBED.format(count=len(scan.risks)) if scan.risks else SCRUBBED
+    return PRIVACY_OK.format(inits=", ".join(scan.inits), scrubbed=scrubbed)
+
 
 MODE: Final = Mode(
     name="setup_preflight",
