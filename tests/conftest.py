@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -30,10 +32,54 @@ pytest_plugins = ["pytester"]
 # Modules an in-process run imports lazily (hypothesis's pytest plugin imports about 80 at every
 # run's terminal summary): pytester drops what a run imported, so every run imported them again
 # (a third of an in-process run's CPU time). Imported here once, they are kept.
-for _lazy in ("hypothesis.internal.observability", "sortedcontainers", "packaging.version"):
+for _lazy in (
+    *("hypothesis.internal.observability", "sortedcontainers", "packaging.version"),
+    *("configparser", "sysconfig", "zoneinfo"),
+):
     importlib.import_module(_lazy)
-for _lazy in ("configparser", "sysconfig", "zoneinfo"):
-    importlib.import_module(_lazy)
+
+
+class _ReadOnce(importlib.metadata.Distribution):
+    """An installed distribution whose metadata, entry points and files are parsed once."""
+
+    def __init__(self, dist: importlib.metadata.Distribution) -> None:
+        self._dist = dist
+
+    def read_text(self, filename: str) -> str | None:
+        return self._dist.read_text(filename)
+
+    def locate_file(self, path: Any) -> Any:
+        return self._dist.locate_file(path)
+
+    @functools.cached_property
+    def metadata(self) -> Any:  # type: ignore[override]
+        return self._dist.metadata
+
+    @functools.cached_property
+    def entry_points(self) -> importlib.metadata.EntryPoints:  # type: ignore[override]
+        return self._dist.entry_points
+
+    @functools.cached_property
+    def files(self) -> Any:  # type: ignore[override]
+        return self._dist.files
+
+
+_every_distribution = importlib.metadata.distributions
+
+
+@functools.cache
+def _installed() -> tuple[importlib.metadata.Distribution, ...]:
+    return tuple(map(_ReadOnce, _every_distribution()))
+
+
+def _distributions(**kwargs: Any) -> Any:
+    """pytest and pluggy read every installed distribution's metadata and entry points at each
+    run's start (a tenth of an in-process run's CPU): the suite's runs share one reading (no
+    test installs a distribution into this process)."""
+    return _every_distribution(**kwargs) if kwargs else iter(_installed())
+
+
+importlib.metadata.distributions = _distributions
 
 CANARY_TOKEN = "sntryu_" + "c4n4ry" * 10 + "abcd"
 """A token-shaped canary: no output, file or cassette may ever contain it."""
@@ -46,15 +92,21 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    """Read an agent report and validate it against the schema shipped in the package."""
+@functools.cache
+def _report_validator() -> Any:
+    """The shipped schema's validator, built once (it compiles the schema's patterns)."""
     import jsonschema
 
     from pytest_sentry_gate.report import SCHEMA_PATH
 
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(schema).validate(document)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read an agent report and validate it against the schema shipped in the package."""
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    _report_validator().validate(document)
     return document
 
 
