@@ -315,11 +315,11 @@ def test_issue_with_an_event_during_the_walk_is_still_listed() -> None:
                       and str(i.project_id) == pid), key=lambda i: (i.last_seen, i.id))  # fmt: skip
         fetch, calls = client._fetch, []
 
-        def event_after_first_page(path: str, pairs: Any) -> Any:
+        def event_after_first_page(path: str, pairs: Any, *then: Any) -> Any:
             calls.append(path)
             if len(calls) == 2:  # between page 1 and page 2
                 sim.data.update_issue(oldest.id, last_seen=sim.data.now_epoch)
-            return fetch(path, pairs)
+            return fetch(path, pairs, *then)
 
         client._fetch = event_after_first_page  # type: ignore[method-assign]
         listing = unresolved_listing(client, "acme", pid, "90d")
