@@ -9,8 +9,10 @@ far a long walk got. ``pairs`` and ``endpoint_of`` spell a request's query as th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import urlencode
+
+import httpx
 
 from pytest_sentry_gate.errors import MalformedResponse
 from pytest_sentry_gate.sentry.read_ahead import ReadAhead
@@ -21,6 +23,14 @@ CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
 
 Params = Mapping[str, str | int | Sequence[str]]
 Pairs = tuple[tuple[str, str], ...]
+
+
+class Received(NamedTuple):
+    """A GET's answer as received: its body read, not yet parsed."""
+
+    response: httpx.Response
+    endpoint: str
+    attempts: int
 
 
 def pairs(params: Params | None) -> Pairs:
@@ -46,9 +56,13 @@ class Paging:
     def get(self, path: str, params: Params | None = None) -> ApiResponse:
         raise NotImplementedError  # pragma: no cover - SentryClient's
 
-    def _fetch(
-        self, path: str, pairs: Pairs, then: Callable[[str | None], None] | None = None
-    ) -> ApiResponse:
+    def _fetch(self, path: str, pairs: Pairs) -> ApiResponse:
+        raise NotImplementedError  # pragma: no cover - SentryClient's
+
+    def _receive(self, path: str, pairs: Pairs) -> Received:
+        raise NotImplementedError  # pragma: no cover - SentryClient's
+
+    def _answer(self, received: Received) -> ApiResponse:
         raise NotImplementedError  # pragma: no cover - SentryClient's
 
     def _report(self, text: str) -> None:
@@ -124,16 +138,16 @@ class Paging:
     ) -> Iterator[tuple[list[Any], ApiResponse]]:
         query = dict(params or {})
 
-        def fetch(cursor: str | None, then: Callable[[str | None], None]) -> ApiResponse:
-            at = query if cursor is None else {**query, "cursor": cursor}
-            return self._fetch(path, pairs(at), then)
+        def receive(cursor: str | None) -> Received:
+            return self._receive(
+                path, pairs(query if cursor is None else {**query, "cursor": cursor})
+            )
 
-        ahead = ReadAhead(fetch, max_pages)
-        ahead.start(None)
+        pages = ReadAhead(receive, self._answer, lambda got: got.response, max_pages).pages()
         try:
-            yield from self._walk(path, ahead.take(None), max_pages, extract, ahead.take)
+            yield from self._walk(path, next(pages), max_pages, extract, lambda _: next(pages))
         finally:
-            ahead.stop()
+            pages.close()
 
     def _walk(
         self,
