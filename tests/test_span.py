@@ -1,0 +1,54 @@
+"""What keeps verify_loop's reads moving at short latencies (issue 16 item 2), by structure.
+
+A full pass of the garbage collector walks every object of the process (the modules, the
+collected session: 40-100 ms in a verify_loop run) while no read goes out; parsing Sentry's
+answers allocates enough to start several a run. From the client's start to its teardown the
+objects that existed before are left out of those passes (``gc.freeze``), and put back after.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CANARY_TOKEN, demo_target, run_mode
+
+RECORD = """
+import gc, json, pathlib
+
+seen = []
+
+
+def pytest_runtest_call(item):
+    seen.append(gc.get_freeze_count())
+
+
+def pytest_unconfigure(config):
+    pathlib.Path("freeze.json").write_text(
+        json.dumps({"during": seen, "after": gc.get_freeze_count()})
+    )
+"""
+
+
+def test_full_collections_leave_the_session_out_while_the_client_reads(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Any, repo: Path
+) -> None:
+    # Given the demo's Sentry, and a plugin that notes how many objects the collector leaves
+    # out of its passes while each check runs and after the run
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    pytester.makepyfile(freeze_record=RECORD)
+    pytester.syspathinsert()
+    # When verify_loop runs
+    run_mode(pytester, "verify_loop", *demo_target(sim.url, repo), "-p", "freeze_record")
+    found = json.loads((pytester.path / "freeze.json").read_text())
+    # Then while its checks ran, what existed when the client started was left out
+    assert len(found["during"]) > 10
+    assert min(found["during"][1:]) > 10_000, found["during"][:5]
+    # And after the run everything is collected as usual again
+    assert found["after"] == 0
+    assert gc.get_freeze_count() == 0
