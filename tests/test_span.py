@@ -52,3 +52,35 @@ def test_full_collections_leave_the_session_out_while_the_client_reads(
     # And after the run everything is collected as usual again
     assert found["after"] == 0
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("covers", [False, True])
+def test_the_simulator_builds_its_answer_within_the_latency_when_asked(covers: bool) -> None:
+    import time
+
+    import httpx
+
+    from sentry_simulator import Simulator, SimulatorData
+
+    # Given a simulator with 1 s latency whose routing notes when it starts
+    with Simulator(
+        data=SimulatorData.seeded(issues=3), latency=1.0, latency_covers_work=covers
+    ) as sim:
+        routed: list[float] = []
+        dispatch = sim._dispatch
+
+        def noting(req: Any) -> Any:
+            routed.append(time.monotonic())
+            return dispatch(req)
+
+        sim._dispatch = noting  # type: ignore[method-assign]
+        # When the root is asked
+        started = time.monotonic()
+        response = httpx.get(f"{sim.url}/api/0/", timeout=10)
+        answered = time.monotonic()
+
+    # Then it answers no sooner than the latency either way
+    assert response.status_code == 200
+    assert answered - started >= 1.0
+    # and the answer was built at once (covers) or only after the latency (by default)
+    assert (routed[0] - started < 0.5) is covers
