@@ -1,7 +1,7 @@
 """A complete list walk asks for its next page before parsing the current one (``read_ahead``).
 
 The order of events is recorded (requests as the transport receives them, parses as the reader
-finishes them); no wall-clock assertion: a parse waits (up to 2 s) for its successor's request,
+finishes them); no wall-clock assertion: a parse waits (up to 5 s) for its successor's request,
 which arrives at once when the walk reads ahead and never while parsing when it does not.
 """
 
@@ -62,8 +62,8 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
     def slow_parse(response: httpx.Response, endpoint: str) -> Any:
         page = page_of(response.request)
-        if found.wait_from <= page < PAGES - 1:  # it waits for its successor's request, 2 s at most
-            found.asked[page + 1].wait(timeout=2)
+        if found.wait_from <= page < PAGES - 1:  # it waits for its successor's request, 5 s at most
+            found.asked[page + 1].wait(timeout=5)
         try:
             return parse(response, endpoint)
         finally:
@@ -103,7 +103,7 @@ def test_a_malformed_page_ends_the_walk_one_request_ahead_at_most(recorder: Reco
         # When it is walked reading ahead, then the threads have settled
         with pytest.raises(MalformedResponse, match="not JSON"):
             list(client.paginate(ISSUES, cache=False, ahead=True))
-        recorder.asked[2].wait(timeout=2)
+        recorder.asked[2].wait(timeout=5)
 
     # Then the walk stopped there: the page after it was asked for, none further
     requests = [e for e in recorder.events if e.startswith("request")]
