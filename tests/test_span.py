@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_gate.fixtures.health import TRIAGE_QUERIES
 from tests.conftest import CANARY_TOKEN, demo_target, run_mode
 
 RECORD = """
@@ -84,3 +85,56 @@ def test_the_simulator_builds_its_answer_within_the_latency_when_asked(covers: b
     assert answered - started >= 1.0
     # and the answer was built at once (covers) or only after the latency (by default)
     assert (routed[0] - started < 0.9) is covers
+
+
+def test_level_two_sends_what_triage_waits_for_first_and_no_nested_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functools
+    import importlib
+    import queue
+    from types import SimpleNamespace
+
+    # (the modules as imported now: another test may have imported the package afresh)
+    prefetch = importlib.import_module("pytest_sentry_gate.fixtures.prefetch")
+    issues = importlib.import_module("pytest_sentry_gate.sentry.issues")
+    release_facts = importlib.import_module("pytest_sentry_gate.sentry.release_facts")
+
+    # Given the second level of a run of prod_health and issue_triage, whose reads are captured
+    sent: list[list[Any]] = []
+    monkeypatch.setattr(prefetch, "_together", sent.append)
+    monkeypatch.setattr(release_facts, "project_id", lambda client, org, project: "42")
+    conf = SimpleNamespace(
+        stats_period="14d", high_severity_queries=("level:fatal", "level:error"), url_prefix=""
+    )
+    go: queue.SimpleQueue[bool] = queue.SimpleQueue()
+    go.put(True)
+    # When it starts
+    prefetch._level_two(go, object(), object(), conf, "acme", "app",
+                        {"prod_health", "issue_triage"}, "app@1.0", None)  # fmt: skip
+    (calls,) = sent
+
+    def reader(call: Any) -> Any:
+        while isinstance(call, functools.partial):
+            call, args = call.func, call.args
+            if call is prefetch.once:
+                return args[1]
+        return call
+
+    readers = [reader(call) for call in calls]
+    # Then the listing goes first, then each high-severity query on its own (the issue details
+    # of triage wait for both), and no read gathers reads of its own (a nested group of threads)
+    assert readers[:3] == [
+        issues.unresolved_listing,
+        issues.query_for_server,
+        issues.query_for_server,
+    ]
+    assert issues.queries not in readers
+    # and every query prod_health and triage read is still among them, the same texts
+    texts = [c.args[-2] for c in calls if reader(c) in (issues.query, issues.query_for_server)]
+    assert texts[:2] == [issues.errors_only("level:fatal"), issues.errors_only("level:error")]
+    assert texts[2:6] == [text for text, _ in TRIAGE_QUERIES]
+    assert texts[6:] == [
+        issues.errors_only('is:unresolved release:"app@1.0"'),
+        issues.errors_only('is:unresolved regressed_in_release:"app@1.0"'),
+    ]
