@@ -15,6 +15,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar
@@ -58,6 +59,9 @@ class Simulator:
     ``legacy`` names older servers' behaviours: ``debug_needs_frame_idx`` (source-map debug before
     June 2026), ``bundle_query_no_debug_id`` (the bundle list's ``query`` does not take debug
     ids), ``bundles_2023`` (bundles without ``associations``, their files as a plain list).
+    ``latency_covers_work``: the latency is counted from the request's arrival and the answer is
+    built meanwhile (sent ``latency`` after arrival, or when ready if later), as a real server's
+    round trip includes its own work; by default the work follows the latency.
     """
 
     def __init__(
@@ -70,7 +74,9 @@ class Simulator:
         max_hits: int | None = None,
         scope_challenge: bool = False,
         legacy: tuple[str, ...] = (),
+        latency_covers_work: bool = False,
     ) -> None:
+        self.latency_covers_work = latency_covers_work
         self.legacy = frozenset(legacy)
         self.scope_challenge = scope_challenge
         self.renamed: dict[tuple[str, str], str] = {}
@@ -225,6 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out as separate writes
     server_version = "SentrySimulator/1.0"
     sim: ClassVar[Simulator]
+    _answer_at: float | None = None
 
     def setup(self) -> None:
         super().setup()
@@ -263,7 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = dict(self.headers.items())
         sim.requests.append(RecordedRequest(self.command, parts.path, query, headers, body))
-        if sim.latency > 0:
+        if sim.latency > 0 and sim.latency_covers_work:
+            self._answer_at = time.monotonic() + sim.latency
+        elif sim.latency > 0:
             sim._stopping.wait(sim.latency)
         fault = sim._faults.take(self.command, parts.path, parts.query)
         if fault is not None and self._apply(fault):
@@ -311,6 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
     ) -> None:
+        if self._answer_at is not None:
+            self.sim._stopping.wait(max(0.0, self._answer_at - time.monotonic()))
+            self._answer_at = None
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)

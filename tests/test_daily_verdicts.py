@@ -313,15 +313,15 @@ def test_issue_with_an_event_during_the_walk_is_still_listed() -> None:
         pid = str(next(iter(sim.data.projects)))
         oldest = min((i for i in sim.data.issues if i.status == "unresolved"
                       and str(i.project_id) == pid), key=lambda i: (i.last_seen, i.id))  # fmt: skip
-        fetch, calls = client._fetch, []
+        receive, calls = client._receive, []
 
         def event_after_first_page(path: str, pairs: Any) -> Any:
             calls.append(path)
             if len(calls) == 2:  # between page 1 and page 2
                 sim.data.update_issue(oldest.id, last_seen=sim.data.now_epoch)
-            return fetch(path, pairs)
+            return receive(path, pairs)
 
-        client._fetch = event_after_first_page  # type: ignore[method-assign]
+        client._receive = event_after_first_page  # type: ignore[method-assign]
         listing = unresolved_listing(client, "acme", pid, "90d")
         expected = {str(i.id) for i in sim.data.issues
                     if i.status == "unresolved" and str(i.project_id) == pid}  # fmt: skip

@@ -32,7 +32,7 @@ from pytest_sentry_gate.sentry.client_config import (
     ClientConfig,
     gather,
 )
-from pytest_sentry_gate.sentry.paging import Paging, Pairs, Params, endpoint_of, pairs
+from pytest_sentry_gate.sentry.paging import Paging, Pairs, Params, Received, endpoint_of, pairs
 from pytest_sentry_gate.sentry.responses import ENVELOPE_PATH, ApiResponse, Reader
 from pytest_sentry_gate.sentry.sending import ENVELOPE_RETRY_STATUSES, RETRY_STATUSES, Sender
 from pytest_sentry_gate.sentry.transport import DeadlineTransport
@@ -211,10 +211,19 @@ class SentryClient(Paging):
     # -- internals ----------------------------------------------------------------------------
 
     def _fetch(self, path: str, pairs: Pairs) -> ApiResponse:
+        return self._answer(self._receive(path, pairs))
+
+    def _receive(self, path: str, pairs: Pairs) -> Received:
+        """One GET, its body read, not yet parsed (a list walk asks for its next page meanwhile:
+        ``read_ahead``)."""
         endpoint = endpoint_of(path, pairs)
         response, attempts = self._sender.send(
             "GET", path, endpoint, params=pairs, auth=self._auth, retry=RETRY_STATUSES
         )
+        return Received(response, endpoint, attempts)
+
+    def _answer(self, received: Received) -> ApiResponse:
+        response, endpoint, attempts = received
         return self._reader.result(response, endpoint, attempts, empty_ok=False)
 
     def _report(self, text: str) -> None:

@@ -174,7 +174,7 @@ def unresolved_listing(
     requests, left_out = 1, len(notes)
     if first.next_cursor is not None:
         rest = {**params, "cursor": first.next_cursor}
-        for items in client.paginate(path, rest, cache=False):
+        for items in client.paginate(path, rest, cache=False, ahead=True):
             theirs, own = _theirs(items)
             ids.update(str(item.get("id")) for item in theirs)
             requests, left_out = requests + 1, left_out + len(own)

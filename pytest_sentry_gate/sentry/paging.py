@@ -9,10 +9,13 @@ far a long walk got. ``pairs`` and ``endpoint_of`` spell a request's query as th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import urlencode
 
+import httpx
+
 from pytest_sentry_gate.errors import MalformedResponse
+from pytest_sentry_gate.sentry.read_ahead import ReadAhead
 from pytest_sentry_gate.sentry.responses import ApiResponse, Listing, items
 
 PAGING: Final = "paging {path}: page {page}"
@@ -20,6 +23,14 @@ CURSOR_LOOP: Final = "pagination cursor {cursor!r} came back twice"
 
 Params = Mapping[str, str | int | Sequence[str]]
 Pairs = tuple[tuple[str, str], ...]
+
+
+class Received(NamedTuple):
+    """A GET's answer as received: its body read, not yet parsed."""
+
+    response: httpx.Response
+    endpoint: str
+    attempts: int
 
 
 def pairs(params: Params | None) -> Pairs:
@@ -48,6 +59,12 @@ class Paging:
     def _fetch(self, path: str, pairs: Pairs) -> ApiResponse:
         raise NotImplementedError  # pragma: no cover - SentryClient's
 
+    def _receive(self, path: str, pairs: Pairs) -> Received:
+        raise NotImplementedError  # pragma: no cover - SentryClient's
+
+    def _answer(self, received: Received) -> ApiResponse:
+        raise NotImplementedError  # pragma: no cover - SentryClient's
+
     def _report(self, text: str) -> None:
         raise NotImplementedError  # pragma: no cover - SentryClient's
 
@@ -59,12 +76,19 @@ class Paging:
         max_pages: int | None = None,
         cache: bool = True,
         extract: Callable[[ApiResponse], list[Any]] = items,
+        ahead: bool = False,
     ) -> Iterator[list[Any]]:
         """Yield each page's items, following ``rel="next"`` while ``results="true"``.
 
         ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids);
-        ``extract`` reads the items of an answer that is not a plain list.
+        ``extract`` reads the items of an answer that is not a plain list; ``ahead`` (with
+        ``cache=False``, for a walk read to its end) asks for each next page as soon as the
+        previous page's body is in, before parsing it (``read_ahead``).
         """
+        if ahead and not cache:
+            for page, _ in self._pages_ahead(path, params, max_pages, extract):
+                yield page
+            return
         for page, _ in self._pages(path, params, max_pages, cache, extract):
             yield page
 
@@ -101,6 +125,39 @@ class Paging:
         query = dict(params or {})
         fetch = self.get if cache else (lambda p, q: self._fetch(p, pairs(q)))
         response = fetch(path, query)
+        yield from self._walk(
+            path, response, max_pages, extract, lambda c: fetch(path, {**query, "cursor": c})
+        )
+
+    def _pages_ahead(
+        self,
+        path: str,
+        params: Params | None,
+        max_pages: int | None,
+        extract: Callable[[ApiResponse], list[Any]],
+    ) -> Iterator[tuple[list[Any], ApiResponse]]:
+        query = dict(params or {})
+
+        def receive(cursor: str | None) -> Received:
+            return self._receive(
+                path, pairs(query if cursor is None else {**query, "cursor": cursor})
+            )
+
+        pages = ReadAhead(receive, self._answer, lambda got: got.response, max_pages).pages()
+        try:
+            yield from self._walk(path, next(pages), max_pages, extract, lambda _: next(pages))
+        finally:
+            pages.close()
+
+    def _walk(
+        self,
+        path: str,
+        response: ApiResponse,
+        max_pages: int | None,
+        extract: Callable[[ApiResponse], list[Any]],
+        following: Callable[[str], ApiResponse],
+    ) -> Iterator[tuple[list[Any], ApiResponse]]:
+        """From the first page on: each page, then the page at its next cursor."""
         seen: set[str] = set()
         pages = 0
         while True:
@@ -113,4 +170,4 @@ class Paging:
                 raise MalformedResponse(response.endpoint, CURSOR_LOOP.format(cursor=cursor))
             seen.add(cursor)
             self._report(PAGING.format(path=path, page=pages + 1))
-            response = fetch(path, {**query, "cursor": cursor})
+            response = following(cursor)
