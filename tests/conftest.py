@@ -110,12 +110,6 @@ def load_report(path: Path) -> dict[str, Any]:
     return document
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` first: pytest-xdist hands tests out in this order, so the longest
-    start early instead of one of them ending the run while the other workers idle."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """No SENTRY_* variable, no CI variable (the CI policy is tested on its own) and an empty home:

@@ -64,7 +64,6 @@ def run_smoke(
     return result, load_report(pytester.path / "report.json"), took
 
 
-@pytest.mark.slow
 @pytest.mark.bugsink
 def test_smoke_event_stored_in_bugsink_is_partial_not_verifiable(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bugsink: Any

@@ -443,7 +443,6 @@ def _parallel_loops(url: str, root: Path, state: Path, count: int) -> list[dict[
     return [load_report(root / f"run{n}" / "report.json")["verify_loop"] for n in range(count)]
 
 
-@pytest.mark.slow
 def test_parallel_loops_report_a_change_once(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Simulator, tmp_path: Path
 ) -> None:

@@ -69,7 +69,6 @@ def test_old_flags_map_to_pytest_options() -> None:
     ]
 
 
-@pytest.mark.slow
 def test_json_prints_the_report_and_exit_code_follows_the_verdict(
     tmp_path: Path, simulator: Any
 ) -> None:

@@ -65,7 +65,6 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     assert not (ROOT / "examples" / "codictate" / ".sentry-gate").exists()
 
 
-@pytest.mark.slow
 def test_the_demo_replays_on_xdist_workers_too(clean_env: Path) -> None:
     # Given the README's demo command with two pytest-xdist workers (they inherit the
     # environment, not the controller's options: the demo tells them to replay)

@@ -109,7 +109,6 @@ def _simulator(repo: Path, projects: tuple[str, ...] = ("codictate",)) -> Simula
     return sim
 
 
-@pytest.mark.slow
 def test_n_2_gives_the_report_of_a_serial_run(
     pytester: pytest.Pytester, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,7 +141,6 @@ def test_n_2_gives_the_report_of_a_serial_run(
     assert spread.ret == serial.ret == 1
 
 
-@pytest.mark.slow
 def test_n_4_over_twenty_projects_gives_the_serial_report(
     pytester: pytest.Pytester, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,7 +220,6 @@ def _custom(pytester: pytest.Pytester, addopts: str, *args: str) -> tuple[pytest
     return result, load_report(pytester.path / "r.json")
 
 
-@pytest.mark.slow
 def test_n_auto_in_addopts_distributes_a_mode(pytester: pytest.Pytester) -> None:
     # Given a project whose addopts distribute its tests (-n auto)
     result, report = _custom(pytester, "-n auto -p xdist")
@@ -236,7 +233,6 @@ def test_n_auto_in_addopts_distributes_a_mode(pytester: pytest.Pytester) -> None
     assert re.search(r"created: (\d+)/\1 workers", plain.stdout.str())
 
 
-@pytest.mark.slow
 def test_another_dist_becomes_loadgroup_with_a_notice(pytester: pytest.Pytester) -> None:
     result, report = _custom(pytester, "-n 2 --dist load -p xdist")
     notice = in_process.DIST_NOTICE.format(dist="load")
@@ -273,7 +269,6 @@ def test_release(sentry_check):
 """
 
 
-@pytest.mark.slow
 def test_a_check_whose_worker_crashed_fails_in_the_report(pytester: pytest.Pytester) -> None:
     # Given a check whose worker dies while it runs
     pytester.makeini("[pytest]\naddopts = -n 2 -p xdist\n")
@@ -307,7 +302,6 @@ def test_release(sentry_check):
 """
 
 
-@pytest.mark.slow
 def test_a_check_rerun_after_its_worker_crashed_keeps_its_verdict(
     pytester: pytest.Pytester,
 ) -> None:

@@ -150,7 +150,6 @@ def test_release_gate_without_build_never_exits_0_in_ci(
     )
 
 
-@pytest.mark.slow
 def test_cli_exits_1_for_partial_in_ci_and_0_outside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -72,7 +72,6 @@ def _growth(document: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in document["checks"] if c["id"].endswith("::test_volume_growth"))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("given", [True, False], ids=["--state-file", "old-default-path"])
 def test_the_old_state_is_the_growth_baseline_and_is_carried_forward(
     tmp_path: Path, given: bool

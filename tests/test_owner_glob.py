@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from codeowners import path_to_regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +20,6 @@ PATTERNS = st.text(alphabet="ab/*?\\", min_size=1, max_size=8)
 PATHS = st.text(alphabet="ab/", max_size=10)
 
 
-@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(pattern=PATTERNS, path=PATHS)
 def test_same_answer_as_the_codeowners_regex(pattern: str, path: str) -> None:

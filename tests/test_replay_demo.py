@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 MODES = "setup_preflight or release_gate"
 
@@ -27,7 +25,6 @@ def root_pytest(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.slow
 def test_record_script_then_offline_replay(tmp_path: Path) -> None:
     # Given the demo cassettes re-recorded by the documented script into a directory
     script = subprocess.run(
@@ -58,7 +55,6 @@ def test_record_script_then_offline_replay(tmp_path: Path) -> None:
             assert line.split(":", 1)[0] + ":" in summary  # the same verdict for the same check
 
 
-@pytest.mark.slow
 def test_every_mode_replays_to_the_report_it_recorded(tmp_path: Path) -> None:
     # Given every mode recorded against the simulator's demo, with its agent report
     modes = (

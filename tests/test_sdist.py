@@ -60,7 +60,6 @@ def _venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> Path:
     return python
 
 
-@pytest.mark.slow
 def test_the_sdist_builds_a_wheel_whose_tests_pass(
     tmp_path_factory: pytest.TempPathFactory, clean_env: Path
 ) -> None:
