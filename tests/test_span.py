@@ -40,7 +40,6 @@ def test_full_collections_leave_the_session_out_while_the_client_reads(
 ) -> None:
     # Given the demo's Sentry, and a plugin that notes how many objects the collector leaves
     # out of its passes while each check runs and after the run
-    assert gc.get_freeze_count() == 0
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     pytester.makepyfile(freeze_record=RECORD)
     pytester.syspathinsert()
