@@ -51,7 +51,10 @@ def test_the_shim_falls_back_to_the_installed_module(tmp_path: Path) -> None:
     # Given no sentry-gate on PATH, only a python that imports the package
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "python3").symlink_to(Path(sys.executable))
+    # (a script, not a symlink: a symlinked venv python outside its venv may not find the venv)
+    python = bin_dir / "python3"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
     env = {
         "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
         "PYTHONPATH": str(ROOT),
