@@ -91,12 +91,14 @@ def test_the_session_ends_after_the_reads_in_flight_not_under_them(
 ) -> None:
     import threading
 
+    from pytest_sentry_gate.fixtures import core
     from sentry_simulator import Fault
 
-    # Given a Sentry whose session statistics take 6 s (longer than the first wait for the
-    # background reads), and a run whose checks do not need them
+    # Given a Sentry whose session statistics take 2 s (longer than the first wait for the
+    # background reads, 0.5 s here), and a run whose checks do not need them
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
-    sim.add_fault(Fault(path=r"/sessions/$", delay=6.0))
+    monkeypatch.setattr(core, "PREFETCH_JOIN_S", 0.5)
+    sim.add_fault(Fault(path=r"/sessions/$", delay=2.0, times=1))
     before = set(threading.enumerate())
     # When prod_health runs without its crash-free check
     run_mode(pytester, "prod_health", *demo_target(sim.url, repo), "-k", "not crash_free")
