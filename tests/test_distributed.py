@@ -270,8 +270,9 @@ def test_release(sentry_check):
 
 
 def test_a_check_whose_worker_crashed_fails_in_the_report(pytester: pytest.Pytester) -> None:
-    # Given a check whose worker dies while it runs
-    pytester.makeini("[pytest]\naddopts = -n 2 -p xdist\n")
+    # Given a check whose worker dies while it runs (xdist's scope scheduling sends it to each
+    # replacement worker again; one replacement is enough here, not xdist's default eight)
+    pytester.makeini("[pytest]\naddopts = -n 2 -p xdist --max-worker-restart 1\n")
     pytester.makepyfile(test_release_gate=CRASHES)
     result = pytester.runpytest_subprocess(
         "-m", "release_gate", "--sentry-gate-report=r.json", *NO_BUNDLED
