@@ -273,3 +273,24 @@ def test_the_ca_bundle_is_loaded_once_per_process_and_per_ssl_cert_file(
     monkeypatch.delenv("SSL_CERT_FILE")
     transport.DeadlineTransport().close()
     assert loads == [str(certificate[0]), None]
+
+
+def test_closing_waits_for_a_request_in_flight_and_refuses_new_ones(sim: Any) -> None:
+    from sentry_simulator import Fault
+
+    # Given a request in flight on another thread (the root answers after 1 s)
+    sim.add_fault(Fault(path=r"^/api/0/$", delay=1.0, times=1))
+    sentry = client(sim.url)
+    answered: list[Any] = []
+    reader = threading.Thread(target=lambda: answered.append(sentry.get("/api/0/")))
+    reader.start()
+    while not sim.requests:  # (the request reached the server)
+        threading.Event().wait(0.01)
+    # When the client closes meanwhile
+    sentry.close()
+    reader.join(timeout=30)
+    # Then that request got its answer (its connection was not closed under it, to be left
+    # open), and a request after the close fails at once
+    assert [a.status for a in answered] == [200]
+    with pytest.raises(RuntimeError, match="closed"):
+        sentry.get("/api/0/organizations/")

@@ -124,7 +124,10 @@ class SentryClient(Paging):
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        """Close the connections once the requests in flight (other threads') have ended; a
+        request after this fails at once."""
+        with self._sender.quiesced():
+            self._http.close()
 
     # -- the guard ----------------------------------------------------------------------------
 

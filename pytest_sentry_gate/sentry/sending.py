@@ -8,8 +8,10 @@ host that timed out or could not be reached so that every later request to it fa
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
 import httpx
@@ -123,6 +125,23 @@ class Sender:
                 continue
             self._sleep(self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def quiesced(self) -> Iterator[None]:
+        """No attempt in flight while the body runs: each one under way is waited for (up to a
+        request's deadline in all), and none starts meanwhile. The client closes its pool in
+        here: a pool closed under an attempt would leave the connection it is opening open."""
+        ends = time.monotonic() + self._deadline
+        held = 0
+        try:
+            for _ in range(MAX_IN_FLIGHT):
+                if not self._in_flight.acquire(timeout=max(0.0, ends - time.monotonic())):
+                    break
+                held += 1
+            yield
+        finally:
+            for _ in range(held):
+                self._in_flight.release()
 
     def _failure(
         self,
