@@ -124,8 +124,8 @@ class SentryClient(Paging):
         self.close()
 
     def close(self) -> None:
-        """Close the connections once the requests in flight (other threads') have ended; a
-        request after this fails at once."""
+        """Close the connections once the requests in flight (other threads') have ended, or
+        after ``QUIESCE_S`` seconds; a request after this fails at once."""
         with self._sender.quiesced():
             self._http.close()
 

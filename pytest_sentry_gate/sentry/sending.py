@@ -30,6 +30,8 @@ from pytest_sentry_gate.sentry.transport import MAX_CONNECTIONS, deadline
 #: The most requests one client has in flight at once, whatever the threads asking (well under
 #: Sentry's default concurrency limit of 100 per caller; triage's details are at most 30).
 MAX_IN_FLIGHT: Final = MAX_CONNECTIONS
+#: How long closing the client waits for the requests still in flight (``Sender.quiesced``).
+QUIESCE_S: Final = 2.0
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ENVELOPE_RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 TIMED_OUT: Final = "timed out after {seconds:g}s ({attempts} attempts)"
@@ -128,10 +130,12 @@ class Sender:
 
     @contextlib.contextmanager
     def quiesced(self) -> Iterator[None]:
-        """No attempt in flight while the body runs: each one under way is waited for (up to a
-        request's deadline in all), and none starts meanwhile. The client closes its pool in
-        here: a pool closed under an attempt would leave the connection it is opening open."""
-        ends = time.monotonic() + self._deadline
+        """No attempt in flight while the body runs, as far as ``QUIESCE_S`` allows: each one
+        under way is waited for (up to that in all; a host that hangs must not hold the end of
+        the run for a whole deadline) and none starts meanwhile. The client closes its pool in
+        here: a pool closed under an attempt that is still connecting would leave that
+        connection open (an attempt still reading is cut, its socket closed with the pool)."""
+        ends = time.monotonic() + QUIESCE_S
         held = 0
         try:
             for _ in range(MAX_IN_FLIGHT):
