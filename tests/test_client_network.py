@@ -17,7 +17,7 @@ from pytest_sentry_gate.errors import (
     NetworkUnavailable,
     ServerError,
 )
-from pytest_sentry_gate.sentry.client import SentryClient
+from pytest_sentry_gate.sentry.client import SentryClient, gather
 from pytest_sentry_gate.sentry.network import conclusive, probe
 from tests.conftest import CANARY_TOKEN, check, run_mode
 from tests.hostile import (
@@ -109,6 +109,19 @@ def test_a_host_that_never_answers_is_not_asked_again() -> None:
     for error, _seconds in later:
         assert error is first  # the cached failure, raised without a request (asked, below)
     assert asked == ["/api/0/"] * 3  # three attempts of the first read, nothing else was sent
+
+
+def test_reads_in_flight_together_on_a_host_that_never_answers_say_one_reason() -> None:
+    # Given a host that accepts connections and never answers
+    with serving({}, default=silent) as server:
+        sentry = client(server.url, timeout=httpx.Timeout(0.3), max_retries=1)
+        # When three reads go out together (as the prefetch's first level does)
+        found = gather([lambda p=p: sentry.get(p) for p in ("/api/0/", ORG, ORG + "projects/")])
+        sentry.close()
+    # Then all three fail with the one error the host was marked dead with, not three texts
+    assert all(isinstance(error, ServerError) for error in found)
+    assert len({str(error) for error in found}) == 1, found
+    assert "timed out" in str(found[0])
 
 
 def test_another_host_is_still_asked() -> None:

@@ -106,11 +106,18 @@ def test_level_two_sends_what_triage_waits_for_first_and_no_nested_group(
     conf = SimpleNamespace(
         stats_period="14d", high_severity_queries=("level:fatal", "level:error"), url_prefix=""
     )
+    store_triage = importlib.import_module("pytest_sentry_gate.store.triage")
+    ask = functools.partial(issues.query, None, "acme", "42")
+    new_since = ("is:unresolved firstSeen:>2026-12-02T00:00:00", {"sort": "new"})
+    monkeypatch.setattr(store_triage, "candidates", lambda store: [
+        functools.partial(ask, text, "14d", **extra) for text, extra in (new_since, *TRIAGE_QUERIES)
+    ])  # fmt: skip
+    store = SimpleNamespace(triage=lambda: None)
     go: queue.SimpleQueue[bool] = queue.SimpleQueue()
     go.put(True)
     # When it starts
     prefetch._level_two(go, object(), object(), conf, "acme", "app",
-                        {"prod_health", "issue_triage"}, "app@1.0", None)  # fmt: skip
+                        {"prod_health", "issue_triage"}, "app@1.0", None, store)  # fmt: skip
     (calls,) = sent
 
     def reader(call: Any) -> Any:
@@ -132,8 +139,11 @@ def test_level_two_sends_what_triage_waits_for_first_and_no_nested_group(
     # and every query prod_health and triage read is still among them, the same texts
     texts = [c.args[-2] for c in calls if reader(c) in (issues.query, issues.query_for_server)]
     assert texts[:2] == [issues.errors_only("level:fatal"), issues.errors_only("level:error")]
-    assert texts[2:6] == [text for text, _ in TRIAGE_QUERIES]
-    assert texts[6:] == [
+    assert texts[2:7] == [new_since[0], *(text for text, _ in TRIAGE_QUERIES)]
+    assert texts[7:] == [
         issues.errors_only('is:unresolved release:"app@1.0"'),
         issues.errors_only('is:unresolved regressed_in_release:"app@1.0"'),
     ]
+    # and the store's triage goes right after its candidates (it waits for those in flight, then
+    # reads the issue details), not after the rest of the level
+    assert calls[8] is store.triage

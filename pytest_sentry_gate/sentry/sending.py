@@ -112,9 +112,8 @@ class Sender:
                 raise TokenInvalid(ILLEGAL_REQUEST.format(kind="illegal header value")) from None
             except httpx.TransportError as exc:
                 error = self._failure(exc, str(target), endpoint, started, attempt, attempts)
-                if error is not None:
-                    self._down.setdefault(host, error)
-                    raise error from None
+                if error is not None:  # reads that were in flight meanwhile say the same
+                    raise self._down.setdefault(host, error).with_traceback(None) from None
             else:
                 if response.status_code not in retry or attempt == attempts:
                     return response, attempt

@@ -94,10 +94,21 @@ class Stores:
         only the first call goes through pytest's fixtures)."""
         if self._closed:
             raise StoreClosed()
+        opened = self._client  # (adopted while the fixture opening it still holds the lock)
+        if opened is not None:
+            return opened
         with self._client_lock:  # reentrant: opening the client sets up pytest fixtures
             if self._client is None:
                 self._client = self.wiring.connect()
             return self._client
+
+    def adopt(self, client: SentryClient) -> None:
+        """Take the run's client while its fixture is still being set up (the prefetch's threads
+        then read through the stores before any fixture asks for them, without waiting for the
+        lock that opening it holds)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = client
 
     def close(self) -> None:
         """The session is over: a fact not read yet is not read any more."""
