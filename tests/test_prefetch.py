@@ -7,6 +7,7 @@ latency apart; reads that go out together arrive within a fraction of it.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,21 @@ class Stamped(list[Any]):
     def append(self, item: Any) -> None:
         self.times.append(time.monotonic())
         super().append(item)
+
+
+#: A plugin noting when each check starts (the simulator runs in this process: same clock).
+CHECK_STARTS = """
+import json, time
+from pathlib import Path
+
+STARTS = []
+
+def pytest_runtest_call(item):
+    STARTS.append(time.monotonic())
+
+def pytest_sessionfinish(session):
+    Path("check_starts.json").write_text(json.dumps(STARTS))
+"""
 
 
 def _arrivals(sim: Any) -> list[tuple[float, Any]]:
@@ -84,3 +100,24 @@ def test_prod_health_starts_no_reads_of_other_modes(
     assert not [p for p in paths if "/releases/" in p or "artifact" in p or "/keys/" in p]
     assert not [p for p in paths if "/issues/" in p and not p.endswith("/issues/")]
     assert not [q for q in queries if "is:regressed" in q or "firstSeen" in q]
+
+
+def test_the_checks_start_once_the_reads_are_in(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Any, repo: Path
+) -> None:
+    # Given the demo's Sentry answering each request after 0.4 s, and a plugin noting when each
+    # check starts
+    pytester.makepyfile(check_starts=CHECK_STARTS)
+    pytester.syspathinsert()
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    sim.latency, sim.requests = LATENCY, Stamped()
+    # When the whole loop runs
+    run_mode(pytester, "verify_loop", *demo_target(sim.url, repo), "-p", "check_starts")
+    starts = json.loads((pytester.path / "check_starts.json").read_text())
+    arrivals = _arrivals(sim)
+    # Then the first check after the client opened started only once triage's issue details
+    # (the third level) had gone out: the reads did not share the interpreter with the checks
+    after_open = min(t for t in starts if t > arrivals[0][0])
+    details = [t for t, req in arrivals if "/issues/4" in req.path]
+    assert details
+    assert max(details) < after_open, [(round(t - after_open, 2), r.path) for t, r in arrivals]
