@@ -30,6 +30,15 @@ from pytest_sentry_gate.policy_defaults import CI_VARIABLES
 
 pytest_plugins = ["pytester"]
 
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` for this suite: one worker more than the machine has CPUs. A good part of the
+    suite waits (on the processes its tests start, on the simulator's latency, on timeouts), and
+    a third worker keeps two CPUs busy meanwhile (``.ci/run`` on 2 CPUs: 262 s with 2 workers,
+    210 s with 3, 220 s with 4; benchmarks/README.md section 8)."""
+    return (os.cpu_count() or 1) + 1
+
+
 CANARY_TOKEN = "sntryu_" + "c4n4ry" * 10 + "abcd"
 """A token-shaped canary: no output, file or cassette may ever contain it."""
 
