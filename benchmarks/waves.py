@@ -22,9 +22,8 @@ app. The arrival time of every request is recorded, and:
   requests, a perfectly concurrent one as many as its longest chain;
 - **levels**: answers waited for one after another (a request is one level above any request
   that could have been answered before it arrived): the waves, counted so that a pause of the
-  machine shorter than a latency adds none; at best the chain bound plus one (the API root is
-  read alone first when the preflight runs, so that a host that does not answer it is asked
-  nothing more);
+  machine shorter than a latency adds none; at best the chain bound (before 2026-12-03 19:20
+  the API root was read alone first, which added one);
 - **span**: from the first arrival to the last answer, in round trips (``span_s / latency``);
 - **chain bound**: the longest chain of reads that truly depend on each other, in round trips:
   the project's id, then the unresolved listing's pages one cursor after another
