@@ -124,6 +124,27 @@ def test_reads_in_flight_together_on_a_host_that_never_answers_say_one_reason() 
     assert "timed out" in str(found[0])
 
 
+def test_an_interrupt_does_not_wait_for_the_reads_in_flight() -> None:
+    # Given two reads going out together, one of which is still waiting for its answer
+    started, release, finished = threading.Event(), threading.Event(), []
+
+    def in_flight() -> None:
+        started.set()
+        release.wait(10)
+        finished.append(True)
+
+    def interrupted() -> None:
+        started.wait(10)
+        raise KeyboardInterrupt
+
+    # When the other is interrupted (Ctrl-C, or SIGTERM turned into an interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        gather([interrupted, in_flight])
+    # Then the interrupt came through while the first read was still in flight
+    assert finished == []
+    release.set()
+
+
 def test_another_host_is_still_asked() -> None:
     # Given a silent API host and a healthy one
     with serving({}, default=silent) as dead, serving({"/api/0/": answer(ROOT_OK)}) as alive:

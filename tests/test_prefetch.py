@@ -121,3 +121,18 @@ def test_the_checks_start_once_the_reads_are_in(
     details = [t for t, req in arrivals if "/issues/4" in req.path]
     assert details
     assert max(details) < after_open, [(round(t - after_open, 2), r.path) for t, r in arrivals]
+
+
+def test_issue_triage_alone_sends_its_reads_without_waiting_for_the_head_start(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Any, repo: Path
+) -> None:
+    from pytest_sentry_gate.fixtures.prefetch import HEAD_START_S
+
+    # Given the demo's Sentry answering each request after 0.4 s
+    # When only issue_triage runs (its client is opened by a fact of the store, under its lock)
+    arrivals = _run(pytester, monkeypatch, sim, repo, "issue_triage")
+    # Then its project-wide reads went out about one round trip after the project's, not after
+    # the head start ran out (a level-2 read waiting for a lock the opening thread held)
+    project = min(t for t, req in arrivals if req.path == "/api/0/projects/acme/codictate/")
+    issues = min(t for t, req in arrivals if req.path == "/api/0/organizations/acme/issues/")
+    assert issues - project < HEAD_START_S, [(round(t - project, 2), r.path) for t, r in arrivals]

@@ -128,5 +128,13 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
 
     if len(calls) <= 1:
         return [one(call) for call in calls]
-    with ThreadPoolExecutor(max_workers=GET_MANY_WORKERS) as pool:
-        return list(pool.map(one, calls))
+    pool = ThreadPoolExecutor(max_workers=GET_MANY_WORKERS)
+    try:
+        results = list(pool.map(one, calls))
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error concerning every read: raised at once, not after the
+        # reads still in flight (a silent host would hold it for a whole retry budget)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
