@@ -3,6 +3,8 @@ one retry budget per dead host, a refused port, and a certificate the machine do
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -125,7 +127,12 @@ def test_reads_in_flight_together_on_a_host_that_never_answers_say_one_reason() 
 
 
 def test_an_interrupt_does_not_wait_for_the_reads_in_flight() -> None:
-    # Given two reads going out together, one of which is still waiting for its answer
+    import signal
+
+    # Given two reads going out together, one of which is still waiting for its answer, and
+    # Ctrl-C arriving meanwhile (Python's own handler: KeyboardInterrupt in the main thread)
+    assert threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     started, release, finished = threading.Event(), threading.Event(), []
 
     def in_flight() -> None:
@@ -133,16 +140,67 @@ def test_an_interrupt_does_not_wait_for_the_reads_in_flight() -> None:
         release.wait(10)
         finished.append(True)
 
-    def interrupted() -> None:
+    def ctrl_c() -> None:
         started.wait(10)
-        raise KeyboardInterrupt
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
-    # When the other is interrupted (Ctrl-C, or SIGTERM turned into an interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        gather([interrupted, in_flight])
-    # Then the interrupt came through while the first read was still in flight
-    assert finished == []
-    release.set()
+    threading.Thread(target=ctrl_c, daemon=True).start()
+    try:
+        # When the reads are gathered
+        with pytest.raises(KeyboardInterrupt):
+            gather([in_flight, lambda: None])
+        # Then the interrupt came through while the read was still in flight
+        assert finished == []
+    finally:
+        release.set()
+        signal.signal(signal.SIGINT, previous)
+
+
+SLOW_CLIENT = """
+import dataclasses, httpx, pytest
+
+@pytest.fixture(scope="session")
+def sentry_client_config(sentry_client_config):
+    return dataclasses.replace(sentry_client_config, timeout=30.0, connect_timeout=30.0)
+"""
+
+
+def test_ctrl_c_while_the_first_reads_wait_for_a_silent_host_ends_the_run_at_once(
+    tmp_path: Path,
+) -> None:
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import default_sigint
+
+    # Given a host that never answers and a client that would wait 30 s for each read
+    (tmp_path / "conftest.py").write_text(SLOW_CLIENT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    env.update(SENTRY_AUTH_TOKEN=CANARY_TOKEN, PYTHONPATH=str(Path(__file__).parent.parent))
+    with serving({}, default=silent) as server:
+        argv = [sys.executable, "-m", "pytest", "-m", "setup_preflight", "-p", "no:cacheprovider",
+                f"--sentry-url={server.url}", "--sentry-org=acme", "--sentry-project=codictate",
+                "--sentry-gate-report=r.json"]  # fmt: skip
+        output = subprocess.PIPE
+        run = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=output, stderr=output,
+                               text=True, preexec_fn=default_sigint)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 2:  # the first reads went out together
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # When Ctrl-C arrives while they wait
+        signalled = time.monotonic()
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=60)
+        waited = time.monotonic() - signalled
+    # Then the run ends as interrupted, well before a read would have timed out (30 s), and its
+    # report says so
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, out + err
+    assert waited < 25, out + err
+    assert json.loads((tmp_path / "r.json").read_text())["overall_status"] == "ERROR"
 
 
 def test_another_host_is_still_asked() -> None:

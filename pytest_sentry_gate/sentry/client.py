@@ -123,10 +123,11 @@ class SentryClient(Paging):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
         """Close the connections once the requests in flight (other threads') have ended, or
-        after ``QUIESCE_S`` seconds; a request after this fails at once."""
-        with self._sender.quiesced():
+        after ``QUIESCE_S`` seconds (at once with ``wait=False``: an interrupted run); a request
+        after this fails at once."""
+        with self._sender.quiesced(wait=wait):
             self._http.close()
 
     # -- the guard ----------------------------------------------------------------------------

@@ -7,9 +7,9 @@ the transport, the clock); ``gather`` runs independent reads of one client concu
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -33,6 +33,7 @@ VERSION: Final = _version()
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=3.0)
 USER_AGENT: Final = f"pytest-sentry-gate/{VERSION}"
+#: The most threads one ``gather`` reads in (the client bounds the requests in flight too).
 GET_MANY_WORKERS: Final = 32
 #: One request, its retries and its waits together never take longer than this (seconds).
 DEFAULT_DEADLINE: Final = 60.0
@@ -116,8 +117,10 @@ class ClientConfig:
 def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
     """Run independent reads concurrently; results in call order, each ``ApiError`` returned.
 
-    Errors that are not ``ApiError`` (the host unreachable, the read-only guard) are raised:
-    they concern every read.
+    Errors that are not ``ApiError`` (the host unreachable, the read-only guard) are raised, the
+    first in call order once every read ended: they concern every read. The reads run in at most
+    ``GET_MANY_WORKERS`` daemon threads: Ctrl-C or SIGTERM comes through at once, and a read still
+    waiting for a host that never answers holds neither the interrupt nor the end of the process.
     """
 
     def one(call: Callable[[], _T]) -> _T | ApiError:
@@ -128,13 +131,29 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
 
     if len(calls) <= 1:
         return [one(call) for call in calls]
-    pool = ThreadPoolExecutor(max_workers=GET_MANY_WORKERS)
-    try:
-        results = list(pool.map(one, calls))
-    except BaseException:
-        # Ctrl-C, SIGTERM or an error concerning every read: raised at once, not after the
-        # reads still in flight (a silent host would hold it for a whole retry budget)
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
+    pending = iter(enumerate(calls))
+    taking = threading.Lock()
+    answers: dict[int, _T | ApiError] = {}
+    errors: dict[int, BaseException] = {}
+
+    def work() -> None:
+        while True:
+            with taking:
+                index, call = next(pending, (-1, None))
+            if call is None:
+                return
+            try:
+                answers[index] = one(call)
+            except BaseException as exc:  # raised in the caller's thread, below
+                errors[index] = exc
+
+    workers = [
+        threading.Thread(target=work, daemon=True) for _ in range(min(len(calls), GET_MANY_WORKERS))
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()  # (interruptible: Ctrl-C raises here)
+    if errors:
+        raise errors[min(errors)]
+    return [answers[index] for index in range(len(calls))]

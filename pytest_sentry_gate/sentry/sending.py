@@ -128,13 +128,14 @@ class Sender:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextlib.contextmanager
-    def quiesced(self) -> Iterator[None]:
-        """No attempt in flight while the body runs, as far as ``QUIESCE_S`` allows: each one
-        under way is waited for (up to that in all; a host that hangs must not hold the end of
-        the run for a whole deadline) and none starts meanwhile. The client closes its pool in
-        here: a pool closed under an attempt that is still connecting would leave that
-        connection open (an attempt still reading is cut, its socket closed with the pool)."""
-        ends = time.monotonic() + QUIESCE_S
+    def quiesced(self, *, wait: bool = True) -> Iterator[None]:
+        """No attempt in flight while the body runs, as far as ``QUIESCE_S`` allows (no wait at
+        all with ``wait=False``): each one under way is waited for (up to that in all; a host
+        that hangs must not hold the end of the run for a whole deadline) and none starts
+        meanwhile. The client closes its pool in here: a pool closed under an attempt that is
+        still connecting would leave that connection open (an attempt still reading is cut, its
+        socket closed with the pool)."""
+        ends = time.monotonic() + (QUIESCE_S if wait else 0.0)
         held = 0
         try:
             for _ in range(MAX_IN_FLIGHT):
