@@ -156,6 +156,27 @@ def test_an_interrupt_does_not_wait_for_the_reads_in_flight() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def test_an_error_concerning_every_read_starts_no_more_of_them() -> None:
+    # Given a hundred reads going out together, more than run at once, the first of which meets
+    # an error that concerns every read (the read-only guard, an unreachable host)
+    ran: list[int] = []
+
+    def refused() -> None:
+        raise RuntimeError("every read is refused")
+
+    def read(index: int) -> int:
+        ran.append(index)
+        threading.Event().wait(0.2)
+        return index
+
+    calls = [refused, *(lambda i=i: read(i) for i in range(99))]
+    # When they are gathered
+    with pytest.raises(RuntimeError, match="every read is refused"):
+        gather(calls)
+    # Then the reads already under way ended, and none of those still queued was started
+    assert len(ran) < 40, len(ran)
+
+
 SLOW_CLIENT = """
 import dataclasses, httpx, pytest
 

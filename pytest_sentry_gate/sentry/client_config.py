@@ -118,9 +118,10 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
     """Run independent reads concurrently; results in call order, each ``ApiError`` returned.
 
     Errors that are not ``ApiError`` (the host unreachable, the read-only guard) are raised, the
-    first in call order once every read ended: they concern every read. The reads run in at most
-    ``GET_MANY_WORKERS`` daemon threads: Ctrl-C or SIGTERM comes through at once, and a read still
-    waiting for a host that never answers holds neither the interrupt nor the end of the process.
+    first in call order once the reads under way ended (none is started after it): they concern
+    every read. The reads run in at most ``GET_MANY_WORKERS`` daemon threads: Ctrl-C or SIGTERM
+    comes through at once and starts no more, and a read still waiting for a host that never
+    answers holds neither the interrupt nor the end of the process.
     """
 
     def one(call: Callable[[], _T]) -> _T | ApiError:
@@ -133,11 +134,12 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
         return [one(call) for call in calls]
     pending = iter(enumerate(calls))
     taking = threading.Lock()
+    stop = threading.Event()  # an interrupt, or an error concerning every read: start no more
     answers: dict[int, _T | ApiError] = {}
     errors: dict[int, BaseException] = {}
 
     def work() -> None:
-        while True:
+        while not stop.is_set():
             with taking:
                 index, call = next(pending, (-1, None))
             if call is None:
@@ -146,14 +148,18 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
                 answers[index] = one(call)
             except BaseException as exc:  # raised in the caller's thread, below
                 errors[index] = exc
+                stop.set()
 
     workers = [
         threading.Thread(target=work, daemon=True) for _ in range(min(len(calls), GET_MANY_WORKERS))
     ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()  # (interruptible: Ctrl-C raises here)
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()  # (interruptible: Ctrl-C raises here)
+    finally:
+        stop.set()
     if errors:
         raise errors[min(errors)]
     return [answers[index] for index in range(len(calls))]
