@@ -174,7 +174,7 @@ def unresolved_listing(
     requests, left_out = 1, len(notes)
     if first.next_cursor is not None:
         rest = {**params, "cursor": first.next_cursor}
-        for items in client.paginate(path, rest, cache=False, ahead=True):
+        for items in client.paginate(path, rest, ahead=True):
             theirs, own = _theirs(items)
             ids.update(str(item.get("id")) for item in theirs)
             requests, left_out = requests + 1, left_out + len(own)
@@ -227,11 +227,17 @@ def queries(
 ) -> list[QueryResult | ApiError]:
     """Several independent error-issue queries (``errors_only``), as this server can answer
     them (``query_for_server``), concurrently (results in order, errors in place)."""
-    calls = [
+    return gather(query_calls(client, org, project_id, texts, period))
+
+
+def query_calls(
+    client: SentryClient, org: str, project_id: str, texts: Sequence[str], period: str
+) -> list[Callable[[], QueryResult]]:
+    """The reads ``queries`` runs, one per text (the prefetch sends them among its others)."""
+    return [
         functools.partial(query_for_server, client, org, project_id, errors_only(text), period)
         for text in texts
     ]
-    return gather(calls)
 
 
 def details(client: SentryClient, org: str, issue_ids: Sequence[str]) -> dict[str, IssueDetails]:

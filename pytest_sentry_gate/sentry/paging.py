@@ -81,11 +81,11 @@ class Paging:
         """Yield each page's items, following ``rel="next"`` while ``results="true"``.
 
         ``cache=False`` keeps no page (for a complete walk whose caller keeps only ids);
-        ``extract`` reads the items of an answer that is not a plain list; ``ahead`` (with
-        ``cache=False``, for a walk read to its end) asks for each next page as soon as the
-        previous page's body is in, before parsing it (``read_ahead``).
+        ``extract`` reads the items of an answer that is not a plain list; ``ahead`` (for a walk
+        read to its end; it keeps no page either) asks for each next page as soon as the previous
+        page's body is in, before parsing it (``read_ahead``).
         """
-        if ahead and not cache:
+        if ahead:
             for page, _ in self._pages_ahead(path, params, max_pages, extract):
                 yield page
             return
