@@ -22,9 +22,10 @@ from typing import Final
 #: The shape of a plugin mode's own reason code: ``<mode>.<code>``, each part lowercase letters,
 #: digits and ``_`` from a letter. ``report.schema.json`` carries this pattern beside the enum of
 #: built-in codes (``scripts/sync_generated.py`` writes it; a test holds them equal).
-PLUGIN_REASON: Final = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+_PART: Final = r"[a-z][a-z0-9_]*"
+PLUGIN_REASON: Final = rf"^{_PART}\.{_PART}$"
 #: The name of a mode that declares codes of its own: the ``<mode>`` part of ``PLUGIN_REASON``.
-CODE_NAMESPACE: Final = r"^[a-z][a-z0-9_]*$"
+CODE_NAMESPACE: Final = rf"^{_PART}$"
 NOT_NAMESPACED: Final = (
     "mode {mode!r} declares reason code(s) {codes}: a plugin's reason codes are named "
     "'<mode>.<code>' (the mode's name, a dot, then lowercase letters, digits or _), e.g. "
