@@ -9,7 +9,7 @@ import pytest
 
 from pytest_sentry_gate.fixtures.replay import terminal_line
 from pytest_sentry_gate.progress import PREFIX, Progress
-from pytest_sentry_gate.sentry.client import ClientConfig
+from pytest_sentry_gate.sentry.client import ClientConfig, SentryClient
 
 PAGES = 5
 
@@ -29,7 +29,9 @@ def test_long_paging_reports_each_page() -> None:
     # Given a client whose configuration carries a progress reporter
     seen: list[str] = []
     config = ClientConfig(transport=httpx.MockTransport(paged), progress=seen.append)
-    with config.client(base_url="http://h/", token="t", allow_envelope=False) as client:
+    with SentryClient.configured(
+        config, base_url="http://h/", token="t", allow_envelope=False
+    ) as client:
         # When it walks a five-page list
         ids = [i["id"] for page in client.paginate("/api/0/x/") for i in page]
     # Then each further page was reported

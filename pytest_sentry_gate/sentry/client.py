@@ -6,7 +6,7 @@ Everything this package sends to Sentry goes through one ``httpx.Client`` owned 
 Anything else raises ``ReadOnlyViolation`` before a byte is sent. The token travels only in the
 ``Authorization`` header of ``get`` requests and never appears in a message, repr or response.
 The retry loop is ``sending.Sender``, the list walks ``paging.Paging``, the configuration seam
-``client_config.ClientConfig``.
+``client_config.ClientConfig`` (``SentryClient.configured`` builds a client from one).
 """
 
 from __future__ import annotations
@@ -112,6 +112,33 @@ class SentryClient(Paging):
         self._locks_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self.request_count = 0
+
+    @classmethod
+    def configured(
+        cls, config: ClientConfig, *, base_url: str, token: str | None, allow_envelope: bool
+    ) -> SentryClient:
+        """A client with ``config``'s timeouts, retries, backoff and seams."""
+        return cls(
+            base_url=base_url,
+            token=token,
+            timeout=httpx.Timeout(
+                config.timeout, connect=min(config.timeout, config.connect_timeout)
+            ),
+            max_retries=config.max_retries,
+            backoff_base=config.backoff_base,
+            backoff_cap=config.backoff_cap,
+            deadline=config.deadline,
+            max_response_bytes=config.max_response_bytes,
+            max_retry_wait=config.max_retry_wait,
+            allow_envelope=allow_envelope,
+            transport=config.transport,
+            sleep=config.sleep,
+            clock=config.clock,
+            progress=config.progress,
+            ssl_context=config.ssl_context,
+            proxy=config.proxy,
+            environments=config.environments,
+        )
 
     def __repr__(self) -> str:
         base = self._base.copy_with(username=None, password=None)

@@ -12,14 +12,11 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, TypeVar
 
 import httpx
 
 from pytest_sentry_gate.errors import ApiError
-
-if TYPE_CHECKING:
-    from pytest_sentry_gate.sentry.client import SentryClient
 
 
 def _version() -> str:
@@ -67,6 +64,7 @@ class ClientConfig:
     The ``sentry_client_config`` fixture builds one from the settings; a ``conftest.py`` can
     override that fixture (as pytest-recording's ``vcr_config``) to change any field, for example
     ``dataclasses.replace(sentry_client_config, backoff_base=0.0)`` so no test sleeps.
+    ``SentryClient.configured`` builds the client from it.
     """
 
     timeout: float = 10.0
@@ -88,30 +86,6 @@ class ClientConfig:
     proxy: str | None = None
     #: The Sentry environments every issue and session query is filtered by (``scope.py``).
     environments: tuple[str, ...] = ()
-
-    def client(self, *, base_url: str, token: str | None, allow_envelope: bool) -> SentryClient:
-        """A client with this configuration."""
-        from pytest_sentry_gate.sentry.client import SentryClient
-
-        return SentryClient(
-            base_url=base_url,
-            token=token,
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, self.connect_timeout)),
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap,
-            deadline=self.deadline,
-            max_response_bytes=self.max_response_bytes,
-            max_retry_wait=self.max_retry_wait,
-            allow_envelope=allow_envelope,
-            transport=self.transport,
-            sleep=self.sleep,
-            clock=self.clock,
-            progress=self.progress,
-            ssl_context=self.ssl_context,
-            proxy=self.proxy,
-            environments=self.environments,
-        )
 
 
 def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
