@@ -9,6 +9,7 @@ section.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from pytest_sentry_gate import modes
@@ -56,13 +57,32 @@ COMMON_REASONS: Final[dict[str, str]] = {
     "replay_missing": "replaying: the cassette holds no answer for a request (nothing was sent)",
 }
 
+
 #: Every reason code a check result may carry, and what it means: the common ones, then each
 #: mode's own (``modes/<name>.py``), in run order. The report schema enumerates exactly these (a
 #: test holds them equal), and ``Check`` refuses any other.
-REASONS: Final[dict[str, str]] = {
-    **COMMON_REASONS,
-    **{code: meaning for mode in modes.MODES for code, meaning in mode.reasons.items()},
-}
+class _Reasons(Mapping[str, str]):
+    """``COMMON_REASONS``, then each mode's own codes in run order, as ``modes.MODES`` declares
+    them at the moment of asking: a mode a plugin registers later (``modes.register``) brings its
+    codes, and a mode it replaces takes its old ones away."""
+
+    def _codes(self) -> dict[str, str]:
+        return {
+            **COMMON_REASONS,
+            **{code: meaning for mode in modes.MODES for code, meaning in mode.reasons.items()},
+        }
+
+    def __getitem__(self, code: str) -> str:
+        return self._codes()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes())
+
+    def __len__(self) -> int:
+        return len(self._codes())
+
+
+REASONS: Final[Mapping[str, str]] = _Reasons()
 
 UNREGISTERED_REASON: Final = (
     "reason {reason!r} is not registered in pytest_sentry_gate.verdict.REASONS; add it there "

@@ -28,12 +28,11 @@ TOY = Mode(
 
 @pytest.fixture
 def registry() -> Iterator[tuple[tuple[Mode, ...], dict[str, str]]]:
-    """The registry's modes and reason codes as they were, restored after the test."""
+    """The registry's modes and reason codes as they were, restored after the test (the codes
+    are the modes' own: restoring the modes restores them)."""
     before, codes = modes.MODES, dict(reasons.REASONS)
     yield before, codes
     modes._derive(before)
-    reasons.REASONS.clear()
-    reasons.REASONS.update(codes)
 
 
 @pytest.fixture
@@ -78,6 +77,17 @@ def test_the_preflight_scopes_come_from_the_declarations(toy: Mode) -> None:
     assert reasons.REASONS["toy_mode.broken"] == "the toy is broken"
     assert modes.CHECK_MODES.index("toy_mode") == modes.CHECK_MODES.index("release_gate") + 1
     assert modes.json_name("toy_mode") == "toy-mode"
+
+
+def test_a_mode_replaced_by_a_plugin_takes_its_old_codes_away(toy: Mode) -> None:
+    # Given the toy mode registered with its code
+    assert "toy_mode.broken" in reasons.REASONS
+    # When a plugin declares it again with another code
+    modes.register(Mode(name="toy_mode", order=35, help="again", reasons={"toy_mode.gone": "g"}))
+    # Then a check may carry the new code, and no longer the old one
+    assert reasons.require_reason("toy_mode.gone") == "toy_mode.gone"
+    with pytest.raises(ValueError, match="not registered"):
+        reasons.require_reason("toy_mode.broken")
 
 
 PLUGIN = """

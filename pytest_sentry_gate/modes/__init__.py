@@ -66,11 +66,8 @@ def register(mode: Mode) -> None:
     """Add (or replace) a mode declared outside this package, such as a plugin's own: it gets
     its marker, its place in run order, its JSON name and its reason codes, each named
     ``<mode>.<code>`` (a ``ValueError`` names any other, before anything is registered)."""
-    from pytest_sentry_gate import reasons
-
     require_namespaced(mode)
     _derive((*(m for m in MODES if m.name != mode.name), mode))
-    reasons.REASONS.update(mode.reasons)
 
 
 def by_name(name: str) -> Mode | None:
