@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_sentry_gate import errors
-from pytest_sentry_gate.incident_rules import ingestion, scrub_sample, untagged_events
+from pytest_sentry_gate.incident_rules import (
+    ingestion,
+    personal_data,
+    scrub_sample,
+    scrubbed,
+    untagged_events,
+)
 from pytest_sentry_gate.modes import incident as messages
 
 if TYPE_CHECKING:
@@ -105,11 +111,11 @@ def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) ->
     if not sample.sampled:
         sentry_check.not_applicable(messages.NO_AFFECTED.format(query=sentry_incident.query))
     if sample.findings:
-        sentry_check.fail(messages.personal_data(sample), reason="personal_data")
+        sentry_check.fail(personal_data(sample), reason="personal_data")
     if sample.unread:
         sentry_check.record(unread=sample.unread)
-        sentry_check.partial(messages.scrubbed(sample), reason="event_unreadable")
-    sentry_check.passed(messages.scrubbed(sample))
+        sentry_check.partial(scrubbed(sample), reason="event_unreadable")
+    sentry_check.passed(scrubbed(sample))
 
 
 def test_incident_checklist(

@@ -117,3 +117,22 @@ def scrub_sample(affected: Iterable[AffectedEvent]) -> ScrubSample:
             {"issue": item.issue, "event": event_id, **f.as_dict()} for f in scan(item.event)
         )
     return sample
+
+
+def personal_data(sample: ScrubSample, shown: int = 10) -> str:
+    """The unscrubbed findings (the first ``shown``), each with its issue, event and path."""
+    items = "; ".join(words.FINDING.format(**f) for f in sample.findings[:shown])
+    return words.PERSONAL_DATA.format(count=len(sample.findings), items=items)
+
+
+def scrubbed(sample: ScrubSample, shown: int = 5) -> str:
+    """No unscrubbed personal data: with the events that could not be read (the first
+    ``shown``), or with the rules Sentry says it scrubbed with."""
+    if sample.unread:
+        items = "; ".join(sample.unread[:shown])
+        return words.SCRUBBED_UNREAD.format(
+            sampled=len(sample.sampled), unread=len(sample.unread), items=items
+        )
+    rules = ", ".join(sorted(sample.rules))
+    by_sentry = words.SCRUBBED_BY_SENTRY.format(rules=rules) if rules else ""
+    return words.SCRUBBED.format(sampled=len(sample.sampled), by_sentry=by_sentry)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate import errors
+from pytest_sentry_gate import errors, incident_rules
 from pytest_sentry_gate.fixtures.smoke import DsnFacts, SmokeOutcome
 from pytest_sentry_gate.health_rules import (
     Growth,
@@ -226,11 +226,13 @@ def test_a_scrub_sample_finds_personal_data_and_counts_the_unread() -> None:
     assert [(f["issue"], f["event"], f["kind"]) for f in sample.findings] == [
         ("APP-1", "ev1", "email")
     ]
-    assert "ann@example.org" not in incident.personal_data(sample)
-    assert incident.personal_data(sample).startswith("Unscrubbed personal data in 1 place(s): ")
+    assert "ann@example.org" not in incident_rules.personal_data(sample)
+    assert incident_rules.personal_data(sample).startswith(
+        "Unscrubbed personal data in 1 place(s): "
+    )
     assert len(sample.unread) == 1
     assert sample.unread[0].startswith("APP-3 (")
-    assert incident.scrubbed(sample).startswith(
+    assert incident_rules.scrubbed(sample).startswith(
         "2 sampled event(s) hold no unscrubbed personal data, but 1 could not be read: APP-3 ("
     )
 
@@ -239,7 +241,7 @@ def test_the_scrubbed_words_name_sentry_s_rules() -> None:
     sample = scrub_sample([affected("APP-2", {"id": "ev2", "_meta": {
         "extra": {"password": {"": {"rem": [["@password:filter", "s"]]}}}}})])  # fmt: skip
     assert sample.findings == []
-    assert incident.scrubbed(sample) == (
+    assert incident_rules.scrubbed(sample) == (
         "1 sampled event(s) hold no unscrubbed personal data (Sentry scrubbed with "
         "@password:filter)"
     )

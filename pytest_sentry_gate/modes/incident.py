@@ -5,13 +5,10 @@ Is ingestion healthy, and are the affected events tagged, symbolicated and scrub
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from pytest_sentry_gate.modes import release_gate
 from pytest_sentry_gate.modes.mode import Mode
-
-if TYPE_CHECKING:
-    from pytest_sentry_gate.incident_rules import ScrubSample
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -63,25 +60,6 @@ DROPPED: Final = (
 
 def ingestion_healthy(dsn_checked: bool) -> str:
     return "an active client key" + (", the DSN belongs to it" if dsn_checked else "")
-
-
-def personal_data(sample: ScrubSample, shown: int = 10) -> str:
-    """The unscrubbed findings (the first ``shown``), each with its issue, event and path."""
-    items = "; ".join(FINDING.format(**f) for f in sample.findings[:shown])
-    return PERSONAL_DATA.format(count=len(sample.findings), items=items)
-
-
-def scrubbed(sample: ScrubSample, shown: int = 5) -> str:
-    """No unscrubbed personal data: with the events that could not be read (the first
-    ``shown``), or with the rules Sentry says it scrubbed with."""
-    if sample.unread:
-        items = "; ".join(sample.unread[:shown])
-        return SCRUBBED_UNREAD.format(
-            sampled=len(sample.sampled), unread=len(sample.unread), items=items
-        )
-    rules = ", ".join(sorted(sample.rules))
-    by_sentry = SCRUBBED_BY_SENTRY.format(rules=rules) if rules else ""
-    return SCRUBBED.format(sampled=len(sample.sampled), by_sentry=by_sentry)
 
 
 MODE: Final = Mode(
