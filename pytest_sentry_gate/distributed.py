@@ -17,21 +17,19 @@ the terminal summary, the GitHub step summary and the exit code, as a serial run
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
 from pytest_sentry_gate.runlog import RUN_KEY, Run
+from pytest_sentry_gate.schedule import DEFAULT_GROUP, RAN_GROUPS
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.settings import Settings
 
 NAME: Final = "sentry_gate_distributed"
-T = TypeVar("T")
 #: The fixture the ``store`` parametrises over the configured projects (several only).
 TARGET_PARAM: Final = "sentry_target"
-#: The group of every check that is not parametrised by project.
-DEFAULT_GROUP: Final = "sentry"
 #: The test report's attribute that carries a check's verdict from a worker to the controller.
 RESULT_ATTRIBUTE: Final = "sentry_gate_result"
 OUTPUT_KEY: Final = "sentry_gate"
@@ -78,6 +76,7 @@ class WorkerHooks:
         #: the collection index of each check this worker ran, and the groups it ran
         self.ran: list[int] = []
         self.ran_groups: set[str] = set()
+        config.stash[RAN_GROUPS] = self.ran_groups  # (``schedule.owned_targets`` reads it)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Each check carries its group as ``xdist_group`` (what ``schedule`` groups by)."""
@@ -215,13 +214,3 @@ def merged(config: pytest.Config, run: Run) -> dict[str, Any]:
     outputs = [hooks.outputs[name] for name in sorted(hooks.outputs)]
     sections, hooks.lines = worker_merge.merge(run, outputs, conf.projects if conf else ())
     return sections
-
-
-def owned_targets(config: pytest.Config, targets: Sequence[T]) -> tuple[T, ...]:
-    """The targets whose facts this process completes and whose checkpoints it writes: on a
-    worker with several projects, those whose checks it ran (one writer per project); else all.
-    """
-    hooks = config.pluginmanager.get_plugin(NAME)
-    if not isinstance(hooks, WorkerHooks) or len(targets) < 2:
-        return tuple(targets)
-    return tuple(t for t in targets if str(t) in hooks.ran_groups)

@@ -6,7 +6,7 @@ keeps structured node ids: pytest-dev/pytest-xdist#1386), so the groups would be
 and one project's checks spread over every worker; the suffix also changed the node ids the
 report, JUnit and the rerun commands show. This scheduler groups by what the node id already
 says: the ``sentry_target`` parameter's id (the project slug) when the check is parametrised by
-project, else the one group ``distributed.DEFAULT_GROUP``. A suffix that did take (older pytest)
+project, else the one group ``DEFAULT_GROUP``. A suffix that did take (older pytest)
 is honoured as xdist would. xdist's ``LoadScopeScheduling`` does the rest (whole groups per
 worker, idle workers get the next group).
 """
@@ -15,11 +15,25 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import pytest
 
-from pytest_sentry_gate.distributed import DEFAULT_GROUP
+T = TypeVar("T")
+#: The group of every check that is not parametrised by project.
+DEFAULT_GROUP: Final = "sentry"
+#: On an xdist worker: the groups whose checks it ran (``distributed.WorkerHooks`` fills it).
+RAN_GROUPS: Final = pytest.StashKey[set[str]]()
+
+
+def owned_targets(config: pytest.Config, targets: Sequence[T]) -> tuple[T, ...]:
+    """The targets whose facts this process completes and whose checkpoints it writes: on a
+    worker with several projects, those whose checks it ran (one writer per project); else all.
+    """
+    ran = config.stash.get(RAN_GROUPS, None)
+    if ran is None or len(targets) < 2:
+        return tuple(targets)
+    return tuple(t for t in targets if str(t) in ran)
 
 
 def group_of_nodeid(nodeid: str, projects: Sequence[str]) -> str:
