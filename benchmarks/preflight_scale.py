@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/preflight_scale.py [--issues 50000] [--mode setup_preflight]
 
-Seeds a simulator on 127.0.0.1 (``SimulatorData.seeded(seed=1, issues=N)``), gives it a fresh
+Seeds a simulator on 127.0.0.1 (``sentry_simulator.seeded(seed=1, issues=N)``), gives it a fresh
 random token with every scope the runbook needs (never printed), writes a throwaway repository
 whose ``pyproject.toml`` names org ``acme``, project ``codictate`` and the simulator's URL, and
 runs ``python -m pytest -m MODE --sentry-gate-report=r.json -q -p no:cacheprovider`` there under
@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sentry_simulator import Simulator, SimulatorData, TokenSpec  # noqa: E402
+from sentry_simulator import Simulator, TokenSpec, seeded  # noqa: E402
 
 SCOPES = ("org:read", "project:read", "project:releases", "event:read")
 GNU_TIME = "/usr/bin/time"
@@ -89,8 +89,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     start = time.perf_counter()
-    data = SimulatorData.seeded(seed=args.seed, issues=args.issues)
-    seeded = time.perf_counter() - start
+    data = seeded(seed=args.seed, issues=args.issues)
+    seed_s = time.perf_counter() - start
     token = secrets.token_hex(32)
     sim = Simulator(data=data)
     sim.add_token(token, TokenSpec(scopes=SCOPES, kind="user"))
@@ -104,7 +104,7 @@ def main() -> int:
     out = {
         "mode": args.mode,
         "issues": args.issues,
-        "seed_s": round(seeded, 3),
+        "seed_s": round(seed_s, 3),
         **result,
         "requests": sum(by_path.values()),
         "requests_by_path": dict(by_path.most_common()),

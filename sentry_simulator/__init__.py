@@ -2,9 +2,9 @@
 
 Usage::
 
-    from sentry_simulator import Simulator, SimulatorData, TokenSpec, Fault
+    from sentry_simulator import Simulator, TokenSpec, Fault, seeded
 
-    with Simulator(data=SimulatorData.seeded(seed=1, issues=50)) as sim:
+    with Simulator(data=seeded(seed=1, issues=50)) as sim:
         sim.add_token("canary-token", TokenSpec())
         ...  # talk to sim.url
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 from .data import SimulatorData
 from .faults import DEFAULT_SCOPES, Fault, RecordedRequest, TokenSpec
 from .routes import DOCUMENTED_PATHS
+from .seed import seeded
 from .server import Simulator
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "Simulator",
     "SimulatorData",
     "TokenSpec",
+    "seeded",
 ]

@@ -27,6 +27,7 @@ from typing import Final
 from .data import SimulatorData
 from .faults import DEFAULT_SCOPES, TokenSpec
 from .scenarios import SCENARIOS
+from .seed import seeded
 from .server import Simulator
 
 READY: Final = "Sentry simulator serving {url} ({what})"
@@ -105,7 +106,7 @@ def build_data(args: argparse.Namespace) -> tuple[SimulatorData, str]:
         orgs = ",".join(data.organizations)
         return data, f"scenario {args.scenario}: org {orgs}, projects {slugs}"
     projects = tuple(args.project or ["codictate"])
-    data = SimulatorData.seeded(seed=args.seed, issues=args.issues, org=args.org, projects=projects)
+    data = seeded(seed=args.seed, issues=args.issues, org=args.org, projects=projects)
     return data, f"org {args.org}, projects {','.join(projects)}, {args.issues} issues"
 
 

@@ -78,31 +78,6 @@ class SimulatorData(ReleaseMutators):
     _short_counters: dict[int, int] = field(default_factory=dict, repr=False)
     _next_id: int = FIRST_ISSUE_ID
 
-    @classmethod
-    def seeded(
-        cls,
-        *,
-        seed: int = 1,
-        issues: int = 50,
-        org: str = "acme",
-        projects: tuple[str, ...] = ("codictate",),
-        now: datetime | None = None,
-        resolved: int = 3,
-        ignored: int = 2,
-    ) -> SimulatorData:
-        """A deterministic data set: ``issues`` unresolved issues plus a few resolved/ignored."""
-        from .seed import build
-
-        return build(
-            seed=seed,
-            issues=issues,
-            org=org,
-            projects=projects,
-            now=now or DEFAULT_NOW,
-            resolved=resolved,
-            ignored=ignored,
-        )
-
     # -- time ---------------------------------------------------------------------------------
 
     @property

@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from datetime import datetime
 
-from .clock import to_epoch
+from .clock import DEFAULT_NOW, to_epoch
 from .data import FIRST_ISSUE_ID, SimulatorData
 from .model import Issue
 from .synth import ERROR_POOL, culprit_for, main_bundle_name
@@ -166,3 +166,25 @@ def _add_issues(
         data.issues.append(issue)
     data._short_counters.update(counters)
     data._next_id = FIRST_ISSUE_ID + total
+
+
+def seeded(
+    *,
+    seed: int = 1,
+    issues: int = 50,
+    org: str = "acme",
+    projects: tuple[str, ...] = ("codictate",),
+    now: datetime | None = None,
+    resolved: int = 3,
+    ignored: int = 2,
+) -> SimulatorData:
+    """A deterministic data set: ``issues`` unresolved issues plus a few resolved/ignored."""
+    return build(
+        seed=seed,
+        issues=issues,
+        org=org,
+        projects=projects,
+        now=now or DEFAULT_NOW,
+        resolved=resolved,
+        ignored=ignored,
+    )

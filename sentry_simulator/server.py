@@ -36,6 +36,7 @@ from .faults import (
 from .ingest import envelope
 from .routes import ENVELOPE, match
 from .scopes import challenge, expand
+from .seed import seeded
 from .wire import HttpError, Reply, Request
 
 HOST = "127.0.0.1"
@@ -80,7 +81,7 @@ class Simulator:
         self.legacy = frozenset(legacy)
         self.scope_challenge = scope_challenge
         self.renamed: dict[tuple[str, str], str] = {}
-        self.data = data if data is not None else SimulatorData.seeded()
+        self.data = data if data is not None else seeded()
         self.latency = latency
         self.port = port
         self.tokens: dict[str, TokenSpec] = dict(tokens or {})

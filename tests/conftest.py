@@ -118,9 +118,9 @@ PREFLIGHT_EMPTY_REPO = {
 @pytest.fixture
 def simulator() -> Iterator[Any]:
     """A seeded Sentry simulator on 127.0.0.1 that knows CANARY_TOKEN with every needed scope."""
-    from sentry_simulator import Simulator, SimulatorData, TokenSpec
+    from sentry_simulator import Simulator, TokenSpec, seeded
 
-    sim = Simulator(data=SimulatorData.seeded(seed=1, issues=30))
+    sim = Simulator(data=seeded(seed=1, issues=30))
     sim.add_token(CANARY_TOKEN, TokenSpec(scopes=FULL_SCOPES, kind="user"))
     with sim:
         yield sim

@@ -13,7 +13,7 @@ import pytest
 
 from pytest_sentry_gate.sentry import search_compat
 from pytest_sentry_gate.sentry.smoke import build_event, envelope
-from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Simulator, TokenSpec, seeded
 from sentry_simulator.clock import iso
 from sentry_simulator.daily_data import (
     add_monitor_failure,
@@ -217,7 +217,7 @@ def test_longer_window_is_shortened_to_90_days(demo: tuple[Simulator, httpx.Clie
 def test_x_hits_beyond_one_page_is_an_estimate() -> None:
     """§13 "Paging and counts": past one page ``X-Hits`` is a sample estimate (937 for 1,003),
     below ``X-Max-Hits``; on a single page it is the count."""
-    data = SimulatorData.seeded(issues=1003)
+    data = seeded(issues=1003)
     data.set_server(ESTIMATING)
     with Simulator(data=data) as sim:
         sim.add_token(CANARY_TOKEN, TokenSpec())

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sentry_simulator import SimulatorData
+from sentry_simulator import seeded
 from sentry_simulator.daily_data import (
     add_monitor_failure,
     add_reappeared,
@@ -190,7 +190,7 @@ def test_count_beyond_one_page_says_about(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Given hundreds of unresolved issues and a Sentry that estimates X-Hits past one page
-    data = SimulatorData.seeded(issues=1003, now=NOW)
+    data = seeded(issues=1003, now=NOW)
     data.set_server(ESTIMATING)
     pid = next(p.id for p in data.projects.values() if p.slug == DEMO_PROJECT)
     since = data.now_epoch - 14 * 86400
@@ -211,7 +211,7 @@ def test_count_beyond_one_page_says_about(
 def test_count_of_one_page_is_exact(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    data = SimulatorData.seeded(issues=40, now=NOW)
+    data = seeded(issues=40, now=NOW)
     data.set_server(ESTIMATING)
     with _sim(data) as sim:
         report = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
@@ -308,7 +308,7 @@ def test_issue_with_an_event_during_the_walk_is_still_listed() -> None:
     from tests.conftest import CANARY_TOKEN
 
     # Given 250 unresolved issues, and one on the last page that gets an event after page 1
-    data = SimulatorData.seeded(issues=250, now=NOW)
+    data = seeded(issues=250, now=NOW)
     with _sim(data) as sim, SentryClient(base_url=sim.url, token=CANARY_TOKEN) as client:
         pid = str(next(iter(sim.data.projects)))
         oldest = min((i for i in sim.data.issues if i.status == "unresolved"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Simulator, SimulatorData, TokenSpec, seeded
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, load_report
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
@@ -56,7 +56,7 @@ def test_the_loop_section_and_checkpoint_come_from_the_store_whatever_ran(
 ) -> None:
     # Given a project with unresolved issues, and a verify_loop run of one check only (the count,
     # which reads X-Hits and neither the listing nor the high-severity queries)
-    data = SimulatorData.seeded(issues=12, now=NOW)
+    data = seeded(issues=12, now=NOW)
     state = tmp_path / "acme_codictate.json"
     with _sim(data) as sim:
         report = _run(
@@ -102,7 +102,7 @@ def test_a_failed_read_is_kept_and_read_once() -> None:
 
 def _projects(slugs: tuple[str, ...], fatal_in: str, issues: int = 2) -> SimulatorData:
     """Projects with warnings only, except ``fatal_in``, which also has two fatal issues."""
-    data = SimulatorData.seeded(issues=0, now=NOW, projects=slugs)
+    data = seeded(issues=0, now=NOW, projects=slugs)
     for slug in slugs:
         for n in range(issues):
             data.add_issue(project=slug, title=f"Warn {n}", level="warning", last_seen=NOW)
@@ -290,7 +290,7 @@ def sentry_checkpoint_writable():
     return "read-only file system"
 """
     )
-    with _sim(SimulatorData.seeded(issues=3, now=NOW)) as sim:
+    with _sim(seeded(issues=3, now=NOW)) as sim:
         report = _run(
             pytester,
             sim,

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.sentry.symbolication import ERROR_TYPES, analyse, is_app_frame
-from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Simulator, TokenSpec, seeded
 
 PREFIX = "app://localhost/assets"
 
@@ -112,7 +112,7 @@ def test_error_types_table() -> None:
 
 def test_release_filter_matches_any_event_of_the_release() -> None:
     # Given an issue first and last seen in 1.0, with one event of 1.1 in between
-    data = SimulatorData.seeded(seed=1, issues=0)
+    data = seeded(seed=1, issues=0)
     first = data.add_event(project="codictate", release="codictate@1.0", exc_type="Error")
     data.add_event(first.issue_id, release="codictate@1.1")
     data.add_event(first.issue_id, release="codictate@1.0")

@@ -20,7 +20,7 @@ from pytest_sentry_gate.sentry.issues import (
     unresolved_head,
     unresolved_listing,
 )
-from sentry_simulator import Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Simulator, SimulatorData, TokenSpec, seeded
 from sentry_simulator.scenarios import demo_data
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, load_report
 
@@ -48,7 +48,7 @@ def _count(sim: Simulator) -> tuple[int, str, int | None, int]:
 @pytest.mark.parametrize("issues", [0, 1, 99, 100, 101, 250])
 def test_unresolved_count_is_exact_in_one_request(issues: int) -> None:
     # Given a project with N unresolved issues (plus resolved and ignored ones)
-    with _sim(SimulatorData.seeded(issues=issues, now=NOW)) as sim:
+    with _sim(seeded(issues=issues, now=NOW)) as sim:
         # When the count is read
         value, source, at_least, requests = _count(sim)
     # Then it is from X-Hits, in one request: exact on one page, Sentry's estimate beyond
@@ -58,7 +58,7 @@ def test_unresolved_count_is_exact_in_one_request(issues: int) -> None:
 
 @pytest.mark.parametrize("issues", [0, 1, 99, 100, 101, 250])
 def test_listing_holds_every_id_in_ceil_n_over_100_requests(issues: int) -> None:
-    data = SimulatorData.seeded(issues=issues, now=NOW)
+    data = seeded(issues=issues, now=NOW)
     with _sim(data) as sim, SentryClient(base_url=sim.url, token=CANARY_TOKEN) as client:
         pid = str(next(iter(sim.data.projects)))
         listing = unresolved_listing(client, "acme", pid, "90d")
@@ -69,20 +69,20 @@ def test_listing_holds_every_id_in_ceil_n_over_100_requests(issues: int) -> None
 
 
 def test_count_at_50000_is_one_request() -> None:
-    with _sim(SimulatorData.seeded(issues=50_000, now=NOW)) as sim:
+    with _sim(seeded(issues=50_000, now=NOW)) as sim:
         assert _count(sim) == (50_000, "x-hits estimate", None, 1)
 
 
 def test_capped_count_says_at_least_and_takes_the_listing() -> None:
     # Given X-Hits capped at 100 (X-Max-Hits 100) and 250 unresolved issues
-    with _sim(SimulatorData.seeded(issues=250, now=NOW), max_hits=100) as sim:
+    with _sim(seeded(issues=250, now=NOW), max_hits=100) as sim:
         value, source, at_least, requests = _count(sim)
     # Then the header says "at least 100" and the exact number comes from the id listing
     assert (value, source, at_least, requests) == (250, "id listing", 100, 3)
 
 
 def test_only_the_issue_list_sends_hit_headers() -> None:
-    with _sim(SimulatorData.seeded(issues=5, now=NOW)) as sim:
+    with _sim(seeded(issues=5, now=NOW)) as sim:
         import httpx
 
         headers = {"Authorization": f"Bearer {CANARY_TOKEN}"}

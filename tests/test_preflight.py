@@ -160,9 +160,9 @@ def test_403_names_the_scope_the_server_asked_for(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a SaaS-like server (WWW-Authenticate on 403) and a token without org:read
-    from sentry_simulator import Simulator, SimulatorData
+    from sentry_simulator import Simulator, seeded
 
-    with Simulator(data=SimulatorData.seeded(seed=1, issues=3), scope_challenge=True) as sim:
+    with Simulator(data=seeded(seed=1, issues=3), scope_challenge=True) as sim:
         token = "sntryu_" + "9" * 64
         sim.add_token(token, TokenSpec(scopes=("project:read", "event:read"), kind="user"))
         _, report = run_preflight(

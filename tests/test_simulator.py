@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sentry_simulator import Fault, Simulator, SimulatorData, TokenSpec
+from sentry_simulator import Fault, Simulator, TokenSpec, seeded
 from sentry_simulator.faults import (
     DETAIL_INVALID_TOKEN,
     DETAIL_NO_CREDENTIALS,
@@ -37,7 +37,7 @@ DAY = 86400
 @pytest.fixture
 def sim() -> Iterator[Simulator]:
     """A running simulator: 50 unresolved, 3 resolved and 2 ignored issues."""
-    simulator = Simulator(data=SimulatorData.seeded(seed=1, issues=50))
+    simulator = Simulator(data=seeded(seed=1, issues=50))
     simulator.add_token(TOKEN, TokenSpec())
     simulator.add_token(ORG_TOKEN, TokenSpec(scopes=("org:ci",), kind="org"))
     with simulator:
@@ -657,7 +657,7 @@ def test_a_hang_fault_times_the_client_out(sim: Simulator) -> None:
 
 def test_latency_applies_to_every_answer() -> None:
     # Given a simulator with 0.2 s latency
-    with Simulator(data=SimulatorData.seeded(issues=3), latency=0.2) as slow:
+    with Simulator(data=seeded(issues=3), latency=0.2) as slow:
         # When the root is asked
         started = time.monotonic()
         response = httpx.get(f"{slow.url}/api/0/")
@@ -773,9 +773,9 @@ def test_envelope_without_a_valid_key_is_403(client: httpx.Client, auth: str | N
 
 def test_seeded_data_is_deterministic() -> None:
     # When the same seed is built twice and another seed once
-    first = SimulatorData.seeded(seed=3, issues=40)
-    again = SimulatorData.seeded(seed=3, issues=40)
-    other = SimulatorData.seeded(seed=4, issues=40)
+    first = seeded(seed=3, issues=40)
+    again = seeded(seed=3, issues=40)
+    other = seeded(seed=4, issues=40)
 
     # Then the same seed gives the same issues and keys, another seed differs
     assert first.issues == again.issues
@@ -787,7 +787,7 @@ def test_seeded_data_is_deterministic() -> None:
 
 def test_fifty_thousand_issues_first_page() -> None:
     # Given a simulator with 50,000 unresolved issues
-    data = SimulatorData.seeded(seed=1, issues=50_000)
+    data = seeded(seed=1, issues=50_000)
     fatal = sum(1 for i in data.issues if i.status == "unresolved" and i.level == "fatal")
     with Simulator(data=data) as big:
         big.add_token(TOKEN)
@@ -811,7 +811,7 @@ def test_fifty_thousand_issues_first_page() -> None:
 
 def test_max_hits_caps_the_count() -> None:
     # Given a simulator that caps hits at 10
-    with Simulator(data=SimulatorData.seeded(issues=30), max_hits=10) as capped:
+    with Simulator(data=seeded(issues=30), max_hits=10) as capped:
         capped.add_token(TOKEN)
 
         # When the list is asked
@@ -858,7 +858,7 @@ def test_cli_serves_until_interrupted() -> None:
 def test_scope_hierarchy_and_the_real_403() -> None:
     # Given an org:admin token, a project:releases token, on a server with and without challenge
     for challenge in (False, True):
-        with Simulator(data=SimulatorData.seeded(issues=3), scope_challenge=challenge) as sim:
+        with Simulator(data=seeded(issues=3), scope_challenge=challenge) as sim:
             sim.add_token("admin", TokenSpec(scopes=("org:admin", "project:read", "event:read")))
             sim.add_token("rel", TokenSpec(scopes=("org:read", "project:releases", "event:read")))
             admin = {"Authorization": "Bearer admin"}
@@ -939,7 +939,7 @@ def test_bundle_query_by_debug_id_and_dist(sim: Simulator, client: httpx.Client)
 
 def test_old_servers() -> None:
     # Given a 2023 server
-    with Simulator(data=SimulatorData.seeded(issues=3), legacy=("bundles_2023",)) as sim:
+    with Simulator(data=seeded(issues=3), legacy=("bundles_2023",)) as sim:
         sim.add_token("t", TokenSpec())
         item = sim.data.add_artifact_bundle("codictate", release="codictate@8", files=["~/y.js"])
         headers = {"Authorization": "Bearer t"}

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sentry_simulator import DOCUMENTED_PATHS, Simulator, SimulatorData, TokenSpec
+from sentry_simulator import DOCUMENTED_PATHS, Simulator, TokenSpec, seeded
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "shared/sentry-api/openapi-derefed.json"
 TOKEN = "sntryu_" + "c0ffee" * 10 + "cafe"  # canary, not a real token
@@ -112,7 +112,7 @@ def client() -> Iterator[httpx.Client]:
     """A client of a running seeded simulator."""
     from sentry_simulator.outcomes_data import add_deploy, add_dropped_events
 
-    sim = Simulator(data=SimulatorData.seeded(seed=7, issues=120))
+    sim = Simulator(data=seeded(seed=7, issues=120))
     sim.add_token(TOKEN, TokenSpec())
     add_dropped_events(sim.data, project="codictate")
     add_deploy(sim.data, "codictate@1.2.0", finished=sim.data.now_epoch - 3600)

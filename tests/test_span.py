@@ -60,12 +60,10 @@ def test_the_simulator_builds_its_answer_within_the_latency_when_asked(covers: b
 
     import httpx
 
-    from sentry_simulator import Simulator, SimulatorData
+    from sentry_simulator import Simulator, seeded
 
     # Given a simulator with 1 s latency whose routing notes when it starts
-    with Simulator(
-        data=SimulatorData.seeded(issues=3), latency=1.0, latency_covers_work=covers
-    ) as sim:
+    with Simulator(data=seeded(issues=3), latency=1.0, latency_covers_work=covers) as sim:
         routed: list[float] = []
         dispatch = sim._dispatch
 
