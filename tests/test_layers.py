@@ -90,6 +90,16 @@ def test_the_layer_contracts_hold() -> None:
             "import httpx",
             "The report and CI output import no client BROKEN",
         ),
+        (  # distributed imports schedule: a cycle
+            "pytest_sentry_gate/schedule.py",
+            "from pytest_sentry_gate import distributed",
+            "No import cycle between sibling modules (type-only imports excepted) BROKEN",
+        ),
+        (  # the store's readers name FactsStore for type checking only: a run-time import
+            "pytest_sentry_gate/store/health.py",
+            "from pytest_sentry_gate.store.target import FactsStore",
+            "No import cycle between sibling modules (type-only imports excepted) BROKEN",
+        ),
     ],
 )
 def test_a_planted_violation_fails(
