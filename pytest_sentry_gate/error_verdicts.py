@@ -11,7 +11,7 @@ from typing import Final
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate.reasons import FAIL, PARTIAL, REASONS
-from pytest_sentry_gate.rerun import with_host_network
+from pytest_sentry_gate.rerun import with_host_network, with_option
 
 NETWORK_PARTIAL: Final = (
     "Sentry host {host} is unreachable ({stage}: {detail}); this says nothing about the Sentry "
@@ -116,7 +116,7 @@ def verdict_for_error(
         if isinstance(exc, errors.RepoFileError):
             return FAIL, exc.reason, str(exc), (rerun,)
         if isinstance(exc, errors.SlugError):
-            return FAIL, "slug", str(exc), (rerun,)
+            return FAIL, "slug", str(exc), (_suggested(exc, rerun),)
         if isinstance(exc, errors.ReadOnlyViolation):
             return FAIL, "read_only_guard", str(exc), ()
         if getattr(exc, "verdict_reason", None) in REASONS:  # an error that names its reason
@@ -145,8 +145,7 @@ def verdict_for_error(
         return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
     if isinstance(exc, errors.ProjectMoved):
         message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
-        fixed = (f"{rerun} --sentry-project {exc.slug}",) if exc.slug else (rerun,)
-        return FAIL, "project_renamed", message, fixed
+        return FAIL, "project_renamed", message, (_renamed(exc, rerun),)
     if isinstance(exc, errors.MalformedResponse):
         message = MALFORMED.format(endpoint=exc.endpoint, detail=exc.message)
         return FAIL, "malformed_response", message, (show, rerun)
@@ -155,6 +154,34 @@ def verdict_for_error(
         return FAIL, "response_too_large", message, (rerun,)
     message = SERVER_ERROR.format(endpoint=exc.endpoint, detail=exc.message)
     return FAIL, "server_error", message, (show, rerun)
+
+
+def _suggested(exc: errors.SlugError, rerun: str) -> str:
+    """The rerun with the slug to try instead (the closest match, the only candidate), when
+    there is one: the failing slug replaced where the command gives it (in a comma list of
+    projects, that item alone), else the option added, unless a project slug from a file or the
+    environment failed (the option would narrow a run of several projects to one)."""
+    if exc.setting is None or exc.suggested is None:
+        return rerun
+    from pytest_sentry_gate.settings import ROWS
+
+    row = ROWS[exc.setting]
+    add = exc.setting == "org" or exc.given is None
+    flags = (row.flags[0], row.cli[0])
+    return with_option(rerun, flags, exc.suggested, instead_of=exc.given, add=add)
+
+
+def _renamed(exc: errors.ProjectMoved, rerun: str) -> str:
+    """The rerun with the project's new slug, in place of the old one (read from the endpoint
+    that answered 302: ``/api/0/projects/<org>/<old>/…``) where the command gives it."""
+    if not exc.slug:
+        return rerun
+    from pytest_sentry_gate.settings import ROWS
+
+    parts = exc.endpoint.strip("/").split("/")
+    old = parts[4] if parts[:3] == ["api", "0", "projects"] and len(parts) > 4 else None
+    row = ROWS["projects"]
+    return with_option(rerun, (row.flags[0], row.cli[0]), exc.slug, instead_of=old)
 
 
 def _when(exc: errors.RateLimited) -> str:

@@ -203,10 +203,25 @@ class ResponseTooLarge(ApiError):
 
 
 class SlugError(SentryGateError):
-    """An organization or project slug that does not exist, or that discovery cannot decide."""
+    """An organization or project slug that does not exist, or that discovery cannot decide.
 
-    def __init__(self, message: str, *, candidates: tuple[str, ...] = ()) -> None:
+    ``setting`` (``org`` or ``projects``: its row of ``settings.ROWS``) and ``suggested`` name
+    the one slug to try instead of ``given`` (``None``: none was set), when there is one (the
+    closest match, or the only candidate): the next command sets it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        candidates: tuple[str, ...] = (),
+        setting: str | None = None,
+        given: str | None = None,
+        suggested: str | None = None,
+    ) -> None:
         self.candidates = candidates
+        self.setting = setting
+        self.given = given
+        self.suggested = suggested
         super().__init__(message)
 
 

@@ -7,6 +7,8 @@ command line
   out, so the rerun asks Sentry again instead of reading the answers the last run recorded;
 - keeps ``--require-host-network`` and ``--strict-network`` when the user gave them (an
   unreachable Sentry stays a FAIL in the rerun), and the network hint adds the flag only once;
+- sets an option to the value a verdict suggests (``with_option``: the slug to try instead)
+  rather than repeating the value that failed;
 - leaves out a ``-k`` that matched nothing (``after_collection``), and any ``-k`` when it turns to
   another mode (``for_mode``): a keyword chosen for one mode's checks selects none of another's.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 from pytest_sentry_gate.modes import command_for
@@ -86,3 +89,39 @@ def after_collection(command: str, *, selected: int) -> str:
     if selected == 0 and has_keyword(command):
         return without_keyword(command)
     return command
+
+
+def with_option(
+    command: str,
+    flags: tuple[str, str],
+    value: str,
+    *,
+    instead_of: str | None = None,
+    add: bool = True,
+) -> str:
+    """``command`` with an option set to ``value``: each ``FLAG VALUE`` or ``FLAG=VALUE`` of
+    ``flags`` (pytest's spelling, ``sentry-gate``'s) before any ``--`` takes it, or, with
+    ``instead_of``, the item of its comma list equal to ``instead_of`` becomes ``value``. When
+    none changed and ``add``, the option is added in the command's own spelling."""
+    words = shlex.split(command)
+    end = words.index("--") if "--" in words else len(words)
+
+    def changed(old: str) -> str:
+        if instead_of is None:
+            return value
+        return ",".join(value if item == instead_of else item for item in old.split(","))
+
+    found = False
+    for index, word in enumerate(words[:end]):
+        flag, eq, old = word.partition("=")
+        if word in flags and index + 1 < end:
+            new = changed(words[index + 1])
+            found = found or new != words[index + 1]
+            words[index + 1] = new
+        elif eq and flag in flags:
+            words[index] = f"{flag}={changed(old)}"
+            found = found or changed(old) != old
+    if not found and add:
+        cli = bool(words) and Path(words[0]).name == "sentry-gate"
+        words[end:end] = [flags[1] if cli else flags[0], value]
+    return shlex.join(words)

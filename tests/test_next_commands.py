@@ -116,6 +116,48 @@ def test_a_keyword_stays_for_its_mode_and_goes_for_another() -> None:
     assert rerun.after_collection("pytest -m x -kfoo", selected=0) == "pytest -m x"
 
 
+ORG_FLAGS = ("--sentry-org", "--org")
+PROJECT_FLAGS = ("--sentry-project", "--project")
+
+
+@pytest.mark.parametrize(
+    ("command", "flags", "value", "instead_of", "add", "expected"),
+    [
+        # the failing value replaced, in either spelling of the option
+        ("pytest -m prod_health --sentry-org acne", ORG_FLAGS, "acme", "acne", True,
+         "pytest -m prod_health --sentry-org acme"),
+        ("pytest -m prod_health --sentry-org=acne -q", ORG_FLAGS, "acme", "acne", True,
+         "pytest -m prod_health --sentry-org=acme -q"),
+        # sentry-gate's own spelling, before its pytest arguments
+        ("sentry-gate --org acne -- -k x", ORG_FLAGS, "acme", "acne", True,
+         "sentry-gate --org acme -- -k x"),
+        # not on the command line (a file, the environment): added in the command's spelling
+        ("pytest -m prod_health", ORG_FLAGS, "acme", "acne", True,
+         "pytest -m prod_health --sentry-org acme"),
+        ("sentry-gate --mode prod-health -- -q", ORG_FLAGS, "acme", "acne", True,
+         "sentry-gate --mode prod-health --org acme -- -q"),
+        # one project of a comma list: the others stay
+        ("pytest -m prod_health --sentry-project web,codictat", PROJECT_FLAGS, "codictate",
+         "codictat", False, "pytest -m prod_health --sentry-project web,codictate"),
+        # a project from a file: nothing added (it would narrow a run of several projects)
+        ("pytest -m prod_health", PROJECT_FLAGS, "codictate", "codictat", False,
+         "pytest -m prod_health"),
+        # after "--" the words are pytest's own, not the option
+        ("sentry-gate -- --sentry-org acne", ORG_FLAGS, "acme", "acne", True,
+         "sentry-gate --org acme -- --sentry-org acne"),
+    ],
+)  # fmt: skip
+def test_a_suggested_slug_replaces_the_one_that_failed(
+    command: str,
+    flags: tuple[str, str],
+    value: str,
+    instead_of: str,
+    add: bool,
+    expected: str,
+) -> None:
+    assert rerun.with_option(command, flags, value, instead_of=instead_of, add=add) == expected
+
+
 # -- a full demo run: every next command is a command -------------------------------------------
 
 

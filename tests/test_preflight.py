@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,10 @@ def test_renamed_project_says_so(
     assert "renamed to 'dictate'" in found["message"]
     assert "sentry_project = dictate" in found["message"]
     assert "--sentry-url" not in found["message"]
+    # And the next command runs with the new slug in place of the old one
+    [command] = found["next_commands"]
+    assert "--sentry-project=dictate" in shlex.split(command), command
+    assert "codictate" not in command
 
 
 def test_missing_token(
@@ -249,6 +254,10 @@ def test_unknown_org_lists_candidates(
     assert org["reason"] == "slug"
     assert "Organization 'acne' (--sentry-org) does not exist" in org["message"]
     assert "Candidates: acme. Closest match: 'acme'." in org["message"]
+    # And the next command tries the closest match instead of repeating the slug that failed
+    [command] = org["next_commands"]
+    assert "--sentry-org=acme" in shlex.split(command), command
+    assert "acne" not in command
 
 
 def test_unknown_project_lists_candidates(
@@ -265,6 +274,8 @@ def test_unknown_project_lists_candidates(
     project = check(report, "test_project_exists")
     assert "Project 'codictat' (--sentry-project) does not exist" in project["message"]
     assert "Closest match: 'codictate'" in project["message"]
+    [command] = project["next_commands"]
+    assert "--sentry-project=codictate" in shlex.split(command), command
 
 
 @pytest.mark.usefixtures("dns_fails")

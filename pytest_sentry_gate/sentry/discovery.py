@@ -28,6 +28,8 @@ WRONG_SLUG: Final = (
 )
 NO_SLUG: Final = "No {what} is set ({flag}, {env} or .sentryclirc) and {why}."
 SHAPES: Final = {"Organization": "an organization object", "Project": "a project object"}
+#: The setting (``settings.ROWS``) each kind of slug is.
+SETTINGS: Final = {"Organization": "org", "Project": "projects"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def resolve_org(client: SentryClient, slug: str | None, *, source: str, auto: bo
             "Organization",
         )
     candidates = _slugs(client, endpoints.ORGANIZATIONS.path())
-    return _discover(candidates, auto, "organization", "--sentry-org", "SENTRY_ORG")
+    return _discover(candidates, auto, "organization", "--sentry-org", "SENTRY_ORG", "org")
 
 
 def resolve_project(
@@ -75,7 +77,8 @@ def resolve_project(
             lambda: _slugs(client, listing),
             "Project",
         )
-    return _discover(_slugs(client, listing), auto, "project", "--sentry-project", "SENTRY_PROJECT")
+    found = _slugs(client, listing)
+    return _discover(found, auto, "project", "--sentry-project", "SENTRY_PROJECT", "projects")
 
 
 def _confirm(
@@ -96,13 +99,16 @@ def _confirm(
                 closest=closest,
             ),
             candidates=found,
+            setting=SETTINGS[what],
+            given=slug,
+            suggested=close[0] if close else None,
         ) from None
     expect(data, dict, path, SHAPES[what])
     return Resolution(slug=slug, auto_selected=False, candidates=())
 
 
 def _discover(
-    candidates: tuple[str, ...], auto: bool, what: str, flag: str, env: str
+    candidates: tuple[str, ...], auto: bool, what: str, flag: str, env: str, setting: str
 ) -> Resolution:
     if len(candidates) == 1 and auto:
         return Resolution(slug=candidates[0], auto_selected=True, candidates=candidates)
@@ -114,7 +120,10 @@ def _discover(
         shown = first_of(candidates, limit=CANDIDATES_SHOWN, sep=", ")
         why = f"several candidates exist: {shown}"
     raise errors.SlugError(
-        NO_SLUG.format(what=what, flag=flag, env=env, why=why), candidates=candidates
+        NO_SLUG.format(what=what, flag=flag, env=env, why=why),
+        candidates=candidates,
+        setting=setting,
+        suggested=candidates[0] if len(candidates) == 1 else None,
     )
 
 
