@@ -128,7 +128,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     sim, saved, cassette = demo
     how = (
-        f"replayed offline from {cassette}"
+        f"replayed offline from {cassette} (nothing is sent: its issue links and curl "
+        "commands name servers that are not running)"
         if sim is None
         else f"against the bundled simulator at {sim.url}"
     )

@@ -47,6 +47,9 @@ def test_readme_demo_command_passes(clean_env: Path) -> None:
     out = done.stdout
     assert done.returncode == 1, out + done.stderr  # the demo holds a FAIL on purpose
     assert "sentry-gate demo: examples/codictate replayed offline from " in out
+    assert (
+        "issue links and curl commands name servers that are not running" in out
+    )  # dead links, said so
     assert "(unset for it: SENTRY_AUTH_TOKEN, SENTRY_ORG)" in out
     rows = [line.split()[:2] for line in out.splitlines() if line[:1].isalpha() and "  " in line]
     assert ["setup-preflight", "PASS"] in rows
