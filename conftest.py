@@ -35,6 +35,10 @@ DEMO_CASSETTE = ROOT / "cassettes" / "acme" / "codictate.yaml"
 #: Where a replayed demo "is": never contacted (a replay sends nothing).
 REPLAY_URL = "http://127.0.0.1:9/"
 DEMO_HEADER = "sentry-gate demo: {app} {how}{unset}"
+REPLAY_NOTE = (
+    "sentry-gate demo: nothing is sent; the issue links and curl commands name servers that are "
+    "not running"
+)
 _DEMO = pytest.StashKey[tuple["Simulator | None", dict[str, str], Path | None]]()
 #: Set by the demo for pytest-xdist's workers, which inherit the environment but not the
 #: controller's options: they replay the same cassette.
@@ -121,20 +125,22 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args[:] = []  # the plugin adds its bundled checks; tests/ is not part of the demo
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
     """Say that this is the demo, what it runs against, and which variables it set aside."""
     demo = config.stash.get(_DEMO, None)
     if demo is None:
         return None
     sim, saved, cassette = demo
     how = (
-        f"replayed offline from {cassette} (nothing is sent: its issue links and curl "
-        "commands name servers that are not running)"
+        f"replayed offline from {cassette}"
         if sim is None
         else f"against the bundled simulator at {sim.url}"
     )
     unset = f" (unset for it: {', '.join(sorted(saved))})" if saved else ""
-    return DEMO_HEADER.format(app=DEMO_APP.relative_to(ROOT), how=how, unset=unset)
+    lines = [DEMO_HEADER.format(app=DEMO_APP.relative_to(ROOT), how=how, unset=unset)]
+    if sim is None:
+        lines.append(REPLAY_NOTE)
+    return lines
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -92,9 +92,15 @@ ERROR_REASONS: Final = frozenset(
 
 
 def verdict_for_error(
-    exc: errors.SentryGateError, *, require_network: bool, rerun: str, server: str
+    exc: errors.SentryGateError,
+    *,
+    require_network: bool,
+    rerun: str,
+    server: str,
+    projects: tuple[str, ...] = (),
 ) -> tuple[str, str, str, tuple[str, ...]]:
-    """``(status, reason, message, next_commands)`` for an error that escaped a check.
+    """``(status, reason, message, next_commands)`` for an error that escaped a check
+    (``projects``: the configured project slugs, for a rerun that corrects one of them).
 
     Every verdict but the read-only guard's names at least one runnable command: the token fix,
     the request to look at (``curl`` with the token from the environment), or the rerun.
@@ -116,7 +122,7 @@ def verdict_for_error(
         if isinstance(exc, errors.RepoFileError):
             return FAIL, exc.reason, str(exc), (rerun,)
         if isinstance(exc, errors.SlugError):
-            return FAIL, "slug", str(exc), (_suggested(exc, rerun),)
+            return FAIL, "slug", str(exc), (_suggested(exc, rerun, projects),)
         if isinstance(exc, errors.ReadOnlyViolation):
             return FAIL, "read_only_guard", str(exc), ()
         if getattr(exc, "verdict_reason", None) in REASONS:  # an error that names its reason
@@ -145,7 +151,7 @@ def verdict_for_error(
         return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
     if isinstance(exc, errors.ProjectMoved):
         message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
-        return FAIL, "project_renamed", message, (_renamed(exc, rerun),)
+        return FAIL, "project_renamed", message, (_renamed(exc, rerun, projects),)
     if isinstance(exc, errors.MalformedResponse):
         message = MALFORMED.format(endpoint=exc.endpoint, detail=exc.message)
         return FAIL, "malformed_response", message, (show, rerun)
@@ -156,32 +162,36 @@ def verdict_for_error(
     return FAIL, "server_error", message, (show, rerun)
 
 
-def _suggested(exc: errors.SlugError, rerun: str) -> str:
-    """The rerun with the slug to try instead (the closest match, the only candidate), when
-    there is one: the failing slug replaced where the command gives it (in a comma list of
-    projects, that item alone), else the option added, unless a project slug from a file or the
-    environment failed (the option would narrow a run of several projects to one)."""
+def _suggested(exc: errors.SlugError, rerun: str, projects: tuple[str, ...]) -> str:
+    """The rerun with the slug to try instead (the closest match; the only candidate when none
+    was set), when there is one."""
     if exc.setting is None or exc.suggested is None:
         return rerun
-    from pytest_sentry_gate.settings import ROWS
-
-    row = ROWS[exc.setting]
-    add = exc.setting == "org" or exc.given is None
-    flags = (row.flags[0], row.cli[0])
-    return with_option(rerun, flags, exc.suggested, instead_of=exc.given, add=add)
+    return _with_slug(rerun, exc.setting, exc.given, exc.suggested, projects)
 
 
-def _renamed(exc: errors.ProjectMoved, rerun: str) -> str:
-    """The rerun with the project's new slug, in place of the old one (read from the endpoint
-    that answered 302: ``/api/0/projects/<org>/<old>/…``) where the command gives it."""
-    if not exc.slug:
-        return rerun
-    from pytest_sentry_gate.settings import ROWS
-
+def _renamed(exc: errors.ProjectMoved, rerun: str, projects: tuple[str, ...]) -> str:
+    """The rerun with the project's new slug in place of the old one (read from the endpoint
+    that answered 302: ``/api/0/projects/<org>/<old>/…``)."""
     parts = exc.endpoint.strip("/").split("/")
-    old = parts[4] if parts[:3] == ["api", "0", "projects"] and len(parts) > 4 else None
-    row = ROWS["projects"]
-    return with_option(rerun, (row.flags[0], row.cli[0]), exc.slug, instead_of=old)
+    if not exc.slug or parts[:3] != ["api", "0", "projects"] or len(parts) < 5:
+        return rerun
+    return _with_slug(rerun, "projects", parts[4], exc.slug, projects)
+
+
+def _with_slug(
+    rerun: str, setting: str, old: str | None, new: str, projects: tuple[str, ...]
+) -> str:
+    """``rerun`` with the slug ``new`` in place of ``old`` (``None``: none was set) where the
+    command gives it (in a comma list of projects, that item alone); else with the option
+    added: the organization, or every configured project with ``old`` replaced (a run of
+    several projects stays one)."""
+    from pytest_sentry_gate.settings import ROWS
+
+    row = ROWS[setting]
+    several = setting == "projects" and old in projects
+    added = ",".join(new if p == old else p for p in projects) if several else new
+    return with_option(rerun, (row.flags[0], row.cli[0]), new, instead_of=old, added=added)
 
 
 def _when(exc: errors.RateLimited) -> str:

@@ -207,7 +207,7 @@ class SlugError(SentryGateError):
 
     ``setting`` (``org`` or ``projects``: its row of ``settings.ROWS``) and ``suggested`` name
     the one slug to try instead of ``given`` (``None``: none was set), when there is one (the
-    closest match, or the only candidate): the next command sets it."""
+    closest match; the only candidate when none was set): the next command sets it."""
 
     def __init__(
         self,

@@ -129,6 +129,7 @@ class ActiveHooks:
             require_network=bool(conf and conf.require_host_network),
             rerun=rerun,
             server=server,
+            projects=conf.projects if conf else (),
         )
         record = item.stash.get(CHECK_KEY, None)
         if record is None:  # the error came from a fixture set up before ``sentry_check``

@@ -5,7 +5,8 @@ malformed or not the project's, a smoke event dropped or rejected) and what is o
 ``untagged_events`` names the affected events without their release or environment tag;
 ``scrub_sample`` scans the affected events for unscrubbed personal data. The checks of
 ``checks/test_incident.py`` turn their answers into verdicts; their words are in
-``modes/incident.py``.
+``modes/incident.py`` (``personal_data`` and ``scrubbed``, which word a ``ScrubSample``, are
+here, with the templates from there).
 """
 
 from __future__ import annotations

@@ -64,29 +64,39 @@ COMMON_REASONS: Final[dict[str, str]] = {
 class _Reasons(Mapping[str, str]):
     """``COMMON_REASONS``, then each mode's own codes in run order, as ``modes.MODES`` declares
     them at the moment of asking: a mode a plugin registers later (``modes.register``) brings its
-    codes, and a mode it replaces takes its old ones away."""
+    codes, and a mode it replaces takes its old ones away. Built again only when ``modes.MODES``
+    is a new tuple (each registration makes one): a check's verdict looks its code up here."""
 
-    def _codes(self) -> dict[str, str]:
-        return {
-            **COMMON_REASONS,
-            **{code: meaning for mode in modes.MODES for code, meaning in mode.reasons.items()},
-        }
+    def __init__(self) -> None:
+        self._for: object = None
+        self._codes: dict[str, str] = {}
+
+    def _current(self) -> dict[str, str]:
+        declared = modes.MODES
+        if declared is not self._for:
+            own = {code: meaning for mode in declared for code, meaning in mode.reasons.items()}
+            self._codes, self._for = {**COMMON_REASONS, **own}, declared
+        return self._codes
 
     def __getitem__(self, code: str) -> str:
-        return self._codes()[code]
+        return self._current()[code]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._codes())
+        return iter(self._current())
 
     def __len__(self) -> int:
-        return len(self._codes())
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return f"REASONS({self._current()!r})"
 
 
 REASONS: Final[Mapping[str, str]] = _Reasons()
 
 UNREGISTERED_REASON: Final = (
-    "reason {reason!r} is not registered in pytest_sentry_gate.verdict.REASONS; add it there "
-    "with its meaning"
+    "reason {reason!r} is not registered in pytest_sentry_gate.verdict.REASONS; declare it with "
+    "its meaning in reasons.COMMON_REASONS, in its mode's REASONS (modes/<mode>.py), or in the "
+    "Mode a plugin registers"
 )
 
 

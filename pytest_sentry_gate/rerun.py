@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Final
 
-from pytest_sentry_gate.modes import command_for
+from pytest_sentry_gate.modes import command_for, is_cli
 
 RECORD_FLAG: Final = "--sentry-record-mode"
 #: Record modes that replay what a cassette holds.
@@ -97,31 +96,36 @@ def with_option(
     value: str,
     *,
     instead_of: str | None = None,
-    add: bool = True,
+    added: str | None = None,
 ) -> str:
-    """``command`` with an option set to ``value``: each ``FLAG VALUE`` or ``FLAG=VALUE`` of
-    ``flags`` (pytest's spelling, ``sentry-gate``'s) before any ``--`` takes it, or, with
-    ``instead_of``, the item of its comma list equal to ``instead_of`` becomes ``value``. When
-    none changed and ``add``, the option is added in the command's own spelling."""
+    """``command`` with an option set to ``value``.
+
+    Each ``FLAG VALUE`` or ``FLAG=VALUE`` of ``flags`` (pytest's spelling, ``sentry-gate``'s)
+    takes it, or, with ``instead_of``, the item of its comma list equal to ``instead_of`` becomes
+    ``value``. pytest's words after ``--`` are its file arguments (left alone); ``sentry-gate``'s
+    are pytest's own options (pytest's spelling among them counts, and wins over the flags before
+    ``--``). When none changed, ``FLAG added`` is added in the command's own spelling (nothing
+    with ``added=None``)."""
     words = shlex.split(command)
+    cli = is_cli(words)
     end = words.index("--") if "--" in words else len(words)
 
     def changed(old: str) -> str:
         if instead_of is None:
             return value
-        return ",".join(value if item == instead_of else item for item in old.split(","))
+        return ",".join(value if item.strip() == instead_of else item for item in old.split(","))
 
     found = False
-    for index, word in enumerate(words[:end]):
+    for index, word in enumerate(words):
+        spellings = flags if index < end else flags[:1] if cli else ()
         flag, eq, old = word.partition("=")
-        if word in flags and index + 1 < end:
+        if word in spellings and index + 1 < len(words) and index + 1 != end:
             new = changed(words[index + 1])
             found = found or new != words[index + 1]
             words[index + 1] = new
-        elif eq and flag in flags:
+        elif eq and flag in spellings:
             words[index] = f"{flag}={changed(old)}"
             found = found or changed(old) != old
-    if not found and add:
-        cli = bool(words) and Path(words[0]).name == "sentry-gate"
-        words[end:end] = [flags[1] if cli else flags[0], value]
+    if not found and added is not None:
+        words[end:end] = [flags[1] if cli else flags[0], added]
     return shlex.join(words)

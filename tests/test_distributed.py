@@ -7,13 +7,14 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 
 from pytest_sentry_gate import checkpoint, in_process
-from pytest_sentry_gate.schedule import group_of_nodeid
+from pytest_sentry_gate.schedule import RAN_GROUPS, group_of_nodeid, owned_targets
 from sentry_simulator import Simulator, TokenSpec
 from sentry_simulator.scenarios import demo_data
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, assert_no_secret, load_report
@@ -193,6 +194,19 @@ def test_n_4_over_twenty_projects_gives_the_serial_report(
 )
 def test_a_check_is_grouped_by_its_project(nodeid: str, group: str) -> None:
     assert group_of_nodeid(nodeid, ("web", "web-api", "p01")) == group
+
+
+def test_a_worker_owns_the_projects_whose_checks_it_ran() -> None:
+    projects = ("web", "codictate", "api")
+    config: Any = SimpleNamespace(stash=pytest.Stash())
+    # A serial run (no worker's record) owns every project
+    assert owned_targets(config, projects) == projects
+    # A worker owns those whose checks it ran, in the configured order
+    ran = config.stash[RAN_GROUPS] = set()
+    ran.update({"api", "web"})
+    assert owned_targets(config, projects) == ("web", "api")
+    # And with one project, whatever it ran, that project (its checks are ungrouped)
+    assert owned_targets(config, ("codictate",)) == ("codictate",)
 
 
 # -- how -n reaches a mode ----------------------------------------------------------------------

@@ -121,30 +121,39 @@ PROJECT_FLAGS = ("--sentry-project", "--project")
 
 
 @pytest.mark.parametrize(
-    ("command", "flags", "value", "instead_of", "add", "expected"),
+    ("command", "flags", "value", "instead_of", "added", "expected"),
     [
         # the failing value replaced, in either spelling of the option
-        ("pytest -m prod_health --sentry-org acne", ORG_FLAGS, "acme", "acne", True,
+        ("pytest -m prod_health --sentry-org acne", ORG_FLAGS, "acme", "acne", "acme",
          "pytest -m prod_health --sentry-org acme"),
-        ("pytest -m prod_health --sentry-org=acne -q", ORG_FLAGS, "acme", "acne", True,
+        ("pytest -m prod_health --sentry-org=acne -q", ORG_FLAGS, "acme", "acne", "acme",
          "pytest -m prod_health --sentry-org=acme -q"),
-        # sentry-gate's own spelling, before its pytest arguments
-        ("sentry-gate --org acne -- -k x", ORG_FLAGS, "acme", "acne", True,
+        # sentry-gate's own spelling, and pytest's among the pytest options after its "--"
+        ("sentry-gate --org acne -- -k x", ORG_FLAGS, "acme", "acne", "acme",
          "sentry-gate --org acme -- -k x"),
+        ("sentry-gate -- --sentry-org acne", ORG_FLAGS, "acme", "acne", "acme",
+         "sentry-gate -- --sentry-org acme"),
+        ("sentry-gate -- --org acne", ORG_FLAGS, "acme", "acne", "acme",  # a file name there
+         "sentry-gate --org acme -- --org acne"),
+        # pytest's words after "--" are file arguments: left alone
+        ("pytest -m x -- --sentry-org", ORG_FLAGS, "acme", "acne", "acme",
+         "pytest -m x --sentry-org acme -- --sentry-org"),
         # not on the command line (a file, the environment): added in the command's spelling
-        ("pytest -m prod_health", ORG_FLAGS, "acme", "acne", True,
+        ("pytest -m prod_health", ORG_FLAGS, "acme", "acne", "acme",
          "pytest -m prod_health --sentry-org acme"),
-        ("sentry-gate --mode prod-health -- -q", ORG_FLAGS, "acme", "acne", True,
+        ("sentry-gate --mode prod-health -- -q", ORG_FLAGS, "acme", "acne", "acme",
          "sentry-gate --mode prod-health --org acme -- -q"),
-        # one project of a comma list: the others stay
+        # one project of a comma list (spaces around its items too): the others stay
         ("pytest -m prod_health --sentry-project web,codictat", PROJECT_FLAGS, "codictate",
-         "codictat", False, "pytest -m prod_health --sentry-project web,codictate"),
-        # a project from a file: nothing added (it would narrow a run of several projects)
-        ("pytest -m prod_health", PROJECT_FLAGS, "codictate", "codictat", False,
+         "codictat", "web,codictate", "pytest -m prod_health --sentry-project web,codictate"),
+        ("pytest -m prod_health '--project=web, codictat'", PROJECT_FLAGS, "codictate",
+         "codictat", "web,codictate", "pytest -m prod_health --project=web,codictate"),
+        # the projects from a file: every one of them added, the failing one replaced
+        ("pytest -m prod_health", PROJECT_FLAGS, "codictate", "codictat", "web,codictate",
+         "pytest -m prod_health --sentry-project web,codictate"),
+        # nothing to add: the command as it was
+        ("pytest -m prod_health", PROJECT_FLAGS, "codictate", "codictat", None,
          "pytest -m prod_health"),
-        # after "--" the words are pytest's own, not the option
-        ("sentry-gate -- --sentry-org acne", ORG_FLAGS, "acme", "acne", True,
-         "sentry-gate --org acme -- --sentry-org acne"),
     ],
 )  # fmt: skip
 def test_a_suggested_slug_replaces_the_one_that_failed(
@@ -152,10 +161,45 @@ def test_a_suggested_slug_replaces_the_one_that_failed(
     flags: tuple[str, str],
     value: str,
     instead_of: str,
-    add: bool,
+    added: str | None,
     expected: str,
 ) -> None:
-    assert rerun.with_option(command, flags, value, instead_of=instead_of, add=add) == expected
+    assert rerun.with_option(command, flags, value, instead_of=instead_of, added=added) == expected
+
+
+@pytest.mark.parametrize(
+    ("exc", "projects", "expected"),
+    [
+        # an organization from a file or the environment: the closest match added
+        (errors.SlugError("no", setting="org", given="acne", suggested="acme"), (),
+         "pytest -m prod_health --sentry-org acme"),
+        # one of several configured projects: all of them, the failing one replaced
+        (errors.SlugError("no", setting="projects", given="codictat", suggested="codictate"),
+         ("web", "codictat"), "pytest -m prod_health --sentry-project web,codictate"),
+        # none was set and discovery found one candidate (auto-discovery off): that one
+        (errors.SlugError("no", setting="projects", suggested="codictate"), (),
+         "pytest -m prod_health --sentry-project codictate"),
+        # nothing to suggest (several candidates, none close): the rerun as it was
+        (errors.SlugError("no", setting="org", given="x"), (), "pytest -m prod_health"),
+        # a renamed project among several: its new slug in its place
+        (errors.ProjectMoved("/api/0/projects/acme/codictate/", "302", slug="dictate"),
+         ("web", "codictate"), "pytest -m prod_health --sentry-project web,dictate"),
+        # a 302 whose path names no project slug: the rerun as it was
+        (errors.ProjectMoved("/api/0/organizations/acme/issues/", "302", slug="dictate"),
+         ("web", "codictate"), "pytest -m prod_health"),
+    ],
+)  # fmt: skip
+def test_a_slug_verdict_reruns_with_the_slug_to_try(
+    exc: errors.SentryGateError, projects: tuple[str, ...], expected: str
+) -> None:
+    _, _, _, commands = verdict.verdict_for_error(
+        exc,
+        require_network=False,
+        rerun="pytest -m prod_health",
+        server="https://s.io/",
+        projects=projects,
+    )
+    assert commands == (expected,)
 
 
 # -- a full demo run: every next command is a command -------------------------------------------

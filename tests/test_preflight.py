@@ -84,6 +84,9 @@ def test_auto_discovery_off_fails(
     org = check(report, "test_organization_exists")
     assert org["status"] == "FAIL"
     assert "auto-discovery is off (the only candidate is 'acme')" in org["message"]
+    # And the next command names that candidate
+    [command] = org["next_commands"]
+    assert shlex.split(command)[-2:] == ["--sentry-org", "acme"], command
 
 
 def test_org_ci_token_fails_and_says_why(

@@ -86,6 +86,11 @@ def mode_rank(mode: str) -> int:
     return CHECK_MODES.index(mode) if mode in CHECK_MODES else len(CHECK_MODES)
 
 
+def is_cli(words: list[str]) -> bool:
+    """Whether a command (split into words) runs ``sentry-gate``, not pytest."""
+    return bool(words) and Path(words[0]).name == "sentry-gate"
+
+
 def command_for(rerun: str, mode: str) -> str:
     """``rerun`` (the user's own command) turned to another mode: ``pytest -m verify_loop --x``
     -> ``pytest -m issue_triage --x``; ``sentry-gate --mode all --x`` -> ``sentry-gate --mode
@@ -93,7 +98,7 @@ def command_for(rerun: str, mode: str) -> str:
     import shlex
 
     words = shlex.split(rerun)
-    cli = bool(words) and Path(words[0]).name == "sentry-gate"
+    cli = is_cli(words)
     flag, value = ("--mode", json_name(mode)) if cli else ("-m", mode)
     for index, word in enumerate(words):
         if word == flag and index + 1 < len(words):
