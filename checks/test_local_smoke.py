@@ -73,7 +73,7 @@ def test_dsn_matches_project(
     dsn = sentry_dsn
     sentry_check.record(source=dsn.source)
     if dsn.source is None:
-        sentry_check.partial(messages.DSN_ABSENT, reason="dsn_absent")
+        sentry_check.partial(messages.DSN_ABSENT, reason="dsn_absent", fixes=(messages.DSN_FIX,))
     if dsn.parsed is None:
         sentry_check.fail(
             messages.DSN_MALFORMED.format(source=dsn.source, problem=dsn.problem),
@@ -128,7 +128,7 @@ def _require_smoke(
         sentry_check.not_applicable("the kill switch is on (see test_kill_switch_off)")
     if dsn.source is None:
         no_dsn = "no DSN to send the smoke event to: " + messages.DSN_ABSENT
-        sentry_check.partial(no_dsn, reason="dsn_absent")
+        sentry_check.partial(no_dsn, reason="dsn_absent", fixes=(messages.DSN_FIX,))
     if smoke is None and dsn.parsed is not None:
         sentry_check.fail(messages.WITHHELD.format(host=dsn.parsed.host), reason="dsn_mismatch")
     if smoke is None:

@@ -144,6 +144,7 @@ def test_crash_free_rate(
         sentry_check.partial(
             messages.NO_SESSIONS.format(release=health.release, period=health.period),
             reason="no_session_data",
+            fixes=(messages.SESSIONS_FIX.format(release=health.release),),
         )
     if not health.enough:
         sentry_check.partial(messages.thin(health), reason="not_enough_sessions")

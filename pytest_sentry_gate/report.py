@@ -208,6 +208,7 @@ def summary_lines(run: Run) -> list[str]:
                 continue
             previous = result.message
             lines.append(f"  {result.status:<8} {name}: {result.message}".rstrip())
+            lines.extend(f"           risk: {r}" for r in result.risks[:3])  # a PASS's too
             if result.status in (verdict.FAIL, verdict.PARTIAL):
                 commands = [c for c in result.next_commands if c not in result.message]
                 lines.extend(f"           next: {c}" for c in commands[:3])

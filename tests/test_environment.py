@@ -79,6 +79,7 @@ def test_health_and_triage_send_the_environment_on_every_issue_and_session_query
     # And the release's health is staging's: it has no sessions there
     crash = check(report, "test_crash_free_rate")
     assert (crash["status"], crash["reason"]) == ("PARTIAL", "no_session_data")
+    assert "turn on the SDK's session tracking" in crash["fixes"][0]  # not the rerun alone
     high = check(report, "test_high_severity")
     assert high["status"] == "FAIL"
     assert report["environment_filter"] == ["staging"]  # the report says what was read

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.modes.local_smoke import DSN_ABSENT, NOT_ASKED
+from pytest_sentry_gate.modes.local_smoke import DSN_ABSENT, DSN_FIX, NOT_ASKED
 from pytest_sentry_gate.repo.dsn import parse_dsn
 from pytest_sentry_gate.sentry.smoke import (
     SMOKE_MESSAGE,
@@ -353,6 +353,7 @@ def test_absent_dsn_is_partial(
     dsn = check(report, "test_dsn_matches_project")
     assert (dsn["status"], dsn["reason"]) == ("PARTIAL", "dsn_absent")
     assert dsn["message"].startswith(DSN_ABSENT)
+    assert dsn["fixes"] == [DSN_FIX]  # what to change: a rerun alone changes nothing
     assert result.ret == 0
 
 

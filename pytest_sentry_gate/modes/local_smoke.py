@@ -36,6 +36,11 @@ DSN_ABSENT: Final = (
     "No DSN in SENTRY_DSN or the repository's .env: the build may embed it, so nothing was "
     "compared. Set SENTRY_DSN to check it."
 )
+#: What to change by hand when no DSN was found (the rerun alone changes nothing).
+DSN_FIX: Final = (
+    "set SENTRY_DSN (in the environment or the app repository's .env) to the DSN the app's build "
+    "uses, then rerun"
+)
 DSN_MALFORMED: Final = "The DSN from {source} is malformed: {problem}."
 DSN_MISMATCH: Final = "The DSN from {source} does not belong to {project}: {problem}."
 KILL_SWITCH_BLOCKS: Final = (

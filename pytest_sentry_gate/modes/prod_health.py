@@ -50,6 +50,11 @@ NO_SESSIONS: Final = (
     "no session data for {release} in the last {period}: release health needs the SDK's "
     "session tracking (autoSessionTracking) and a release tag on sessions."
 )
+#: What to change by hand when the release has no sessions (the rerun alone changes nothing).
+SESSIONS_FIX: Final = (
+    "turn on the SDK's session tracking and set its release to {release}, ship that build, then "
+    "rerun once sessions have arrived"
+)
 THIN: Final = (
     "not enough sessions: {count} session(s) of {release} in the last {period} (crash-free "
     "{sessions}%); a rate over fewer than {minimum} sessions is not judged"

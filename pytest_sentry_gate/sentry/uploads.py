@@ -22,7 +22,7 @@ from pytest_sentry_gate.sentry import endpoints
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
-    from pytest_sentry_gate.sentry.responses import ApiResponse
+    from pytest_sentry_gate.sentry.responses import ApiResponse, Listing
 
 BUNDLE_FILES_PAGE: Final = 100
 MAX_PAGES: Final = 20
@@ -133,12 +133,7 @@ def uploaded(
     reader = _Reader(client, org, project)
     path = endpoints.RELEASE_FILES.path(org=org, project=project, version=version)
     release_files, listed = _first_error(
-        gather(
-            [
-                lambda: client.collect(path, max_pages=MAX_PAGES),
-                lambda: reader.bundles(version),
-            ]
-        )
+        gather([functools.partial(_release_files, client, path), lambda: reader.bundles(version)])
     )
     reader.capped.extend(n for n in (release_files.cap_note,) if n)
     files: list[tuple[str, str | None]] = []
@@ -173,6 +168,19 @@ def uploaded(
         unsupported=OLD_FORMAT if reader.old_format else None,
         newest=max(dates) if dates else None,
     )
+
+
+def _release_files(client: SentryClient, path: str) -> Listing:
+    """The release's own files. Sentry answers 404 when no release of that name exists (its
+    release-files endpoint looks the release up first): such a release has no files, and its
+    artifact bundles, which name the release only as a string, are read all the same."""
+    from pytest_sentry_gate.errors import NotFound
+    from pytest_sentry_gate.sentry.responses import Listing
+
+    try:
+        return client.collect(path, max_pages=MAX_PAGES)
+    except NotFound:
+        return Listing(items=(), pages=1, complete=True, endpoint=path)
 
 
 def _first_error(results: list[Any]) -> list[Any]:

@@ -134,12 +134,16 @@ class TargetSettings:
     )
     environment: str = field(
         metadata=declare(
-            help="Sentry environment of the app.",
+            help=(
+                "Sentry environment of the app; when set, every issue and session query reads "
+                "only this environment (unset: every environment is read)."
+            ),
             parse=parse_name,
             flags=("--sentry-environment",),
             ini="sentry_environment",
             env="SENTRY_ENVIRONMENT",
             default="production",
+            default_doc="`production` (as a filter: none)",
             metavar="NAME",
             cli=("--environment",),
         ),
