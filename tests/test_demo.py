@@ -27,7 +27,7 @@ def readme_demo_command() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first_block = text.split("```sh\n", 1)[1].split("```", 1)[0].strip()
     run = first_block.split(" && ")[-1]
-    swap = {".venv/bin/python": sys.executable, ".venv/bin/pytest": PYTEST}
+    swap = {".venv/bin/python": sys.executable, ".venv/bin/pytest": PYTEST, "pytest": PYTEST}
     return [swap.get(word, word) for word in shlex.split(run)]
 
 
