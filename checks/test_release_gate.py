@@ -19,7 +19,7 @@ from pytest_sentry_gate.release_rules import (
     version_evidence,
 )
 from pytest_sentry_gate.repo import bundles, wiring
-from pytest_sentry_gate.repo.release_name import release_name_problems
+from pytest_sentry_gate.repo.release_name import FROM_EXPLICIT, release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
 from pytest_sentry_gate.text import first_of
 
@@ -135,6 +135,13 @@ def test_release_name(sentry_check: Check, sentry_release: ReleaseTarget) -> Non
                 name=release_name, source=sentry_release.source, problems=" ".join(problems)
             ),
             reason="release_name_invalid",
+        )
+    version = sentry_release.version
+    if sentry_release.source == FROM_EXPLICIT and version and version not in release_name:
+        sentry_check.risk(
+            messages.NOT_THE_VERSION.format(
+                name=release_name, source=sentry_release.source, version=version
+            )
         )
     sentry_check.passed(f"release {release_name} ({sentry_release.source})")
 

@@ -11,6 +11,7 @@ import pytest
 from pytest_sentry_gate.modes.release_gate import (
     NO_EVENT,
     NO_RELEASE,
+    NOT_THE_VERSION,
     RELEASE_MISSING,
     RELEASE_OTHER_PROJECT,
     VERSION_MISMATCH,
@@ -325,6 +326,28 @@ def test_release_name_with_a_slash_fails(
         "The release name 'codictate/1.4.2' contains '/', which Sentry does not allow. "
         "Fix the value, or sentry_release_template in the ini file."
     )
+
+
+def test_a_release_given_that_does_not_name_the_version_is_a_risk(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given --sentry-release names another version than the repository's (1.4.2)
+    _, report = run_gate(
+        pytester, monkeypatch, repo, "--sentry-release=codictate@1.4.1", url=sim.url
+    )
+    # Then the name passes (it is valid, and the user chose it), with the mismatch as a risk
+    name = check(report, "test_release_name")
+    assert name["status"] == "PASS"
+    assert name["risks"] == [
+        NOT_THE_VERSION.format(
+            name="codictate@1.4.1", source="--sentry-release/SENTRY_RELEASE", version="1.4.2"
+        )
+    ]
+    # And a release given that names the version carries no such risk
+    _, report = run_gate(
+        pytester, monkeypatch, repo, "--sentry-release=codictate@1.4.2", url=sim.url
+    )
+    assert check(report, "test_release_name")["risks"] == []
 
 
 # -- Sentry side -----------------------------------------------------------------------------

@@ -69,6 +69,10 @@ BAD_RELEASE_NAME: Final = (
     "Release name {name!r} ({source}) is not valid in Sentry: {problems} Fix the value, or "
     "sentry_release_template in the ini file."
 )
+NOT_THE_VERSION: Final = (
+    "the release given ({name}, from {source}) does not name the repository's version {version}: "
+    "the built files and the wiring checked against it are {version}'s"
+)
 RELEASE_MISSING: Final = (
     "Release {name!r} does not exist in organization {org}. Newest releases of {project}: {latest}."
 )

@@ -102,13 +102,13 @@ class TargetSettings:
     )
     release: str | None = field(
         metadata=declare(
-            help="Release under check.",
+            help="Release under check: the whole name Sentry knows it by (codictate@1.4.2).",
             parse=parse_release,
             flags=("--sentry-release",),
             ini="sentry_release",
             env="SENTRY_RELEASE",
             default_doc="the release template applied to the repository version",
-            metavar="VERSION",
+            metavar="RELEASE",
             cli=("--release",),
         ),
     )
