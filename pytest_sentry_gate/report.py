@@ -87,10 +87,12 @@ def overall_status(run: Run) -> str:
     return overall([_status(results) for results in _by_mode(run).values()] or [verdict.PARTIAL])
 
 
-def _counts(results: list[verdict.CheckResult]) -> str:
+def _counts(results: list[verdict.CheckResult], deselected: int = 0) -> str:
+    """``2 pass, 1 fail``, then how many of the mode's checks the selection left out (a mode
+    whose one selected check passed is not taken for a mode whose every check passed)."""
     tally = Counter(r.status for r in results)
     parts = [f"{tally[s]} {s.lower()}" for s in verdict.STATUSES if tally[s]]
-    return ", ".join(parts)
+    return ", ".join(parts + ([f"{deselected} deselected"] if deselected else []))
 
 
 def mode_rows(run: Run) -> list[dict[str, Any]]:
@@ -103,9 +105,10 @@ def mode_rows(run: Run) -> list[dict[str, Any]]:
             continue
         status = row_status(run, results)
         worst = [r for r in results if r.status == status and r.status != verdict.PASS]
-        message = f"{_counts(results)}" + (f": {worst[0].message}" if worst else "")
+        counts = _counts(results, run.deselected.get(mode, 0))
+        message = counts + (f": {worst[0].message}" if worst else "")
         if status == verdict.ERROR:
-            message = f"{_counts(results)}: {run.interruption}"
+            message = f"{counts}: {run.interruption}"
         evidence = old_rows.evidence_text(
             [(r.check_id.split("::")[-1], r.evidence) for r in results if r.evidence]
         )
@@ -197,7 +200,9 @@ def summary_lines(run: Run) -> list[str]:
         status = row_status(run, results)
         lines.append(
             SUMMARY_LINE.format(
-                mode=modes.json_name(mode), status=status, counts=_counts(results)
+                mode=modes.json_name(mode),
+                status=status,
+                counts=_counts(results, run.deselected.get(mode, 0)),
             ).rstrip()
         )
         previous = None

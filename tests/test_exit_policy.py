@@ -95,6 +95,17 @@ def test_a_mode_with_no_check_ran_fails_the_run_in_ci(
     assert report["exit_code"] == 1
 
 
+def test_a_mode_whose_checks_were_partly_deselected_says_how_many(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given a -k that keeps one of prod_health's five checks
+    result, report = run_mode(pytester, "prod_health", *UNREACHABLE, "-k", "unresolved_count")
+    # Then its row counts the four left out beside its verdicts, in the summary and the report
+    row = report["results"][0]
+    assert row["message"].startswith("1 partial, 4 deselected"), row
+    result.stdout.fnmatch_lines(["prod-health      PARTIAL  1 partial, 4 deselected"])
+
+
 @pytest.mark.parametrize("value", ["", "false", "0", "FALSE"])
 def test_ci_variables_that_say_no(value: str) -> None:
     from pytest_sentry_gate.policy_defaults import ci_variable
