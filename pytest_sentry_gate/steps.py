@@ -1,7 +1,9 @@
 """Next steps as data, and the compact report (``--sentry-gate-report-detail=summary``).
 
 Each check's ``next_commands`` (shell command lines) and ``fixes`` (changes in words) stay as they
-are; ``steps`` says the same for a program: ``{"argv": [...], "kind": ..., "why": ...}``. A
+are; ``steps`` says the same for a program: ``{"argv": [...], "kind": ..., "why": ...}``. An
+``argv`` runs as it stands (``execvp``): a command that only a shell can run (it reads a
+variable, ``$SENTRY_AUTH_TOKEN``, or chains commands with ``&&``) is ``["sh", "-c", line]``. A
 command that runs the checks again (``sentry-gate``, ``pytest``) is a ``rerun``; a command of a
 tool that changes something (``sentry-cli``) is a ``fix``; any other command (``curl`` to read an
 event) is for a person or an agent to look at, ``human``. A fix in words is a ``fix`` with an
@@ -25,6 +27,8 @@ HUMAN: Final = "human"
 KINDS: Final = (RERUN, FIX, HUMAN)
 #: The kind of a command by its program (anything else: ``human``).
 PROGRAM_KINDS: Final = {"sentry-gate": RERUN, "pytest": RERUN, "sentry-cli": FIX}
+#: Words only a shell gives meaning to: a command line holding one (or a ``$``) runs as ``sh -c``.
+SHELL_WORDS: Final = frozenset({"&&", "||", "|", ";", ">", ">>", "<"})
 SUMMARY: Final = "summary"
 
 
@@ -37,7 +41,7 @@ def _kind(argv: Sequence[str]) -> str:
     return PROGRAM_KINDS.get(program, HUMAN)
 
 
-def _argv(command: str) -> list[str]:
+def _words(command: str) -> list[str]:
     try:
         return shlex.split(command)
     except ValueError:  # not a shell line (unbalanced quotes): one word, for a person to read
@@ -45,11 +49,13 @@ def _argv(command: str) -> list[str]:
 
 
 def steps(next_commands: Sequence[str], fixes: Sequence[str], why: str) -> list[dict[str, Any]]:
-    """The structured next steps of one check."""
+    """The structured next steps of one check (the kind from the program the line runs)."""
     out: list[dict[str, Any]] = []
     for command in next_commands:
-        argv = _argv(command)
-        out.append({"argv": argv, "kind": _kind(argv), "why": why})
+        words = _words(command)
+        shell = len(words) > 1 and ("$" in command or not SHELL_WORDS.isdisjoint(words))
+        argv = ["sh", "-c", command] if shell else words
+        out.append({"argv": argv, "kind": _kind(words), "why": why})
     out += [{"argv": [], "kind": FIX, "why": fix} for fix in fixes]
     return out
 

@@ -33,6 +33,11 @@ def test_next_commands_and_fixes_become_structured_steps() -> None:
     assert [s["kind"] for s in found] == ["rerun", "rerun", "fix", "human", "fix"]
     assert found[-1] == {"argv": [], "kind": "fix", "why": "Set SENTRY_RELEASE in the build"}
     assert found[0]["why"] == "2 high-severity issues"
+    # And a line only a shell can run (it reads a variable) runs through one, as it stands
+    assert found[3]["argv"] == ["sh", "-c", commands[3]]
+    chained = steps(["read -rs SENTRY_AUTH_TOKEN && export SENTRY_AUTH_TOKEN"], [], "no token")
+    assert chained[0]["argv"][:2] == ["sh", "-c"]
+    assert chained[0]["kind"] == "human"  # for a person's own shell
 
 
 def _schema_valid(document: dict[str, Any]) -> None:
