@@ -36,6 +36,12 @@ def _status(rows: list[dict[str, Any]], loop: dict[str, Any]) -> str:
     return worst
 
 
+def _no_previous(loop: dict[str, Any]) -> str:
+    """The old wording when this run wrote the first checkpoint; plain ``none`` when it wrote
+    none (a replay, a refused or held checkpoint: no baseline was established)."""
+    return "none (baseline established)" if loop.get("baseline_established") else "none"
+
+
 def row(document: dict[str, Any], command: str) -> dict[str, Any] | None:
     """The ``verify-loop`` row of a report (``None`` without a ``verify_loop`` section);
     ``command`` is the command that reruns the loop."""
@@ -52,7 +58,7 @@ def row(document: dict[str, Any], command: str) -> dict[str, Any] | None:
         "release_regression_snapshot": len(loop.get("release_regressions") or []),
         "state_file": loop.get("state_file"),
         "checked_at": loop.get("checked_at"),
-        "previous_check": previous or "none (baseline established)",
+        "previous_check": previous or _no_previous(loop),
     }
     message = loop.get("note") or f"verify-loop {status}"
     return {

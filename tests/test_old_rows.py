@@ -73,3 +73,29 @@ def test_the_old_scripts_counts_keep_its_keys() -> None:
     assert "release_regression_count=1" in found
     assert not any(p.startswith(("high_severity.count", "unresolved_count.count")) for p in found)
     assert "unresolved.count=4" in found
+
+
+def test_the_loop_row_says_baseline_established_only_when_one_was_written() -> None:
+    from pytest_sentry_gate.old_loop_row import row
+
+    # Given verify_loop sections without a previous check: one that wrote the first checkpoint,
+    # one that wrote none (a replay, a held checkpoint)
+    def loop(written: bool) -> dict[str, object]:
+        return {
+            "unresolved_count": 3,
+            "new_since_last": {"count": 0},
+            "resolved_since_last": {"count": 0},
+            "previous_check": None,
+            "baseline_established": written,
+            "checkpoint_written": written,
+        }
+
+    def previous(written: bool) -> str:
+        found = row({"results": [], "verify_loop": loop(written)}, "sentry-gate --mode all")
+        assert found is not None
+        pairs = dict(p.split("=", 1) for p in split_pairs(found["evidence"]))
+        return pairs["previous_check"]
+
+    # Then only the first says a baseline was established
+    assert previous(True) == "none (baseline established)"
+    assert previous(False) == "none"
