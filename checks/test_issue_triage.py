@@ -19,6 +19,7 @@ from pytest_sentry_gate.verdict import SHOW_ENDPOINT
 if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
     from pytest_sentry_gate.settings import Settings
+    from pytest_sentry_gate.store.triage import BucketTotal
     from pytest_sentry_gate.verdict import Check
 
 pytestmark = pytest.mark.issue_triage
@@ -27,9 +28,16 @@ pytestmark = pytest.mark.issue_triage
 SHOWN: Final = 3
 
 
-def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]]) -> str:
+def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]], total: BucketTotal) -> str:
+    """Record the bucket: its size (``count``, a minimum when ``at_least``), how many it lists
+    (``shown``, the top ``sentry_triage_top``) and those issues; the listing as text."""
     sentry_check.record(
-        bucket=name, count=len(hints), issues=hints, untrusted_text=messages.UNTRUSTED
+        bucket=name,
+        count=total.count,
+        at_least=total.at_least,
+        shown=len(hints),
+        issues=hints,
+        untrusted_text=messages.UNTRUSTED,
     )
     return "; ".join(messages.line(h) for h in hints)
 
@@ -39,6 +47,7 @@ def test_new_since_last_check(
     sentry_triage: dict[str, list[dict[str, Any]]],
     sentry_previous_check: Loaded,
     sentry_new_since_last: tuple[str, ...] | None,
+    sentry_triage_totals: dict[str, BucketTotal],
 ) -> None:
     """New issues: unresolved now but not at the previous check, the ids verify_loop counts as
     new (without a checkpoint, first seen in the last 24 hours)."""
@@ -55,18 +64,20 @@ def test_new_since_last_check(
         if since_last and previous
         else messages.SINCE_DAY
     )
-    hints = sentry_triage["new"]
-    listing = _report(sentry_check, "new", hints)
+    hints, total = sentry_triage["new"], sentry_triage_totals["new"]
+    listing = _report(sentry_check, "new", hints, total)
     sentry_check.record(window=window)
-    count = len(hints) if sentry_new_since_last is None else len(sentry_new_since_last)
-    if sentry_new_since_last is not None:
-        sentry_check.record(new_ids=list(sentry_new_since_last), count=count)
-    if not count:
+    if sentry_new_since_last is not None:  # the delta: every id in the evidence
+        sentry_check.record(new_ids=list(sentry_new_since_last))
+        if total.count > len(hints):
+            listing += messages.MORE_BY_ID.format(more=total.count - len(hints))
+    if not total.count:
         sentry_check.passed(messages.NONE_NEW.format(window=window))
         return
-    if count > len(hints):
-        listing += messages.MORE_BY_ID.format(more=count - len(hints))
-    sentry_check.passed(messages.NEW.format(count=count, window=window, issues=listing))
+    showing = messages.showing(total.count, len(hints))
+    sentry_check.passed(
+        messages.NEW.format(count=total.said(), window=window, showing=showing, issues=listing)
+    )
 
 
 def _latest_events(server: str, org: str, hints: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -83,29 +94,37 @@ def test_likely_urgent(
     sentry_settings: Settings,
     sentry_org: str,
     sentry_triage: dict[str, list[dict[str, Any]]],
+    sentry_triage_totals: dict[str, BucketTotal],
 ) -> None:
     """Likely urgent: fatal, high priority, escalating, regressed, unhandled with many users."""
-    hints = sentry_triage["urgent"]
-    listing = _report(sentry_check, "urgent", hints)
+    hints, total = sentry_triage["urgent"], sentry_triage_totals["urgent"]
+    _report(sentry_check, "urgent", hints, total)
     if hints:
+        commands = _latest_events(sentry_settings.url, sentry_org, hints)
+        issues = [messages.line(h) for h in hints]
         sentry_check.partial(
-            messages.URGENT.format(count=len(hints), issues=listing),
+            messages.urgent(total.said(), total.count, issues, len(commands)),
             reason="urgent_issues",
-            next_commands=_latest_events(sentry_settings.url, sentry_org, hints),
+            next_commands=commands,
             fixes=(messages.URGENT_FIX,),
         )
     sentry_check.passed(messages.NONE_IN.format(bucket="likely urgent"))
 
 
 def test_recurring_noisy(
-    sentry_check: Check, sentry_triage: dict[str, list[dict[str, Any]]]
+    sentry_check: Check,
+    sentry_triage: dict[str, list[dict[str, Any]]],
+    sentry_triage_totals: dict[str, BucketTotal],
 ) -> None:
     """Recurring or noisy: many events per user, or open for a long time."""
-    hints = sentry_triage["recurring"]
-    listing = _report(sentry_check, "recurring", hints)
+    hints, total = sentry_triage["recurring"], sentry_triage_totals["recurring"]
+    listing = _report(sentry_check, "recurring", hints, total)
     if not hints:
         sentry_check.passed(messages.NONE_IN.format(bucket="recurring"))
         return
+    showing = messages.showing(total.count, len(hints))
     sentry_check.passed(
-        messages.BUCKET.format(count=len(hints), bucket="recurring", issues=listing)
+        messages.BUCKET.format(
+            count=total.said(), bucket="recurring", showing=showing, issues=listing
+        )
     )

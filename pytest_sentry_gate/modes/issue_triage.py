@@ -17,10 +17,14 @@ REASONS: Final[dict[str, str]] = {
 # -- the messages of its checks (``checks/test_issue_triage.py``) and their words --------------
 
 NONE_IN: Final = "no {bucket} issue"
-BUCKET: Final = "{count} {bucket} issue(s): {issues}"
-NEW: Final = "{count} new issue(s) {window}: {issues}"
+BUCKET: Final = "{count} {bucket} issue(s){showing}: {issues}"
+NEW: Final = "{count} new issue(s) {window}{showing}: {issues}"
 NONE_NEW: Final = "no new issue {window}"
-URGENT: Final = "{count} likely urgent issue(s), act today: {issues}"
+URGENT: Final = "{count} likely urgent issue(s), act today{showing}: {issues}"
+#: A bucket holds more issues than it lists (``sentry_triage_top``).
+SHOWING: Final = " (showing the top {shown})"
+#: The next commands show the latest event of fewer urgent issues than the bucket holds.
+FIRST_EVENTS: Final = "; next commands: the latest event of the first {commands} of {count}"
 SINCE_LAST: Final = "since the last check ({since})"
 SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
 UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
@@ -30,6 +34,21 @@ URGENT_FIX: Final = (
 )
 MOVED_ASIDE: Final = "the checkpoint did not validate ({problem}): moved aside to {aside}"
 MORE_BY_ID: Final = "; {more} more by id in the evidence"
+
+
+def showing(count: int, shown: int) -> str:
+    """`` (showing the top N)`` when the bucket holds more issues than it lists."""
+    return SHOWING.format(shown=shown) if shown < count else ""
+
+
+def urgent(said: str, count: int, issues: list[str], commands: int) -> str:
+    """The likely-urgent verdict: the bucket's size (``said``: ``8`` or ``at least 8``), the
+    issues it lists, and how many of them the next commands show when that is fewer."""
+    more = FIRST_EVENTS.format(commands=commands, count=said) if commands < count else ""
+    return (
+        URGENT.format(count=said, showing=showing(count, len(issues)), issues="; ".join(issues))
+        + more
+    )
 
 
 def line(hint: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint.legacy import LegacyState
     from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
     from pytest_sentry_gate.store.target import FactsStore
+    from pytest_sentry_gate.store.triage import Triaged
 
 _T = TypeVar("_T")
 
@@ -34,7 +35,8 @@ class LoopFacts:
     high_severity: tuple[IssueSummary, ...] | None = None
     release: str | None = None
     regressions: tuple[IssueSummary, ...] | None = None
-    triage: dict[str, list[dict[str, Any]]] | None = None
+    #: The store's triage (its buckets' top N and totals), when a check asked for it.
+    triage: Triaged | None = None
     #: A replay: the live checkpoint is neither read nor written (the recording is not today).
     replay: bool = False
     #: Why the checkpoint path was refused (a symlink, FIFO, device): it is never written.

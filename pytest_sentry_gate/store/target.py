@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.store.incident import IncidentSymbolication
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
+    from pytest_sentry_gate.store.triage import Triaged
 
 
 class FactsStore:
@@ -163,10 +164,15 @@ class FactsStore:
     def crash_free(self) -> CrashFree | None:
         return self.memo.get("crash_free", lambda: health.crash_free(self))
 
-    def triage(self) -> dict[str, list[dict[str, Any]]]:
+    def triaged(self) -> Triaged:
+        """The triage buckets' top N and each bucket's total."""
         from pytest_sentry_gate.store.triage import triage
 
         return self.memo.get("triage", lambda: triage(self))
+
+    def triage(self) -> dict[str, list[dict[str, Any]]]:
+        """The triage buckets' top N with hints (``triaged`` has the totals too)."""
+        return self.triaged().buckets
 
     # -- local_smoke and incident --------------------------------------------------------------
 

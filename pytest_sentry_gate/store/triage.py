@@ -4,12 +4,18 @@ with the hints an agent needs (owner, culprit, the latest event's frames).
 The candidates are constant requests whatever the backlog: the query for the issues new since
 the previous check, ``TRIAGE_QUERIES``, the high-severity pages and the listing's first page;
 the delta's issues no candidate page held are read by id.
+
+Each bucket's total (``BucketTotal``) counts every issue the candidates put in it, before the top
+N cut: exact when the pool held every unresolved issue (or, for "new", the checkpoint's delta or
+a complete "new since" page decides); otherwise a lower bound, since a candidate page holds at
+most 100 issues.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +36,37 @@ TRIAGE_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
-def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
-    """The unresolved issues bucketed (new, urgent, recurring), top N each with hints."""
+@dataclass(frozen=True)
+class BucketTotal:
+    """How many issues one bucket holds, all of them, not only the top N shown."""
+
+    count: int
+    #: Some unresolved issue was on no candidate page: more may belong (``count`` is a minimum).
+    at_least: bool = False
+
+    def said(self) -> str:
+        """The count as a sentence says it: ``8``, or ``at least 8``."""
+        return f"at least {self.count}" if self.at_least else str(self.count)
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """The buckets' top N with hints (``buckets``), and each bucket's total (``totals``)."""
+
+    buckets: dict[str, list[dict[str, Any]]]
+    totals: dict[str, BucketTotal]
+
+    def section(self) -> dict[str, dict[str, Any]]:
+        """The totals as the report's triage section lists them beside the buckets."""
+        return {
+            name: {"count": t.count, "at_least": t.at_least, "shown": len(self.buckets[name])}
+            for name, t in self.totals.items()
+        }
+
+
+def triage(store: FactsStore) -> Triaged:
+    """The unresolved issues bucketed (new, urgent, recurring), top N each with hints, and each
+    bucket's total."""
     from pytest_sentry_gate import triage as rules
     from pytest_sentry_gate.repo.codeowners import read_owners
     from pytest_sentry_gate.sentry.actors import team_names
@@ -56,6 +91,13 @@ def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
         room = conf.triage_top - len(new_ids & known)
         pool += _look_up(client, org, new_ids - known, room)
     buckets = rules.bucket(pool, since=since, now=now, new_ids=new_ids)
+    totals = _totals(
+        buckets,
+        whole=listing.ids <= {i.id for i in pool},
+        new=found[0].exact and not found[0].unsupported,
+    )
+    if new_ids is not None:  # the checkpoint's delta: every new id, as test_new_since counts
+        totals["new"] = BucketTotal(len(new_ids))
     top = {name: entries[: conf.triage_top] for name, entries in buckets.items()}
     read = details(client, org, [i.id for e in top.values() for i, _ in e])
     owners = read_owners(conf.repo_root)
@@ -77,7 +119,16 @@ def triage(store: FactsStore) -> dict[str, list[dict[str, Any]]]:
                     actors=actors,
                 )
             )
-    return result
+    return Triaged(result, totals)
+
+
+def _totals(buckets: dict[str, list[Any]], *, whole: bool, new: bool) -> dict[str, BucketTotal]:
+    """Each bucket's size: exact when the pool held every unresolved issue (``whole``); the new
+    bucket also when the "new since" query's page was complete (``new``: it held them all)."""
+    return {
+        name: BucketTotal(len(entries), at_least=not (whole or (name == "new" and new)))
+        for name, entries in buckets.items()
+    }
 
 
 def candidates(store: FactsStore) -> list[Callable[[], QueryResult]]:
