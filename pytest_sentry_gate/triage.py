@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from packaging.version import InvalidVersion, Version
-
 from pytest_sentry_gate.assignees import assignee, suggested, user_names
 from pytest_sentry_gate.redact import active
+from pytest_sentry_gate.repo.release_name import next_patch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.issues import IssueSummary
@@ -182,20 +181,6 @@ def key_tags(tags: Sequence[Any]) -> dict[str, str]:
     return found
 
 
-def next_patch(release: str | None) -> str | None:
-    """The next patch release after ``release`` (``codictate@1.4.2`` -> ``codictate@1.4.3``)."""
-    if not release:
-        return None
-    package, at, version = release.rpartition("@")
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return None
-    major, minor, micro = (*parsed.release, 0, 0)[:3]
-    bumped = f"{major}.{minor}.{micro + 1}" if not parsed.is_prerelease else parsed.base_version
-    return f"{package}{at}{bumped}"
-
-
 def safe(text: str, limit: int = TEXT_LIMIT) -> str:
     """Untrusted text made safe to print: the run's secrets hidden, control characters escaped,
     then the length capped (redacted before it is cut: a cut secret would no longer match)."""
@@ -246,6 +231,6 @@ def hints(
         "owner": owner_of(frame.path if frame else None),
         "sentry_assignee": safe(who) if (who := assignee(assigned)) else None,
         "suggested_owners": [safe(o) for o in suggested((detail or {}).get("owners"), names)],
-        "fix_version": next_patch(release),
+        "fix_version": next_patch(release) if release else None,
         "details_read": detail is not None and event is not None,
     }

@@ -315,6 +315,6 @@ def test_a_triage_line_names_sentry_s_owners_beside_codeowners() -> None:
             "suggested_owners": ["bob", "team:web"]}  # fmt: skip
     assert issue_triage.line(hint) == (
         "APP-1 'boom' [fatal] at no in-app frame, owner @web (Sentry: assigned to ann; "
-        "suggested bob, team:web), fix in an unknown release"
+        "suggested bob, team:web), ship the fix in the next release"
     )
     assert issue_triage.sentry_owner({"sentry_assignee": None}) == ""

@@ -56,7 +56,7 @@ def line(hint: dict[str, Any]) -> str:
     return (
         f"{hint['short_id']} {hint['title']!r} [{hint['why']}] at "
         f"{hint['top_frame'] or 'no in-app frame'}, owner {hint['owner']}{sentry_owner(hint)}, "
-        f"fix in {hint['fix_version'] or 'an unknown release'}"
+        f"ship the fix in {hint['fix_version'] or 'the next release'}"
     )
 
 
