@@ -101,7 +101,7 @@ def _check_report_path(config: pytest.Config, report: Path | None) -> None:
 
     path = config.invocation_params.dir / report  # an absolute path stays as it is
     try:
-        report_file.plan(path)
+        report_file.plan(path, prepare=True)  # its directory is created and tried for writing
     except report_file.ReportPathRefused as exc:
         raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 
