@@ -35,7 +35,7 @@ def replace(
     ``before_replace`` runs just before the rename; an exception there leaves ``path`` untouched
     (the report re-checks that nothing else appeared at its path meanwhile).
     """
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
+    fd, tmp = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -50,6 +50,18 @@ def replace(
         raise
     if durable:
         fsync_directory(path.parent)
+
+
+def probe(path: Path) -> None:
+    """Create and remove a temporary file beside ``path``, as ``replace`` would (``OSError`` when
+    its directory refuses one): ``path`` itself is not created."""
+    fd, tmp = _temporary_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
 
 
 def fsync_directory(directory: Path) -> None:

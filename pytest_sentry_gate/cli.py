@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = Path(ns.report) if ns.report else None
     if target is not None:
         try:
-            report_file.plan(target)
+            report_file.plan(target, prepare=True)
         except report_file.ReportPathRefused as exc:
             sys.stderr.write(f"sentry-gate: error: --report {exc}\n")
             if ns.json:

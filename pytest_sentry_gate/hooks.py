@@ -248,7 +248,7 @@ class ActiveHooks:
             text = f"sentry-gate: cannot write the report to {path}: {why}"
             if reporter is not None:
                 reporter.write_line(text, red=True)
-            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            policy.report_not_written(session, run, path)  # exit 4, and the exit line says so
 
 
 _PACKAGE_DIR = Path(__file__).parent

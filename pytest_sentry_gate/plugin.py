@@ -39,8 +39,9 @@ def _checks_dir() -> Path:
 
 
 CHECKS_DIR = _checks_dir()
-#: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate).
-pytest_plugins = list(fixtures.MODULES)
+#: The fixture modules, registered with the plugin (and switched off with it by -p no:sentry_gate),
+#: and ``mode_words`` (a -m word that is almost a mode, such as prod-health, is a usage error).
+pytest_plugins = [*fixtures.MODULES, "pytest_sentry_gate.mode_words"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,7 +101,7 @@ def _check_report_path(config: pytest.Config, report: Path | None) -> None:
 
     path = config.invocation_params.dir / report  # an absolute path stays as it is
     try:
-        report_file.plan(path)
+        report_file.plan(path, prepare=True)  # its directory is created and tried for writing
     except report_file.ReportPathRefused as exc:
         raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 

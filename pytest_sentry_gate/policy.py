@@ -130,6 +130,18 @@ def finish(session: pytest.Session, run: Run, conf: Settings) -> Decision:
     return decision
 
 
+def report_not_written(session: pytest.Session, run: Run, path: object) -> None:
+    """The report could not be written at the end (a disk that filled, a FIFO nothing reads):
+    the run exits 4, and the summary's ``exit`` line says so and what the verdicts alone gave."""
+    was = int(session.exitstatus)
+    session.exitstatus = run.exit_code = pytest.ExitCode.USAGE_ERROR
+    session.config.stash[DECISION_KEY] = Decision(
+        pytest.ExitCode.USAGE_ERROR,
+        f"exit 4: the report could not be written to {path} (why: above); "
+        f"the verdicts alone would exit {was}",
+    )
+
+
 def terminal_lines(config: pytest.Config) -> list[str]:
     """The summary's ``exit`` line, when the policy decided this run's exit code (none when
     pytest stopped: the ``error:`` line names the exit code)."""

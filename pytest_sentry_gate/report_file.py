@@ -11,7 +11,10 @@
   left untouched.
 
 Standard library only: the plugin checks the path when the run starts and writes at its end, and
-``sentry-gate`` does both for its ``--report``.
+``sentry-gate`` does both for its ``--report``. The check at the start (``plan(path,
+prepare=True)``) also creates the missing parent directories and creates and removes a temporary
+file in the directory the report will be renamed into, so a directory that cannot be created or
+written (``/proc/x/r.json``, a read-only file system) is refused before any check runs.
 """
 
 from __future__ import annotations
@@ -44,9 +47,33 @@ class ReportPathRefused(Exception):
         self.path = path
 
 
-def plan(path: Path) -> str:
+def plan(path: Path, *, prepare: bool = False) -> str:
     """How the report will be written to ``path`` (``NEW``, ``REPLACE``, ``THROUGH``), or
-    ``ReportPathRefused`` saying why it will not."""
+    ``ReportPathRefused`` saying why it will not. ``prepare`` (when the run starts): a new or
+    replaced file's directory is created and tried for writing too."""
+    how = _plan(path)
+    if prepare and how != THROUGH:
+        _prepare(Path(os.path.realpath(path)) if how == REPLACE else path)
+    return how
+
+
+def _prepare(path: Path) -> None:
+    """Create ``path``'s directory and write (then remove) a temporary file in it, as
+    ``atomic.replace`` will: the report's own file is not created."""
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = f"the directory {directory} cannot be created ({exc.strerror or exc})"
+        raise ReportPathRefused(path, why) from None
+    try:
+        atomic.probe(path)
+    except OSError as exc:
+        why = f"the directory {directory} is not writable ({exc.strerror or exc})"
+        raise ReportPathRefused(path, why) from None
+
+
+def _plan(path: Path) -> str:
     try:
         info = path.lstat()
     except (FileNotFoundError, NotADirectoryError):

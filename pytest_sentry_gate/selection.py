@@ -24,6 +24,9 @@ NO_GRAMMAR: Final = (
 )
 
 Matcher = Callable[[set[str]], bool]
+#: How many evaluations ``_names`` tries to reach every name of an expression (each ``or``/``and``
+#: hides the names after it from some assignments); ``-m`` expressions name a handful of marks.
+EVALUATIONS: Final = 256
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Selection:
     text: str  # the expression as given ("" without -m)
     modes: tuple[str, ...]  # the runbook modes it selects, in run order
     loop: bool  # it selects verify_loop itself (not only one of its modes)
+    names: frozenset[str] = frozenset()  # every mark name it reads (``names``)
 
 
 KEY: Final = pytest.StashKey[Selection]()
@@ -60,11 +64,13 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
 
 def _select(text: str) -> Selection:
     words = set(WORD.findall(text))
-    if not words & {*modes.MARKERS, repository_checks.MARKER}:
-        return Selection(text, (), loop=False)
-    matches = _matcher(text)
-    if matches is None or matches(set()):  # an invalid -m (pytest reports it), or a plain run
-        return Selection(text, (), loop=False)
+    wanted = bool(words & {*modes.MARKERS, repository_checks.MARKER})
+    asked: list[str] = []
+    matches = _matcher(text, asked, required=wanted) if text.strip() else None
+    read_names = _names(matches, asked) if matches is not None else frozenset[str]()
+    # no mode named, an invalid -m (pytest reports it), or one that selects a plain test
+    if not wanted or matches is None or matches(set()):
+        return Selection(text, (), loop=False, names=read_names)
 
     def selects(mode: str) -> bool:
         marks = {mode, "verify_loop"} if mode in modes.LOOP_MODES else {mode}
@@ -73,10 +79,35 @@ def _select(text: str) -> Selection:
         return matches(marks)
 
     chosen = tuple(m for m in modes.CHECK_MODES if selects(m))
-    return Selection(text, chosen, loop="verify_loop" in words and matches({"verify_loop"}))
+    loop = "verify_loop" in words and matches({"verify_loop"})
+    return Selection(text, chosen, loop=loop, names=read_names)
 
 
-def _matcher(text: str) -> Matcher | None:
+def names(config: pytest.Config) -> frozenset[str]:
+    """Every mark name the ``-m`` expression reads, as pytest's grammar reads it: ``prod-health``
+    is one name (pytest's names may hold ``-``, ``.``, ``:``), a keyword argument's key or value
+    is none (``mark(key=value)`` names ``mark``). Empty without ``-m`` or for an invalid one."""
+    return read(config).names
+
+
+def _names(matches: Matcher, asked: list[str]) -> frozenset[str]:
+    """The names ``matches`` reads (into ``asked``) over the assignments that reach them: each
+    name read is tried true too, to reach the names its ``and``/``or`` skipped."""
+    seen: set[str] = set()
+    todo, tried = [frozenset[str]()], set[frozenset[str]]()
+    while todo and len(tried) < EVALUATIONS:
+        marks = todo.pop()
+        if marks in tried:
+            continue
+        tried.add(marks)
+        asked.clear()
+        matches(set(marks))
+        seen.update(asked)
+        todo += [marks | {name} for name in asked if name not in marks]
+    return frozenset(seen)
+
+
+def _matcher(text: str, asked: list[str] | None = None, *, required: bool = True) -> Matcher | None:
     """``text`` compiled with pytest's own ``-m`` grammar: which sets of marks it selects.
 
     pytest exposes no public way to evaluate a mark expression. Its ``Expression`` (the class
@@ -85,14 +116,19 @@ def _matcher(text: str) -> Matcher | None:
     exactly the tests pytest selects; a grammar of our own would drift from it (idents with
     ``-`` or ``.``, ``mark(key=value)``). This is the one private pytest import of the package;
     ``tests/test_private_internals.py`` holds its interface, and a pytest without it is a usage
-    error naming the version (``NO_GRAMMAR``), never a silently inert run.
+    error naming the version (``NO_GRAMMAR``), never a silently inert run (unless not
+    ``required``: ``-m`` names no mode; then ``None``). Each name the expression reads is
+    appended to ``asked`` (when given) as it is read.
     """
     try:
         from _pytest.mark.expression import Expression
+
+        compile_expression = getattr(Expression, "compile", None)
     except ImportError:
-        raise pytest.UsageError(NO_GRAMMAR.format(text=text, version=pytest.__version__)) from None
-    compile_expression = getattr(Expression, "compile", None)
+        compile_expression = None
     if compile_expression is None:
+        if not required:
+            return None
         raise pytest.UsageError(NO_GRAMMAR.format(text=text, version=pytest.__version__))
     try:
         expression = compile_expression(text)
@@ -101,6 +137,8 @@ def _matcher(text: str) -> Matcher | None:
 
     def matches(marks: set[str]) -> bool:
         def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            if asked is not None:
+                asked.append(name)
             return name in marks
 
         return bool(expression.evaluate(has))
