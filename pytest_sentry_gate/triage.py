@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate.assignees import assignee, suggested, user_names
 from pytest_sentry_gate.redact import active
-from pytest_sentry_gate.repo.release_name import next_patch
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.issues import IssueSummary
@@ -207,6 +206,8 @@ def hints(
     ``owner_of`` maps a repository path to its owners as text (``Owners.describe``); ``actors``
     names Sentry's actor ids (``team:<id>`` -> ``team:<slug>``, ``sentry/actors.py``).
     """
+    from pytest_sentry_gate.repo.release_name import next_patch  # (a run without a mode: unread)
+
     assigned = (detail or {}).get("assignedTo")
     names = {**(actors or {}), **user_names(assigned)}
     frame = top_in_app_frame(event) if event else None
