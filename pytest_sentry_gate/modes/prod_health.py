@@ -69,7 +69,10 @@ MOVED_ASIDE: Final = (
     "measured from the baseline this run writes"
 )
 UNSUPPORTED_FIELDS: Final = "this Sentry does not support {fields}: judged without it; "
-NO_BASELINE: Final = "no previous checkpoint: growth is measured from the next verify_loop run"
+NO_BASELINE: Final = (
+    "no previous checkpoint: growth is measured once a live verify_loop run (not a replay) has "
+    "written one"
+)
 GROWTH: Final = (
     "unresolved issues grew from {before} to {after} (x{ratio:.2f}, more than "
     "x{limit:g}) since {since}: run `{triage}`"
