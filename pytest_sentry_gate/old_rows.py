@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 #: Fields that name a record in a list (the first one present is shown).
-ID_FIELDS: Final = ("short_id", "slug", "name", "file", "release", "id")
+ID_FIELDS: Final = ("short_id", "slug", "name", "file", "release", "id", "query")
 #: Characters that would break ``key=value; …`` apart: such values are quoted (JSON string).
 _BREAKING: Final = (";", "\n", "\r", '"', "=")
 SEPARATOR: Final = "; "

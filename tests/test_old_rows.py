@@ -99,3 +99,10 @@ def test_the_loop_row_says_baseline_established_only_when_one_was_written() -> N
     # Then only the first says a baseline was established
     assert previous(True) == "none (baseline established)"
     assert previous(False) == "none"
+
+
+def test_a_list_of_queries_reads_as_their_texts() -> None:
+    # Given the evidence of a check that ran issue queries (records with no other naming field)
+    evidence = {"queries": [{"query": "is:unresolved level:fatal", "count": 2, "exact": True}]}
+    # Then each query is shown by its text, not as a number of fields
+    assert evidence_text([("test_high_severity", evidence)]) == "queries=is:unresolved level:fatal"
