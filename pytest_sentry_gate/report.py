@@ -188,8 +188,9 @@ def write(path: Path, document: dict[str, Any]) -> None:
 
 
 def summary_lines(run: Run) -> list[str]:
-    """The terminal summary: each mode's verdict and counts, then each check's one-line finding
-    (and, for FAIL and PARTIAL, its next commands)."""
+    """The terminal summary: each mode's verdict and counts (with the checks the selection left
+    out), then each check's one-line finding, its risks (a PASS's too) and, for FAIL and PARTIAL,
+    its next commands and fixes; then an interruption, the notices and the overall verdict."""
     lines = []
     for mode, results in _by_mode(run).items():
         if not results:  # the row's message starts with the mode's name, shown in the column
