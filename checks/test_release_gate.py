@@ -13,6 +13,7 @@ from pytest_sentry_gate.release_rules import (
     UploadMatch,
     match_uploads,
     missing_version,
+    names_version,
     release_markers,
     symbolication_failures,
     unresolved_cause,
@@ -136,8 +137,8 @@ def test_release_name(sentry_check: Check, sentry_release: ReleaseTarget) -> Non
             ),
             reason="release_name_invalid",
         )
-    version = sentry_release.version
-    if sentry_release.source == FROM_EXPLICIT and version and version not in release_name:
+    version, given = sentry_release.version, sentry_release.source == FROM_EXPLICIT
+    if given and version and not names_version(release_name, version):
         sentry_check.risk(
             messages.NOT_THE_VERSION.format(
                 name=release_name, source=sentry_release.source, version=version

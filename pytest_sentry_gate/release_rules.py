@@ -3,7 +3,8 @@
 ``match_uploads`` says which built files Sentry holds for the release (by debug id, under the URL
 prefix with the build's dist, or only through Sentry's ``~`` wildcard) and which it does not, and
 why; ``symbolication_failures`` and ``unresolved_cause`` say what keeps an event from
-symbolicating. The checks of ``checks/test_release_gate.py`` turn their answers into verdicts.
+symbolicating; ``names_version`` says whether a release given by name is the repository's
+version. The checks of ``checks/test_release_gate.py`` turn their answers into verdicts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+
+from packaging.version import InvalidVersion, Version
 
 from pytest_sentry_gate.repo import bundles, wiring
 from pytest_sentry_gate.repo.versions import describe_sources
@@ -145,3 +148,28 @@ def release_markers(lines: Sequence[str], root: Path) -> list[WiringMarker] | No
     if wiring.is_tauri_repo(root):
         return list(wiring.DEFAULT_TAURI_RELEASE_MARKERS)
     return None
+
+
+def names_version(release: str, version: str) -> bool:
+    """Whether the release name ``release`` names the repository's ``version``.
+
+    The version in a name is what follows its last ``@`` (Sentry's ``package@version+build``),
+    without a leading ``v``. Both are compared as versions (``packaging``: ``1.4`` is ``1.4.0``,
+    ``1.4.2-beta.1`` is ``1.4.2b1``, and ``1.4.25`` is not ``1.4.2``). A ``+build`` on the release
+    is the build of that version: it is left out when the repository's version has none
+    (``app@1.4.2+abc`` names ``1.4.2``) and compared when it has one. When either is not a
+    version, the two strings must be equal.
+    """
+    named, wanted = _without_v(release.rpartition("@")[2]), _without_v(version)
+    try:
+        named_version, wanted_version = Version(named), Version(wanted)
+    except InvalidVersion:
+        return named == wanted
+    if wanted_version.local is None:
+        return Version(named_version.public) == wanted_version
+    return named_version == wanted_version
+
+
+def _without_v(version: str) -> str:
+    version = version.strip()
+    return version[1:] if version[:1] in ("v", "V") else version

@@ -6,8 +6,14 @@ are; ``steps`` says the same for a program: ``{"argv": [...], "kind": ..., "why"
 variable, ``$SENTRY_AUTH_TOKEN``, or chains commands with ``&&``) is ``["sh", "-c", line]``. A
 command that runs the checks again (``sentry-gate``, ``pytest``) is a ``rerun``; a command of a
 tool that changes something (``sentry-cli``) is a ``fix``; any other command (``curl`` to read an
-event) is for a person or an agent to look at, ``human``. A fix in words is a ``fix`` with an
-empty ``argv``. ``why`` is the check's message.
+event) is for a person or an agent to look at, ``human``. ``why`` is the check's message.
+
+An empty ``argv`` is a step for a person, not for a subprocess: a fix in words (a ``fix``), and
+a command line that changes the shell it runs in (``read -rs … && export …``, ``cd x && pytest``:
+a builtin of ``OWN_SHELL`` starts one of its ``&&``/``;``/``|`` parts). What such a line sets up
+(a variable, the directory) is meant for the person's shell; under ``sh -c`` it would be lost
+when the child exits, and ``read -s`` is not in POSIX ``sh`` (dash refuses it). That step is
+``human``, and its ``why`` ends with the line to run in one's own shell.
 
 The summary detail keeps the verdicts, reasons, counts, messages and steps and drops the evidence:
 each check's structured ``evidence`` (left ``{}``), the old rows' ``key=value`` strings (left
@@ -17,6 +23,7 @@ and regression snapshots the next run compares).
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from typing import Any, Final
@@ -27,8 +34,21 @@ HUMAN: Final = "human"
 KINDS: Final = (RERUN, FIX, HUMAN)
 #: The kind of a command by its program (anything else: ``human``).
 PROGRAM_KINDS: Final = {"sentry-gate": RERUN, "pytest": RERUN, "sentry-cli": FIX}
-#: Words only a shell gives meaning to: a command line holding one (or a ``$``) runs as ``sh -c``.
-SHELL_WORDS: Final = frozenset({"&&", "||", "|", ";", ">", ">>", "<"})
+#: The characters of a shell's operators (``&&``, ``;``, ``|``, ``>``, ``2>&1`` ...): a command
+#: line holding one outside quotes (or a ``$``, or that starts ``A=1 cmd``) runs as ``sh -c``.
+OPERATOR_CHARS: Final = "();<>|&"
+#: Operators that end one command of a line and start the next.
+SEPARATORS: Final = frozenset({"&&", "||", ";", "&", "|"})
+#: Builtins that change the shell they run in (its variables, directory, options): a line with
+#: one at the start of a part is for the person's own shell (``[]``, not ``sh -c``).
+OWN_SHELL: Final = frozenset(
+    {".", "source", "cd", "pushd", "popd", "export", "unset", "set", "read", "readonly"}
+    | {"declare", "typeset", "local", "alias", "unalias", "umask", "ulimit", "shopt", "trap"}
+    | {"eval"}
+)
+#: The ``why`` of a step for the person's own shell.
+IN_YOUR_SHELL: Final = "{why} (run in your own shell: {command})"
+_ASSIGNMENT: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 SUMMARY: Final = "summary"
 
 
@@ -48,14 +68,55 @@ def _words(command: str) -> list[str]:
         return [command]
 
 
+def _tokens(command: str) -> list[str]:
+    """The shell's words and operators of ``command`` (``a;b`` is ``a``, ``;``, ``b``)."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # a URL's ``#fragment`` is not a comment
+    try:
+        return list(lexer)
+    except ValueError:
+        return [command]
+
+
+def _is_operator(token: str) -> bool:
+    return bool(token) and not token.strip(OPERATOR_CHARS)
+
+
+def _parts(tokens: Sequence[str]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token in SEPARATORS:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def changes_own_shell(command: str) -> bool:
+    """Whether ``command`` changes the shell it runs in: a part (between ``&&``, ``;``, ``|``)
+    starts with a builtin of ``OWN_SHELL`` or only sets variables (``A=1``)."""
+    for part in _parts(_tokens(command)):
+        if part and (part[0] in OWN_SHELL or all(_ASSIGNMENT.match(word) for word in part)):
+            return True
+    return False
+
+
+def _step(command: str, why: str) -> dict[str, Any]:
+    words = _words(command)
+    if changes_own_shell(command):
+        return {"argv": [], "kind": HUMAN, "why": IN_YOUR_SHELL.format(why=why, command=command)}
+    tokens = _tokens(command)
+    shell = len(tokens) > 1 and (
+        "$" in command or any(map(_is_operator, tokens)) or bool(_ASSIGNMENT.match(tokens[0]))
+    )
+    argv = ["sh", "-c", command] if shell else words
+    return {"argv": argv, "kind": _kind(words), "why": why}
+
+
 def steps(next_commands: Sequence[str], fixes: Sequence[str], why: str) -> list[dict[str, Any]]:
     """The structured next steps of one check (the kind from the program the line runs)."""
-    out: list[dict[str, Any]] = []
-    for command in next_commands:
-        words = _words(command)
-        shell = len(words) > 1 and ("$" in command or not SHELL_WORDS.isdisjoint(words))
-        argv = ["sh", "-c", command] if shell else words
-        out.append({"argv": argv, "kind": _kind(words), "why": why})
+    out = [_step(command, why) for command in next_commands]
     out += [{"argv": [], "kind": FIX, "why": fix} for fix in fixes]
     return out
 

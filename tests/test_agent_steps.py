@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from pytest_sentry_gate.cli import exit_code
+from pytest_sentry_gate.error_verdicts import SET_TOKEN
 from pytest_sentry_gate.report import SCHEMA_PATH
 from pytest_sentry_gate.steps import steps
 from tests.test_cli import _demo_run, run_cli
@@ -35,9 +36,61 @@ def test_next_commands_and_fixes_become_structured_steps() -> None:
     assert found[0]["why"] == "2 high-severity issues"
     # And a line only a shell can run (it reads a variable) runs through one, as it stands
     assert found[3]["argv"] == ["sh", "-c", commands[3]]
-    chained = steps(["read -rs SENTRY_AUTH_TOKEN && export SENTRY_AUTH_TOKEN"], [], "no token")
-    assert chained[0]["argv"][:2] == ["sh", "-c"]
-    assert chained[0]["kind"] == "human"  # for a person's own shell
+
+
+def test_the_set_token_line_is_for_the_persons_own_shell() -> None:
+    # Given the next command of a missing token: it reads the token and exports it
+    (step,) = steps([SET_TOKEN], [], "No token.")
+    # Then it is no program to run (dash has no read -s; a child shell's export is lost)
+    assert step == {
+        "argv": [],
+        "kind": "human",
+        "why": f"No token. (run in your own shell: {SET_TOKEN})",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cd /app && pytest -m release_gate",
+        "export SENTRY_ORG=acme",
+        "pytest -m local_smoke; cd ..",
+        ". .venv/bin/activate && pytest",
+        "source .env",
+        "set -e && sentry-gate --mode release-gate",
+        "SENTRY_ORG=acme",
+        "true | read -r x",
+    ],
+)
+def test_a_line_that_changes_the_callers_shell_has_no_argv(line: str) -> None:
+    (step,) = steps([line], [], "why")
+    assert (step["argv"], step["kind"]) == ([], "human")
+    assert step["why"].endswith(f"(run in your own shell: {line})")
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        # a pipeline, a redirect, an operator without spaces: the shell runs them, as they stand
+        ("sentry-cli releases list | grep 1.4.2", None),
+        ("pytest -m release_gate 2>&1", None),
+        ("pytest -m local_smoke;pytest -m prod_health", None),
+        ("SENTRY_ORG=acme pytest -m prod_health", None),
+        # a program's words, quoted words and a URL's fragment kept; "cd" only as an argument
+        (
+            "python -m webbrowser https://x.test/#frag",
+            ["python", "-m", "webbrowser", "https://x.test/#frag"],
+        ),
+        ("grep -r 'cd x && y' src", ["grep", "-r", "cd x && y", "src"]),
+        ("git log --format=%H", ["git", "log", "--format=%H"]),
+    ],
+)
+def test_a_shell_line_runs_under_sh_c_and_a_program_as_its_words(
+    line: str, argv: list[str] | None
+) -> None:
+    (step,) = steps([line], [], "why")
+    assert step["argv"] == (argv or ["sh", "-c", line])
+    assert step["why"] == "why"
 
 
 def _schema_valid(document: dict[str, Any]) -> None:

@@ -331,16 +331,17 @@ def test_release_name_with_a_slash_fails(
 def test_a_release_given_that_does_not_name_the_version_is_a_risk(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
 ) -> None:
-    # Given --sentry-release names another version than the repository's (1.4.2)
+    # Given --sentry-release names another version than the repository's (1.4.2), one whose
+    # text holds "1.4.2"
     _, report = run_gate(
-        pytester, monkeypatch, repo, "--sentry-release=codictate@1.4.1", url=sim.url
+        pytester, monkeypatch, repo, "--sentry-release=codictate@1.4.25", url=sim.url
     )
     # Then the name passes (it is valid, and the user chose it), with the mismatch as a risk
     name = check(report, "test_release_name")
     assert name["status"] == "PASS"
     assert name["risks"] == [
         NOT_THE_VERSION.format(
-            name="codictate@1.4.1", source="--sentry-release/SENTRY_RELEASE", version="1.4.2"
+            name="codictate@1.4.25", source="--sentry-release/SENTRY_RELEASE", version="1.4.2"
         )
     ]
     # And a release given that names the version carries no such risk

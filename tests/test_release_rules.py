@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pytest_sentry_gate.release_rules import (
     MissingUpload,
     match_uploads,
     missing_version,
+    names_version,
     release_markers,
     symbolication_failures,
     unresolved_cause,
@@ -126,3 +129,42 @@ def test_release_markers_are_configured_or_tauri_defaults_or_none(tmp_path: Path
     ]
     (tmp_path / "src-tauri").mkdir()
     assert release_markers([], tmp_path) == list(DEFAULT_TAURI_RELEASE_MARKERS)
+
+
+@pytest.mark.parametrize(
+    ("release", "version"),
+    [
+        ("1.4.2", "1.4.2"),
+        ("codictate@1.4.2", "1.4.2"),
+        ("myapp@v1.4.2", "1.4.2"),  # a leading v on either side
+        ("myapp@1.4.2", "v1.4.2"),
+        ("my@app@1.4.2", "1.4.2"),  # the version follows the last @
+        ("1.4.2+abc", "1.4.2"),  # the build of 1.4.2, as Sentry's package@version+build
+        ("myapp@1.4.2+build.7", "1.4.2"),
+        ("myapp@1.4.2+abc", "1.4.2+abc"),
+        ("myapp@1.4", "1.4.0"),  # the same version, as packaging compares them
+        ("myapp@1.4.2-beta.1", "1.4.2b1"),
+        ("myapp@nightly", "nightly"),  # no version on either side: the same string
+    ],
+)
+def test_a_release_that_names_the_version(release: str, version: str) -> None:
+    assert names_version(release, version)
+
+
+@pytest.mark.parametrize(
+    ("release", "version"),
+    [
+        ("myapp@1.4.25", "1.4.2"),  # holds "1.4.2", names another version
+        ("1.4.25", "1.4.2"),
+        ("myapp@1.4.1", "1.4.2"),
+        ("myapp@21.4.2", "1.4.2"),
+        ("myapp@1.4.2+abc", "1.4.2+def"),  # the repository names its build: another build
+        ("myapp@1.4.2", "1.4.2+abc"),
+        ("myapp@1.4.2-beta.1", "1.4.2"),  # a pre-release of it
+        ("1.4.2@myapp", "1.4.2"),
+        ("myapp-1.4.2", "1.4.2"),  # no @: the whole name is no version
+        ("myapp@nightly", "1.4.2"),
+    ],
+)
+def test_a_release_that_does_not_name_the_version(release: str, version: str) -> None:
+    assert not names_version(release, version)
