@@ -16,14 +16,15 @@ import pytest
 from pytest_sentry_gate import modes, repository_checks
 
 WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: Why a ``-m`` naming a mode cannot be read (pytest moved its private grammar: see ``_matcher``).
+#: Why a ``-m`` naming a mode cannot be read (pytest moved its private grammar: see ``_compiled``).
 NO_GRAMMAR: Final = (
     "-m {text!r}: pytest {version} has no _pytest.mark.expression.Expression.compile, which "
     "pytest-sentry-gate uses to read the modes -m selects; use a pytest this version supports "
     "(8.x or 9.x)"
 )
 
-Matcher = Callable[[set[str]], bool]
+#: A compiled ``-m``: asks ``has(name)`` of each mark name it reads and says whether it selects.
+Evaluate = Callable[[Callable[[str], bool]], bool]
 #: How many evaluations ``_names`` tries to reach every name of an expression (each ``or``/``and``
 #: hides the names after it from some assignments); ``-m`` expressions name a handful of marks.
 EVALUATIONS: Final = 256
@@ -65,12 +66,14 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
 def _select(text: str) -> Selection:
     words = set(WORD.findall(text))
     wanted = bool(words & {*modes.MARKERS, repository_checks.MARKER})
-    asked: list[str] = []
-    matches = _matcher(text, asked, required=wanted) if text.strip() else None
-    read_names = _names(matches, asked) if matches is not None else frozenset[str]()
+    evaluate = _compiled(text, required=wanted) if text.strip() else None
+    read_names = _names(evaluate) if evaluate is not None else frozenset[str]()
     # no mode named, an invalid -m (pytest reports it), or one that selects a plain test
-    if not wanted or matches is None or matches(set()):
+    if not wanted or evaluate is None or evaluate(lambda name: False):
         return Selection(text, (), loop=False, names=read_names)
+
+    def matches(marks: set[str]) -> bool:
+        return evaluate(marks.__contains__)
 
     def selects(mode: str) -> bool:
         marks = {mode, "verify_loop"} if mode in modes.LOOP_MODES else {mode}
@@ -90,9 +93,9 @@ def names(config: pytest.Config) -> frozenset[str]:
     return read(config).names
 
 
-def _names(matches: Matcher, asked: list[str]) -> frozenset[str]:
-    """The names ``matches`` reads (into ``asked``) over the assignments that reach them: each
-    name read is tried true too, to reach the names its ``and``/``or`` skipped."""
+def _names(evaluate: Evaluate) -> frozenset[str]:
+    """The names ``evaluate`` reads over the assignments that reach them: each name read is tried
+    true too, to reach the names its ``and``/``or`` skipped."""
     seen: set[str] = set()
     todo, tried = [frozenset[str]()], set[frozenset[str]]()
     while todo and len(tried) < EVALUATIONS:
@@ -100,15 +103,20 @@ def _names(matches: Matcher, asked: list[str]) -> frozenset[str]:
         if marks in tried:
             continue
         tried.add(marks)
-        asked.clear()
-        matches(set(marks))
+        asked: list[str] = []
+
+        def has(name: str, marks: frozenset[str] = marks, asked: list[str] = asked) -> bool:
+            asked.append(name)
+            return name in marks
+
+        evaluate(has)
         seen.update(asked)
         todo += [marks | {name} for name in asked if name not in marks]
     return frozenset(seen)
 
 
-def _matcher(text: str, asked: list[str] | None = None, *, required: bool = True) -> Matcher | None:
-    """``text`` compiled with pytest's own ``-m`` grammar: which sets of marks it selects.
+def _compiled(text: str, *, required: bool = True) -> Evaluate | None:
+    """``text`` compiled with pytest's own ``-m`` grammar: given ``has(name)``, whether it selects.
 
     pytest exposes no public way to evaluate a mark expression. Its ``Expression`` (the class
     ``-m`` itself is compiled with, ``compile`` and ``evaluate(matcher)`` since pytest 6, the
@@ -117,8 +125,7 @@ def _matcher(text: str, asked: list[str] | None = None, *, required: bool = True
     ``-`` or ``.``, ``mark(key=value)``). This is the one private pytest import of the package;
     ``tests/test_private_internals.py`` holds its interface, and a pytest without it is a usage
     error naming the version (``NO_GRAMMAR``), never a silently inert run (unless not
-    ``required``: ``-m`` names no mode; then ``None``). Each name the expression reads is
-    appended to ``asked`` (when given) as it is read.
+    ``required``: ``-m`` names no mode; then ``None``).
     """
     try:
         from _pytest.mark.expression import Expression
@@ -135,12 +142,8 @@ def _matcher(text: str, asked: list[str] | None = None, *, required: bool = True
     except Exception:  # an invalid -m: pytest itself reports it
         return None
 
-    def matches(marks: set[str]) -> bool:
-        def has(name: str, /, **kwargs: str | int | bool | None) -> bool:
-            if asked is not None:
-                asked.append(name)
-            return name in marks
+    def evaluate(has: Callable[[str], bool]) -> bool:
+        # pytest >= 8.3 passes a mark's keyword arguments too; they select nothing here
+        return bool(expression.evaluate(lambda name, /, **kwargs: has(name)))
 
-        return bool(expression.evaluate(has))
-
-    return matches
+    return evaluate

@@ -1,7 +1,7 @@
 """Issue 16 item 8: no third-party private internal, except one pinned here; one atomic writer.
 
 pytest's ``Expression`` (the ``-m`` grammar) is the one private import the package keeps, on
-purpose (``selection._matcher`` says why): its interface is held below, so a pytest that changes
+purpose (``selection._compiled`` says why): its interface is held below, so a pytest that changes
 it fails this file instead of silently selecting no mode. vcrpy's ``Cassette._save()`` and
 httpx's ``response._content`` are gone, and every file this package writes is replaced through
 ``atomic.replace``.
@@ -71,7 +71,7 @@ def test_pytests_mark_grammar_is_imported_in_one_place() -> None:
 
 
 def test_the_pinned_interface_of_pytests_mark_expression() -> None:
-    # Given pytest's -m grammar, as selection._matcher uses it
+    # Given pytest's -m grammar, as selection._compiled uses it
     compiled = pytest_expression.Expression.compile("release_gate or (verify_loop and not slow)")
     seen: list[tuple[str, dict[str, Any]]] = []
 
