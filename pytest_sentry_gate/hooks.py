@@ -37,6 +37,26 @@ class ActiveHooks:
         self.rerun = rerun
         self.stopped_by: str | None = None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """A report path the run may not write is a usage error now, not a lost report at the
+        end. Tried once every usage error of configure time is raised, before any check and
+        before xdist starts its workers: by the controller alone, and not under
+        ``--collect-only``, which writes no report."""
+        config = session.config
+        conf = config.stash.get(SETTINGS_KEY, None)
+        if conf is None or conf.report is None or config.option.collectonly:
+            return
+        from pytest_sentry_gate import distributed, report_file
+
+        if distributed.on_worker(config):
+            return
+        path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
+        try:
+            report_file.plan(path, prepare=True)  # its directory is created and tried for writing
+        except report_file.ReportPathRefused as exc:
+            raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
+
     def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """Leave out the bundled check files of modes that are not selected (``test_<mode>.py``),
         so a run reports no "deselected" checks of other modes."""

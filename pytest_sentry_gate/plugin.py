@@ -66,7 +66,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if not chosen:
         return
     resolved = setting_resolution.resolve(config)
-    _check_report_path(config, resolved.report)
     config.stash[SETTINGS_KEY] = resolved
     redaction.install(config, resolved)
     config.stash[RUN_KEY] = Run(
@@ -91,19 +90,6 @@ def pytest_configure(config: pytest.Config) -> None:
     interrupts.install(config)
     if resolved.bundled_checks:
         _add_bundled_checks(config)
-
-
-def _check_report_path(config: pytest.Config, report: Path | None) -> None:
-    """A report path the run may not write is a usage error now, not a lost report at the end."""
-    if report is None:
-        return
-    from pytest_sentry_gate import report_file  # (reads files: imported by an active run only)
-
-    path = config.invocation_params.dir / report  # an absolute path stays as it is
-    try:
-        report_file.plan(path, prepare=True)  # its directory is created and tried for writing
-    except report_file.ReportPathRefused as exc:
-        raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 
 
 def requested_mode(config: pytest.Config) -> str:

@@ -142,3 +142,101 @@ def test_the_names_are_those_pytests_grammar_reads() -> None:
     assert selection._select(text).names == {
         "release_gate", "slow", "a.b", "mark", "x", "prod-health"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("marker", ["release_notes", "incidents", "prod_healthcheck"])
+def test_a_marker_of_the_user_close_to_a_mode_that_tests_carry_runs(
+    pytester: pytest.Pytester, marker: str
+) -> None:
+    # Given tests that carry a marker of the user's own, close to a mode's name, never registered
+    pytester.makepyfile(
+        test_mine=f"import pytest\n\n@pytest.mark.{marker}\ndef test_mine():\n    pass\n\n"
+        "def test_other():\n    pass\n"
+    )
+    # When -m selects by it, or leaves it out (pytest's warning for an unregistered marker,
+    # which this suite's own settings would make an error in process, ignored)
+    quiet = ("-W", "ignore::pytest.PytestUnknownMarkWarning", *NO_BUNDLED)
+    chosen = pytester.runpytest_inprocess("-m", marker, *quiet)
+    others = pytester.runpytest_inprocess("-m", f"not {marker}", *quiet)
+    # Then pytest selects as it always does
+    assert "no runbook mode" not in chosen.stderr.str() + others.stderr.str()
+    chosen.assert_outcomes(passed=1, deselected=1)
+    others.assert_outcomes(passed=1, deselected=1)
+
+
+def test_a_marker_a_conftest_below_registers_runs(pytester: pytest.Pytester) -> None:
+    # Given a marker close to a mode's name that a conftest.py in a subdirectory registers (when
+    # it is collected, after pytest configured), and tests there, none of which carries it
+    sub = pytester.mkpydir("sub")
+    (sub / "conftest.py").write_text(
+        "def pytest_configure(config):\n"
+        "    config.addinivalue_line('markers', 'prod_healthcheck: my own marker')\n"
+    )
+    (sub / "test_sub.py").write_text("def test_one():\n    pass\n\ndef test_two():\n    pass\n")
+    # When -m leaves that marker out
+    result = pytester.runpytest_inprocess("-m", "not prod_healthcheck", *NO_BUNDLED)
+    # Then every test runs
+    assert "no runbook mode" not in result.stderr.str()
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("word", "mode"),
+    [
+        ("Release-Gate", "release_gate"),
+        ("release-gate", "release_gate"),
+        ("PROD_HEALTH", "prod_health"),
+    ],
+)
+def test_a_mode_spelt_otherwise_is_refused_before_collection(
+    pytester: pytest.Pytester, word: str, mode: str
+) -> None:
+    # Given a test file that cannot even be imported
+    pytester.makepyfile(test_broken="raise RuntimeError('imported')\n")
+    # When -m names a mode in another case or with hyphens
+    result = pytester.runpytest_inprocess("-m", word, *NO_BUNDLED)
+    # Then the run stops before collection: nothing was imported, the mode is named
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"names {word!r}, which is no runbook mode" in result.stderr.str()
+    assert f"did you mean {mode!r}?" in result.stderr.str()
+    assert "imported" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_misspelt_mode_is_refused_after_collection_when_no_test_carries_it(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given tests of a mode, none marked with the misspelling
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n    smoke: smoke\n")
+    pytester.makepyfile(test_custom=CHECKS)
+    # When -m names the misspelt mode (which selects nothing)
+    result = pytester.runpytest_inprocess("-m", "prod_heath", *NO_BUNDLED)
+    # Then the run was collected, then stopped with the mode meant, and no test ran
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "collected 4 items" in result.stdout.str()
+    assert (
+        "-m names 'prod_heath', which is no runbook mode and no marker a collected test carries; "
+        "did you mean 'prod_health'?"
+    ) in result.stderr.str()
+    result.assert_outcomes()
+
+
+def test_under_xdist_a_misspelt_mode_that_selects_nothing_is_refused(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given tests of a mode and a test marked with a marker of the user's own close to a mode
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n    smoke: smoke\n")
+    pytester.makepyfile(
+        test_custom=CHECKS + "\n@pytest.mark.incidents\ndef test_mine():\n    pass\n"
+    )
+    # When they run on an xdist worker, with -m a misspelt mode, then with -m that marker
+    misspelt = pytester.runpytest_subprocess(
+        "-p", "xdist", "-n", "1", "-m", "prod_heath", *NO_BUNDLED
+    )
+    mine = pytester.runpytest_subprocess("-p", "xdist", "-n", "1", "-m", "incidents", *NO_BUNDLED)
+    # Then the misspelling is a usage error naming the mode; the user's marker runs its test
+    assert misspelt.ret == pytest.ExitCode.USAGE_ERROR
+    assert "INTERNALERROR" not in misspelt.stdout.str() + misspelt.stderr.str()
+    assert "did you mean 'prod_health'?" in misspelt.stderr.str()
+    assert mine.ret == pytest.ExitCode.OK
+    assert "no runbook mode" not in mine.stderr.str()
+    mine.assert_outcomes(passed=1, warnings=1)
