@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import pytest
@@ -226,9 +225,7 @@ def test_release_visible(
     """The release exists in Sentry and is associated with this project."""
     name = _require_release(sentry_check, sentry_release)
     lookup = _require_fact(sentry_check, sentry_release_lookup)
-    create = shlex.join(
-        ["sentry-cli", "releases", "new", "--org", sentry_org, "--project", sentry_project, name]
-    )
+    create = messages.create_command(sentry_org, sentry_project, name)
     sentry_check.record(release=name, **lookup.evidence())
     if not lookup.exists:
         latest = ", ".join(lookup.latest) or "none"
@@ -271,6 +268,8 @@ def test_artifacts_uploaded(
     if missing and held.unsupported:
         why = messages.UPLOADS_UNSUPPORTED.format(missing=len(missing), why=held.unsupported)
         sentry_check.partial(why, reason="uploads_unsupported")
+    if matched.outside:
+        _unserved(sentry_check, sentry_org, sentry_project, release_name, matched, held, upload)
     if missing:
         first = first_of(missing, sep=" ")
         sentry_check.fail(first, reason="artifact_missing", next_commands=(upload,))
@@ -285,6 +284,25 @@ def test_artifacts_uploaded(
         found_all = "every built file was found, but " + "; ".join(held.capped)
         sentry_check.partial(found_all, reason="listing_capped")
     sentry_check.passed(f"{len(scan.bundles)} bundle(s) uploaded for {release_name} under {prefix}")
+
+
+def _unserved(
+    sentry_check: Check,
+    org: str,
+    project: str,
+    release: str,
+    matched: UploadMatch,
+    held: Uploaded,
+    upload: str,
+) -> NoReturn:
+    """FAIL: built files uploaded only as files of a release of other projects. Adding the
+    project to the release is the fix; the upload command only for files not uploaded at all."""
+    projects = held.outside.projects if held.outside else ()
+    count = len(matched.missing)
+    words = messages.files_other_project(matched.outside, count, release, projects, project)
+    associate = messages.create_command(org, project, release)
+    again = (associate, upload) if count > len(matched.outside) else (associate,)
+    sentry_check.fail(words, reason="release_files_other_project", next_commands=again)
 
 
 def _record_uploads(
@@ -307,6 +325,11 @@ def _record_uploads(
         debug_id_lookup=held.debug_lookup,
         **held.sources,
     )
+    if held.outside is not None:
+        sentry_check.record(
+            release_projects=list(held.outside.projects),
+            release_files_outside_project=len(held.outside.files),
+        )
 
 
 def test_release_symbolicates(

@@ -2,7 +2,8 @@
 
 ``match_uploads`` says which built files Sentry holds for the release (by debug id, under the URL
 prefix with the build's dist, or only through Sentry's ``~`` wildcard) and which it does not, and
-why; ``symbolication_failures`` and ``unresolved_cause`` say what keeps an event from
+why, and which of the missing ones the release's own files hold when the release is not this
+project's; ``symbolication_failures`` and ``unresolved_cause`` say what keeps an event from
 symbolicating; ``names_version`` says whether a release given by name is the repository's
 version. The checks of ``checks/test_release_gate.py`` turn their answers into verdicts.
 """
@@ -10,7 +11,7 @@ version. The checks of ``checks/test_release_gate.py`` turn their answers into v
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
 from packaging.version import InvalidVersion, Version
@@ -48,11 +49,16 @@ class MissingUpload:
 
 @dataclass(frozen=True)
 class UploadMatch:
-    """Which built files the uploads hold, and how (``match_uploads``)."""
+    """Which built files the uploads hold, and how (``match_uploads``).
+
+    ``outside``: the missing files that the release's own files hold while the release is not
+    this project's (``Uploaded.outside``): uploaded, but serving none of the project's events.
+    """
 
     missing: tuple[MissingUpload, ...]
     by_debug_id: tuple[str, ...]
     by_wildcard: tuple[str, ...]
+    outside: tuple[str, ...] = ()
 
 
 def match_uploads(
@@ -63,8 +69,10 @@ def match_uploads(
     A bundle whose debug id Sentry knows is matched by it (its map too). Otherwise each of the
     bundle and its external map must be uploaded under ``prefix`` with ``dist``; under the
     ``~/`` form of its URL it is matched "by wildcard"; under another dist, or only under
-    other prefixes, it is missing and says where it was found.
+    other prefixes, it is missing and says where it was found. A missing file that the files of
+    a release of other projects hold is also named in ``outside``.
     """
+    built = tuple(built)
     missing: list[MissingUpload] = []
     by_debug_id: list[str] = []
     by_wildcard: list[str] = []
@@ -86,7 +94,23 @@ def match_uploads(
             dists = held.dists_of(url) or held.dists_of(tilde)
             others = () if dists else _prefixes(index.get(name, []))
             missing.append(MissingUpload(name, dists, others))
-    return UploadMatch(tuple(missing), tuple(by_debug_id), tuple(by_wildcard))
+    outside = _outside_project(built, held, missing, prefix, dist)
+    return UploadMatch(tuple(missing), tuple(by_debug_id), tuple(by_wildcard), outside)
+
+
+def _outside_project(
+    built: tuple[BundleFile, ...],
+    held: Uploaded,
+    missing: list[MissingUpload],
+    prefix: str,
+    dist: str | None,
+) -> tuple[str, ...]:
+    """The missing files that match once the files of the release of other projects count."""
+    if held.outside is None or not missing:
+        return ()
+    wider = replace(held, files=held.files + held.outside.files, outside=None)
+    still = {m.file for m in match_uploads(built, wider, prefix, dist).missing}
+    return tuple(m.file for m in missing if m.file not in still)
 
 
 def _prefixes(names: Iterable[str]) -> tuple[str, ...]:

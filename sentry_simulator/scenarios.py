@@ -130,6 +130,22 @@ def upload_bundles(
         data.touch()
 
 
+def upload_release_files(
+    data: SimulatorData,
+    scan: BuiltFiles,
+    *,
+    release: str = DEMO_RELEASE,
+    prefix: str = DEMO_URL_PREFIX,
+) -> None:
+    """Upload every bundle of ``scan`` and its map as legacy release files of ``release`` (what
+    ``sentry-cli releases files <release> upload-sourcemaps`` makes): files of the release, in
+    no project."""
+    for bundle in scan.bundles:
+        for name in (bundle.name, bundle.map_name):
+            if name is not None:
+                data.add_release_file(release, upload_url(prefix, name))
+
+
 def _column(path: Path, needle: str) -> int:
     """1-based column of ``needle`` on the first line of a minified file (1 when not found)."""
     try:

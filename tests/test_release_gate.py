@@ -15,6 +15,7 @@ from pytest_sentry_gate.modes.release_gate import (
     RELEASE_MISSING,
     RELEASE_OTHER_PROJECT,
     VERSION_MISMATCH,
+    files_other_project,
 )
 from sentry_simulator import Simulator
 from sentry_simulator.built import built_files
@@ -23,6 +24,7 @@ from sentry_simulator.scenarios import (
     add_demo_event,
     demo_data,
     upload_bundles,
+    upload_release_files,
 )
 from tests.conftest import (
     CANARY_TOKEN,
@@ -380,6 +382,11 @@ def test_release_missing_lists_newest(
     # which name the release only as a string, still hold the built files
     uploads = check(report, "test_artifacts_uploaded")
     assert (uploads["status"], uploads["reason"]) == ("PASS", "ok"), uploads
+    # And the release detail's 404 (read for the lookup anyway) is what says so: no request
+    # goes to the organization's release files
+    assert f"/api/0/organizations/acme/releases/{DEMO_RELEASE}/files/" not in {
+        r.path for r in sim.requests
+    }
 
 
 def test_release_under_another_project_fails(
@@ -400,6 +407,66 @@ def test_release_under_another_project_fails(
         name=DEMO_RELEASE, projects="handy-web", project="codictate"
     )
     assert visible["evidence"]["projects"] == ["handy-web"]
+
+
+def test_release_files_of_a_release_under_another_project_fail_as_unused(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given codictate@1.4.2 exists for handy-web only, and the built files are uploaded as its
+    # release files (no artifact bundle): Sentry's project endpoint answers 404 for them, as it
+    # does for a release that does not exist
+    scan = built_files(repo / "dist" / "assets")
+    with sim.data.lock:
+        other = next(p.id for p in sim.data.projects.values() if p.slug == "handy-web")
+        sim.data.releases[DEMO_RELEASE].projects = [other]
+        sim.data.bundles.clear()
+        upload_release_files(sim.data, scan)
+    result, report = run_gate(pytester, monkeypatch, repo, url=sim.url)
+
+    # Then the upload check does not call them missing: they are uploaded, but Sentry resolves
+    # codictate's events through codictate's releases, so they serve none of them; the fix is to
+    # associate the release with codictate
+    assert result.ret == 1
+    uploads = check(report, "test_artifacts_uploaded")
+    assert (uploads["status"], uploads["reason"]) == ("FAIL", "release_files_other_project")
+    built = [name for b in scan.bundles for name in (b.name, b.map_name) if name]
+    assert uploads["message"] == files_other_project(
+        built, len(built), DEMO_RELEASE, ("handy-web",), "codictate"
+    )
+    assert uploads["next_commands"] == [
+        "sentry-cli releases new --org acme --project codictate codictate@1.4.2"
+    ]
+    assert uploads["evidence"]["release_projects"] == ["handy-web"]
+    assert uploads["evidence"]["release_files_outside_project"] == len(built)
+    # And they were read where Sentry lists them: the organization's release files
+    paths = {r.path for r in sim.requests}
+    assert f"/api/0/projects/acme/codictate/releases/{DEMO_RELEASE}/files/" in paths
+    assert f"/api/0/organizations/acme/releases/{DEMO_RELEASE}/files/" in paths
+
+    # And when one built file is not among them either, the message counts it apart and the
+    # upload command follows the one that adds codictate to the release
+    with sim.data.lock:
+        sim.data.releases[DEMO_RELEASE].files.pop()
+        sim.data.touch()
+    _, partly = run_gate(pytester, monkeypatch, repo, url=sim.url)
+    some = check(partly, "test_artifacts_uploaded")
+    assert some["reason"] == "release_files_other_project"
+    assert some["message"] == files_other_project(
+        built[:-1], len(built), DEMO_RELEASE, ("handy-web",), "codictate"
+    )
+    assert some["message"].endswith(" 1 other built file(s) are not uploaded at all.")
+    assert some["next_commands"] == [
+        "sentry-cli releases new --org acme --project codictate codictate@1.4.2",
+        "sentry-cli sourcemaps upload --org acme --project codictate --release codictate@1.4.2 "
+        "--url-prefix app://localhost/assets --validate --wait dist/assets",
+    ]
+
+    # And without those files, the same release's uploads are missing, with the upload command
+    with sim.data.lock:
+        sim.data.releases[DEMO_RELEASE].files.clear()
+        sim.data.touch()
+    _, again = run_gate(pytester, monkeypatch, repo, url=sim.url)
+    assert check(again, "test_artifacts_uploaded")["reason"] == "artifact_missing"
 
 
 def test_bundles_under_tilde_prefix_are_partial_with_upload_command(

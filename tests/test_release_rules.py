@@ -21,7 +21,7 @@ from pytest_sentry_gate.repo.bundles import INLINE_MAP, BundleFile
 from pytest_sentry_gate.repo.versions import VersionReport, VersionSource
 from pytest_sentry_gate.repo.wiring import DEFAULT_TAURI_RELEASE_MARKERS
 from pytest_sentry_gate.sentry.symbolication import FrameProblem, Symbolication
-from pytest_sentry_gate.sentry.uploads import Uploaded
+from pytest_sentry_gate.sentry.uploads import OutsideProject, Uploaded
 
 PREFIX = "app://localhost/assets"
 
@@ -64,6 +64,24 @@ def test_another_dist_and_another_prefix_are_missing_and_say_where() -> None:
         MissingUpload("main.js", dists=("7",)),
         MissingUpload("main.js.map", elsewhere=("app://other",)),
     )
+
+
+def test_files_of_a_release_of_other_projects_are_told_apart_from_missing_ones() -> None:
+    # Given a release of handy-web only whose own files hold main.js under the prefix and its
+    # map under another one, and the settings bundle nowhere
+    built = [bundle("main.js", "main.js.map"), bundle("settings.js")]
+    files = ((f"{PREFIX}/main.js", None), ("app://other/main.js.map", None))
+    uploads = Uploaded(
+        files=(), debug_ids=frozenset(), outside=OutsideProject(("handy-web",), files)
+    )
+    matched = match_uploads(built, uploads, PREFIX, None)
+
+    # Then all three are missing for the project, and only main.js is uploaded but unused
+    assert [m.file for m in matched.missing] == ["main.js", "main.js.map", "settings.js"]
+    assert matched.outside == ("main.js",)
+    # And a release of this project has no such files
+    mine = Uploaded(files=(), debug_ids=frozenset())
+    assert match_uploads(iter(built), mine, PREFIX, None).outside == ()
 
 
 def symbolication(**changes: Any) -> Symbolication:

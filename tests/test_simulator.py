@@ -487,6 +487,7 @@ def test_releases_listing_detail_and_files(sim: Simulator, client: httpx.Client)
         "/api/0/projects/acme/codictate/releases/codictate@1.2.0/files/"
     ).json()
     foreign_files = client.get("/api/0/projects/acme/codictate/releases/other@2.0.0/files/")
+    foreign_org_files = client.get("/api/0/organizations/acme/releases/other@2.0.0/files/")
     project_releases = client.get("/api/0/projects/acme/codictate/releases/").json()
 
     # Then they are newest first, filtered and scoped to the project
@@ -502,7 +503,10 @@ def test_releases_listing_detail_and_files(sim: Simulator, client: httpx.Client)
     assert wrong_project.status_code == 404
     assert sorted(f["name"] for f in files) == sorted(f["name"] for f in project_files)
     assert any(re.fullmatch(r"~/assets/main-[0-9a-f]{8}\.js\.map", f["name"]) for f in files)
-    assert foreign_files.status_code == 404
+    # (a release of another project: Sentry's project endpoint looks the release up within the
+    # project and answers its plain 404; the organization's endpoint lists the release's files)
+    assert (foreign_files.status_code, foreign_files.json()) == (404, {"detail": DETAIL_NOT_FOUND})
+    assert [f["name"] for f in foreign_org_files.json()] == ["~/assets/x.js"]
     assert len(project_releases) == 3
 
 

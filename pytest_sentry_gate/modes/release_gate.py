@@ -40,6 +40,9 @@ REASONS: Final[dict[str, str]] = {
     "no_app_frame": "the event has no frame of the app to judge",
     "uploads_unsupported": "the server answers bundles in the 2023 format, which is not read",
     "version_spelling": "the same version is spelled differently and the release takes the raw one",
+    "release_files_other_project": (
+        "the built files are uploaded only for a release of other projects: unused by this project"
+    ),
 }
 
 # -- the messages of its checks (``checks/test_release_gate.py``) and their words ---------------
@@ -79,6 +82,13 @@ RELEASE_MISSING: Final = (
 RELEASE_OTHER_PROJECT: Final = (
     "Release {name!r} exists but belongs to {projects}, not to {project}."
 )
+FILES_OTHER_PROJECT: Final = (
+    "{count} built file(s) are uploaded as release files of {release} (first: {first}), but the "
+    "release belongs to {projects}, not to {project}: Sentry looks an event's release up within "
+    "the event's project, so these files serve none of {project}'s events. Add {project} to the "
+    "release (sentry-cli releases new does so for a release that exists), then rerun.{rest}"
+)
+FILES_OTHER_PROJECT_REST: Final = " {count} other built file(s) are not uploaded at all."
 BUNDLE_MISSING: Final = "{file} is not uploaded for {release} under {expected}{found}."
 TILDE_ONLY: Final = (
     "{count} artifact(s) are uploaded under {found}, not {expected}: Sentry's ~ stands for any "
@@ -137,6 +147,14 @@ def dist_name(dist: str | None) -> str:
     return repr(dist) if dist else "none"
 
 
+def create_command(org: str, project: str, release: str) -> str:
+    """Create the release for the project, or associate an existing one with it (Sentry's
+    release creation adds the project to a release that exists)."""
+    return shlex.join(
+        ["sentry-cli", "releases", "new", "--org", org, "--project", project, release]
+    )
+
+
 def upload_command(conf: Settings, org: str, project: str, release: str) -> str:
     return UPLOAD.format(
         org=org,
@@ -157,6 +175,22 @@ def missing_text(missing: MissingUpload, release: str, prefix: str, dist: str | 
     elsewhere = ", ".join(missing.elsewhere)
     found = FOUND_ELSEWHERE.format(prefixes=elsewhere) if missing.elsewhere else ""
     return BUNDLE_MISSING.format(file=missing.file, release=release, expected=prefix, found=found)
+
+
+def files_other_project(
+    unused: Sequence[str], missing: int, release: str, projects: Sequence[str], project: str
+) -> str:
+    """Built files uploaded only as files of a release of other projects (``UploadMatch.outside``):
+    the words of the FAIL, with a count of the built files not uploaded at all."""
+    rest = missing - len(unused)
+    return FILES_OTHER_PROJECT.format(
+        count=len(unused),
+        release=release,
+        first=unused[0],
+        projects=", ".join(projects) or "no project",
+        project=project,
+        rest=FILES_OTHER_PROJECT_REST.format(count=rest) if rest else "",
+    )
 
 
 def wiring_missing(release: str, missing: Sequence[WiringResult], fixes: Sequence[str]) -> str:
@@ -217,6 +251,7 @@ MODE: Final = Mode(
         "release list",
         "release",
         "release files",
+        "organization release files",
         "artifact bundles",
         "artifact bundle files",
         "issue list",

@@ -101,6 +101,11 @@ RELEASE_FILES: Final = Endpoint(
     "/api/0/projects/{org}/{project}/releases/{version}/files/",
     RELEASE_READ,
 )
+ORG_RELEASE_FILES: Final = Endpoint(
+    "organization release files",
+    "/api/0/organizations/{org}/releases/{version}/files/",
+    RELEASE_READ,
+)
 ARTIFACT_BUNDLES: Final = Endpoint(
     "artifact bundles",
     "/api/0/projects/{org}/{project}/files/artifact-bundles/",
@@ -149,6 +154,7 @@ TABLE: Final = (
     RELEASES,
     RELEASE,
     RELEASE_FILES,
+    ORG_RELEASE_FILES,
     ARTIFACT_BUNDLES,
     BUNDLE_FILES,
     ISSUES,

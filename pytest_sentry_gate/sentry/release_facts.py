@@ -8,7 +8,9 @@ detail, project detail (for its id), release files, artifact bundles of the rele
 of each, the newest issues of the release and their latest events, and the source-map debug
 verdict (about the failing frame) only when a frame fails. Built files' debug ids not found in the
 release's bundles cost one bundle query each (plus one listing on servers whose query does not
-take debug ids). The uploads live in ``uploads``, the frame judgement in ``symbolication``.
+take debug ids); a release that exists but not for this project, one more: its files as the
+organization lists them. The uploads live in ``uploads``, the frame judgement in
+``symbolication``.
 
 Shapes are checked where a verdict depends on them: a release that is not an object, or whose
 ``projects`` is not a list, and a project without a numeric ``id`` are ``MalformedResponse``
@@ -17,6 +19,7 @@ Shapes are checked where a verdict depends on them: a release that is not an obj
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
@@ -89,10 +92,11 @@ def read_release(
     symbolication facts learn when the newest upload was made (an event older than it is not
     evidence against the uploads).
     """
+    projects = functools.partial(release_projects, client, org, version)
     lookup, uploads, symbolication = gather(
         [
             lambda: release_lookup(client, org, project, version),
-            lambda: uploaded(client, org, project, version, debug_ids),
+            lambda: uploaded(client, org, project, version, debug_ids, release_projects=projects),
             lambda: symbolication_facts(client, org, project, version, period, url_prefix),
         ]
     )
@@ -103,23 +107,45 @@ def read_release(
 
 def release_lookup(client: SentryClient, org: str, project: str, version: str) -> ReleaseLookup:
     """The release detail; when Sentry has no such release, the project's newest releases."""
+    detail = release_detail(client, org, version)
+    if detail is None:
+        pid = project_id(client, org, project)
+        return ReleaseLookup(name=version, exists=False, latest=latest_releases(client, org, pid))
+    return ReleaseLookup(
+        name=version,
+        exists=True,
+        projects=projects_of(detail),
+        date_created=detail.get("dateCreated"),
+        new_groups=detail.get("newGroups"),
+    )
+
+
+def release_detail(client: SentryClient, org: str, version: str) -> dict[str, Any] | None:
+    """The release as the organization knows it, ``None`` when Sentry has none of that name.
+
+    Sentry answers 404 for a release that does not exist in the organization, or that is not
+    attached to any project the token may see (``has_release_permission``). The lookup and the
+    uploads both ask; the client's cache sends one request."""
     path = endpoints.RELEASE.path(org=org, version=version)
     try:
         data = client.get_json(path)
     except errors.NotFound:
-        pid = project_id(client, org, project)
-        return ReleaseLookup(name=version, exists=False, latest=latest_releases(client, org, pid))
-    detail = expect(data, dict, path, "a release object")
+        return None
+    detail: dict[str, Any] = expect(data, dict, path, "a release object")
     projects = detail.get("projects")
     if not isinstance(projects, list):
         raise errors.MalformedResponse(path, PROJECTS_NOT_LIST.format(kind=type(projects).__name__))
-    return ReleaseLookup(
-        name=version,
-        exists=True,
-        projects=tuple(str(p.get("slug")) for p in projects if isinstance(p, dict)),
-        date_created=detail.get("dateCreated"),
-        new_groups=detail.get("newGroups"),
-    )
+    return detail
+
+
+def release_projects(client: SentryClient, org: str, version: str) -> tuple[str, ...] | None:
+    """The slugs of the release's projects, ``None`` when Sentry has no release of that name."""
+    detail = release_detail(client, org, version)
+    return None if detail is None else projects_of(detail)
+
+
+def projects_of(detail: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(p.get("slug")) for p in detail["projects"] if isinstance(p, dict))
 
 
 def latest_releases(client: SentryClient, org: str, project_id: str, n: int = 3) -> tuple[str, ...]:

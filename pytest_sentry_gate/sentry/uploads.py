@@ -8,12 +8,18 @@ against the debug ids of the bundle's files); older servers match only bundle id
 dists, so there the project's bundles are listed instead, and the evidence says which was used.
 2023 self-hosted servers answer bundles without ``associations`` and their files as a plain list:
 recognised and said to be unsupported, never read as "nothing uploaded".
+
+The project's release-files endpoint answers 404 both for a release the organization does not
+have and for a release of other projects only (it looks the release up within the project); the
+release detail tells which. A release of other projects has its files listed at the organization
+level, kept apart: Sentry resolves a project's events through that project's releases, so those
+files serve none of its events until the release is associated with it.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,12 +42,24 @@ BY_LISTING: Final = "project bundle listing (this server's bundle query does not
 
 
 @dataclass(frozen=True)
+class OutsideProject:
+    """A release that exists, but not for this project: its projects, and its own files as the
+    organization lists them (``(name, dist)``). Sentry's artifact lookup resolves an event's
+    release within the event's project (``artifact_lookup.py`` ``try_resolve_release_dist``), so
+    these files serve none of this project's events until the release is associated with it."""
+
+    projects: tuple[str, ...]
+    files: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
 class Uploaded:
     """What Sentry holds for a release: ``(name, dist)`` of each artifact, and debug ids found.
 
     ``debug_ids`` are every debug id seen in the release's bundles or found by lookup (whatever
     their release or prefix); ``debug_lookup`` says how the lookup was done (``None``: no debug
-    ids to look up); ``unsupported`` names an answer format the gate cannot read.
+    ids to look up); ``unsupported`` names an answer format the gate cannot read; ``outside``:
+    the release is not this project's, and its own files are there, not in ``files``.
     """
 
     files: tuple[tuple[str, str | None], ...]
@@ -51,6 +69,7 @@ class Uploaded:
     debug_lookup: str | None = None
     unsupported: str | None = None
     newest: str | None = None
+    outside: OutsideProject | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -122,19 +141,25 @@ class _Reader:
 
 
 def uploaded(
-    client: SentryClient, org: str, project: str, version: str, debug_ids: Iterable[str] = ()
+    client: SentryClient,
+    org: str,
+    project: str,
+    version: str,
+    debug_ids: Iterable[str] = (),
+    *,
+    release_projects: Callable[[], tuple[str, ...] | None],
 ) -> Uploaded:
     """Release files, the files of the release's bundles, and the built files' debug ids.
 
     The release files and the bundle listing are read together, then every bundle's files
-    together (``gather``); a failure is raised in that order, as if read one by one."""
+    together (``gather``); a failure is raised in that order, as if read one by one.
+    ``release_projects`` gives the release's projects (``None``: no such release), asked only
+    when the project's release files answer 404."""
     from pytest_sentry_gate.sentry.client import gather
 
     reader = _Reader(client, org, project)
-    path = endpoints.RELEASE_FILES.path(org=org, project=project, version=version)
-    release_files, listed = _first_error(
-        gather([functools.partial(_release_files, client, path), lambda: reader.bundles(version)])
-    )
+    own = functools.partial(_release_files, client, org, project, version, release_projects)
+    (release_files, projects), listed = _first_error(gather([own, lambda: reader.bundles(version)]))
     reader.capped.extend(n for n in (release_files.cap_note,) if n)
     files: list[tuple[str, str | None]] = []
     dates: list[str] = []
@@ -143,6 +168,9 @@ def uploaded(
             files.append((str(item["name"]), _dist(item.get("dist"))))
             if item.get("dateCreated"):
                 dates.append(str(item["dateCreated"]))
+    outside = None
+    if projects is not None:  # not this project's release: its files serve none of its events
+        outside, files, dates = OutsideProject(projects, tuple(files)), [], []
     legacy = len(files)
     bundles = [b for b in listed if _associations(b, version)]
     contents = _first_error(
@@ -167,20 +195,38 @@ def uploaded(
         debug_lookup=lookup if debug_ids else None,
         unsupported=OLD_FORMAT if reader.old_format else None,
         newest=max(dates) if dates else None,
+        outside=outside,
     )
 
 
-def _release_files(client: SentryClient, path: str) -> Listing:
-    """The release's own files. Sentry answers 404 when no release of that name exists (its
-    release-files endpoint looks the release up first): such a release has no files, and its
-    artifact bundles, which name the release only as a string, are read all the same."""
+def _release_files(
+    client: SentryClient,
+    org: str,
+    project: str,
+    version: str,
+    release_projects: Callable[[], tuple[str, ...] | None],
+) -> tuple[Listing, tuple[str, ...] | None]:
+    """The release's own files, and its projects when it is not this project's release.
+
+    Sentry's project endpoint looks the release up within the project and answers 404 when it
+    is not there; the release detail says why. No release of that name: it has no files (its
+    artifact bundles, which name the release only as a string, are read all the same). A
+    release of other projects: the organization's endpoint, which looks the release up by
+    organization and version only, lists its files."""
     from pytest_sentry_gate.errors import NotFound
     from pytest_sentry_gate.sentry.responses import Listing
 
+    path = endpoints.RELEASE_FILES.path(org=org, project=project, version=version)
     try:
-        return client.collect(path, max_pages=MAX_PAGES)
+        return client.collect(path, max_pages=MAX_PAGES), None
     except NotFound:
-        return Listing(items=(), pages=1, complete=True, endpoint=path)
+        projects = release_projects()
+        if projects is None:
+            return Listing(items=(), pages=1, complete=True, endpoint=path), None
+        if project in projects:  # the release is this project's: the 404 is about something else
+            raise
+    org_path = endpoints.ORG_RELEASE_FILES.path(org=org, version=version)
+    return client.collect(org_path, max_pages=MAX_PAGES), projects
 
 
 def _first_error(results: list[Any]) -> list[Any]:
