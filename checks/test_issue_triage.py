@@ -98,12 +98,11 @@ def test_likely_urgent(
 ) -> None:
     """Likely urgent: fatal, high priority, escalating, regressed, unhandled with many users."""
     hints, total = sentry_triage["urgent"], sentry_triage_totals["urgent"]
-    _report(sentry_check, "urgent", hints, total)
+    listing = _report(sentry_check, "urgent", hints, total)
     if hints:
         commands = _latest_events(sentry_settings.url, sentry_org, hints)
-        issues = [messages.line(h) for h in hints]
         sentry_check.partial(
-            messages.urgent(total.said(), total.count, issues, len(commands)),
+            messages.urgent(total, listing, len(hints), len(commands)),
             reason="urgent_issues",
             next_commands=commands,
             fixes=(messages.URGENT_FIX,),

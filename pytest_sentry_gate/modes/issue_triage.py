@@ -5,9 +5,12 @@ Which issues are new, likely urgent or recurring, with hints, owners and fix ver
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate.modes.mode import Mode
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.store.triage import BucketTotal
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -41,14 +44,13 @@ def showing(count: int, shown: int) -> str:
     return SHOWING.format(shown=shown) if shown < count else ""
 
 
-def urgent(said: str, count: int, issues: list[str], commands: int) -> str:
-    """The likely-urgent verdict: the bucket's size (``said``: ``8`` or ``at least 8``), the
-    issues it lists, and how many of them the next commands show when that is fewer."""
-    more = FIRST_EVENTS.format(commands=commands, count=said) if commands < count else ""
-    return (
-        URGENT.format(count=said, showing=showing(count, len(issues)), issues="; ".join(issues))
-        + more
-    )
+def urgent(total: BucketTotal, issues: str, shown: int, commands: int) -> str:
+    """The likely-urgent verdict: the bucket's size (``total``: ``8`` or ``at least 8``), the
+    ``shown`` issues it lists (``issues``, their lines joined), and how many of them the next
+    commands show when that is fewer."""
+    said = total.said()
+    more = FIRST_EVENTS.format(commands=commands, count=said) if commands < total.count else ""
+    return URGENT.format(count=said, showing=showing(total.count, shown), issues=issues) + more
 
 
 def line(hint: dict[str, Any]) -> str:
