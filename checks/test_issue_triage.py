@@ -29,16 +29,20 @@ SHOWN: Final = 3
 
 
 def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]], total: BucketTotal) -> str:
-    """Record the bucket: its size (``count``, a minimum when ``at_least``), how many it lists
-    (``shown``, the top ``sentry_triage_top``) and those issues; the listing as text."""
+    """Record the bucket: its size (``count``, a minimum when ``at_least``, and why), how many it
+    lists (``shown``, the top ``sentry_triage_top``), the issues it was counted among (``read``)
+    and those it lists; the listing as text."""
     sentry_check.record(
         bucket=name,
         count=total.count,
         at_least=total.at_least,
         shown=len(hints),
+        read=total.read,
         issues=hints,
         untrusted_text=messages.UNTRUSTED,
     )
+    if total.at_least:
+        sentry_check.record(at_least_because=list(total.why))
     return "; ".join(messages.line(h) for h in hints)
 
 
@@ -106,6 +110,10 @@ def test_likely_urgent(
             reason="urgent_issues",
             next_commands=commands,
             fixes=(messages.URGENT_FIX,),
+        )
+    if total.at_least:  # none among the issues read, but some were not read: undecided
+        sentry_check.partial(
+            messages.none_among(total), reason="urgent_not_all_read", fixes=(messages.UNREAD_FIX,)
         )
     sentry_check.passed(messages.NONE_IN.format(bucket="likely urgent"))
 
