@@ -29,16 +29,20 @@ SHOWN: Final = 3
 
 
 def _report(sentry_check: Check, name: str, hints: list[dict[str, Any]], total: BucketTotal) -> str:
-    """Record the bucket: its size (``count``, a minimum when ``at_least``), how many it lists
-    (``shown``, the top ``sentry_triage_top``) and those issues; the listing as text."""
+    """Record the bucket: its size (``count``, a minimum when ``at_least``, and why), how many it
+    lists (``shown``, the top ``sentry_triage_top``), the issues it was counted among (``read``)
+    and those it lists; the listing as text."""
     sentry_check.record(
         bucket=name,
         count=total.count,
         at_least=total.at_least,
         shown=len(hints),
+        read=total.read,
         issues=hints,
         untrusted_text=messages.UNTRUSTED,
     )
+    if total.at_least:
+        sentry_check.record(at_least_because=list(total.why))
     return "; ".join(messages.line(h) for h in hints)
 
 
@@ -98,15 +102,18 @@ def test_likely_urgent(
 ) -> None:
     """Likely urgent: fatal, high priority, escalating, regressed, unhandled with many users."""
     hints, total = sentry_triage["urgent"], sentry_triage_totals["urgent"]
-    _report(sentry_check, "urgent", hints, total)
+    listing = _report(sentry_check, "urgent", hints, total)
     if hints:
         commands = _latest_events(sentry_settings.url, sentry_org, hints)
-        issues = [messages.line(h) for h in hints]
         sentry_check.partial(
-            messages.urgent(total.said(), total.count, issues, len(commands)),
+            messages.urgent(total, listing, len(hints), len(commands)),
             reason="urgent_issues",
             next_commands=commands,
             fixes=(messages.URGENT_FIX,),
+        )
+    if total.at_least:  # none among the issues read, but some were not read: undecided
+        sentry_check.partial(
+            messages.none_among(total), reason="urgent_not_all_read", fixes=(messages.UNREAD_FIX,)
         )
     sentry_check.passed(messages.NONE_IN.format(bucket="likely urgent"))
 

@@ -25,7 +25,7 @@ from pytest_sentry_gate.assignees import assignee, suggested, user_names
 from pytest_sentry_gate.redact import active
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.sentry.issues import IssueSummary
+    from pytest_sentry_gate.sentry.issues import IssueSummary, QueryResult
 
 BUCKETS: Final = ("new", "urgent", "recurring")
 NEW_WINDOW: Final = timedelta(hours=24)
@@ -35,6 +35,18 @@ LONG_LIVED: Final = timedelta(days=30)
 KEY_TAGS: Final = ("os", "os.name", "browser", "browser.name", "device", "environment")
 TEXT_LIMIT: Final = 200
 NOT_AT_LAST_CHECK: Final = "not unresolved at the last check (first seen {first})"
+#: One query per reason ``why_urgent`` gives, in its order (with its sort): when each one's page
+#: held all its issues, every likely urgent issue was read, however large the backlog.
+URGENT_QUERIES: Final[tuple[tuple[str, dict[str, str]], ...]] = (
+    ("is:unresolved level:fatal", {}),
+    ("is:unresolved issue.priority:high", {}),
+    ("is:unresolved is:escalating", {}),
+    ("is:unresolved is:regressed", {}),
+    ("is:unresolved error.unhandled:true", {"sort": "user"}),
+)
+#: Why an urgent query's page may have left a likely urgent issue unread.
+MORE_THAN_A_PAGE: Final = "{query} has more issues than the {read} of its first page"
+NOT_SUPPORTED: Final = "this Sentry does not support {terms} (in {query})"
 _SCHEME_HOST: Final = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
 
 
@@ -57,6 +69,19 @@ def why_urgent(issue: IssueSummary) -> str | None:
     if issue.unhandled and issue.users >= MANY_USERS:
         return f"unhandled, {issue.users} users"
     return None
+
+
+def urgent_unread(pages: Iterable[QueryResult]) -> list[str]:
+    """Why a likely urgent issue may be on none of ``URGENT_QUERIES``' pages (``pages``, in that
+    order): a page with more issues behind it, or a query this Sentry could not answer as asked;
+    ``[]`` when the pages held every issue their queries select."""
+    why: list[str] = []
+    for page in pages:
+        if page.unsupported:
+            why.append(NOT_SUPPORTED.format(query=page.query, terms=", ".join(page.unsupported)))
+        elif not page.exact:
+            why.append(MORE_THAN_A_PAGE.format(query=page.query, read=len(page.issues)))
+    return why
 
 
 def why_recurring(issue: IssueSummary, now: datetime) -> str | None:

@@ -137,11 +137,12 @@ def test_level_two_sends_what_triage_waits_for_first_and_no_nested_group(
     # and every query prod_health and triage read is still among them, the same texts
     texts = [c.args[-2] for c in calls if reader(c) in (issues.query, issues.query_for_server)]
     assert texts[:2] == [issues.errors_only("level:fatal"), issues.errors_only("level:error")]
-    assert texts[2:7] == [new_since[0], *(text for text, _ in TRIAGE_QUERIES)]
-    assert texts[7:] == [
+    after = 3 + len(TRIAGE_QUERIES)  # the high-severity queries, "new since", TRIAGE_QUERIES
+    assert texts[2:after] == [new_since[0], *(text for text, _ in TRIAGE_QUERIES)]
+    assert texts[after:] == [
         issues.errors_only('is:unresolved release:"app@1.0"'),
         issues.errors_only('is:unresolved regressed_in_release:"app@1.0"'),
     ]
     # and the store's triage goes right after its candidates (it waits for those in flight, then
     # reads the issue details), not after the rest of the level
-    assert calls[8] is store.triage
+    assert calls[1 + after] is store.triage

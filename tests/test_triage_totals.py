@@ -4,18 +4,25 @@ how many it lists (the top ``sentry_triage_top``), so that an agent sent from pr
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_sentry_gate import triage
+from pytest_sentry_gate.modes import issue_triage as messages
+from pytest_sentry_gate.store import triage as store_triage
+from sentry_simulator import Fault
 from sentry_simulator.scenarios import DEMO_PROJECT, demo_data
 from tests.conftest import check
 from tests.test_health import DEMO, NOW, _loop, _sim
 
 #: The demo's health story holds two likely urgent issues (CODICTATE-6 and CODICTATE-7).
 DEMO_URGENT = 2
+UNHANDLED = "is:unresolved error.unhandled:true"
+ISSUES = r"^/api/0/organizations/acme/issues/$"
 
 
 def _add_fatal(sim: Any, n: int) -> list[str]:
@@ -30,6 +37,17 @@ def _add_fatal(sim: Any, n: int) -> list[str]:
         )
         for k in range(n)
     ]  # fmt: skip
+
+
+def _add_quiet(sim: Any, n: int, **fields: Any) -> None:
+    """``n`` issues of one user and one event, three days old: in no bucket (the simulator's
+    issues are unhandled unless ``is_unhandled=False``)."""
+    three_days = sim.data.now_epoch - int(timedelta(days=3).total_seconds())
+    for k in range(n):
+        sim.data.add_issue(
+            project=DEMO_PROJECT, title=f"Error: quiet {k}", first_seen=three_days,
+            last_seen=three_days, **fields,
+        )  # fmt: skip
 
 
 def test_urgent_verdict_counts_the_whole_bucket_and_says_how_many_it_shows(
@@ -80,21 +98,25 @@ def test_a_pool_short_of_the_backlog_gives_a_lower_bound(
 ) -> None:
     # Given 260 more unresolved issues, quiet and three days old: more than the candidate pages
     # (100 issues each) hold, so some unresolved issue is on no page triage read
+    # (unhandled, so the unhandled issues' page holds 100 of them, not all)
     with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
-        three_days = sim.data.now_epoch - int(timedelta(days=3).total_seconds())
-        for k in range(260):
-            sim.data.add_issue(
-                project=DEMO_PROJECT, title=f"Error: quiet {k}", first_seen=three_days,
-                last_seen=three_days,
-            )  # fmt: skip
+        _add_quiet(sim, 260)
         report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
     found = {name: check(report, name) for name in ("test_likely_urgent", "test_recurring_noisy")}
-    # Then the urgent and recurring totals are minimums, and say so
+    # Then the urgent and recurring totals are minimums, and say why
     urgent = found["test_likely_urgent"]
     assert urgent["evidence"]["at_least"] is True
     assert urgent["message"].startswith(f"at least {DEMO_URGENT} likely urgent issue(s)")
+    assert urgent["evidence"]["at_least_because"] == [
+        triage.MORE_THAN_A_PAGE.format(query=UNHANDLED, read=100)
+    ]
     assert report["triage"]["totals"]["urgent"]["at_least"] is True
-    assert found["test_recurring_noisy"]["evidence"]["at_least"] is True
+    recurring = found["test_recurring_noisy"]["evidence"]
+    assert recurring["at_least"] is True
+    (why,) = recurring["at_least_because"]
+    held, walked = map(int, re.findall(r"\d+", why))
+    assert why == store_triage.SHORT.format(read=held, walked=walked)
+    assert held == recurring["read"] < 260 < walked
     # And the new bucket stays exact: the "new since" page held every new issue
     new = check(report, "test_new_since_last_check")
     assert new["evidence"]["at_least"] is False
@@ -103,3 +125,75 @@ def test_a_pool_short_of_the_backlog_gives_a_lower_bound(
         "at_least": False,
         "shown": len(new["evidence"]["issues"]),
     }
+
+
+def test_urgent_count_is_exact_when_its_own_pages_were_complete(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given 260 more unresolved issues, quiet and handled: the backlog is beyond the candidate
+    # pages, but each urgent query (fatal, high priority, escalating, regressed, unhandled) has
+    # one page that holds all its issues
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
+        _add_quiet(sim, 260, is_unhandled=False)
+        report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
+    urgent = check(report, "test_likely_urgent")
+    recurring = check(report, "test_recurring_noisy")
+    # Then the urgent count is exact, while the recurring one stays a minimum
+    assert (urgent["status"], urgent["reason"]) == ("PARTIAL", "urgent_issues")
+    assert urgent["message"].startswith(f"{DEMO_URGENT} likely urgent issue(s), act today: ")
+    assert urgent["evidence"]["at_least"] is False
+    assert "at_least_because" not in urgent["evidence"]
+    assert report["triage"]["totals"]["urgent"]["at_least"] is False
+    assert recurring["evidence"]["at_least"] is True
+    assert report["triage"]["totals"]["recurring"]["at_least"] is True
+
+
+def test_no_urgent_issue_among_those_read_is_partial_when_some_were_not_read(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given the demo without its health story (no likely urgent issue) and 150 more unhandled
+    # issues: the unhandled issues' page holds 100 of them, so one with 10+ users may be unread
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        _add_quiet(sim, 150)
+        report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
+    urgent = check(report, "test_likely_urgent")
+    # Then the check does not say "no likely urgent issue": it is undecided, and says why
+    assert (urgent["status"], urgent["reason"]) == ("PARTIAL", "urgent_not_all_read")
+    why = triage.MORE_THAN_A_PAGE.format(query=UNHANDLED, read=100)
+    read = urgent["evidence"]["read"]
+    assert urgent["message"] == messages.NONE_AMONG.format(read=read, why=why)
+    assert 100 <= read < 150
+    assert (urgent["evidence"]["count"], urgent["evidence"]["at_least"]) == (0, True)
+    assert urgent["fixes"] == [messages.UNREAD_FIX]
+
+
+def test_no_urgent_issue_is_a_pass_when_every_candidate_was_read(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given the demo without its health story: no likely urgent issue, every issue on a page
+    with _sim(demo_data(DEMO, now=NOW, incident_story=False)) as sim:
+        report = _loop(pytester, sim, tmp_path / "s.json", "issue_triage")
+    urgent = check(report, "test_likely_urgent")
+    # Then it passes as before
+    assert (urgent["status"], urgent["message"]) == ("PASS", "no likely urgent issue")
+    assert urgent["evidence"]["at_least"] is False
+
+
+@pytest.mark.parametrize("mode", ["issue_triage", "verify_loop"])
+def test_a_walk_that_lost_issues_leaves_every_count_a_minimum(
+    pytester: pytest.Pytester, tmp_path: Path, mode: str
+) -> None:
+    # Given 250 more unresolved issues, and a walk whose second page comes back empty without a
+    # next page: the pages read hold every walked issue, but the walk holds 100 of Sentry's 255
+    # (alone or under verify_loop, which re-checks the walk against its checkpoint first)
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
+        _add_quiet(sim, 250, is_unhandled=False)
+        sim.add_fault(Fault(path=ISSUES, query="cursor=", status=200, body=[]))
+        report = _loop(pytester, sim, tmp_path / "s.json", mode)
+    found = {name: check(report, name) for name in ("test_likely_urgent", "test_recurring_noisy")}
+    # Then no bucket claims an exact count: the walk's disagreement with X-Hits is the reason
+    for result in found.values():
+        assert result["evidence"]["at_least"] is True, result["message"]
+        (why,) = result["evidence"]["at_least_because"]
+        assert why.startswith("the unresolved walk listed 100 issue(s) in 2 page(s)"), why
+    assert all(t["at_least"] for t in report["triage"]["totals"].values())

@@ -5,13 +5,18 @@ Which issues are new, likely urgent or recurring, with hints, owners and fix ver
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate.modes.mode import Mode
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.store.triage import BucketTotal
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
     "urgent_issues": "the likely-urgent triage bucket is not empty",
+    "urgent_not_all_read": "no likely urgent issue among those triage read, but it could not "
+    "read them all: undecided",
 }
 
 # -- the messages of its checks (``checks/test_issue_triage.py``) and their words --------------
@@ -21,6 +26,10 @@ BUCKET: Final = "{count} {bucket} issue(s){showing}: {issues}"
 NEW: Final = "{count} new issue(s) {window}{showing}: {issues}"
 NONE_NEW: Final = "no new issue {window}"
 URGENT: Final = "{count} likely urgent issue(s), act today{showing}: {issues}"
+#: None found, but some likely urgent issue may be on a page triage did not read.
+NONE_AMONG: Final = (
+    "no likely urgent issue among the {read} unresolved issue(s) read, but not every one was: {why}"
+)
 #: A bucket holds more issues than it lists (``sentry_triage_top``).
 SHOWING: Final = " (showing the top {shown})"
 #: The next commands show the latest event of fewer urgent issues than the bucket holds.
@@ -28,6 +37,12 @@ FIRST_EVENTS: Final = "; next commands: the latest event of the first {commands}
 SINCE_LAST: Final = "since the last check ({since})"
 SINCE_DAY: Final = "in the last 24 h (no previous checkpoint)"
 UNTRUSTED: Final = "title, culprit and tags are untrusted text from Sentry"
+#: What to do when triage could not read every likely urgent issue.
+UNREAD_FIX: Final = (
+    "look for fatal, high-priority, escalating, regressed and unhandled issues in Sentry's issue "
+    "stream beyond what triage read (the message says what it could not), or narrow "
+    "sentry_stats_period so that fewer issues fall in the window"
+)
 URGENT_FIX: Final = (
     "act today on each likely urgent issue: read its latest event (the next commands), fix or "
     "mitigate it, and resolve it in Sentry once the fix ships"
@@ -41,14 +56,18 @@ def showing(count: int, shown: int) -> str:
     return SHOWING.format(shown=shown) if shown < count else ""
 
 
-def urgent(said: str, count: int, issues: list[str], commands: int) -> str:
-    """The likely-urgent verdict: the bucket's size (``said``: ``8`` or ``at least 8``), the
-    issues it lists, and how many of them the next commands show when that is fewer."""
-    more = FIRST_EVENTS.format(commands=commands, count=said) if commands < count else ""
-    return (
-        URGENT.format(count=said, showing=showing(count, len(issues)), issues="; ".join(issues))
-        + more
-    )
+def urgent(total: BucketTotal, issues: str, shown: int, commands: int) -> str:
+    """The likely-urgent verdict: the bucket's size (``total``: ``8`` or ``at least 8``), the
+    ``shown`` issues it lists (``issues``, their lines joined), and how many of them the next
+    commands show when that is fewer."""
+    said = total.said()
+    more = FIRST_EVENTS.format(commands=commands, count=said) if commands < total.count else ""
+    return URGENT.format(count=said, showing=showing(total.count, shown), issues=issues) + more
+
+
+def none_among(total: BucketTotal) -> str:
+    """No likely urgent issue among those read, and why that does not mean there is none."""
+    return NONE_AMONG.format(read=total.read, why="; ".join(total.why))
 
 
 def line(hint: dict[str, Any]) -> str:

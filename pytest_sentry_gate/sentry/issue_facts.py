@@ -140,7 +140,8 @@ class UnresolvedListing:
     #: Previous ids not walked but still unresolved per ``?group=`` (``walk_check``): never
     #: "resolved", kept in the checkpoint.
     kept: frozenset[str] = field(default=frozenset(), repr=False)
-    #: Why this walk must not be written as the checkpoint (``walk_check.disagreement``).
+    #: Why this walk's size cannot be trusted against ``X-Hits`` (``walk_check.disagreement``):
+    #: no checkpoint is written from it, and no triage count is called exact.
     disagreement: str | None = None
 
     @property

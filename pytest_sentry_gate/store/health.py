@@ -29,16 +29,22 @@ def raise_first(results: list[_T | ApiError]) -> list[_T]:
 
 
 def unresolved(store: FactsStore) -> UnresolvedListing:
-    """Every unresolved issue id of the project in the window, paged once (⌈N/100⌉ requests);
-    under verify_loop, re-checked against the previous checkpoint (``_rechecked``)."""
+    """Every unresolved issue id of the project in the window, paged once (⌈N/100⌉ requests),
+    its size judged against ``X-Hits`` (``disagreement``); under verify_loop, re-checked against
+    the previous checkpoint first (``_rechecked``)."""
+    from dataclasses import replace
+
     from pytest_sentry_gate.sentry.issues import unresolved_listing
+    from pytest_sentry_gate.sentry.walk_check import disagreement
 
     wiring = store.wiring
     client, org, pid = store.client(), store.org(), store.project_id()
     listing: UnresolvedListing = wiring.once(
         unresolved_listing, client, org, pid, wiring.settings.stats_period
     )
-    return _rechecked(store, listing) if wiring.loop_selected else listing
+    if wiring.loop_selected:
+        return _rechecked(store, listing)
+    return replace(listing, disagreement=disagreement(listing))
 
 
 def _rechecked(store: FactsStore, listing: UnresolvedListing) -> UnresolvedListing:

@@ -6,34 +6,38 @@ the previous check, ``TRIAGE_QUERIES``, the high-severity pages and the listing'
 the delta's issues no candidate page held are read by id.
 
 Each bucket's total (``BucketTotal``) counts every issue the candidates put in it, before the top
-N cut: exact when the pool held every unresolved issue (or, for "new", the checkpoint's delta or
-a complete "new since" page decides); otherwise a lower bound, since a candidate page holds at
-most 100 issues.
+N cut: exact when the pool held every issue of an unresolved walk that agrees with ``X-Hits``;
+the urgent one also when each of its own queries' pages (``triage.URGENT_QUERIES``) was complete,
+and the new one when the checkpoint's delta or a complete "new since" page decides. Otherwise it
+is a lower bound (a candidate page holds at most 100 issues), and ``why`` says which pages fell
+short.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate.errors import ApiError
 from pytest_sentry_gate.store.health import raise_first
+from pytest_sentry_gate.triage import URGENT_QUERIES
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.issues import IssueSummary, QueryResult
     from pytest_sentry_gate.store.target import FactsStore
 
-#: Candidate queries for triage beside the listing's first page and the high-severity pages.
+#: Candidate queries for triage beside the listing's first page and the high-severity pages: one
+#: per urgent reason (``triage.URGENT_QUERIES``), then the most frequent issues.
 TRIAGE_QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
-    ("is:unresolved is:regressed", {}),
-    ("is:unresolved is:escalating", {}),
-    ("is:unresolved error.unhandled:true", {"sort": "user"}),
+    *URGENT_QUERIES,
     ("is:unresolved", {"sort": "freq"}),
 )
+#: A bucket's count is a minimum because the candidate pages missed some walked issue.
+SHORT: Final = "the candidate pages held {read} of the {walked} unresolved issues"
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,13 @@ class BucketTotal:
     """How many issues one bucket holds, all of them, not only the top N shown."""
 
     count: int
-    #: Some unresolved issue was on no candidate page: more may belong (``count`` is a minimum).
+    #: Some issue that may belong was on no page triage read, or the walk lost issues: more may
+    #: belong (``count`` is a minimum; ``why`` says which).
     at_least: bool = False
+    #: The unresolved issues the candidate pages held: those ``count`` was counted among.
+    read: int = 0
+    #: Why ``count`` is a minimum: the pages that fell short, or the walk that lost issues.
+    why: tuple[str, ...] = ()
 
     def said(self) -> str:
         """The count as a sentence says it: ``8``, or ``at least 8``."""
@@ -91,13 +100,17 @@ def triage(store: FactsStore) -> Triaged:
         room = conf.triage_top - len(new_ids & known)
         pool += _look_up(client, org, new_ids - known, room)
     buckets = rules.bucket(pool, since=since, now=now, new_ids=new_ids)
-    totals = _totals(
+    held = len({i.id for i in pool})  # (the pool holds walked ids only)
+    totals = bucket_totals(
         buckets,
-        whole=listing.ids <= {i.id for i in pool},
+        read=held,
+        walked=listing.count,
+        walk=listing.disagreement,
+        urgent=rules.urgent_unread(found[1 : 1 + len(URGENT_QUERIES)]),  # after "new since"
         new=found[0].exact and not found[0].unsupported,
     )
     if new_ids is not None:  # the checkpoint's delta: every new id, as test_new_since counts
-        totals["new"] = BucketTotal(len(new_ids))
+        totals["new"] = BucketTotal(len(new_ids), read=held)
     top = {name: entries[: conf.triage_top] for name, entries in buckets.items()}
     read = details(client, org, [i.id for e in top.values() for i, _ in e])
     owners = read_owners(conf.repo_root)
@@ -122,11 +135,32 @@ def triage(store: FactsStore) -> Triaged:
     return Triaged(result, totals)
 
 
-def _totals(buckets: dict[str, list[Any]], *, whole: bool, new: bool) -> dict[str, BucketTotal]:
-    """Each bucket's size: exact when the pool held every unresolved issue (``whole``); the new
-    bucket also when the "new since" query's page was complete (``new``: it held them all)."""
+def bucket_totals(
+    buckets: dict[str, list[Any]],
+    *,
+    read: int,
+    walked: int,
+    walk: str | None,
+    urgent: Sequence[str],
+    new: bool,
+) -> dict[str, BucketTotal]:
+    """Each bucket's size, and why it is a minimum. Every bucket is exact when the pool held all
+    ``walked`` issues (``read``) of a walk that agrees with ``X-Hits`` (``walk``: why not); the
+    urgent one also when none of its queries' pages fell short (``urgent``: those that did), the
+    new one when the "new since" page was complete (``new``). The pool holds walked issues only,
+    so a walk that lost issues leaves every bucket a minimum."""
+    why: dict[str, tuple[str, ...]]
+    if walk is not None:
+        why = dict.fromkeys(buckets, (walk,))
+    elif read < walked:
+        short = (SHORT.format(read=read, walked=walked),)
+        why = dict.fromkeys(buckets, short)
+        why["urgent"] = tuple(urgent)
+        why["new"] = () if new else short
+    else:
+        why = dict.fromkeys(buckets, ())
     return {
-        name: BucketTotal(len(entries), at_least=not (whole or (name == "new" and new)))
+        name: BucketTotal(len(entries), at_least=bool(why[name]), read=read, why=why[name])
         for name, entries in buckets.items()
     }
 
