@@ -96,17 +96,21 @@ def _parts(tokens: Sequence[str]) -> list[list[str]]:
 def changes_own_shell(command: str) -> bool:
     """Whether ``command`` changes the shell it runs in: a part (between ``&&``, ``;``, ``|``)
     starts with a builtin of ``OWN_SHELL`` or only sets variables (``A=1``)."""
-    for part in _parts(_tokens(command)):
-        if part and (part[0] in OWN_SHELL or all(_ASSIGNMENT.match(word) for word in part)):
-            return True
-    return False
+    return _own_shell(_tokens(command))
+
+
+def _own_shell(tokens: Sequence[str]) -> bool:
+    return any(
+        part and (part[0] in OWN_SHELL or all(_ASSIGNMENT.match(word) for word in part))
+        for part in _parts(tokens)
+    )
 
 
 def _step(command: str, why: str) -> dict[str, Any]:
-    words = _words(command)
-    if changes_own_shell(command):
-        return {"argv": [], "kind": HUMAN, "why": IN_YOUR_SHELL.format(why=why, command=command)}
     tokens = _tokens(command)
+    if _own_shell(tokens):
+        return {"argv": [], "kind": HUMAN, "why": IN_YOUR_SHELL.format(why=why, command=command)}
+    words = _words(command)
     shell = len(tokens) > 1 and (
         "$" in command or any(map(_is_operator, tokens)) or bool(_ASSIGNMENT.match(tokens[0]))
     )
