@@ -13,23 +13,22 @@ from pytest_sentry_gate.release_rules import (
     match_uploads,
     missing_version,
     names_version,
-    release_markers,
     symbolication_failures,
     unresolved_cause,
     version_evidence,
 )
-from pytest_sentry_gate.repo import bundles, wiring
+from pytest_sentry_gate.repo import bundles
 from pytest_sentry_gate.repo.release_name import FROM_EXPLICIT, release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
 from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from pathlib import Path
 
     from pytest_sentry_gate.repo.build import BuildHint
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.versions import VersionReport
+    from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.release_facts import ReleaseLookup, SymbolicationFacts
     from pytest_sentry_gate.sentry.uploads import Uploaded
     from pytest_sentry_gate.settings import Settings
@@ -148,23 +147,14 @@ def test_release_name(sentry_check: Check, sentry_release: ReleaseTarget) -> Non
 
 def test_release_wiring(
     sentry_check: Check,
-    sentry_settings: Settings,
-    sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
-    sentry_project_slug: Callable[[Iterable[str]], str],
+    sentry_release_wiring_results: tuple[WiringResult, ...] | None,
 ) -> None:
     """The repository's release wiring (Vite plugin, CI SENTRY_RELEASE, ...) uses that name."""
-    markers = release_markers(sentry_settings.release_wiring, sentry_repo_root)
-    if markers is None:
+    results = sentry_release_wiring_results
+    if results is None:
         sentry_check.not_applicable("no sentry_release_wiring markers and not a Tauri repository")
     release_name = _require_release(sentry_check, sentry_release)
-    results = wiring.check_markers(
-        sentry_repo_root,
-        markers,
-        release=release_name,
-        project=sentry_project_slug(m.expected for m in markers),
-        version=sentry_release.version or "",
-    )
     sentry_check.record(release=release_name, markers=[r.evidence() for r in results])
     present = [r for r in results if r.present_file]
     for result in results:

@@ -8,19 +8,17 @@ import pytest
 
 from pytest_sentry_gate.modes import setup_preflight as messages
 from pytest_sentry_gate.redact import without_userinfo
-from pytest_sentry_gate.repo import wiring
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.verdict import TOKEN_MISSING, TOKEN_SCOPES, token_fix
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pytest_sentry_gate.replay import Recorder
     from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.sentry_cli import CliTool
-    from pytest_sentry_gate.repo.wiring import CapabilityResult
+    from pytest_sentry_gate.repo.wiring import CapabilityResult, WiringResult
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.settings import Settings
@@ -163,14 +161,16 @@ def test_tauri_capability(
 
 
 def test_sentry_privacy(
-    sentry_check: Check, sentry_repo_root: Path, sentry_privacy_scan: PrivacyScan
+    sentry_check: Check,
+    sentry_repo_root: Path,
+    sentry_tauri_repo: bool,
+    sentry_privacy_scan: PrivacyScan,
 ) -> None:
     """The app's Sentry init sends no default PII, scrubs events, reads its DSN from the env."""
     scan = sentry_privacy_scan
     sentry_check.record(**scan.evidence())
-    tauri = wiring.is_tauri_repo(sentry_repo_root)
     if not scan.inits and not scan.failures:
-        if not tauri:
+        if not sentry_tauri_repo:
             sentry_check.not_applicable(messages.NO_INIT_FOUND.format(root=sentry_repo_root))
         sentry_check.fail(
             messages.INIT_MISSING,
@@ -193,20 +193,13 @@ def test_sentry_privacy(
 def test_wiring_markers(
     sentry_check: Check,
     sentry_settings: Settings,
-    sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
-    sentry_project_slug: Callable[[Iterable[str]], str],
+    sentry_wiring_results: tuple[WiringResult, ...],
 ) -> None:
     """The repository's Sentry wiring (ini sentry_wiring: file + expected text) is in place."""
     if not sentry_settings.wiring:
         sentry_check.not_applicable("no sentry_wiring markers configured in the ini file")
-    results = wiring.check_markers(
-        sentry_repo_root,
-        wiring.parse_markers(sentry_settings.wiring),
-        release=sentry_release.name or "",
-        project=sentry_project_slug(sentry_settings.wiring),
-        version=sentry_release.version or "",
-    )
+    results = sentry_wiring_results
     sentry_check.record(markers=[r.evidence() for r in results], release=sentry_release.name)
     for skipped in (r for r in results if not r.present_file):
         sentry_check.risk(skipped.describe())
