@@ -73,7 +73,7 @@ def test_affected_events_tagged(sentry_check: Check, sentry_incident: IncidentFa
         sentry_check.partial(
             messages.UNREADABLE.format(items=", ".join(unreadable)), reason="event_unreadable"
         )
-    sentry_check.passed(f"{len(facts.affected)} affected event(s) carry release and environment")
+    sentry_check.passed(messages.TAGGED.format(count=len(facts.affected)))
 
 
 def test_impacted_release_symbolicates(
@@ -83,14 +83,12 @@ def test_impacted_release_symbolicates(
     found = sentry_incident_symbolication
     sentry_check.record(release=found.release)
     if found.facts is None:
-        sentry_check.not_applicable(found.note or "nothing to judge")
+        sentry_check.not_applicable(found.note or messages.NOTHING_TO_JUDGE)
     result = found.facts.analysis
     if result is None:
         sentry_check.partial(messages.NO_JS_EVENT.format(release=found.release), reason="no_event")
     sentry_check.record(**result.evidence())
-    failures = [f"{p.kind} at {p.frame}: {p.detail}" for p in result.problems]
-    if result.wrong_prefix:
-        failures.insert(0, f"frame URLs {', '.join(result.wrong_prefix[:3])} are off the prefix")
+    failures = messages.symbolication_problems(result)
     if failures:
         sentry_check.fail(
             messages.NOT_SYMBOLICATED.format(
@@ -99,7 +97,9 @@ def test_impacted_release_symbolicates(
             ),
             reason="not_symbolicated",
         )  # fmt: skip
-    sentry_check.passed(f"event {result.event_id} of {found.release} symbolicates")
+    sentry_check.passed(
+        messages.SYMBOLICATES.format(event_id=result.event_id, release=found.release)
+    )
 
 
 def test_events_scrubbed(sentry_check: Check, sentry_incident: IncidentFacts) -> None:
@@ -127,16 +127,8 @@ def test_incident_checklist(
     checklist = {**sentry_incident.checklist(), "mitigation": sentry_mitigation.mitigation,
                  "rollback": sentry_mitigation.rollback}  # fmt: skip
     sentry_check.record(checklist=checklist, deploys=sentry_mitigation.evidence())
-    if sentry_mitigation.inferred:
-        sentry_check.risk("checklist.mitigation and checklist.rollback are inferred: confirm them")
-    else:
-        why = f" ({sentry_mitigation.note})" if sentry_mitigation.note else ""
-        sentry_check.risk(f"fill in checklist.mitigation and checklist.rollback{why}")
-    sentry_check.passed(
-        f"{len(checklist['issues'])} issue(s), {checklist['events']} event(s), "
-        f"{checklist['users']} user(s); release {checklist['affected_release']}, first seen "
-        f"{checklist['first_seen']}"
-    )
+    sentry_check.risk(messages.mitigation_risk(sentry_mitigation))
+    sentry_check.passed(messages.checklist(checklist))
 
 
 def test_events_not_dropped(
@@ -157,7 +149,10 @@ def test_events_not_dropped(
             reason="events_dropped",
         )
     if found.drops:
-        sentry_check.risk("dropped: " + "; ".join(d.describe() for d in found.drops[:10]))
+        drops = "; ".join(d.describe() for d in found.drops[:10])
+        sentry_check.risk(messages.DROPS.format(items=drops))
     sentry_check.passed(
-        f"{found.accepted} event(s) accepted and {found.dropped} dropped in the last {found.period}"
+        messages.ACCEPTED.format(
+            accepted=found.accepted, dropped=found.dropped, period=found.period
+        )
     )

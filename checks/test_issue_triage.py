@@ -115,7 +115,7 @@ def test_likely_urgent(
         sentry_check.partial(
             messages.none_among(total), reason="urgent_not_all_read", fixes=(messages.UNREAD_FIX,)
         )
-    sentry_check.passed(messages.NONE_IN.format(bucket="likely urgent"))
+    sentry_check.passed(messages.NONE_IN.format(bucket=messages.URGENT_BUCKET))
 
 
 def test_recurring_noisy(
@@ -127,11 +127,14 @@ def test_recurring_noisy(
     hints, total = sentry_triage["recurring"], sentry_triage_totals["recurring"]
     listing = _report(sentry_check, "recurring", hints, total)
     if not hints:
-        sentry_check.passed(messages.NONE_IN.format(bucket="recurring"))
+        sentry_check.passed(messages.NONE_IN.format(bucket=messages.RECURRING_BUCKET))
         return
     showing = messages.showing(total.count, len(hints))
     sentry_check.passed(
         messages.BUCKET.format(
-            count=total.said(), bucket="recurring", showing=showing, issues=listing
+            count=total.said(),
+            bucket=messages.RECURRING_BUCKET,
+            showing=showing,
+            issues=listing,
         )
     )

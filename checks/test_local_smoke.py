@@ -33,7 +33,7 @@ pytestmark = pytest.mark.local_smoke
 def _lookup(conf: Settings, event_id: str) -> str:
     """The command that reads the smoke event back, or where to look when a slug is unknown."""
     if not (conf.org and conf.project):
-        return f"the event {event_id} in the project's issue stream"
+        return messages.IN_STREAM.format(event_id=event_id)
     path = endpoints.PROJECT_EVENT.path(org=conf.org, project=conf.project, event_id=event_id)
     return messages.LOOKUP.format(url=shlex.quote(without_userinfo(conf.url).rstrip("/") + path))
 
@@ -42,11 +42,8 @@ def test_api_answers(sentry_check: Check, sentry_auth: AuthFacts) -> None:
     """The Sentry API answers for this token (the preflight's GET /api/0/, not a second probe)."""
     sentry_check.record(endpoint="/api/0/", scopes=sorted(sentry_auth.scopes))
     if not sentry_auth.authenticated:
-        sentry_check.fail(
-            "GET /api/0/ answered without an authenticated token: the server did not accept it.",
-            reason="token_rejected",
-        )
-    sentry_check.passed("the Sentry API answers and accepts the token")
+        sentry_check.fail(messages.TOKEN_NOT_ACCEPTED, reason="token_rejected")
+    sentry_check.passed(messages.API_ANSWERS)
 
 
 def test_client_key_active(
@@ -60,7 +57,7 @@ def test_client_key_active(
         sentry_check.fail(
             messages.NO_KEY.format(project=sentry_project, count=len(keys)), reason="no_active_key"
         )
-    sentry_check.passed(f"{len(active)} active client key(s) of {len(keys)}")
+    sentry_check.passed(messages.KEYS_ACTIVE.format(active=len(active), count=len(keys)))
 
 
 def test_dsn_matches_project(
@@ -87,8 +84,9 @@ def test_dsn_matches_project(
         )
         sentry_check.fail(message, reason="dsn_mismatch")
     sentry_check.passed(
-        f"DSN from {dsn.source}: host {dsn.parsed.host}, project {dsn.parsed.project_id}, "
-        "an active key of the project"
+        messages.DSN_MATCHES.format(
+            source=dsn.source, host=dsn.parsed.host, project_id=dsn.parsed.project_id
+        )
     )
 
 
@@ -98,7 +96,7 @@ def test_kill_switch_off(
     """No kill-switch variable disables the app's Sentry (and blocks the smoke event)."""
     switch = sentry_kill_switch
     if switch.name is None:
-        sentry_check.not_applicable("no kill-switch variable configured (ini sentry_kill_switch)")
+        sentry_check.not_applicable(messages.NO_KILL_SWITCH)
     sentry_check.record(variable=switch.name, engaged=switch.engaged, source=switch.source)
     if switch.engaged and sentry_settings.send_test_event:
         sentry_check.fail(
@@ -110,7 +108,7 @@ def test_kill_switch_off(
             messages.KILL_SWITCH_SET.format(name=switch.name, source=switch.source),
             reason="kill_switch_on",
         )
-    sentry_check.passed(f"{switch.name} is not set to a truthy value")
+    sentry_check.passed(messages.KILL_SWITCH_OFF.format(name=switch.name))
 
 
 def _require_smoke(
@@ -125,14 +123,15 @@ def _require_smoke(
     if not conf.send_test_event:
         sentry_check.not_applicable(messages.NOT_ASKED)
     if switch.engaged:
-        sentry_check.not_applicable("the kill switch is on (see test_kill_switch_off)")
+        sentry_check.not_applicable(messages.KILL_SWITCH_ON)
     if dsn.source is None:
-        no_dsn = "no DSN to send the smoke event to: " + messages.DSN_ABSENT
-        sentry_check.partial(no_dsn, reason="dsn_absent", fixes=(messages.DSN_FIX,))
+        sentry_check.partial(
+            messages.NO_DSN_TO_SEND, reason="dsn_absent", fixes=(messages.DSN_FIX,)
+        )
     if smoke is None and dsn.parsed is not None:
         sentry_check.fail(messages.WITHHELD.format(host=dsn.parsed.host), reason="dsn_mismatch")
     if smoke is None:
-        sentry_check.not_applicable("the DSN is malformed (see test_dsn_matches_project)")
+        sentry_check.not_applicable(messages.DSN_MALFORMED_SEE)
     return smoke
 
 

@@ -36,7 +36,8 @@ def say_server_changes(sentry_check: Check, results: tuple[QueryResult, ...]) ->
     for result in results:
         for note in result.notes:
             sentry_check.risk(note)
-    return "; ".join(n for r in results if r.unsupported for n in r.notes if "not support" in n)
+    unsupported = (n for r in results if r.unsupported for n in r.notes)
+    return "; ".join(n for n in unsupported if messages.UNSUPPORTED_NOTE in n)
 
 
 def test_unresolved_count(
@@ -55,7 +56,7 @@ def test_unresolved_count(
         endpoint=count.endpoint,
     )
     message = messages.COUNT.format(
-        count=count.value if count.exact else f"about {count.value}",
+        count=count.value if count.exact else messages.ABOUT.format(count=count.value),
         project=sentry_project,
         period=count.period,
         source=count.source,

@@ -13,23 +13,22 @@ from pytest_sentry_gate.release_rules import (
     match_uploads,
     missing_version,
     names_version,
-    release_markers,
     symbolication_failures,
     unresolved_cause,
     version_evidence,
 )
-from pytest_sentry_gate.repo import bundles, wiring
+from pytest_sentry_gate.repo import bundles
 from pytest_sentry_gate.repo.release_name import FROM_EXPLICIT, release_name_problems
 from pytest_sentry_gate.repo.versions import describe_sources
 from pytest_sentry_gate.text import first_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from pathlib import Path
 
     from pytest_sentry_gate.repo.build import BuildHint
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.versions import VersionReport
+    from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.release_facts import ReleaseLookup, SymbolicationFacts
     from pytest_sentry_gate.sentry.uploads import Uploaded
     from pytest_sentry_gate.settings import Settings
@@ -76,7 +75,7 @@ def test_versions_aligned(
             sentry_check.fail(not_found, reason="version_not_found")
         sentry_check.not_applicable(shown)
     for value in report.unparseable:
-        sentry_check.risk(f"version {value!r} is not PEP 440/semver-like: compared as text")
+        sentry_check.risk(messages.UNPARSEABLE.format(value=value))
     if report.mismatches or not report.aligned:
         sentry_check.fail(
             messages.VERSION_MISMATCH.format(sources=describe_sources(report.sources)),
@@ -84,7 +83,8 @@ def test_versions_aligned(
         )
     if len(report.spellings) > 1:
         _judge_spellings(sentry_check, sentry_settings, report, sentry_project_slug)
-    sentry_check.passed(f"version {report.version}: {describe_sources(report.sources)}")
+    sources = describe_sources(report.sources)
+    sentry_check.passed(messages.VERSIONS_ALIGNED.format(version=report.version, sources=sources))
 
 
 def _judge_spellings(
@@ -94,31 +94,17 @@ def _judge_spellings(
     project_slug: Callable[[Iterable[str]], str],
 ) -> None:
     """Same version, different strings: a FAIL when the release name takes the raw string."""
-    spellings = " and ".join(repr(value) for value in report.spellings)
     template = conf.release_template
     if conf.release or "{version}" not in template:
-        source = "--sentry-release/SENTRY_RELEASE" if conf.release else f"template {template}"
-        release = conf.release or template
-        sentry_check.risk(
-            messages.SPELLING_RISK.format(spellings=spellings, release=release, source=source)
-        )
+        sentry_check.risk(messages.spelling_risk(conf, report))
         return
     try:  # the configured project, else the discovered one (discovery asks Sentry)
         project = project_slug([template]) or "{project}"
     except errors.SentryGateError:  # Sentry cannot say: the names keep the placeholder
         project = "{project}"
-    names = " and ".join(
-        template.replace("{project}", project).replace("{version}", value)
-        for value in report.spellings
-    )
+    sources = describe_sources(report.sources)
     sentry_check.fail(
-        messages.VERSION_SPELLING.format(
-            sources=describe_sources(report.sources),
-            template=template,
-            names=names,
-            spellings=spellings,
-        ),
-        reason="version_spelling",
+        messages.version_spelling(report, sources, template, project), reason="version_spelling"
     )
 
 
@@ -143,44 +129,36 @@ def test_release_name(sentry_check: Check, sentry_release: ReleaseTarget) -> Non
                 name=release_name, source=sentry_release.source, version=version
             )
         )
-    sentry_check.passed(f"release {release_name} ({sentry_release.source})")
+    sentry_check.passed(
+        messages.RELEASE_NAMED.format(name=release_name, source=sentry_release.source)
+    )
 
 
 def test_release_wiring(
     sentry_check: Check,
-    sentry_settings: Settings,
-    sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
-    sentry_project_slug: Callable[[Iterable[str]], str],
+    sentry_release_wiring_results: tuple[WiringResult, ...] | None,
 ) -> None:
     """The repository's release wiring (Vite plugin, CI SENTRY_RELEASE, ...) uses that name."""
-    markers = release_markers(sentry_settings.release_wiring, sentry_repo_root)
-    if markers is None:
-        sentry_check.not_applicable("no sentry_release_wiring markers and not a Tauri repository")
+    results = sentry_release_wiring_results
+    if results is None:
+        sentry_check.not_applicable(messages.NO_RELEASE_WIRING)
     release_name = _require_release(sentry_check, sentry_release)
-    results = wiring.check_markers(
-        sentry_repo_root,
-        markers,
-        release=release_name,
-        project=sentry_project_slug(m.expected for m in markers),
-        version=sentry_release.version or "",
-    )
     sentry_check.record(release=release_name, markers=[r.evidence() for r in results])
     present = [r for r in results if r.present_file]
     for result in results:
         if not result.present_file:
             sentry_check.risk(result.describe())
     if not present:
-        sentry_check.not_applicable(
-            "none of the release wiring files exist: " + "; ".join(r.describe() for r in results)
-        )
+        notes = "; ".join(r.describe() for r in results)
+        sentry_check.not_applicable(messages.NO_WIRING_FILES.format(notes=notes))
     missing = [r for r in present if not r.found]
     if missing:
         fixes = tuple(r.fix for r in missing if r.fix)
         message = messages.wiring_missing(release_name, missing, fixes)
         again = (sentry_check.rerun,)
         sentry_check.fail(message, reason="release_wiring", next_commands=again, fixes=fixes)
-    sentry_check.passed(f"{len(present)} release wiring marker(s) found")
+    sentry_check.passed(messages.WIRING_FOUND.format(count=len(present)))
 
 
 def test_built_bundles(
@@ -205,14 +183,14 @@ def test_built_bundles(
         else:
             sentry_check.next(build)
         sentry_check.partial(
-            f"no built bundles in {sentry_settings.dist_dir}: build first ({build}), then rerun.",
+            messages.NO_BUILD.format(dist_dir=sentry_settings.dist_dir, build=build),
             reason="no_build",
         )
     if scan.capped:
         sentry_check.risk(messages.BUNDLES_CAPPED.format(cap=bundles.MAX_BUNDLES))
     if scan.problems:
         sentry_check.fail("; ".join(scan.problems), reason="source_map_invalid")
-    sentry_check.passed(f"{len(scan.bundles)} bundle(s) with valid source maps")
+    sentry_check.passed(messages.MAPS_VALID.format(count=len(scan.bundles)))
 
 
 def test_release_visible(
@@ -228,7 +206,7 @@ def test_release_visible(
     create = messages.create_command(sentry_org, sentry_project, name)
     sentry_check.record(release=name, **lookup.evidence())
     if not lookup.exists:
-        latest = ", ".join(lookup.latest) or "none"
+        latest = messages.listed(lookup.latest)
         missing = messages.RELEASE_MISSING.format(
             name=name, org=sentry_org, project=sentry_project, latest=latest
         )
@@ -236,12 +214,12 @@ def test_release_visible(
     if sentry_project not in lookup.projects:
         sentry_check.fail(
             messages.RELEASE_OTHER_PROJECT.format(
-                name=name, projects=", ".join(lookup.projects) or "none", project=sentry_project
+                name=name, projects=messages.listed(lookup.projects), project=sentry_project
             ),
             reason="release_other_project",
             next_commands=(create,),
         )
-    sentry_check.passed(f"release {name} exists for {sentry_project}")
+    sentry_check.passed(messages.RELEASE_VISIBLE.format(name=name, project=sentry_project))
 
 
 def test_artifacts_uploaded(
@@ -254,22 +232,21 @@ def test_artifacts_uploaded(
     sentry_uploads: Uploaded | None,
 ) -> None:
     """The bundles and maps are uploaded for the release under the URL prefix (or by debug id)."""
-    release_name = _require_release(sentry_check, sentry_release)
+    release = _require_release(sentry_check, sentry_release)
     held = _require_fact(sentry_check, sentry_uploads)
     conf, scan, prefix = sentry_settings, sentry_bundle_scan, sentry_settings.url_prefix
-    upload = messages.upload_command(conf, sentry_org, sentry_project, release_name)
+    upload = messages.upload_command(conf, sentry_org, sentry_project, release)
     if not scan.bundles:
-        sentry_check.partial(
-            f"no built bundles in {conf.dist_dir} to compare with Sentry", reason="no_build"
-        )
+        no_build = messages.NO_BUILD_TO_COMPARE.format(dist_dir=conf.dist_dir)
+        sentry_check.partial(no_build, reason="no_build")
     matched = match_uploads(scan.bundles, held, prefix, conf.dist)
-    missing = [messages.missing_text(m, release_name, prefix, conf.dist) for m in matched.missing]
-    _record_uploads(sentry_check, conf, release_name, scan, held, matched)
+    missing = [messages.missing_text(m, release, prefix, conf.dist) for m in matched.missing]
+    _record_uploads(sentry_check, conf, release, scan, held, matched)
     if missing and held.unsupported:
         why = messages.UPLOADS_UNSUPPORTED.format(missing=len(missing), why=held.unsupported)
         sentry_check.partial(why, reason="uploads_unsupported")
     if matched.outside:
-        _unserved(sentry_check, sentry_org, sentry_project, release_name, matched, held, upload)
+        _unserved(sentry_check, sentry_org, sentry_project, release, matched, held, upload)
     if missing:
         first = first_of(missing, sep=" ")
         sentry_check.fail(first, reason="artifact_missing", next_commands=(upload,))
@@ -281,9 +258,10 @@ def test_artifacts_uploaded(
         )
         sentry_check.partial(wildcard, reason="artifact_prefix_wildcard")
     if held.capped:
-        found_all = "every built file was found, but " + "; ".join(held.capped)
+        found_all = messages.FOUND_BUT_CAPPED.format(capped="; ".join(held.capped))
         sentry_check.partial(found_all, reason="listing_capped")
-    sentry_check.passed(f"{len(scan.bundles)} bundle(s) uploaded for {release_name} under {prefix}")
+    uploaded = messages.UPLOADED.format(count=len(scan.bundles), release=release, prefix=prefix)
+    sentry_check.passed(uploaded)
 
 
 def _unserved(
@@ -347,13 +325,13 @@ def test_release_symbolicates(
     _record_symbolication(sentry_check, name, prefix, facts, sentry_settings.dist)
     fields = {"issue": result.issue, "event_id": result.event_id, "release": name}
     if not result.judged_frames:
-        others = ", ".join(result.not_judged[:5]) or "none"
+        others = messages.listed(result.not_judged[:5])
         no_frame = messages.NO_APP_FRAME.format(prefix=prefix, others=others, **fields)
         sentry_check.partial(no_frame, reason="no_app_frame")
     failures = symbolication_failures(result, prefix)
     if failures:
-        head = f"{result.issue} (event {result.event_id}) does not symbolicate: "
-        sentry_check.fail(head + "; ".join(failures), reason="not_symbolicated")
+        broken = messages.DOES_NOT_SYMBOLICATE.format(failures="; ".join(failures), **fields)
+        sentry_check.fail(broken, reason="not_symbolicated")
     if not result.resolved:
         cause = unresolved_cause(
             result, predates_uploads=facts.predates_uploads, dist=sentry_settings.dist
@@ -365,8 +343,8 @@ def test_release_symbolicates(
         sentry_check.partial(
             messages.SOURCES_CONTENT.format(**fields), reason="sources_content_missing"
         )
-    resolved = f"{result.resolved_frames} of {result.judged_frames} app frame(s) resolved"
-    sentry_check.passed(f"event {result.event_id} of {name} symbolicates ({resolved})")
+    resolved, judged = result.resolved_frames, result.judged_frames
+    sentry_check.passed(messages.SYMBOLICATES.format(resolved=resolved, judged=judged, **fields))
 
 
 def _no_event(sentry_check: Check, name: str, facts: SymbolicationFacts, window: str) -> NoReturn:
@@ -385,4 +363,4 @@ def _record_symbolication(
         sentry_check.record(source_map_debug=facts.source_map_debug)
     if facts.debug_unavailable is not None:
         sentry_check.record(source_map_debug_unavailable=facts.debug_unavailable)
-        sentry_check.risk(f"source-map debug unavailable: {facts.debug_unavailable}")
+        sentry_check.risk(messages.DEBUG_UNAVAILABLE.format(why=facts.debug_unavailable))

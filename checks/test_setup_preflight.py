@@ -8,19 +8,17 @@ import pytest
 
 from pytest_sentry_gate.modes import setup_preflight as messages
 from pytest_sentry_gate.redact import without_userinfo
-from pytest_sentry_gate.repo import wiring
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.verdict import TOKEN_MISSING, TOKEN_SCOPES, token_fix
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pytest_sentry_gate.replay import Recorder
     from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.sentry_cli import CliTool
-    from pytest_sentry_gate.repo.wiring import CapabilityResult
+    from pytest_sentry_gate.repo.wiring import CapabilityResult, WiringResult
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.settings import Settings
@@ -56,11 +54,7 @@ def test_settings_resolved(
             reason="token_missing",
             next_commands=(*token_fix(without_userinfo(conf.url)), sentry_check.rerun),
         )
-    sentry_check.passed(
-        f"server {conf.host}, org {conf.org or '(discover)'}, "
-        f"project {','.join(conf.projects) or '(discover)'}, "
-        + (f"token from {conf.sources['token']}" if conf.token else "no token (a replay)")
-    )
+    sentry_check.passed(messages.resolved(conf))
 
 
 _SHOWN_SOURCES: Final = ("org", "project", "url", "token", "repo_root", "release", "environment")
@@ -73,11 +67,11 @@ def test_token_accepted(
     sentry_check.record(endpoint="/api/0/", authenticated=sentry_auth.authenticated)
     if not sentry_auth.authenticated:
         sentry_check.fail(
-            "GET /api/0/ answered without an authenticated token: the server did not accept it.",
+            messages.TOKEN_NOT_ACCEPTED,
             reason="token_rejected",
             next_commands=(*token_fix(without_userinfo(sentry_settings.url)), sentry_check.rerun),
         )
-    sentry_check.passed("the server accepted the token")
+    sentry_check.passed(messages.TOKEN_ACCEPTED)
 
 
 def test_token_scopes(
@@ -110,7 +104,7 @@ def test_token_scopes(
             reason="missing_scope",
             next_commands=fix,
         )
-    sentry_check.passed(f"scopes: {', '.join(scopes)} grant the {len(table)} endpoint(s) read")
+    sentry_check.passed(messages.SCOPES_GRANT.format(scopes=", ".join(scopes), count=len(table)))
 
 
 def test_organization_exists(sentry_check: Check, sentry_org_resolution: Resolution) -> None:
@@ -119,11 +113,11 @@ def test_organization_exists(sentry_check: Check, sentry_org_resolution: Resolut
     sentry_check.record(**resolution.evidence())
     if resolution.auto_selected:
         sentry_check.passed(
-            messages.AUTO_SELECTED.format(what="organization", slug=resolution.slug),
+            messages.AUTO_SELECTED.format(what=messages.ORGANIZATION, slug=resolution.slug),
             reason="auto_selected",
         )
         return
-    sentry_check.passed(f"organization {resolution.slug!r} exists")
+    sentry_check.passed(messages.ORG_EXISTS.format(slug=resolution.slug))
 
 
 def test_project_exists(
@@ -134,10 +128,12 @@ def test_project_exists(
     sentry_check.record(org=sentry_org, projects=[r.evidence() for r in sentry_project_resolutions])
     if first.auto_selected:
         sentry_check.passed(
-            messages.AUTO_SELECTED.format(what="project", slug=first.slug), reason="auto_selected"
+            messages.AUTO_SELECTED.format(what=messages.PROJECT, slug=first.slug),
+            reason="auto_selected",
         )
         return
-    sentry_check.passed("projects exist: " + ", ".join(r.slug for r in sentry_project_resolutions))
+    slugs = ", ".join(r.slug for r in sentry_project_resolutions)
+    sentry_check.passed(messages.PROJECTS_EXIST.format(slugs=slugs))
 
 
 def test_tauri_capability(
@@ -163,14 +159,16 @@ def test_tauri_capability(
 
 
 def test_sentry_privacy(
-    sentry_check: Check, sentry_repo_root: Path, sentry_privacy_scan: PrivacyScan
+    sentry_check: Check,
+    sentry_repo_root: Path,
+    sentry_tauri_repo: bool,
+    sentry_privacy_scan: PrivacyScan,
 ) -> None:
     """The app's Sentry init sends no default PII, scrubs events, reads its DSN from the env."""
     scan = sentry_privacy_scan
     sentry_check.record(**scan.evidence())
-    tauri = wiring.is_tauri_repo(sentry_repo_root)
     if not scan.inits and not scan.failures:
-        if not tauri:
+        if not sentry_tauri_repo:
             sentry_check.not_applicable(messages.NO_INIT_FOUND.format(root=sentry_repo_root))
         sentry_check.fail(
             messages.INIT_MISSING,
@@ -193,29 +191,18 @@ def test_sentry_privacy(
 def test_wiring_markers(
     sentry_check: Check,
     sentry_settings: Settings,
-    sentry_repo_root: Path,
     sentry_release: ReleaseTarget,
-    sentry_project_slug: Callable[[Iterable[str]], str],
+    sentry_wiring_results: tuple[WiringResult, ...],
 ) -> None:
     """The repository's Sentry wiring (ini sentry_wiring: file + expected text) is in place."""
     if not sentry_settings.wiring:
-        sentry_check.not_applicable("no sentry_wiring markers configured in the ini file")
-    results = wiring.check_markers(
-        sentry_repo_root,
-        wiring.parse_markers(sentry_settings.wiring),
-        release=sentry_release.name or "",
-        project=sentry_project_slug(sentry_settings.wiring),
-        version=sentry_release.version or "",
-    )
+        sentry_check.not_applicable(messages.NO_WIRING)
+    results = sentry_wiring_results
     sentry_check.record(markers=[r.evidence() for r in results], release=sentry_release.name)
     for skipped in (r for r in results if not r.present_file):
         sentry_check.risk(skipped.describe())
     missing = [r for r in results if r.present_file and not r.found]
     if missing:
-        sentry_check.fail(
-            "wiring not found: " + "; ".join(r.describe() for r in missing), reason="wiring_missing"
-        )
-    found = sum(r.found for r in results)
-    absent = len(results) - sum(r.present_file for r in results)
-    note = f"; {absent} marker file(s) absent (see risks)" if absent else ""
-    sentry_check.passed(f"{found} of {len(results)} wiring marker(s) found{note}")
+        notes = "; ".join(r.describe() for r in missing)
+        sentry_check.fail(messages.WIRING_NOT_FOUND.format(notes=notes), reason="wiring_missing")
+    sentry_check.passed(messages.wiring_found(results))

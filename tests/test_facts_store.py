@@ -279,6 +279,59 @@ def sentry_cli_tool():
     }
 
 
+def test_the_repository_wiring_is_a_fact_a_conftest_can_set(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given an empty app repository, and a conftest that says what its wiring is instead: a Tauri
+    # app, a release wiring marker in a file without it, a sentry_wiring marker found
+    pytester.makeconftest(
+        """
+import pytest
+from pytest_sentry_gate.repo.wiring import WiringResult
+
+@pytest.fixture(scope="session")
+def sentry_tauri_repo():
+    return True
+
+@pytest.fixture
+def sentry_release_wiring_results():
+    return (WiringResult("vite.config.ts", "sentryVitePlugin", False, True, None,
+                         "vite.config.ts does not use sentryVitePlugin", "add the plugin"),)
+
+@pytest.fixture
+def sentry_wiring_results():
+    return (WiringResult("src/main.ts", "Sentry.init(", True, True, 3,
+                         "src/main.ts:3 contains 'Sentry.init('"),)
+"""
+    )
+    pytester.makeini("[pytest]\nsentry_wiring =\n    src/main.ts: Sentry.init(\n")
+    os.environ["SENTRY_AUTH_TOKEN"] = CANARY_TOKEN
+    pytester.runpytest_inprocess(
+        "-m",
+        "setup_preflight or release_gate",
+        "-k",
+        "test_release_wiring or test_wiring_markers or test_sentry_privacy",
+        "--sentry-url=http://127.0.0.1:9",
+        "--sentry-org=acme",
+        "--sentry-project=codictate",
+        "--sentry-release=codictate@1.0.0",
+        f"--sentry-repo-root={tmp_path}",
+        "--sentry-gate-report=report.json",
+        "-p",
+        "no:cacheprovider",
+    )
+    # Then the checks judge those facts, reading nothing of the repository themselves
+    report = load_report(pytester.path / "report.json")
+    verdicts = {c["id"].split("::")[1]: c for c in report["checks"]}
+    release = verdicts["test_release_wiring"]
+    assert (release["status"], release["reason"]) == ("FAIL", "release_wiring")
+    assert "vite.config.ts does not use sentryVitePlugin" in release["message"]
+    markers = verdicts["test_wiring_markers"]
+    assert (markers["status"], markers["message"]) == ("PASS", "1 of 1 wiring marker(s) found")
+    privacy = verdicts["test_sentry_privacy"]
+    assert (privacy["status"], privacy["reason"]) == ("FAIL", "sentry_init_missing")
+
+
 def test_the_checkpoint_writability_is_a_fact(pytester: pytest.Pytester, tmp_path: Path) -> None:
     # Given a conftest that says the checkpoint location cannot be written
     pytester.makeconftest(

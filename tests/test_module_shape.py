@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -111,3 +112,112 @@ def test_a_long_check_body_is_measured_without_its_docstring(tmp_path: Path) -> 
         "test_toy.py::test_long": 31,
         "test_toy.py::test_short": 30,
     }
+
+
+#: The calls that say a verdict's words: ``sentry_check``'s verdicts, risks, next commands and
+#: fixes, and pytest's own outcomes.
+VERDICT_CALLS = frozenset(
+    {"passed", "fail", "partial", "not_applicable", "risk", "next", "fix", "skip", "xfail"}
+)
+_WORDS = re.compile(r"[A-Za-z]\S*\s+\S*[A-Za-z]")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def _words(node: ast.AST) -> bool:
+    """A string literal that holds a letter."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(re.search("[A-Za-z]", node.value))
+    )
+
+
+def _verdict_words(tree: ast.Module) -> set[int]:
+    """The string literals with a letter inside a verdict call's arguments (its reason aside)."""
+    found = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr in VERDICT_CALLS:
+            said = [*node.args, *(k.value for k in node.keywords if k.arg != "reason")]
+            found |= {id(leaf) for part in said for leaf in ast.walk(part) if _words(leaf)}
+    return found
+
+
+def _is_message(node: ast.AST, docstrings: set[int], said: set[int]) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return False
+    return id(node) not in docstrings and (id(node) in said or bool(_WORDS.search(node.value)))
+
+
+def inline_messages(files: Iterable[Path]) -> list[str]:
+    """``file:line`` of every message written in a checks file rather than in its mode's
+    declaration (``modes/<mode>.py``): an f-string, a string literal of two words or more, or
+    a word in the arguments of a verdict call (``passed``, ``fail``, ``partial``, ...; its
+    ``reason`` code aside). Docstrings are the runbook's steps, not messages."""
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings, said = _docstrings(tree), _verdict_words(tree)
+        inside_fstrings = {
+            id(part)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.JoinedStr)
+            for part in ast.walk(node)
+            if part is not node
+        }
+        lines = {
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.expr)
+            and id(node) not in inside_fstrings
+            and _is_message(node, docstrings, said)
+        }
+        found += [f"{path.name}:{line}" for line in sorted(lines)]
+    return found
+
+
+def test_no_check_writes_its_messages_inline() -> None:
+    # Given the bundled checks: their messages are templates of their mode's declaration
+    files = sorted((ROOT / "checks").glob("test_*.py"))
+    assert len(files) >= 6
+    # Then no checks file holds a message of its own
+    assert inline_messages(files) == []
+
+
+def test_an_inline_message_is_found(tmp_path: Path) -> None:
+    # Given a checks file with an f-string, a sentence, a word said by a verdict and a sentence
+    # built before it is said; beside a docstring, reason codes, keys and separators
+    planted = tmp_path / "test_toy.py"
+    planted.write_text(
+        '"""toy: a module docstring is no message."""\n'
+        "def test_one(sentry_check, facts):\n"
+        '    """A check\'s docstring is its runbook step."""\n'
+        '    sentry_check.record(bucket=facts["new"], kind="urgent")\n'
+        '    if facts.get("id", "") == "partial":\n'
+        '        sentry_check.fail(f"{facts} missing", reason="no_build")\n'
+        '    head = "none of the files exist: " + "; ".join(facts)\n'
+        '    sentry_check.partial(head, reason="no_release")\n'
+        '    sentry_check.risk("dropped: " + ", ".join(facts))\n'
+        '    sentry_check.passed(messages.OK.format(what="organization"))\n'
+        "    sentry_check.passed(messages.OK.format(what=messages.ORG))\n",
+        encoding="utf-8",
+    )
+    # Then each message is named by its line, and nothing else is
+    assert inline_messages([planted]) == [
+        "test_toy.py:6",
+        "test_toy.py:7",
+        "test_toy.py:9",
+        "test_toy.py:10",
+    ]

@@ -22,6 +22,9 @@ REASONS: Final[dict[str, str]] = {
 # -- the messages of its checks (``checks/test_issue_triage.py``) and their words --------------
 
 NONE_IN: Final = "no {bucket} issue"
+#: The buckets as the messages name them.
+URGENT_BUCKET: Final = "likely urgent"
+RECURRING_BUCKET: Final = "recurring"
 BUCKET: Final = "{count} {bucket} issue(s){showing}: {issues}"
 NEW: Final = "{count} new issue(s) {window}{showing}: {issues}"
 NONE_NEW: Final = "no new issue {window}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from pytest_sentry_gate.modes import setup_preflight
 from pytest_sentry_gate.modes.mode import Mode
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ REASONS: Final[dict[str, str]] = {
 
 # -- the messages of its checks (``checks/test_local_smoke.py``) and their words ---------------
 
+#: The preflight's words: the same GET /api/0/ judged the same way.
+TOKEN_NOT_ACCEPTED: Final = setup_preflight.TOKEN_NOT_ACCEPTED
+API_ANSWERS: Final = "the Sentry API answers and accepts the token"
 NO_KEY: Final = "Project {project} has no active client key (DSN): {count} key(s), none active."
+KEYS_ACTIVE: Final = "{active} active client key(s) of {count}"
 DSN_ABSENT: Final = (
     "No DSN in SENTRY_DSN or the repository's .env: the build may embed it, so nothing was "
     "compared. Set SENTRY_DSN to check it."
@@ -43,6 +48,11 @@ DSN_FIX: Final = (
 )
 DSN_MALFORMED: Final = "The DSN from {source} is malformed: {problem}."
 DSN_MISMATCH: Final = "The DSN from {source} does not belong to {project}: {problem}."
+DSN_MATCHES: Final = (
+    "DSN from {source}: host {host}, project {project_id}, an active key of the project"
+)
+NO_KILL_SWITCH: Final = "no kill-switch variable configured (ini sentry_kill_switch)"
+KILL_SWITCH_OFF: Final = "{name} is not set to a truthy value"
 KILL_SWITCH_BLOCKS: Final = (
     "{name} is set (in the {source}) while --send-test-event is asked: the app's Sentry is "
     "disabled, so delivery is blocked. Unset {name} and rerun."
@@ -52,6 +62,9 @@ WITHHELD: Final = (
     "No smoke event sent: the DSN's host {host} is not the host of any of the project's client "
     "keys, so the event would go to another server (see test_dsn_matches_project)."
 )
+KILL_SWITCH_ON: Final = "the kill switch is on (see test_kill_switch_off)"
+NO_DSN_TO_SEND: Final = "no DSN to send the smoke event to: " + DSN_ABSENT
+DSN_MALFORMED_SEE: Final = "the DSN is malformed (see test_dsn_matches_project)"
 NOT_ASKED: Final = "no smoke event asked (pass --send-test-event to send one and read it back)"
 SMOKE_REJECTED: Final = (
     "The ingest endpoint rejected the DSN's key (HTTP {status}): {detail}. Copy the DSN again "
@@ -77,6 +90,8 @@ ARRIVED: Final = (
     "smoke event {event_id} arrived in {waited:.1f}s with release {release} and environment "
     "{environment}"
 )
+#: Where to look for the smoke event when the org or project slug is not known.
+IN_STREAM: Final = "the event {event_id} in the project's issue stream"
 LOOKUP: Final = 'curl -sf -H "Authorization: Bearer $SENTRY_AUTH_TOKEN" {url}'
 NO_RELEASE: Final = "no release under check: the event was sent without a release"
 

@@ -33,10 +33,15 @@ REASONS: Final[dict[str, str]] = {
 # -- the messages of its checks (``checks/test_prod_health.py``) and their words ---------------
 
 COUNT: Final = "{count} unresolved issues in {project} (statsPeriod {period}, {source})"
+#: A count that is Sentry's estimate.
+ABOUT: Final = "about {count}"
 AT_LEAST: Final = "; X-Hits said at least {at_least} (capped)"
 HIGH_SEVERITY: Final = (
     "{count} high-severity unresolved issue(s) (tolerated: {max}): escalate same day. {issues}"
 )
+#: The words of a server change that drops a query term the server does not support: such
+#: notes are the PARTIAL's message (``search_compat``, ``triage.NOT_SUPPORTED``).
+UNSUPPORTED_NOTE: Final = "not support"
 NO_HIGH_SEVERITY: Final = "no high-severity unresolved issue ({queries})"
 TOLERATED: Final = "{count} high-severity unresolved issue(s), tolerated up to {max}: {issues}"
 NOT_EXACT: Final = (

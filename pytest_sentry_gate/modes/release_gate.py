@@ -13,6 +13,7 @@ from pytest_sentry_gate.modes.mode import Mode
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.release_rules import MissingUpload
+    from pytest_sentry_gate.repo.versions import VersionReport
     from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.release_facts import SymbolicationFacts
     from pytest_sentry_gate.settings import Settings
@@ -48,6 +49,8 @@ REASONS: Final[dict[str, str]] = {
 # -- the messages of its checks (``checks/test_release_gate.py``) and their words ---------------
 
 VERSION_MISMATCH: Final = "Versions disagree: {sources}. Make every file say the same version."
+UNPARSEABLE: Final = "version {value!r} is not PEP 440/semver-like: compared as text"
+VERSIONS_ALIGNED: Final = "version {version}: {sources}"
 VERSION_SPELLING: Final = (
     "Versions are spelled differently: {sources}. The release name is built from the raw string "
     "({template}) and Sentry compares release names as text, so {names} are different releases. "
@@ -57,8 +60,17 @@ SPELLING_RISK: Final = (
     "{spellings} are spelled differently; harmless for {release} ({source}), but any wiring "
     "that builds the release from a file's raw version publishes another release."
 )
+FROM_RELEASE: Final = "--sentry-release/SENTRY_RELEASE"
+FROM_TEMPLATE: Final = "template {template}"
+RELEASE_NAMED: Final = "release {name} ({source})"
+NO_RELEASE_WIRING: Final = "no sentry_release_wiring markers and not a Tauri repository"
+NO_WIRING_FILES: Final = "none of the release wiring files exist: {notes}"
+WIRING_FOUND: Final = "{count} release wiring marker(s) found"
 RELEASE_WIRING_MISSING: Final = "The release wiring does not use {release}: {problems}."
 RELEASE_WIRING_FIX: Final = " To fix: {fixes}."
+NO_BUILD: Final = "no built bundles in {dist_dir}: build first ({build}), then rerun."
+NO_BUILD_TO_COMPARE: Final = "no built bundles in {dist_dir} to compare with Sentry"
+MAPS_VALID: Final = "{count} bundle(s) with valid source maps"
 BUNDLES_CAPPED: Final = "more than {cap} bundles: only the first {cap} (by name) were scanned"
 NO_RELEASE: Final = (
     "No release to check: the version files give no single version (see test_versions_aligned) "
@@ -82,6 +94,9 @@ RELEASE_MISSING: Final = (
 RELEASE_OTHER_PROJECT: Final = (
     "Release {name!r} exists but belongs to {projects}, not to {project}."
 )
+RELEASE_VISIBLE: Final = "release {name} exists for {project}"
+#: What a list of names says when it names none.
+NONE: Final = "none"
 FILES_OTHER_PROJECT: Final = (
     "{count} built file(s) are uploaded as release files of {release} (first: {first}), but the "
     "release belongs to {projects}, not to {project}: Sentry looks an event's release up within "
@@ -101,6 +116,8 @@ WRONG_DIST: Final = (
     "{expected} (sentry_dist): Sentry matches release and dist."
 )
 UPLOADS_UNSUPPORTED: Final = "{missing} files not found, and {why}."
+FOUND_BUT_CAPPED: Final = "every built file was found, but {capped}"
+UPLOADED: Final = "{count} bundle(s) uploaded for {release} under {prefix}"
 NOT_PROCESSED: Final = (
     "{issue} (event {event_id}) was never symbolicated: {why}. Upload the source maps for "
     "{release} under {prefix}, then trigger a new event."
@@ -126,6 +143,11 @@ NO_APP_FRAME: Final = (
     "{issue} (event {event_id}) has no frame of the app ({prefix}) to judge; frames not judged: "
     "{others}."
 )
+DOES_NOT_SYMBOLICATE: Final = "{issue} (event {event_id}) does not symbolicate: {failures}"
+SYMBOLICATES: Final = (
+    "event {event_id} of {release} symbolicates ({resolved} of {judged} app frame(s) resolved)"
+)
+DEBUG_UNAVAILABLE: Final = "source-map debug unavailable: {why}"
 NO_EVENT: Final = (
     "No event with a JavaScript stack trace for {release} yet{others}: trigger one controlled "
     "frontend event on this release, then rerun."
@@ -141,6 +163,35 @@ UPLOAD: Final = (
     "sentry-cli sourcemaps upload --org {org} --project {project} --release {release} "
     "--url-prefix {prefix} --validate --wait{dist_flag} {dist}"
 )
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names joined by commas, or ``none``."""
+    return ", ".join(names) or NONE
+
+
+def spelled(report: VersionReport) -> str:
+    """The spellings of the one version, quoted: ``'1.4' and '1.4.0'``."""
+    return " and ".join(repr(value) for value in report.spellings)
+
+
+def spelling_risk(conf: Settings, report: VersionReport) -> str:
+    """Spellings differ, but the release name does not take the raw version (a RISK)."""
+    template = conf.release_template
+    source = FROM_RELEASE if conf.release else FROM_TEMPLATE.format(template=template)
+    release = conf.release or template
+    return SPELLING_RISK.format(spellings=spelled(report), release=release, source=source)
+
+
+def version_spelling(report: VersionReport, sources: str, template: str, project: str) -> str:
+    """Spellings differ and the release name takes the raw version: each spelling's release."""
+    names = " and ".join(
+        template.replace("{project}", project).replace("{version}", value)
+        for value in report.spellings
+    )
+    return VERSION_SPELLING.format(
+        sources=sources, template=template, names=names, spellings=spelled(report)
+    )
 
 
 def dist_name(dist: str | None) -> str:

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from pytest_sentry_gate.repo.privacy import Finding, PrivacyScan
+    from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.endpoints import Endpoint
+    from pytest_sentry_gate.settings import Settings
 
 #: The reason codes this mode adds to ``reasons.REASONS`` (a new one goes at the end).
 REASONS: Final[dict[str, str]] = {
@@ -30,7 +32,21 @@ REASONS: Final[dict[str, str]] = {
 
 # -- the messages of its checks (``checks/test_setup_preflight.py``) and their words -----------
 
+RESOLVED: Final = "server {host}, org {org}, project {projects}, {token}"
+#: A slug not configured, for discovery to find.
+DISCOVER: Final = "(discover)"
+TOKEN_FROM: Final = "token from {source}"
+NO_TOKEN: Final = "no token (a replay)"
+TOKEN_NOT_ACCEPTED: Final = (
+    "GET /api/0/ answered without an authenticated token: the server did not accept it."
+)
+TOKEN_ACCEPTED: Final = "the server accepted the token"
+SCOPES_GRANT: Final = "scopes: {scopes} grant the {count} endpoint(s) read"
 AUTO_SELECTED: Final = "{what} {slug!r} auto-selected: it is the only one this token can see"
+ORGANIZATION: Final = "organization"
+PROJECT: Final = "project"
+ORG_EXISTS: Final = "organization {slug!r} exists"
+PROJECTS_EXIST: Final = "projects exist: {slugs}"
 ORG_CI_TOKEN: Final = (
     "The token is an organization auth token (scopes: org:ci only). It can upload releases and "
     "source maps in CI, but cannot read issues, events, projects or organizations: use a "
@@ -51,6 +67,10 @@ INIT_FIX: Final = (
     "initialise Sentry in src-tauri/src/lib.rs (sentry::init with send_default_pii: false and a "
     "before_send) and register .plugin(tauri_plugin_sentry::init(&client))"
 )
+NO_WIRING: Final = "no sentry_wiring markers configured in the ini file"
+WIRING_NOT_FOUND: Final = "wiring not found: {notes}"
+WIRING_FOUND: Final = "{found} of {count} wiring marker(s) found{absent}"
+FILES_ABSENT: Final = "; {count} marker file(s) absent (see risks)"
 PRIVACY_OK: Final = (
     "Sentry initialised at {inits}: no default PII, DSN from the environment{scrubbed}"
 )
@@ -62,6 +82,25 @@ PRIVACY_REASONS: Final = (
     ("dsn", "privacy_dsn_committed"),
     ("plugin", "privacy_plugin_unregistered"),
 )
+
+
+def resolved(conf: Settings) -> str:
+    """The settings resolved: server, org, project (or what discovery is to find), the token's
+    source (never the token)."""
+    token = TOKEN_FROM.format(source=conf.sources["token"]) if conf.token else NO_TOKEN
+    return RESOLVED.format(
+        host=conf.host,
+        org=conf.org or DISCOVER,
+        projects=",".join(conf.projects) or DISCOVER,
+        token=token,
+    )
+
+
+def wiring_found(results: Sequence[WiringResult]) -> str:
+    """How many markers were found, and how many files to look in were absent."""
+    absent = len(results) - sum(r.present_file for r in results)
+    note = FILES_ABSENT.format(count=absent) if absent else ""
+    return WIRING_FOUND.format(found=sum(r.found for r in results), count=len(results), absent=note)
 
 
 def missing_scopes(scopes: Sequence[str], modes: Sequence[str], refused: Sequence[Endpoint]) -> str:

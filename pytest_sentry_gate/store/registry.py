@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.repo.privacy import PrivacyScan
     from pytest_sentry_gate.repo.sentry_cli import CliTool
     from pytest_sentry_gate.repo.versions import VersionReport
-    from pytest_sentry_gate.repo.wiring import CapabilityResult
+    from pytest_sentry_gate.repo.wiring import CapabilityResult, WiringMarker
     from pytest_sentry_gate.sentry.auth import AuthFacts
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.discovery import Resolution
@@ -192,6 +192,27 @@ class Stores:
             "tauri",
             lambda: wiring.tauri_capability_check(root) if wiring.is_tauri_repo(root) else None,
         )
+
+    def tauri_repo(self) -> bool:
+        """Whether the app repository is a Tauri app (it has ``src-tauri/``)."""
+        from pytest_sentry_gate.repo import wiring
+
+        return self.memo.get(
+            "tauri_repo", lambda: wiring.is_tauri_repo(self.wiring.settings.repo_root)
+        )
+
+    def release_markers(self) -> tuple[WiringMarker, ...] | None:
+        """The release wiring markers: ini sentry_release_wiring, else Tauri's defaults in a
+        Tauri repository, else ``None`` (nothing to check)."""
+        from pytest_sentry_gate.release_rules import release_markers
+
+        conf = self.wiring.settings
+
+        def read() -> tuple[WiringMarker, ...] | None:
+            markers = release_markers(conf.release_wiring, conf.repo_root)
+            return None if markers is None else tuple(markers)
+
+        return self.memo.get("release_markers", read)
 
     def privacy_scan(self) -> PrivacyScan:
         """The app's Sentry initialisation as its source states it (PII, scrubber, DSN, plugin)."""

@@ -14,6 +14,7 @@ from pytest_sentry_gate.store.memo import Memo
 if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
+    from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.deploys import Mitigation
     from pytest_sentry_gate.sentry.discovery import Resolution
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.store.incident import IncidentSymbolication
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
+    from pytest_sentry_gate.store.repository import ProjectSlug
     from pytest_sentry_gate.store.triage import Triaged
 
 
@@ -219,3 +221,19 @@ class FactsStore:
         from pytest_sentry_gate.store.loop import gather_loop
 
         return gather_loop(self)
+
+    # -- the repository's wiring, checked against the release ----------------------------------
+
+    def release_wiring(self, project_slug: ProjectSlug) -> tuple[WiringResult, ...] | None:
+        """The release wiring markers checked against the release (``None``: no markers)."""
+        from pytest_sentry_gate.store import repository
+
+        return self.memo.get(
+            "release_wiring", lambda: repository.release_wiring(self, project_slug)
+        )
+
+    def wiring_markers(self, project_slug: ProjectSlug) -> tuple[WiringResult, ...]:
+        """The ini's sentry_wiring markers checked in the repository (empty: none configured)."""
+        from pytest_sentry_gate.store import repository
+
+        return self.memo.get("wiring", lambda: repository.wiring_markers(self, project_slug))
