@@ -6,13 +6,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import active, without_userinfo
 from pytest_sentry_gate.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.store import Stores
 
 CHECK_KEY = pytest.StashKey[verdict.Check]()
 
@@ -150,6 +153,18 @@ RUN_KEY = pytest.StashKey[Run]()
 #: How a fixture registers the working hooks (``plugin.activate``, put here at configure time,
 #: so that fixtures never import the plugin or its hooks).
 ACTIVATE_KEY = pytest.StashKey[Callable[[pytest.Config], None]]()
+#: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
+#: the fixture layer, so the report reads the stores at the end without importing the fixtures
+#: (which reach the client): the report's contract in pyproject.toml holds it.
+STORES_KEY = pytest.StashKey["Stores"]()
+
+
+def finished(config: pytest.Config) -> Stores | None:
+    """The run's stores at the end of the session, closed to new Sentry reads."""
+    stores = config.stash.get(STORES_KEY, None)
+    if stores is not None:
+        stores.close()
+    return stores
 
 
 def settle(
