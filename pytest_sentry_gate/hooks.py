@@ -199,7 +199,7 @@ class ActiveHooks:
         if run is None or config.option.collectonly:  # nothing ran: keep the last real report
             return
         run.exit_code = int(exitstatus)
-        from pytest_sentry_gate import ci_output, distributed, interrupts
+        from pytest_sentry_gate import ci_output, distributed, interrupts, report_writer
 
         run.interruption = interrupts.interruption(session, int(exitstatus), self.stopped_by)
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
@@ -211,11 +211,11 @@ class ActiveHooks:
         if distributed.on_worker(config):  # under -n the controller alone reports
             distributed.send(config, run, loop_sections)
             return
-        if run.results or run.modes:  # here: pytest prints no terminal summary after an
-            ci_output.publish_run(run, config, self.redactor(config), loop_sections)  # error
+        if run.results or run.modes:  # here, not in the terminal summary: pytest prints none
+            ci_output.publish_run(run, config, self.redactor(config), loop_sections)  # on crash
         if conf is None:
             return
         policy.finish(session, run, conf)  # sentry_fail_on: a PARTIAL fails the run, or not
-        from pytest_sentry_gate import report_writer
-
-        report_writer.write(session, run, conf, loop_sections)  # --sentry-gate-report
+        lost = report_writer.write(config, run, conf, loop_sections)  # --sentry-gate-report
+        if lost is not None:
+            policy.report_not_written(session, run, lost)  # exit 4, and the exit line says so

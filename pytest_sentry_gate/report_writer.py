@@ -3,12 +3,13 @@ document written at the end.
 
 ``check_path`` runs at session start: a path the run may not write is a usage error then, not a
 lost report at the end. ``write`` runs at session finish: a report that cannot be written is
-said on the terminal and exits 4 (``policy.report_not_written``). Both run on the controller
-alone under xdist. A relative path is relative to where pytest was invoked.
+said on the terminal, and the hooks make the run exit 4 (``policy.report_not_written``). Both run
+on the controller alone under xdist. A relative path is relative to where pytest was invoked.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -36,13 +37,13 @@ def check_path(config: pytest.Config, conf: Settings | None) -> None:
         raise pytest.UsageError(f"--sentry-gate-report {exc}") from None
 
 
-def write(session: pytest.Session, run: Run, conf: Settings, sections: dict[str, Any]) -> None:
-    """Write the run's report, when one was asked for; say so (exit 4) when it cannot be."""
+def write(config: pytest.Config, run: Run, conf: Settings, sections: dict[str, Any]) -> Path | None:
+    """Write the run's report, when one was asked for; when it cannot be, say why on the
+    terminal and return its path (``None``: written, or none asked for)."""
     if conf.report is None:
-        return
-    from pytest_sentry_gate import policy, report
+        return None
+    from pytest_sentry_gate import report
 
-    config = session.config
     path = config.invocation_params.dir / conf.report  # an absolute path stays as it is
     try:
         report.write(path, report.detailed(report.build(run, conf, sections), conf))
@@ -52,4 +53,5 @@ def write(session: pytest.Session, run: Run, conf: Settings, sections: dict[str,
         text = f"sentry-gate: cannot write the report to {path}: {why}"
         if reporter is not None:
             reporter.write_line(text, red=True)
-        policy.report_not_written(session, run, path)  # exit 4, and the exit line says so
+        return path
+    return None
