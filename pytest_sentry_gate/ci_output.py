@@ -6,18 +6,25 @@ with its evidence and next commands) and prints one ``::error`` (FAIL) or ``::wa
 workflow command per check. JUnit XML (``--junitxml``) carries each check's verdict, reason and
 message as test case properties. Text from Sentry is escaped for each format; the configured
 token and DSN key are redacted again here, although no verdict should ever hold them.
+``point_at_check`` makes a skip raised inside the plugin point at the check's own line.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_sentry_gate import verdict
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_sentry_gate.runlog import Run
 
 #: JUnit property names, one per fact of the verdict.
 JUNIT_STATUS: Final = "sentry_gate_status"
@@ -156,3 +163,41 @@ def publish(
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         append_summary(Path(summary), summary_markdown(rows, results, overall, redact, **context))
+
+
+def publish_run(
+    run: Run, config: pytest.Config, redact: Callable[[str], str], sections: dict[str, Any]
+) -> None:
+    """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
+    if not active(os.environ):
+        return
+    from pytest_sentry_gate import report, step_context
+    from pytest_sentry_gate.runlog import SETTINGS_KEY
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write_line = reporter.write_line if reporter is not None else print
+    if reporter is not None and config.get_terminal_writer().width_of_current_line:
+        reporter.write("\n")  # -q's progress "[100%]": a workflow command starts a line
+    publish(
+        environ=os.environ,
+        rows=report.mode_rows(run),
+        results=run.results,
+        overall=report.overall_status(run),
+        redact=redact,
+        write_line=write_line,
+        **step_context.context(run, config.stash.get(SETTINGS_KEY, None), sections),
+    )
+
+
+_PACKAGE_DIR: Final = Path(__file__).parent
+
+
+def point_at_check(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A skip (PARTIAL, not applicable) raised inside the plugin is reported at the check's line,
+    so ``-rs`` names the check, never the plugin's internals."""
+    longrepr = report.longrepr
+    if not (report.skipped and isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return
+    if Path(str(longrepr[0])).resolve().is_relative_to(_PACKAGE_DIR):
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, longrepr[2])

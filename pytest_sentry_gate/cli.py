@@ -259,7 +259,7 @@ def _written_since(path: Path, started: float) -> bool:
 
 
 def _by_signal(document: dict[str, Any]) -> bool:
-    """Whether the report says Ctrl-C or SIGTERM stopped the run (``hooks._interruption``)."""
+    """Whether the report says Ctrl-C or SIGTERM stopped the run (``interrupts.interruption``)."""
     message = str((document.get("error") or {}).get("message", ""))
     return any(f" by {name})" in message for name in (SIGINT_NAME, SIGTERM_NAME))
 

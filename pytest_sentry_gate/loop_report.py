@@ -74,7 +74,7 @@ def finish(
     and tags are whoever triggered the error's text: every secret of the run is hidden from the
     sections and from the checkpoint's snapshots before they are kept.
     """
-    from pytest_sentry_gate.fixtures.targets import finished
+    from pytest_sentry_gate.runlog import finished
     from pytest_sentry_gate.schedule import owned_targets  # -n: one writer per project
 
     stores, selected = finished(config), loop_selected(config)

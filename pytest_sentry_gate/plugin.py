@@ -120,7 +120,9 @@ def activate(config: pytest.Config) -> None:
     manager.register(repository_checks.Marking(CHECKS_DIR), repository_checks.NAME)
     html_extras.install(config)
     if manager.hasplugin("pytest_jsonreport"):
-        manager.register(hooks.JsonReportHooks(config), "sentry_gate_json_report")
+        from pytest_sentry_gate import json_report
+
+        manager.register(json_report.JsonReportHooks(config), json_report.NAME)
 
 
 def rerun_command(config: pytest.Config) -> str:

@@ -5,7 +5,8 @@ secret variables before settings stripped them, the userinfo of any Sentry or DS
 in the config's stash, makes it ``redact.active()`` (for text cut far from its output: redact
 first, then cut) and hides the secrets from every log record while the run lasts: httpx's and
 httpcore's debug lines (request and response headers), the plugin's own loggers, anything shown
-by ``--log-level=DEBUG``, ``log_cli`` or a log file. ``of`` is how an output asks for it.
+by ``--log-level=DEBUG``, ``log_cli`` or a log file. ``of`` is how an output asks for it;
+``redact_report`` hides the secrets from a test's or a collector's report.
 """
 
 from __future__ import annotations
@@ -92,3 +93,17 @@ def _redacting(
         return record
 
     return factory
+
+
+def redact_report(
+    report: pytest.TestReport | pytest.CollectReport, redact: Callable[[str], str]
+) -> None:
+    """Replace the report's text with a redacted copy when it holds a secret."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], redact(str(longrepr[2])))
+    elif longrepr is not None:
+        text = str(longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(body)) for title, body in report.sections]

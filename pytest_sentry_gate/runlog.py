@@ -6,13 +6,16 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_sentry_gate import modes, verdict
-from pytest_sentry_gate.redact import active
+from pytest_sentry_gate import errors, modes, verdict
+from pytest_sentry_gate.redact import active, without_userinfo
 from pytest_sentry_gate.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_sentry_gate.store import Stores
 
 CHECK_KEY = pytest.StashKey[verdict.Check]()
 
@@ -150,3 +153,46 @@ RUN_KEY = pytest.StashKey[Run]()
 #: How a fixture registers the working hooks (``plugin.activate``, put here at configure time,
 #: so that fixtures never import the plugin or its hooks).
 ACTIVATE_KEY = pytest.StashKey[Callable[[pytest.Config], None]]()
+#: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
+#: the fixture layer, so the report reads the stores at the end without importing the fixtures
+#: (which reach the client): the report's contract in pyproject.toml holds it.
+STORES_KEY = pytest.StashKey["Stores"]()
+
+
+def finished(config: pytest.Config) -> Stores | None:
+    """The run's stores at the end of the session, closed to new Sentry reads."""
+    stores = config.stash.get(STORES_KEY, None)
+    if stores is not None:
+        stores.close()
+    return stores
+
+
+def settle(
+    item: pytest.Item, exc: errors.SentryGateError, redact: Callable[[str], str]
+) -> tuple[str, str]:
+    """The one path from an error to a verdict: status, reason, message, next commands, kept on
+    the check's record (made here when the error came from a fixture set up before
+    ``sentry_check``); returns the status and the message.
+
+    The hooks call it outside any ``except`` block's raise, so pytest prints no chained
+    exception; the message and commands are redacted before anything keeps them.
+    """
+    run = item.config.stash.get(RUN_KEY, None)
+    rerun = run.rerun if run else "pytest"
+    conf = item.config.stash.get(SETTINGS_KEY, None)
+    server = without_userinfo(conf.url) if conf else "https://sentry.io/"
+    status, reason, message, commands = verdict.verdict_for_error(
+        exc,
+        require_network=bool(conf and conf.require_host_network),
+        rerun=rerun,
+        server=server,
+        projects=conf.projects if conf else (),
+    )
+    record = item.stash.get(CHECK_KEY, None)
+    if record is None:
+        record = verdict.Check(check_id=check_id(item), mode=item_mode(item), rerun=rerun)
+        item.stash[CHECK_KEY] = record
+    record.reason = reason
+    record.message = redact(message)
+    record.next(*(redact(c) for c in commands))
+    return status, record.message

@@ -7,6 +7,7 @@ Kept apart from ``plugin.py`` (which decides from it whether to activate) and ``
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -61,6 +62,20 @@ def selected_modes(config: pytest.Config) -> tuple[str, ...]:
     sentry_repository`` selects the modes that hold a repository-only check (no token needed).
     """
     return read(config).modes
+
+
+def selection_words(config: pytest.Config) -> str:
+    """The options that deselect tests, as the user gave them: ``-k 'typo'``, ``--deselect X``
+    and ``-m`` (which also names the modes); another plugin may deselect too."""
+    words = []
+    keyword = config.getoption("keyword", "") or ""
+    if keyword:
+        words.append(f"-k {shlex.quote(keyword)}")
+    words += [f"--deselect {shlex.quote(d)}" for d in config.getoption("deselect", None) or ()]
+    markexpr = read(config).text
+    if set(WORD.findall(markexpr)) - {*modes.MARKERS, "and", "or", "not"}:  # not just modes
+        words.append(f"-m {shlex.quote(markexpr)}")
+    return " ".join(words) or "another plugin's selection"
 
 
 def _select(text: str) -> Selection:

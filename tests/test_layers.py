@@ -90,6 +90,26 @@ def test_the_layer_contracts_hold() -> None:
             "import httpx",
             "The report and CI output import no client BROKEN",
         ),
+        (  # no ignored import any more: the fixture layer reaches the client
+            "pytest_sentry_gate/loop_report.py",
+            "from pytest_sentry_gate.fixtures.targets import complete",
+            "The report and CI output import no client BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/loop_report.py",
+            "import pytest_sentry_gate.sentry.client",
+            "The report and CI output import no client BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/report_writer.py",
+            "from pytest_sentry_gate.fixtures import prefetch",
+            "The report and CI output import no client BROKEN",
+        ),
+        (
+            "pytest_sentry_gate/json_report.py",
+            "import httpx",
+            "The report and CI output import no client BROKEN",
+        ),
         (  # distributed imports schedule: a cycle
             "pytest_sentry_gate/schedule.py",
             "from pytest_sentry_gate import distributed",
