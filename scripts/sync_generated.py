@@ -1,12 +1,14 @@
 """Rewrite the generated texts from their one source: the report schema's reason enum (from
 ``verdict.REASONS``) and the pattern of a plugin mode's own codes beside it
 (``modes.mode.PLUGIN_REASON``), the settings reference's table in ``docs/settings.md`` (from
-``setting_options.markdown_table``), the agent skill file's reason table (``reason_table``), and
-the modes' table in ``docs/modes/index.md`` with their entries in ``mkdocs.yml``'s nav (from the
-mode declarations, ``mode_table``).
+``setting_options.markdown_table``), the agent skill file's reason table (``reason_table``), the
+modes' table in ``docs/modes/index.md`` with their entries in ``mkdocs.yml``'s nav (from the
+mode declarations, ``mode_table``), and the README's table of modes, one row per mode linking to
+its page (from the declarations too, ``readme_modes``).
 
 Run after adding a reason code, a setting or a mode: ``python scripts/sync_generated.py``. The tests
-compare both, so a forgotten run fails the suite rather than shipping a stale document.
+compare each text with its source, so a forgotten run fails the suite rather than shipping a stale
+document.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from pytest_sentry_gate import mode_table, reason_table
+from pytest_sentry_gate import mode_table, modes, reason_table
 from pytest_sentry_gate.modes.mode import PLUGIN_REASON
 from pytest_sentry_gate.setting_options import markdown_table
 from pytest_sentry_gate.verdict import REASONS
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "pytest_sentry_gate" / "report.schema.json"
 SETTINGS_DOC = ROOT / "docs" / "settings.md"
 SKILL = ROOT / "skills" / "sentry-monitoring" / "SKILL.md"
+README = ROOT / "README.md"
 TABLE_HEAD = "| setting | flag | ini | env | `.sentryclirc` | default | meaning |"
 
 
@@ -56,6 +59,31 @@ def sync_mode_pages() -> None:
     mkdocs.write_text(mode_table.replaced_nav(mkdocs.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def readme_modes() -> str:
+    """The README's ``| marker | what it checks | reference |`` rows, in run order: each mode's
+    marker help (what ``pytest --markers`` prints) and a link to its page."""
+    rows = [
+        f"| `{m.name}` | {_cell(m.help)} | [docs/modes/{m.name}.md](docs/modes/{m.name}.md) |"
+        for m in modes.MODES
+    ]
+    return "\n".join(["| marker | what it checks | reference |", "| --- | --- | --- |", *rows])
+
+
+def replaced_readme(text: str) -> str:
+    """``README.md`` with its table of modes (between ``mode_table``'s markers) rewritten."""
+    head = text.index(mode_table.START) + len(mode_table.START)
+    tail = text.index(mode_table.END, head)
+    return f"{text[:head]}\n{readme_modes()}\n{text[tail:]}"
+
+
+def sync_readme() -> None:
+    README.write_text(replaced_readme(README.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 def sync_skill() -> None:
     SKILL.write_text(reason_table.replaced(SKILL.read_text(encoding="utf-8")), encoding="utf-8")
 
@@ -65,3 +93,4 @@ if __name__ == "__main__":
     sync_settings_doc()
     sync_skill()
     sync_mode_pages()
+    sync_readme()

@@ -1,11 +1,15 @@
 """The built wheel, installed in a fresh virtual environment, runs the bundled checks anywhere.
 
-Offline by construction: the wheel is built with ``--no-isolation`` from the tools already in this
-environment, installed with ``pip --no-index --no-deps``, and the fresh environment sees the
-dependencies already installed here through a ``.pth`` line naming a directory of links to them
-that leaves out this checkout's editable install. Package-index and proxy variables point at a
-closed port on 127.0.0.1 while building and installing, so a stray download fails instead of
-reaching a registry.
+The wheel is built as ``python -m build`` builds it: from the sdist of this checkout, unpacked.
+That build and its fresh environment are made once per test run (``SdistVenv``) and shared with
+``tests/test_sdist.py``, whichever pytest-xdist worker asks first.
+
+Offline by construction: the sdist and the wheel are built with ``--no-isolation`` from the tools
+already in this environment, installed with ``pip --no-index --no-deps``, and the fresh
+environment sees the dependencies already installed here through a ``.pth`` line naming a
+directory of links to them that leaves out this checkout's editable install. Package-index and
+proxy variables point at a closed port on 127.0.0.1 while building and installing, so a stray
+download fails instead of reaching a registry.
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from tests.conftest import (
     CANARY_TOKEN,
@@ -50,12 +57,24 @@ print(json.dumps({
 """
 
 
+PYTEST_SCRIPT = "#!{python}\nimport sys\nimport pytest\nsys.exit(pytest.console_main())\n"
+
+
 @dataclass(frozen=True)
 class FreshVenv:
     root: Path
     python: Path
     site_packages: Path
     wheel: Path
+
+
+@dataclass(frozen=True)
+class SdistVenv:
+    """The unpacked sdist of this checkout (its ``pytest_sentry_gate/`` removed, so that every
+    import of the package is the wheel's), and the fresh venv holding the wheel built from it."""
+
+    tree: Path
+    venv: FreshVenv
 
 
 def _require(module: str, what: str) -> None:
@@ -137,17 +156,64 @@ def venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> tuple[Pat
     return wheel, python, Path(purelib)
 
 
+def _unpacked_sdist(base: Path, env: dict[str, str]) -> Path:
+    dist = base / "dist"
+    _run(
+        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(dist), "."],
+        cwd=REPO,
+        env=env,
+    )
+    (sdist,) = dist.glob("pytest_sentry_gate-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(base / "src", filter="data")
+    (tree,) = (base / "src").iterdir()
+    return tree
+
+
+def _build_sdist_venv(base: Path) -> SdistVenv:
+    env = _offline_env(base)
+    tree = _unpacked_sdist(base, env)
+    wheel, python, site_packages = venv_with_wheel_of(tree, base, env)
+    shutil.rmtree(tree / "pytest_sentry_gate")  # the tests import the installed wheel
+    script = python.parent / "pytest"  # the demo runs `.venv/bin/pytest`: the venv's own
+    script.write_text(PYTEST_SCRIPT.format(python=python), encoding="utf-8")
+    script.chmod(0o755)
+    venv = FreshVenv(root=base / "venv", python=python, site_packages=site_packages, wheel=wheel)
+    return SdistVenv(tree=tree, venv=venv)
+
+
+def sdist_venv(tmp_path_factory: pytest.TempPathFactory) -> SdistVenv:
+    """The sdist unpacked and the wheel built from it in a fresh venv, made once per test run:
+    under pytest-xdist the first worker that asks builds it under a lock in the run's shared
+    temporary directory, and the others reuse it."""
+    for module, what in (
+        ("build", "build (python -m build)"),
+        ("hatchling", "hatchling (the build backend)"),
+        ("venv", "the venv module"),
+        ("pip", "pip"),
+    ):
+        _require(module, what)
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # every worker's basetemp is a directory of the run's
+    base, built = shared / "sdist-venv", shared / "sdist-venv.json"
+    with FileLock(str(shared / "sdist-venv.lock")):
+        if not built.exists():
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir()
+            made = _build_sdist_venv(base)
+            paths = {"tree": made.tree, **vars(made.venv)}
+            built.write_text(json.dumps({k: str(v) for k, v in paths.items()}), encoding="utf-8")
+    found = {k: Path(v) for k, v in json.loads(built.read_text(encoding="utf-8")).items()}
+    tree = found.pop("tree")
+    return SdistVenv(tree=tree, venv=FreshVenv(**found))
+
+
 @pytest.fixture(scope="session")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
-    """Build the wheel once, install it into a fresh venv that cannot see this checkout."""
-    _require("build", "build (python -m build)")
-    _require("hatchling", "hatchling (the build backend)")
-    _require("venv", "the venv module")
-    _require("pip", "pip")
-    base = tmp_path_factory.mktemp("install")
-    env = _offline_env(base)
-    wheel, python, site_packages = venv_with_wheel_of(REPO, base, env)
-    return FreshVenv(root=base / "venv", python=python, site_packages=site_packages, wheel=wheel)
+    """The wheel built from the sdist, installed into a fresh venv that cannot see this
+    checkout (``sdist_venv``: built once per test run)."""
+    return sdist_venv(tmp_path_factory).venv
 
 
 @pytest.fixture

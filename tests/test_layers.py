@@ -38,12 +38,12 @@ def test_the_layer_contracts_hold() -> None:
         (
             "checks/test_release_gate.py",
             "from pytest_sentry_gate.sentry.client import SentryClient",
-            "Checks judge facts: no client, no reader, no httpx (the endpoint table only) BROKEN",
+            "Checks import no httpx, no simulator, and of sentry/ only endpoints.py BROKEN",
         ),
         (
             "checks/test_local_smoke.py",
             "from pytest_sentry_gate.sentry.smoke import read_keys",
-            "Checks judge facts: no client, no reader, no httpx (the endpoint table only) BROKEN",
+            "Checks import no httpx, no simulator, and of sentry/ only endpoints.py BROKEN",
         ),
         (
             "pytest_sentry_gate/sentry/endpoints.py",

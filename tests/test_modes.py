@@ -227,3 +227,19 @@ def test_the_mode_pages_are_generated_from_the_declarations() -> None:
         assert (root / "docs" / "modes" / f"{mode.name}.md").is_file(), mode.name
         assert f"| `{mode.name}` | `{mode.json_name}` |" in index
         assert mode.holds_checks == (root / "checks" / f"test_{mode.name}.py").is_file()
+
+
+def test_the_readme_table_of_modes_is_generated_from_the_declarations() -> None:
+    from pytest_sentry_gate import mode_table
+    from scripts.sync_generated import README, replaced_readme
+
+    # Given the README, whose table of modes scripts/sync_generated.py writes
+    readme = README.read_text(encoding="utf-8")
+    # Then the table is the declarations' (run scripts/sync_generated.py otherwise)
+    assert replaced_readme(readme) == readme, "run scripts/sync_generated.py"
+    # And it has one row per mode, in run order, with its marker help and a link to its page
+    table = readme.split(mode_table.START)[1].split(mode_table.END)[0]
+    assert table.strip().splitlines()[2:] == [
+        f"| `{m.name}` | {m.help} | [docs/modes/{m.name}.md](docs/modes/{m.name}.md) |"
+        for m in modes.MODES
+    ]

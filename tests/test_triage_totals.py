@@ -197,3 +197,25 @@ def test_a_walk_that_lost_issues_leaves_every_count_a_minimum(
         (why,) = result["evidence"]["at_least_because"]
         assert why.startswith("the unresolved walk listed 100 issue(s) in 2 page(s)"), why
     assert all(t["at_least"] for t in report["triage"]["totals"].values())
+
+
+def test_the_triage_section_is_whole_after_one_triage_check_and_absent_without_the_mode(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """docs/agent-report.md, "`triage`: when it is there"."""
+    with _sim(demo_data(DEMO, now=NOW, health_story=True, incident_story=False)) as sim:
+        # Given a run of one triage check, and a run of prod_health alone
+        one = _loop(
+            pytester, sim, tmp_path / "s.json", "issue_triage", ini="addopts = -k recurring\n"
+        )
+        health = _loop(pytester, sim, tmp_path / "s.json", "prod_health")
+    # Then one triage check gives the whole section: every bucket and its total
+    assert [c["id"].rpartition("::")[2] for c in one["checks"]] == ["test_recurring_noisy"]
+    assert list(one["triage"]) == ["untrusted_text", "buckets", "totals"]
+    assert list(one["triage"]["buckets"]) == list(triage.BUCKETS)
+    assert list(one["triage"]["totals"]) == list(triage.BUCKETS)
+    assert one["triage"]["totals"]["urgent"]["count"] == DEMO_URGENT
+    assert len(one["triage"]["buckets"]["urgent"]) == DEMO_URGENT
+    # And a run whose -m does not select issue_triage has no triage section at all
+    assert {c["mode"] for c in health["checks"]} == {"prod_health"}
+    assert "triage" not in health
