@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/waves.py [--issues 100 1000 10000] [--latency 0.05]
-        [--modes verify_loop prod_health] [--server-work within|after]
+        [--modes verify_loop prod_health incident] [--server-work within|after]
 
 For each backlog size N and mode, one simulator on 127.0.0.1 holds the demo story of
 ``examples/codictate`` plus background issues (``verify_loop_scale.build``: exactly N unresolved
@@ -37,6 +37,9 @@ app. The arrival time of every request is recorded, and:
   together: both need only the issue id), ``2 + pages`` for a run that walks the listing (3 at
   100 issues, 12 at 1,000); the project's id then its queries for prod_health (2). Printed beside
   the goal's bound so that a run under the goal's bound is not mistaken for one at the limit.
+  incident's chain is 5 for both bounds (``INCIDENT_CHAIN``: the project's id, the high-severity
+  query, the sampled issues' latest events, the affected release's issue query, its newest
+  event), whatever the backlog (it walks no listing).
 
 Prints a table (``--listing``: each wave's requests too), then everything as JSON; asserts
 nothing.
@@ -65,6 +68,10 @@ from sentry_simulator import Simulator, TokenSpec
 CONSTANT_CHAIN = 4
 #: The strict chain of a mode that does not walk the listing: the project id, then its queries.
 STRICT_WITHOUT_LISTING = 2
+#: incident's chain, goal and strict alike: the project id → the high-severity query → the
+#: sampled issues' latest events (their tags name the affected release) → that release's issue
+#: query → its newest event (symbolication); its releases list, outcomes and deploys are off it.
+INCIDENT_CHAIN = 5
 
 
 class Stamped(list[Any]):
@@ -151,6 +158,8 @@ def measure(issues: int, mode: str, latency: float, seed: int, within: bool) -> 
     bound = max(1 + pages, CONSTANT_CHAIN)
     walks = mode in ("verify_loop", "issue_triage")  # (prod_health reads the listing's head only)
     strict = 2 + pages if walks else STRICT_WITHOUT_LISTING
+    if mode == "incident":
+        bound = strict = INCIDENT_CHAIN
     return {
         "issues": issues,
         "mode": mode,
@@ -174,7 +183,7 @@ def measure(issues: int, mode: str, latency: float, seed: int, within: bool) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--issues", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--modes", nargs="+", default=["verify_loop", "prod_health"])
+    parser.add_argument("--modes", nargs="+", default=["verify_loop", "prod_health", "incident"])
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(

@@ -8,6 +8,7 @@ latency apart; reads that go out together arrive within a fraction of it.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,71 @@ def test_issue_triage_alone_sends_its_reads_without_waiting_for_the_head_start(
     project = min(t for t, req in arrivals if req.path == "/api/0/projects/acme/codictate/")
     issues = min(t for t, req in arrivals if req.path == "/api/0/organizations/acme/issues/")
     assert issues - project < HEAD_START_S, [(round(t - project, 2), r.path) for t, r in arrivals]
+
+
+def test_the_prefetch_and_the_fixtures_read_the_listing_through_the_stores_memo(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Any, repo: Path
+) -> None:
+    from sentry_simulator import Fault
+    from tests.test_waves import _backlog
+
+    # Given 150 unresolved issues (two listing pages) and a second page that is never readable
+    _backlog(sim, 150)
+    sim.add_fault(Fault(path=r"/organizations/acme/issues/$", query="cursor=", malformed=True))
+    # When issue_triage runs (the prefetch walks the listing, then its fixture asks for it)
+    arrivals = _run(pytester, monkeypatch, sim, repo, "issue_triage")
+    # Then the second page was asked for once: the fixture met the failure the prefetch's read
+    # left in the store, it did not walk the listing again
+    pages = [req.query["cursor"][0] for _, req in arrivals if "cursor" in req.query]
+    assert len(pages) == len(set(pages)) == 1, pages
+
+
+class Held(list[Any]):
+    """The simulator's request record, holding back each request that ``awaited`` names until
+    every one of them has arrived (``HOLD_S`` at most). Those held at once were in flight
+    together: each went out before any other was answered, however fast the machine is."""
+
+    HOLD_S = 5.0
+
+    def __init__(self, awaited: dict[str, Any]) -> None:
+        super().__init__()
+        self.awaited = awaited
+        self.arrived: set[str] = set()
+        self.held = self.most_held = 0
+        self._lock = threading.Lock()
+        self._all_in = threading.Event()
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        name = next((n for n, match in self.awaited.items() if match(item)), None)
+        if name is None:
+            return
+        with self._lock:
+            self.arrived.add(name)
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+            if self.arrived == set(self.awaited):
+                self._all_in.set()
+        self._all_in.wait(self.HOLD_S)
+        with self._lock:
+            self.held -= 1
+
+
+def test_incident_sends_what_needs_only_the_project_id_together(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sim: Any, repo: Path
+) -> None:
+    # Given the demo's Sentry, holding back incident's reads that need only the project id
+    # until all of them have arrived
+    held = Held({
+        "high-severity query": lambda r: "issue.priority:high" in r.query.get("query", [""])[0],
+        "releases": lambda r: r.path == "/api/0/organizations/acme/releases/",
+        "outcomes": lambda r: r.path == "/api/0/organizations/acme/stats_v2/",
+    })  # fmt: skip
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    sim.requests = held
+    # When the incident mode runs (with time to spare for a held read)
+    run_mode(pytester, "incident", *demo_target(sim.url, repo), ini="sentry_http_timeout = 20\n")
+    # Then all three were in flight at once (one after another, one at a time is held)
+    assert held.most_held == 3, [(r.path, r.query.get("query")) for r in held]
+    # and each was read once, the checks' fixtures finding them in the store
+    assert sum(1 for r in held if r.path.endswith(("/releases/", "/stats_v2/"))) == 2

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from pytest_sentry_gate.fixtures.health import TRIAGE_QUERIES
 from tests.conftest import CANARY_TOKEN, demo_target, run_mode
 
 RECORD = """
@@ -84,65 +83,55 @@ def test_the_simulator_builds_its_answer_within_the_latency_when_asked(covers: b
     assert (routed[0] - started < 0.9) is covers
 
 
-def test_level_two_sends_what_triage_waits_for_first_and_no_nested_group(
+def test_level_two_asks_the_store_for_what_triage_and_incident_wait_for_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import functools
     import importlib
     import queue
-    from types import SimpleNamespace
 
-    # (the modules as imported now: another test may have imported the package afresh)
+    # (the module as imported now: another test may have imported the package afresh)
     prefetch = importlib.import_module("pytest_sentry_gate.fixtures.prefetch")
-    issues = importlib.import_module("pytest_sentry_gate.sentry.issues")
-    release_facts = importlib.import_module("pytest_sentry_gate.sentry.release_facts")
+    asked: list[str] = []
 
-    # Given the second level of a run of prod_health and issue_triage, whose reads are captured
+    class Store:
+        """A facts store whose every fact is a read named after it."""
+
+        stores = None
+
+        def __getattr__(self, name: str) -> Any:
+            def read() -> None:
+                asked.append(name)
+
+            read.__name__ = name
+            return read
+
+    # Given the second level of a run, whose reads are captured
     sent: list[list[Any]] = []
     monkeypatch.setattr(prefetch, "_together", sent.append)
-    monkeypatch.setattr(release_facts, "project_id", lambda client, org, project: "42")
-    conf = SimpleNamespace(
-        stats_period="14d", high_severity_queries=("level:fatal", "level:error"), url_prefix=""
-    )
-    store_triage = importlib.import_module("pytest_sentry_gate.store.triage")
-    ask = functools.partial(issues.query, None, "acme", "42")
-    new_since = ("is:unresolved firstSeen:>2026-12-02T00:00:00", {"sort": "new"})
-    monkeypatch.setattr(store_triage, "candidates", lambda store: [
-        functools.partial(ask, text, "14d", **extra) for text, extra in (new_since, *TRIAGE_QUERIES)
-    ])  # fmt: skip
-    store = SimpleNamespace(triage=lambda: None)
-    go: queue.SimpleQueue[bool] = queue.SimpleQueue()
-    go.put(True)
-    # When it starts
-    prefetch._level_two(go, object(), object(), conf, "acme", "app",
-                        {"prod_health", "issue_triage"}, "app@1.0", None, store)  # fmt: skip
-    (calls,) = sent
 
-    def reader(call: Any) -> Any:
-        while isinstance(call, functools.partial):
-            call, args = call.func, call.args
-            if call is prefetch.once:
-                return args[1]
-        return call
+    def level_two(modes: set[str], triage: bool) -> list[str]:
+        go: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        go.put(True)
+        prefetch._level_two(go, Store(), modes, triage)
+        return [call.__name__ for call in sent.pop()]
 
-    readers = [reader(call) for call in calls]
-    # Then the listing goes first, then each high-severity query on its own (the issue details
-    # of triage wait for both), and no read gathers reads of its own (a nested group of threads)
-    assert readers[:3] == [
-        issues.unresolved_listing,
-        issues.query_for_server,
-        issues.query_for_server,
+    # When it starts for prod_health and issue_triage
+    names = level_two({"prod_health", "issue_triage"}, triage=True)
+    # Then it asks the store: the listing first, then the high-severity queries and triage's
+    # candidates (the issue details of triage wait for those), triage itself right after them
+    # (it waits for them in flight, not for the rest of the level), then the rest
+    assert names == [
+        "unresolved",
+        "high_severity",
+        "triage_candidates",
+        "triage",
+        "unresolved_count",
+        "release_issues",
+        "crash_free",
     ]
-    assert issues.queries not in readers
-    # and every query prod_health and triage read is still among them, the same texts
-    texts = [c.args[-2] for c in calls if reader(c) in (issues.query, issues.query_for_server)]
-    assert texts[:2] == [issues.errors_only("level:fatal"), issues.errors_only("level:error")]
-    after = 3 + len(TRIAGE_QUERIES)  # the high-severity queries, "new since", TRIAGE_QUERIES
-    assert texts[2:after] == [new_since[0], *(text for text, _ in TRIAGE_QUERIES)]
-    assert texts[after:] == [
-        issues.errors_only('is:unresolved release:"app@1.0"'),
-        issues.errors_only('is:unresolved regressed_in_release:"app@1.0"'),
-    ]
-    # and the store's triage goes right after its candidates (it waits for those in flight, then
-    # reads the issue details), not after the rest of the level
-    assert calls[1 + after] is store.triage
+    # and the project id first, before any of them
+    assert asked == ["release_name", "project_id"]
+    # When it starts for incident
+    names = level_two({"incident"}, triage=False)
+    # Then what needs only the project id goes first, then what waits for the incident's events
+    assert names == ["incident", "releases", "outcomes", "mitigation", "incident_symbolication"]

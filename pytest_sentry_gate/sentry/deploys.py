@@ -3,8 +3,9 @@
 ``GET /api/0/organizations/{org}/releases/{version}/deploys/`` answers a release's deploys,
 ``[{"id", "environment", "dateStarted", "dateFinished", "name", "url"}]`` (OpenAPI
 ``listOrganizationReleaseDeploys``; scopes ``project:read``/``project:releases``/``org:ci``).
-The project's newest releases (``…/releases/?project=<id>``, newest first) and each one's deploys
-are read together; then, in the environment under check:
+The project's newest releases (``…/releases/?project=<id>``, newest first: ``read_releases``, which
+needs only the project id), then each one's deploys, read together; then, in the environment under
+check:
 
 - the newest deploy after the affected release's own is a newer release (rolled forward) or an
   older one (rolled back);
@@ -17,6 +18,7 @@ Everything said is inferred and says so; what Sentry cannot know is left to the 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -126,20 +128,34 @@ def _utc(text: str) -> str:
     return text.replace("+00:00", "Z").split(".")[0].removesuffix("Z") + "Z"
 
 
+def read_releases(client: SentryClient, org: str, project_id: str) -> tuple[str, ...]:
+    """The project's ``RELEASES`` newest release versions, newest first (Sentry's order). It
+    needs only the project id: the prefetch reads it beside the incident's issue query."""
+    listing = client.get_json(
+        endpoints.RELEASES.path(org=org), {"project": project_id, "per_page": RELEASES}
+    )
+    rows = listing if isinstance(listing, list) else ()
+    found = [str(r["version"]) for r in rows if isinstance(r, dict) and r.get("version")]
+    return tuple(found[:RELEASES])
+
+
 def read_mitigation(
-    client: SentryClient, org: str, project_id: str, facts: IncidentFacts, *, environment: str
+    client: SentryClient,
+    org: str,
+    facts: IncidentFacts,
+    newest: Callable[[], tuple[str, ...]],
+    *,
+    environment: str,
 ) -> Mitigation:
-    """The project's newest releases and the affected one, each one's deploys read together,
-    then ``infer``. A failed read is said, never a verdict: the checklist is a record."""
+    """The project's newest releases (``newest``: ``read_releases``, asked only when an affected
+    event names a release) and the affected one, each one's deploys read together, then
+    ``infer``. A failed read is said, never a verdict: the checklist is a record."""
     affected = facts.checklist()["affected_release"]
     if affected is None:
         return Mitigation(note=NO_RELEASE)
     try:
-        listing = client.get_json(
-            endpoints.RELEASES.path(org=org), {"project": project_id, "per_page": RELEASES}
-        )
-        order = [str(r["version"]) for r in listing if isinstance(r, dict) and r.get("version")]
-        order = order[:RELEASES] if affected in order[:RELEASES] else [*order[:RELEASES], affected]
+        order = list(newest())
+        order = order if affected in order else [*order, affected]
         paths = [endpoints.RELEASE_DEPLOYS.path(org=org, version=v) for v in order]
         answers = gather([functools.partial(client.get_json, p) for p in paths])
     except errors.SentryGateError as error:

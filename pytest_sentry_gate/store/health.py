@@ -1,9 +1,9 @@
 """The issue facts of one target: the unresolved listing and count, the high-severity queries,
 the release's issues and crash-free rates, and what is new since the previous check.
 
-The unresolved listing is read once per run and shared by prod_health, issue_triage and the loop
-(its later pages are kept by the prefetch's ``once``, so a listing the prefetch started is not
-read twice); every other figure is one page of one query, read concurrently.
+The unresolved listing is read once per run and shared by prod_health, issue_triage, the loop and
+the prefetch (the store's memo keeps it: its later pages are not in the client's cache); every
+other figure is one page of one query, read concurrently.
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ def unresolved(store: FactsStore) -> UnresolvedListing:
 
     wiring = store.wiring
     client, org, pid = store.client(), store.org(), store.project_id()
-    listing: UnresolvedListing = wiring.once(
-        unresolved_listing, client, org, pid, wiring.settings.stats_period
-    )
+    listing = unresolved_listing(client, org, pid, wiring.settings.stats_period)
     if wiring.loop_selected:
         return _rechecked(store, listing)
     return replace(listing, disagreement=disagreement(listing))

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pytest_sentry_gate.store.memo import Memo
 
@@ -53,8 +53,6 @@ class Wiring:
     loop_selected: bool
     #: Opens (once) and returns the run's client.
     connect: Callable[[], SentryClient]
-    #: ``once(reader, *args)``: a read shared with the prefetch (``fixtures.prefetch.once``).
-    once: Callable[..., Any]
 
 
 class Stores:

@@ -6,7 +6,8 @@ side live here; the issue facts are in ``health`` and ``triage``, called through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_sentry_gate.store import health
 from pytest_sentry_gate.store.memo import Memo
@@ -23,13 +24,15 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.issues import QueryResult, UnresolvedCount, UnresolvedListing
     from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.release_facts import ReleaseSide
-    from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+    from pytest_sentry_gate.sentry.smoke import Arrival, ArrivalReader, ClientKeyFacts
     from pytest_sentry_gate.store.checkpoint import Located
-    from pytest_sentry_gate.store.incident import IncidentSymbolication
+    from pytest_sentry_gate.store.incident import IncidentSymbolication, Poll
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
     from pytest_sentry_gate.store.repository import ProjectSlug
     from pytest_sentry_gate.store.triage import Triaged
+
+_T = TypeVar("_T")
 
 
 class FactsStore:
@@ -54,22 +57,38 @@ class FactsStore:
 
     def project_resolution(self) -> Resolution:
         """How the project slug was settled (configured, or the only one the token sees)."""
+        return self.memo.get("project", self._project_resolution)
+
+    def _project_resolution(self) -> Resolution:
         from pytest_sentry_gate.sentry.discovery import resolve_project
 
         conf = self.wiring.settings
-        return self.memo.get(
-            "project",
-            lambda: resolve_project(
+        org = conf.org or self.org()  # a configured organization is the slug, or an error:
+        try:  # the project is confirmed beside it, and the organization's error comes first
+            return resolve_project(
                 self.client(),
-                self.org(),
+                org,
                 self.configured,
                 source=conf.sources.get("project", "default"),
                 auto=conf.auto_slug_discovery and self.configured is None,
-            ),
-        )
+            )
+        finally:
+            self.org()
 
     def project(self) -> str:
         return self.project_resolution().slug
+
+    def with_slugs(self, read: Callable[[str, str], _T]) -> _T:
+        """``read(org, project)``: at once with the configured slugs (each is the slug or an
+        error, so the read goes out beside their confirmation, and a slug's error comes first),
+        else with the slugs once settled."""
+        org, project = self.wiring.settings.org, self.configured
+        if org is None or project is None:
+            return read(*self._slugs())
+        try:
+            return read(org, project)
+        finally:
+            self._slugs()
 
     def project_id(self) -> str:
         """The numeric id of the project (the issue list filters by it)."""
@@ -166,6 +185,12 @@ class FactsStore:
     def crash_free(self) -> CrashFree | None:
         return self.memo.get("crash_free", lambda: health.crash_free(self))
 
+    def triage_candidates(self) -> tuple[QueryResult, ...]:
+        """The first pages of triage's candidate queries (``store.triage.candidates``)."""
+        from pytest_sentry_gate.store.triage import candidate_pages
+
+        return self.memo.get("triage_candidates", lambda: candidate_pages(self))
+
     def triaged(self) -> Triaged:
         """The triage buckets' top N and each bucket's total."""
         from pytest_sentry_gate.store.triage import triage
@@ -182,6 +207,20 @@ class FactsStore:
         from pytest_sentry_gate.store import incident
 
         return self.memo.get("client_keys", lambda: incident.client_keys(self))
+
+    def event_reader(self) -> ArrivalReader:
+        """Sentry's event API of this project: how the smoke event is read back by default."""
+        from pytest_sentry_gate.store import incident
+
+        return incident.event_reader(self)
+
+    def smoke_arrival(self, event_id: str, reader: ArrivalReader, poll: Poll) -> Arrival:
+        """The smoke event ``event_id`` read back through ``reader``, polled once per event."""
+        from pytest_sentry_gate.store import incident
+
+        return self.memo.get(
+            ("arrival", event_id), lambda: incident.smoke_arrival(event_id, reader, poll)
+        )
 
     def incident(self) -> IncidentFacts:
         from pytest_sentry_gate.store import incident
@@ -201,6 +240,14 @@ class FactsStore:
             "outcomes", lambda: read_outcomes(self.client(), self.org(), self.project_id())
         )
 
+    def releases(self) -> tuple[str, ...]:
+        """The project's newest release versions, newest first (the deploys are read of them)."""
+        from pytest_sentry_gate.sentry.deploys import read_releases
+
+        return self.memo.get(
+            "releases", lambda: read_releases(self.client(), self.org(), self.project_id())
+        )
+
     def mitigation(self) -> Mitigation:
         """What the deploys of the affected release and of newer ones say about mitigation."""
         from pytest_sentry_gate.sentry.deploys import read_mitigation
@@ -210,8 +257,8 @@ class FactsStore:
             lambda: read_mitigation(
                 self.client(),
                 self.org(),
-                self.project_id(),
                 self.incident(),
+                self.releases,
                 environment=self.wiring.settings.environment,
             ),
         )

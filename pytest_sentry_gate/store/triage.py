@@ -79,7 +79,6 @@ def triage(store: FactsStore) -> Triaged:
     from pytest_sentry_gate import triage as rules
     from pytest_sentry_gate.repo.codeowners import read_owners
     from pytest_sentry_gate.sentry.actors import team_names
-    from pytest_sentry_gate.sentry.client import gather
     from pytest_sentry_gate.sentry.issues import details
 
     conf = store.wiring.settings
@@ -89,7 +88,7 @@ def triage(store: FactsStore) -> Triaged:
     new_since_last = store.new_since_last()
     now = datetime.fromtimestamp(store.wiring.now, UTC)
     since = rules.parse_time(previous.checked_at) if previous else None
-    found = raise_first(gather(candidates(store)))
+    found = store.triage_candidates()
     pool = [i for result in found[:1] for i in result.issues]
     pool += [i for result in high for i in result.issues]
     pool += [i for result in found[1:] for i in result.issues] + list(listing.first_page)
@@ -165,9 +164,17 @@ def bucket_totals(
     }
 
 
+def candidate_pages(store: FactsStore) -> tuple[QueryResult, ...]:
+    """The candidate queries' first pages, read together (``FactsStore.triage_candidates``: the
+    prefetch asks for them with its level 2, beside the listing they are judged against)."""
+    from pytest_sentry_gate.sentry.client import gather
+
+    return tuple(raise_first(gather(candidates(store))))
+
+
 def candidates(store: FactsStore) -> list[Callable[[], QueryResult]]:
     """The candidate queries' reads: the issues first seen since the previous check (the last 24
-    hours without one), then ``TRIAGE_QUERIES`` (the prefetch sends them with its level 2)."""
+    hours without one), then ``TRIAGE_QUERIES``."""
     from pytest_sentry_gate import triage as rules
     from pytest_sentry_gate.sentry.issues import UNRESOLVED, query
 
