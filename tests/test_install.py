@@ -125,17 +125,24 @@ def _link_dependencies(into: Path) -> None:
         (into / name).symlink_to(entry)
 
 
+def _built(kind: str, tree: Path, out: Path, env: dict[str, str]) -> Path:
+    """The one distribution ``python -m build <kind>`` makes of ``tree`` in ``out``."""
+    _run(
+        [sys.executable, "-m", "build", kind, "--no-isolation", "--outdir", str(out), "."],
+        cwd=tree,
+        env=env,
+    )
+    (built,) = out.glob(
+        "pytest_sentry_gate-*.whl" if kind == "--wheel" else "pytest_sentry_gate-*.tar.gz"
+    )
+    return built
+
+
 def venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> tuple[Path, Path, Path]:
     """Build the wheel of ``tree``, install it alone into a fresh ``base/venv`` that sees the
     dev dependencies installed here (a ``.pth`` to their links, offline): (wheel, python,
     site-packages)."""
-    wheels = base / "dist"
-    _run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(wheels), "."],
-        cwd=tree,
-        env=env,
-    )
-    (wheel,) = wheels.glob("pytest_sentry_gate-*.whl")
+    wheel = _built("--wheel", tree, base / "dist", env)
     root = base / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(root)], cwd=base, env=env)
     python = root / "bin" / "python"
@@ -157,13 +164,7 @@ def venv_with_wheel_of(tree: Path, base: Path, env: dict[str, str]) -> tuple[Pat
 
 
 def _unpacked_sdist(base: Path, env: dict[str, str]) -> Path:
-    dist = base / "dist"
-    _run(
-        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(dist), "."],
-        cwd=REPO,
-        env=env,
-    )
-    (sdist,) = dist.glob("pytest_sentry_gate-*.tar.gz")
+    sdist = _built("--sdist", REPO, base / "dist", env)
     with tarfile.open(sdist) as archive:
         archive.extractall(base / "src", filter="data")
     (tree,) = (base / "src").iterdir()
