@@ -295,8 +295,9 @@ def test_a_backtracking_pattern_against_a_long_path_is_decided_quickly(tmp_path:
     owners = codeowners.read_owners(tmp_path)
     start = time.monotonic()
     said = owners.describe("a" * MAX_PATH_CHARS)
-    # Then the answer is exact, and fast
-    assert time.monotonic() - start < 10
+    # Then the answer is exact, and decided in seconds, not the minutes the backtracking took
+    # (a bound five times below 300 s, so that a loaded machine does not fail it)
+    assert time.monotonic() - start < 60
     assert said == "@everyone"
 
 
