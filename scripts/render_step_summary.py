@@ -8,7 +8,10 @@ Used for the picture in ``docs/``; not part of the package. The Markdown comes f
 writes ``docs/step-summary-example.html`` (python-markdown, which the docs' MkDocs already
 installs) and, when ``weasyprint`` and ``pypdfium2`` are importable (``pip install weasyprint
 pypdfium2``; no browser needed), ``docs/step-summary-example.png``. As on GitHub, ``<details>``
-blocks are folded: the picture shows their one-line summaries.
+blocks are folded: the picture shows their one-line summaries. The run's commands name this
+machine's paths: before rendering, put ``examples/codictate`` for the checkout's
+``--sentry-repo-root`` and ``examples/codictate/.sentry-gate/acme_codictate.json`` for pytest's
+temporary state file, so the example names no machine.
 """
 
 from __future__ import annotations
