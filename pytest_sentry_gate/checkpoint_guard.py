@@ -1,9 +1,10 @@
 """Before anything runs: a checkpoint path the tool must not touch is a usage error.
 
-When a mode that reads or writes the checkpoint is selected (prod_health, issue_triage, and so
-verify_loop), the checkpoint path that the settings name (``--sentry-state-file`` /
-``sentry_state_file``, or the default ``<repo>/.sentry-gate/<org>_<project>.json`` when the org
-and project are configured) must be absent or a regular file, and a ``.sentry-gate`` directory
+When a mode that reads the checkpoint is selected (its declaration says so,
+``Mode.reads_checkpoint``: prod_health and issue_triage, and so verify_loop, which writes it),
+the checkpoint path that the settings name (``--sentry-state-file`` / ``sentry_state_file``, or
+the default ``<repo>/.sentry-gate/<org>_<project>.json`` when the org and project are
+configured) must be absent or a regular file, and a ``.sentry-gate`` directory
 must not be a symlink out of the repository. Anything else is refused here, naming the path, its
 source and what is allowed, and nothing is read, moved or written. A replay
 (``--sentry-record-mode=none``) never touches the checkpoint, so it is not refused. Paths that
@@ -16,12 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from pytest_sentry_gate import modes
 from pytest_sentry_gate.checkpoint import default_path
 from pytest_sentry_gate.repo.state_files import STATE_DIR, directory_refusal, refusal
 from pytest_sentry_gate.settings import Settings
 
-#: The modes that read the checkpoint (verify_loop selects both, and writes it).
-CHECKPOINT_MODES: Final = frozenset({"prod_health", "issue_triage"})
 REFUSED: Final = (
     "the checkpoint path {path} (from {source}) is {why}. pytest-sentry-gate only reads, moves "
     "aside or replaces a regular file it wrote, so it left the path untouched. Allowed: a path "
@@ -51,9 +51,15 @@ def state_paths(conf: Settings) -> list[tuple[Path, str]]:
     return [(default_path(conf.repo_root, conf.org, p), source) for p in conf.projects]
 
 
-def usage_problem(conf: Settings, modes: tuple[str, ...]) -> str | None:
+def checkpoint_modes() -> frozenset[str]:
+    """The modes whose checks read the checkpoint (``Mode.reads_checkpoint``; verify_loop selects
+    them, and writes it)."""
+    return frozenset(mode.name for mode in modes.MODES if mode.reads_checkpoint)
+
+
+def usage_problem(conf: Settings, selected: tuple[str, ...]) -> str | None:
     """Why the run must stop before it starts (``None``: the checkpoint paths are fine)."""
-    if not CHECKPOINT_MODES.intersection(modes) or conf.record_mode == "none":
+    if not checkpoint_modes().intersection(selected) or conf.record_mode == "none":
         return None  # a replay never reads or writes the live checkpoint
     if conf.state_file is not None and len(conf.projects) > 1:
         source = conf.sources.get("state_file", "--sentry-state-file")

@@ -90,9 +90,11 @@ def _select(text: str) -> Selection:
     def matches(marks: set[str]) -> bool:
         return evaluate(marks.__contains__)
 
+    repository_only = repository_checks.checks()
+
     def selects(mode: str) -> bool:
         marks = {mode, "verify_loop"} if mode in modes.LOOP_MODES else {mode}
-        if mode in repository_checks.MODES and matches(marks | {repository_checks.MARKER}):
+        if mode in repository_only and matches(marks | {repository_checks.MARKER}):
             return True
         return matches(marks)
 

@@ -4,10 +4,12 @@ in the report."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,3 +245,177 @@ def test_the_readme_table_of_modes_is_generated_from_the_declarations() -> None:
         f"| `{m.name}` | {m.help} | [docs/modes/{m.name}.md](docs/modes/{m.name}.md) |"
         for m in modes.MODES
     ]
+
+
+#: Where a module of the package outside ``modes/`` may spell a mode's name, and why: none of them
+#: keeps a list of modes or treats a mode apart; what a mode is and does, its declaration says.
+NAMED_OUTSIDE_MODES = {
+    ("cli.py", "verify-loop"): "the command's --mode verify-loop adds the old script's loop row",
+    ("old_loop_row.py", "verify-loop"): "the old script's loop row, named as the script named it",
+    ("old_loop_row.py", "verify_loop"): "the report's verify_loop section that row is made from",
+    ("hooks.py", "verify_loop"): "the loop's marker, put on every check of a loop mode",
+    ("selection.py", "verify_loop"): "the loop's marker in a -m expression selects its modes",
+    ("sentry/endpoints.py", "verify_loop"): "the loop's marker reads what its modes read",
+    ("loop_report.py", "verify_loop"): "the report's verify_loop section",
+    ("step_context.py", "verify_loop"): "the report's verify_loop section",
+    ("step_summary.py", "verify_loop"): "the report's verify_loop section",
+    ("policy.py", "release_gate"): "in CI, a release gate that verified no release fails the run",
+    ("sentry/smoke.py", "local-smoke"): "the smoke event's tag, as the old script sent it",
+    ("store/target.py", "incident"): "the key of the facts store's incident fact, not the mode",
+    ("fixtures/prefetch.py", "incident"): "the facts store's incident read, not the mode",
+}
+
+
+def mode_names_outside_modes() -> set[tuple[str, str]]:
+    """Each (module, name) where a module of the package outside ``modes/`` holds a string that
+    is a built-in mode's marker or JSON name."""
+    package = Path(modes.__file__).resolve().parents[1]
+    names = {m.name for m in modes.declared()} | {m.json_name for m in modes.declared()}
+    found = set()
+    for path in package.rglob("*.py"):
+        module = path.relative_to(package).as_posix()
+        if module.startswith("modes/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.add((module, node.value))
+    return found
+
+
+def test_no_module_outside_the_declarations_keeps_a_list_of_modes() -> None:
+    # Given every string of the package, outside modes/, that spells a built-in mode
+    found = mode_names_outside_modes()
+    # Then each is one the table above explains: a list of modes, a mode treated apart (its
+    # reads, its repository-only checks, its checkpoint) is a field of the declarations
+    unexplained = sorted(found - set(NAMED_OUTSIDE_MODES))
+    assert not unexplained, f"declare it in modes/<mode>.py instead: {unexplained}"
+    stale = sorted(set(NAMED_OUTSIDE_MODES) - found)
+    assert not stale, f"no longer named there: remove from NAMED_OUTSIDE_MODES: {stale}"
+
+
+def test_the_tables_of_modes_treated_apart_are_the_declarations(registry: object) -> None:
+    from pytest_sentry_gate import checkpoint_guard, repository_checks
+    from pytest_sentry_gate.fixtures import prefetch
+
+    # The built-in modes: the preflight's and the gate's repository-only checks, the two modes
+    # that read the checkpoint, the reads each warms
+    assert repository_checks.checks() == {
+        "setup_preflight": ("test_tauri_capability", "test_sentry_privacy", "test_wiring_markers"),
+        "release_gate": ("test_versions_aligned", "test_release_name", "test_release_wiring"),
+    }
+    assert checkpoint_guard.checkpoint_modes() == {"prod_health", "issue_triage"}
+    assert prefetch.planned(["local_smoke"]) == ()
+    assert prefetch.planned(["prod_health", "release_gate"]) == (
+        *("high_severity", "unresolved_count", "release_issues", "crash_free", "release_side"),
+        "bundle_scan",
+    )
+    # And a mode declared tomorrow takes its place in each, its declaration alone
+    eighth = Mode(
+        name="toy_mode",
+        order=35,
+        help="a toy",
+        prefetch=("crash_free", "loop_facts"),
+        repository_checks=("test_toy_files",),
+        reads_checkpoint=True,
+    )
+    modes.register(eighth)
+    assert repository_checks.checks()["toy_mode"] == ("test_toy_files",)
+    assert "toy_mode" in checkpoint_guard.checkpoint_modes()
+    # (a read the order does not name goes after those it names)
+    assert prefetch.planned(["toy_mode", "incident"])[-3:] == (
+        *("mitigation", "incident_symbolication"),
+        "loop_facts",
+    )
+
+
+def test_the_built_in_declarations_name_reads_of_the_facts_store() -> None:
+    from pytest_sentry_gate.store import FactsStore, Stores
+
+    for mode in modes.declared():
+        for name in mode.prefetch:
+            assert callable(getattr(FactsStore, name, getattr(Stores, name, None))), name
+
+
+def test_an_eighth_mode_gets_the_reads_it_declares_warmed(
+    registry: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+    import queue
+
+    # (the module as imported now: another test may have imported the package afresh)
+    prefetch = importlib.import_module("pytest_sentry_gate.fixtures.prefetch")
+    asked: list[str] = []
+
+    class Facts:
+        """A store (of the target, or of the run) whose every fact is a read named after it."""
+
+        def __init__(self, stores: object = None) -> None:
+            self.stores = stores
+
+        def __getattr__(self, name: str) -> Any:
+            def read() -> None:
+                asked.append(name)
+
+            read.__name__ = name
+            return read
+
+    sent: list[list[Any]] = []
+    monkeypatch.setattr(prefetch, "_together", sent.append)
+    go: queue.SimpleQueue[bool] = queue.SimpleQueue()
+    # Given a mode no module of the package names, declaring the token's facts, a fact of the
+    # health checks and one of the loop's
+    modes.register(
+        Mode(name="toy_mode", order=35, help="a toy", prefetch=("auth", "crash_free", "loop_facts"))
+    )
+    # When its run's first two levels start
+    stores = Facts()
+    prefetch._level_one(go, stores, Facts(stores), {"toy_mode"})
+    prefetch._level_two(go, Facts(stores), {"toy_mode"}, False)
+    # Then the token's facts go out with the slugs, the others once the project id is known
+    level_one, level_two = ([call.__name__ for call in calls] for calls in sent)
+    assert level_one == ["org_resolution", "project_resolution", "auth"]
+    assert level_two == ["crash_free", "loop_facts"]
+    assert asked == ["release_name", "project_id"]
+
+
+READS_PLUGIN = """
+from pytest_sentry_gate.modes import Mode, register
+
+register(Mode(name="toy_reads", order=35, help="a plugin's mode whose checks read releases",
+              prefetch=PREFETCH))
+"""
+
+READS_CHECK = """
+import pytest
+
+@pytest.mark.toy_reads
+def test_toy(sentry_check, sentry_client):
+    sentry_check.passed("the toy holds")
+"""
+
+
+@pytest.mark.parametrize("prefetch", [("releases",), ()])
+def test_a_plugin_mode_has_the_reads_it_declares_warmed_before_its_checks(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    registry: object,
+    sim: Any,
+    repo: Path,
+    prefetch: tuple[str, ...],
+) -> None:
+    from tests.conftest import CANARY_TOKEN, demo_target, run_mode
+
+    # Given a plugin's mode that declares it reads the project's newest releases, and a check of
+    # it that asks the store nothing
+    plugin = READS_PLUGIN.replace("PREFETCH", repr(prefetch))
+    pytester.makepyfile(toy_plugin=plugin, test_toy=READS_CHECK)
+    pytester.syspathinsert()
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    # When it runs against the demo's Sentry
+    result, _ = run_mode(
+        pytester, "toy_reads", "-p", "toy_plugin", "test_toy.py", *demo_target(sim.url, repo)
+    )
+    result.assert_outcomes(passed=1)
+    # Then the releases were read as soon as the client opened, and only because it said so
+    read = [r.path for r in sim.requests if r.path.endswith("/releases/")]
+    assert bool(read) is bool(prefetch), [r.path for r in sim.requests]

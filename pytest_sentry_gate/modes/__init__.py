@@ -3,8 +3,11 @@
 Every module of this package but ``mode.py`` declares one mode (``MODE = Mode(...)``); the registry
 is those declarations in run order (``Mode.order``), and the names the plugin, the report and the
 preflight use are derived from it: the markers, their help, the loop's modes, the JSON names, the
-reason codes and the endpoints each mode reads. Adding a mode is its declaration here, its checks
-file and its docs page. A plugin may ``register`` a mode of its own at import time.
+reason codes and the endpoints each mode reads; the prefetch, the ``sentry_repository`` marker and
+the checkpoint guard read the declarations too (``prefetch``, ``repository_checks``,
+``reads_checkpoint``), so no module outside this package keeps a list of modes. Adding a mode is
+its declaration here, its checks file and its docs page. A plugin may ``register`` a mode of its
+own at import time.
 """
 
 from __future__ import annotations

@@ -128,4 +128,7 @@ MODE: Final = Mode(
         "organization outcomes (stats_v2)",
         "release deploys",
     ),
+    # what needs only the project id, then what waits for the incident's events (its deploys,
+    # the impacted release's symbolication)
+    prefetch=("incident", "releases", "outcomes", "mitigation", "incident_symbolication"),
 )

@@ -111,4 +111,8 @@ MODE: Final = Mode(
         "issue detail",
         "team list",
     ),
+    # triage walks the whole listing (prod_health reads its head); its candidate queries read the
+    # checkpoint ("new since"); triage itself waits for them and the listing in flight
+    prefetch=("unresolved", "high_severity", "triage_candidates", "triage", "unresolved_count"),
+    reads_checkpoint=True,
 )

@@ -4,8 +4,10 @@ A mode is its marker (``name``), its place in run order (``order``), its JSON na
 script's hyphenated one unless ``json`` says otherwise), the marker's help, whether
 ``verify_loop`` runs it, the reason codes it adds (with their meanings), the settings its checks
 read and the Sentry endpoints they read (names of rows of ``sentry/endpoints.py``, beyond the
-organization and project every mode resolves). Its checks are ``checks/test_<name>.py`` and its
-page ``docs/modes/<name>.md``.
+organization and project every mode resolves), the facts of the store its checks ask (warmed
+concurrently before they run), which of its bundled checks read only the repository, and whether
+its checks read the checkpoint. Its checks are ``checks/test_<name>.py`` and its page
+``docs/modes/<name>.md``; nothing outside this package names a mode to treat it apart.
 
 A mode a plugin registers (``modes.register``) names its own reason codes ``<mode>.<code>``
 (``PLUGIN_REASON``): the shipped report schema accepts that shape beside the built-in codes, so
@@ -83,6 +85,16 @@ class Mode:
     endpoints: tuple[str, ...] = ()
     #: The name in the report and the ``sentry-gate`` command; default: ``release-gate``.
     json: str | None = None
+    #: Facts its checks ask, warmed concurrently as soon as the client is open, by the name of a
+    #: method of the facts store (``FactsStore``, or the run's ``Stores``): ``fixtures/prefetch.py``
+    #: sends each with the level it needs (the slugs, the project id) in its place in the order.
+    prefetch: tuple[str, ...] = ()
+    #: Checks of its bundled file (``checks/test_<name>.py``) that read only the repository: they
+    #: carry the ``sentry_repository`` marker (``repository_checks.py``; the pre-commit hook).
+    repository_checks: tuple[str, ...] = ()
+    #: Its checks read the checkpoint: a checkpoint path the tool must not touch then stops the
+    #: run before it starts (``checkpoint_guard.py``).
+    reads_checkpoint: bool = False
 
     @property
     def json_name(self) -> str:

@@ -162,4 +162,7 @@ MODE: Final = Mode(
         "issue list",
         "sessions",
     ),
+    # (no valid release name: the release's issues and health read nothing)
+    prefetch=("high_severity", "unresolved_count", "release_issues", "crash_free"),
+    reads_checkpoint=True,  # growth is judged against it
 )

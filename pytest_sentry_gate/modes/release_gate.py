@@ -309,4 +309,6 @@ MODE: Final = Mode(
         "latest event of an issue",
         "source-map debug",
     ),
+    prefetch=("bundle_scan", "release_side"),
+    repository_checks=("test_versions_aligned", "test_release_name", "test_release_wiring"),
 )

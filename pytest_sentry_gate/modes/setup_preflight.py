@@ -155,4 +155,6 @@ MODE: Final = Mode(
         "auto_slug_discovery",
     ),
     endpoints=(),
+    prefetch=("auth",),  # the token's own facts: only the preflight reads them
+    repository_checks=("test_tauri_capability", "test_sentry_privacy", "test_wiring_markers"),
 )
