@@ -23,10 +23,10 @@ from pytest_sentry_gate.smoke_rules import dsn_alias, dsn_mismatch
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pytest_sentry_gate.fixtures.smoke import DsnFacts, SmokeOutcome
     from pytest_sentry_gate.sentry.incident import AffectedEvent
     from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.smoke import ClientKeyFacts
+    from pytest_sentry_gate.store.smoke import DsnFacts, SmokeOutcome
 
 
 @dataclass(frozen=True)

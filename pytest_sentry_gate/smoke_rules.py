@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 from pytest_sentry_gate.repo.dsn import SCRUBBED_DSN_KEY
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.fixtures.smoke import SmokeOutcome
     from pytest_sentry_gate.repo.dsn import Dsn
     from pytest_sentry_gate.sentry.smoke import Arrival, ClientKeyFacts
+    from pytest_sentry_gate.store.smoke import SmokeOutcome
 
 
 #: Sentry's ingest hosts: ``o<org>.ingest[.<region>].sentry.io`` and the older ``sentry.io``.

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate import errors, incident_rules
-from pytest_sentry_gate.fixtures.smoke import DsnFacts, SmokeOutcome
 from pytest_sentry_gate.health_rules import (
     Growth,
     crash_free_breach,
@@ -30,6 +29,7 @@ from pytest_sentry_gate.sentry.issue_facts import IssueSummary, QueryResult
 from pytest_sentry_gate.sentry.outcomes import Drop, Outcomes
 from pytest_sentry_gate.sentry.smoke import Arrival, ClientKeyFacts, Sent
 from pytest_sentry_gate.smoke_rules import arrival_evidence, sent_evidence
+from pytest_sentry_gate.store.smoke import DsnFacts, SmokeOutcome
 
 HOST = "o1.ingest.us.sentry.io"
 DSN = f"https://{'a' * 32}@{HOST}/42"

@@ -9,9 +9,12 @@ fixture layer hands it the settings, the run's "now" and how to reach the client
 repository facts, shared). ``target``: ``FactsStore`` (the slugs, the release, the checkpoint,
 the release side). ``health``: the issue facts (listing, count, high severity, release issues,
 crash-free). ``triage``: the triage buckets. ``incident``: client keys, the incident and its
-symbolication. ``repository``: the wiring markers checked against a target's release.
-``checkpoint``: where a target's checkpoint is and what it held. ``loop``: what
-verify_loop's section and checkpoint are built of. ``memo``: read once, failures kept.
+symbolication. ``smoke``: the DSN (parsed once per run), the smoke round trip (the run's one
+write, ``sentry.smoke.send`` or the sender a test gives; then the event read back), and the rule
+that asks the outcomes why an accepted event never arrived. ``repository``: the wiring markers
+checked against a target's release. ``checkpoint``: where a target's checkpoint is and what it
+held. ``loop``: what verify_loop's section and checkpoint are built of. ``memo``: read once,
+failures kept.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.client import SentryClient
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.settings import Settings
+    from pytest_sentry_gate.store.smoke import DsnFacts
     from pytest_sentry_gate.store.target import FactsStore
 
 
@@ -228,3 +229,9 @@ class Stores:
         return self.memo.get(
             "kill_switch", lambda: kill_switch(conf.kill_switch, os.environ, conf.repo_root)
         )
+
+    def dsn(self) -> DsnFacts:
+        """The app's DSN (SENTRY_DSN, else the repository's .env), parsed once; never shown."""
+        from pytest_sentry_gate.store.smoke import dsn_facts
+
+        return self.memo.get("dsn", lambda: dsn_facts(self.wiring.settings))

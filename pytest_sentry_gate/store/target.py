@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.wiring import WiringResult
-    from pytest_sentry_gate.sentry.client import SentryClient
+    from pytest_sentry_gate.sentry.client import ClientConfig, SentryClient
     from pytest_sentry_gate.sentry.deploys import Mitigation
     from pytest_sentry_gate.sentry.discovery import Resolution
     from pytest_sentry_gate.sentry.health import CrashFree
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
     from pytest_sentry_gate.store.repository import ProjectSlug
+    from pytest_sentry_gate.store.smoke import DsnFacts, Send, SmokeOutcome
     from pytest_sentry_gate.store.triage import Triaged
 
 _T = TypeVar("_T")
@@ -221,6 +222,37 @@ class FactsStore:
         return self.memo.get(
             ("arrival", event_id), lambda: incident.smoke_arrival(event_id, reader, poll)
         )
+
+    def dsn(self) -> DsnFacts:
+        """The app's DSN, parsed once per run (every target shares it: ``Stores.dsn``)."""
+        return self.stores.dsn()
+
+    def smoke(
+        self,
+        seam: ClientConfig,
+        release: ReleaseTarget,
+        read_back: Callable[[], ArrivalReader],
+        *,
+        send: Send | None = None,
+    ) -> SmokeOutcome | None:
+        """The smoke round trip of this target, once (``store.smoke.round_trip``): ``seam``'s
+        clock and sleep, the ``release`` it names, ``read_back()`` asked only once the event was
+        accepted, and ``send`` its one write (``sentry.smoke.send`` unless given)."""
+        from pytest_sentry_gate.store import smoke
+
+        def trip() -> SmokeOutcome | None:
+            from pytest_sentry_gate.sentry import smoke as sender
+
+            return smoke.round_trip(self, seam, release, read_back, send or sender.send)
+
+        return self.memo.get("smoke", trip)
+
+    def smoke_outcomes(self, smoke: SmokeOutcome | None) -> Outcomes | None:
+        """The outcomes, read only when ``smoke`` was accepted but never read back (they may
+        name why); ``None`` otherwise or when unreadable (``store.smoke.unexplained``)."""
+        from pytest_sentry_gate.store import smoke as rules
+
+        return rules.smoke_outcomes(self, smoke)
 
     def incident(self) -> IncidentFacts:
         from pytest_sentry_gate.store import incident
