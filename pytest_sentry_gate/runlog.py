@@ -150,9 +150,6 @@ def _failure_text(report: pytest.TestReport) -> str:
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 RUN_KEY = pytest.StashKey[Run]()
-#: How a fixture registers the working hooks (``plugin.activate``, put here at configure time,
-#: so that fixtures never import the plugin or its hooks).
-ACTIVATE_KEY = pytest.StashKey[Callable[[pytest.Config], None]]()
 #: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
 #: the fixture layer, so the report reads the stores at the end without importing the fixtures
 #: (which reach the client): the report's contract in pyproject.toml holds it.
