@@ -12,7 +12,7 @@ import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import active, without_userinfo
-from pytest_sentry_gate.settings import Settings
+from pytest_sentry_gate.settings import SLUG_OPTIONS, Settings
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.store import Stores
@@ -184,6 +184,7 @@ def settle(
         rerun=rerun,
         server=server,
         projects=conf.projects if conf else (),
+        slug_options=SLUG_OPTIONS,
     )
     record = item.stash.get(CHECK_KEY, None)
     if record is None:
