@@ -132,8 +132,8 @@ CHECK_FIXTURE = "sentry_check"
 class CheckWatch:
     """Without a mode: once collected, whether a test asks for ``sentry_check``. If none does,
     the watch goes and the run stays inert (no hook per test); if one does, ``OnFirstCheck``
-    activates the working hooks as that fixture is first set up (not under ``--collect-only``,
-    where no fixture is; on each xdist worker, where the tests run)."""
+    activates the working hooks as that fixture is first set up (on each xdist worker, where
+    the tests run; not under ``--collect-only`` or ``--setup-plan``, where no fixture is)."""
 
     NAME = "sentry_gate_watch"
 
@@ -143,7 +143,7 @@ class CheckWatch:
     ) -> None:
         manager = config.pluginmanager
         manager.unregister(self, self.NAME)
-        if config.option.collectonly:
+        if config.option.collectonly or config.option.setupplan:
             return
         if any(CHECK_FIXTURE in getattr(item, "fixturenames", ()) for item in items):
             manager.register(OnFirstCheck(), OnFirstCheck.NAME)
@@ -154,7 +154,9 @@ class OnFirstCheck:
 
     NAME = "sentry_gate_first_check"
 
-    @pytest.hookimpl(tryfirst=True)  # before pytest's own, which returns the fixture's value
+    # Neither tryfirst nor trylast: after a plugin that stands in for the fixture (``--setup-plan``
+    # does), before pytest's own, which runs the fixture (a plugin registered later is called
+    # first): the moment the fixture's body used to activate the hooks itself.
     def pytest_fixture_setup(
         self, fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
     ) -> None:

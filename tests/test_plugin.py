@@ -262,6 +262,7 @@ def test_a_check_without_a_mode_activates_the_hooks_on_an_xdist_worker(
     [
         ("def test_plain():\n    pass\n", ()),  # no test asks for sentry_check
         (CHECK_WITHOUT_A_MODE, ("--collect-only",)),  # one does, but no fixture is set up
+        (CHECK_WITHOUT_A_MODE, ("--setup-plan",)),  # nor here
         (CHECK_WITHOUT_A_MODE, ("-k", "plain")),  # the one that does is deselected
     ],
 )
