@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
@@ -98,9 +99,12 @@ def verdict_for_error(
     rerun: str,
     server: str,
     projects: tuple[str, ...] = (),
+    slug_options: Mapping[str, tuple[str, str]],
 ) -> tuple[str, str, str, tuple[str, ...]]:
     """``(status, reason, message, next_commands)`` for an error that escaped a check
-    (``projects``: the configured project slugs, for a rerun that corrects one of them).
+    (``projects``: the configured project slugs, for a rerun that corrects one of them;
+    ``slug_options``: the pytest flag and the ``sentry-gate`` option that set the org and the
+    projects, ``settings.SLUG_OPTIONS``, handed in so that this module reads no settings table).
 
     Every verdict but the read-only guard's names at least one runnable command: the token fix,
     the request to look at (``curl`` with the token from the environment), or the rerun.
@@ -122,7 +126,7 @@ def verdict_for_error(
         if isinstance(exc, errors.RepoFileError):
             return FAIL, exc.reason, str(exc), (rerun,)
         if isinstance(exc, errors.SlugError):
-            return FAIL, "slug", str(exc), (_suggested(exc, rerun, projects),)
+            return FAIL, "slug", str(exc), (_suggested(exc, rerun, projects, slug_options),)
         if isinstance(exc, errors.ReadOnlyViolation):
             return FAIL, "read_only_guard", str(exc), ()
         if getattr(exc, "verdict_reason", None) in REASONS:  # an error that names its reason
@@ -151,7 +155,7 @@ def verdict_for_error(
         return FAIL, "replay_missing", message, (REPLAY_RECORD.format(rerun=rerun),)
     if isinstance(exc, errors.ProjectMoved):
         message = PROJECT_RENAMED.format(slug=exc.slug or "?", endpoint=exc.endpoint)
-        return FAIL, "project_renamed", message, (_renamed(exc, rerun, projects),)
+        return FAIL, "project_renamed", message, (_renamed(exc, rerun, projects, slug_options),)
     if isinstance(exc, errors.MalformedResponse):
         message = MALFORMED.format(endpoint=exc.endpoint, detail=exc.message)
         return FAIL, "malformed_response", message, (show, rerun)
@@ -162,36 +166,52 @@ def verdict_for_error(
     return FAIL, "server_error", message, (show, rerun)
 
 
-def _suggested(exc: errors.SlugError, rerun: str, projects: tuple[str, ...]) -> str:
+def _suggested(
+    exc: errors.SlugError,
+    rerun: str,
+    projects: tuple[str, ...],
+    slug_options: Mapping[str, tuple[str, str]],
+) -> str:
     """The rerun with the slug to try instead (the closest match; the only candidate when none
     was set), when there is one."""
     if exc.setting is None or exc.suggested is None:
         return rerun
-    return _with_slug(rerun, exc.setting, exc.given, exc.suggested, projects)
+    options = slug_options.get(exc.setting)
+    if options is None:
+        return rerun
+    return _with_slug(rerun, options, exc.setting, exc.given, exc.suggested, projects)
 
 
-def _renamed(exc: errors.ProjectMoved, rerun: str, projects: tuple[str, ...]) -> str:
+def _renamed(
+    exc: errors.ProjectMoved,
+    rerun: str,
+    projects: tuple[str, ...],
+    slug_options: Mapping[str, tuple[str, str]],
+) -> str:
     """The rerun with the project's new slug in place of the old one (read from the endpoint
     that answered 302: ``/api/0/projects/<org>/<old>/…``)."""
     parts = exc.endpoint.strip("/").split("/")
-    if not exc.slug or parts[:3] != ["api", "0", "projects"] or len(parts) < 5:
+    options = slug_options.get("projects")
+    if not exc.slug or parts[:3] != ["api", "0", "projects"] or len(parts) < 5 or not options:
         return rerun
-    return _with_slug(rerun, "projects", parts[4], exc.slug, projects)
+    return _with_slug(rerun, options, "projects", parts[4], exc.slug, projects)
 
 
 def _with_slug(
-    rerun: str, setting: str, old: str | None, new: str, projects: tuple[str, ...]
+    rerun: str,
+    options: tuple[str, str],
+    setting: str,
+    old: str | None,
+    new: str,
+    projects: tuple[str, ...],
 ) -> str:
     """``rerun`` with the slug ``new`` in place of ``old`` (``None``: none was set) where the
-    command gives it (in a comma list of projects, that item alone); else with the option
-    added: the organization, or every configured project with ``old`` replaced (a run of
-    several projects stays one)."""
-    from pytest_sentry_gate.settings import ROWS
-
-    row = ROWS[setting]
+    command gives it through one of ``options`` (in a comma list of projects, that item alone);
+    else with the option added: the organization, or every configured project with ``old``
+    replaced (a run of several projects stays one)."""
     several = setting == "projects" and old in projects
     added = ",".join(new if p == old else p for p in projects) if several else new
-    return with_option(rerun, (row.flags[0], row.cli[0]), new, instead_of=old, added=added)
+    return with_option(rerun, options, new, instead_of=old, added=added)
 
 
 def _when(exc: errors.RateLimited) -> str:

@@ -26,7 +26,7 @@ from pytest_sentry_gate import (
 )
 from pytest_sentry_gate.redact import mask_urls
 from pytest_sentry_gate.rerun import without_replay
-from pytest_sentry_gate.runlog import ACTIVATE_KEY, RUN_KEY, SETTINGS_KEY, Run
+from pytest_sentry_gate.runlog import RUN_KEY, SETTINGS_KEY, Run
 from pytest_sentry_gate.selection import WORD, selected_modes
 from pytest_sentry_gate.selection import read as read_selection
 
@@ -61,9 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in modes.MARKERS:
         config.addinivalue_line("markers", f"{marker}: runbook mode: {modes.MARKER_HELP[marker]}")
     setting_options.refuse_unknown_keys(config)  # a typo'd sentry_* key: a usage error, in any run
-    config.stash[ACTIVATE_KEY] = activate  # sentry_check activates the hooks through it
     chosen = selected_modes(config)
-    if not chosen:
+    if not chosen:  # a test that asks for sentry_check activates the hooks (``CheckWatch``)
+        config.pluginmanager.register(CheckWatch(), CheckWatch.NAME)
         return
     resolved = setting_resolution.resolve(config)
     config.stash[SETTINGS_KEY] = resolved
@@ -123,6 +123,46 @@ def activate(config: pytest.Config) -> None:
         from pytest_sentry_gate import json_report
 
         manager.register(json_report.JsonReportHooks(config), json_report.NAME)
+
+
+#: The fixture whose first setup activates the working hooks when no mode is selected.
+CHECK_FIXTURE = "sentry_check"
+
+
+class CheckWatch:
+    """Without a mode: once collected, whether a test asks for ``sentry_check``. If none does,
+    the watch goes and the run stays inert (no hook per test); if one does, ``OnFirstCheck``
+    activates the working hooks as that fixture is first set up (on each xdist worker, where
+    the tests run; not under ``--collect-only`` or ``--setup-plan``, where no fixture is)."""
+
+    NAME = "sentry_gate_watch"
+
+    @pytest.hookimpl(trylast=True)  # after -k and -m deselected: the tests that will run
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        manager = config.pluginmanager
+        manager.unregister(self, self.NAME)
+        if config.option.collectonly or config.option.setupplan:
+            return
+        if any(CHECK_FIXTURE in getattr(item, "fixturenames", ()) for item in items):
+            manager.register(OnFirstCheck(), OnFirstCheck.NAME)
+
+
+class OnFirstCheck:
+    """Activates the working hooks as ``sentry_check`` is first set up, then goes."""
+
+    NAME = "sentry_gate_first_check"
+
+    # Neither tryfirst nor trylast: after a plugin that stands in for the fixture (``--setup-plan``
+    # does), before pytest's own, which runs the fixture (a plugin registered later is called
+    # first): the moment the fixture's body used to activate the hooks itself.
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+    ) -> None:
+        if fixturedef.argname == CHECK_FIXTURE:
+            request.config.pluginmanager.unregister(self, self.NAME)
+            activate(request.config)
 
 
 def rerun_command(config: pytest.Config) -> str:

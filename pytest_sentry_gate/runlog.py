@@ -12,7 +12,7 @@ import pytest
 
 from pytest_sentry_gate import errors, modes, verdict
 from pytest_sentry_gate.redact import active, without_userinfo
-from pytest_sentry_gate.settings import Settings
+from pytest_sentry_gate.settings import SLUG_OPTIONS, Settings
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.store import Stores
@@ -150,9 +150,6 @@ def _failure_text(report: pytest.TestReport) -> str:
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 RUN_KEY = pytest.StashKey[Run]()
-#: How a fixture registers the working hooks (``plugin.activate``, put here at configure time,
-#: so that fixtures never import the plugin or its hooks).
-ACTIVATE_KEY = pytest.StashKey[Callable[[pytest.Config], None]]()
 #: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
 #: the fixture layer, so the report reads the stores at the end without importing the fixtures
 #: (which reach the client): the report's contract in pyproject.toml holds it.
@@ -187,6 +184,7 @@ def settle(
         rerun=rerun,
         server=server,
         projects=conf.projects if conf else (),
+        slug_options=SLUG_OPTIONS,
     )
     record = item.stash.get(CHECK_KEY, None)
     if record is None:

@@ -155,3 +155,9 @@ def rows() -> Iterator[tuple[str, Row]]:
 
 
 ROWS: Final = dict(rows())
+
+#: The pytest flag and the ``sentry-gate`` option of each setting a slug verdict corrects: the
+#: rerun ``runlog.settle`` hands ``verdict_for_error`` gives the slug to try through them.
+SLUG_OPTIONS: Final = {
+    name: (ROWS[name].flags[0], ROWS[name].cli[0]) for name in ("org", "projects")
+}

@@ -15,6 +15,7 @@ from typing import Any, cast
 import pytest
 
 from pytest_sentry_gate import errors, plugin, rerun, verdict
+from pytest_sentry_gate.settings import SLUG_OPTIONS
 from sentry_simulator import Simulator
 from tests.conftest import CANARY_TOKEN, check, demo_target, run_mode
 
@@ -74,7 +75,11 @@ def test_rerun_keeps_the_users_network_flag(flag: str) -> None:
     assert command == f"pytest -m prod_health {flag}"
     exc = errors.NetworkUnavailable("sentry.invalid", "dns", "no such host")
     status, _, _, commands = verdict.verdict_for_error(
-        exc, require_network=True, rerun=command, server="https://sentry.invalid/"
+        exc,
+        require_network=True,
+        rerun=command,
+        server="https://sentry.invalid/",
+        slug_options=SLUG_OPTIONS,
     )
     assert (status, commands) == (verdict.FAIL, (command,))
 
@@ -198,6 +203,7 @@ def test_a_slug_verdict_reruns_with_the_slug_to_try(
         rerun="pytest -m prod_health",
         server="https://s.io/",
         projects=projects,
+        slug_options=SLUG_OPTIONS,
     )
     assert commands == (expected,)
 

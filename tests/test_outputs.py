@@ -15,6 +15,7 @@ import pytest
 
 from pytest_sentry_gate import errors
 from pytest_sentry_gate import report as report_module
+from pytest_sentry_gate.settings import SLUG_OPTIONS
 from pytest_sentry_gate.text import first_of
 from pytest_sentry_gate.verdict import (
     NETWORK_PARTIAL,
@@ -445,7 +446,11 @@ SERVER = "https://sentry.example/"
 )
 def test_every_error_verdict_names_a_runnable_command(error: errors.SentryGateError) -> None:
     status, reason, message, commands = verdict_for_error(
-        error, require_network=False, rerun="pytest -m release_gate", server=SERVER
+        error,
+        require_network=False,
+        rerun="pytest -m release_gate",
+        server=SERVER,
+        slug_options=SLUG_OPTIONS,
     )
     assert reason in REASONS
     assert commands, f"{reason}: no next command"
@@ -532,9 +537,13 @@ def test_every_error_verdict_is_one_of_the_error_reasons() -> None:
         Unknown("something else"),
     ]
     reasons = {
-        verdict_for_error(e, require_network=False, rerun="pytest", server="https://s.io/")[
-            1
-        ]: type(e).__name__
+        verdict_for_error(
+            e,
+            require_network=False,
+            rerun="pytest",
+            server="https://s.io/",
+            slug_options=SLUG_OPTIONS,
+        )[1]: type(e).__name__
         for e in raised
     }
     # Then each reason is in the set the checkpoint uses to know that a check had no facts,

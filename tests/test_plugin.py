@@ -208,6 +208,93 @@ def test_inert_plugin_implements_no_per_test_hook(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(["*ACTIVE True*"])
 
 
+WATCH = """
+def pytest_sessionfinish(session):
+    pm = session.config.pluginmanager
+    names = sorted(n for n, _ in pm.list_name_plugin() if n and n.startswith("sentry_gate_"))
+    print("REGISTERED", ",".join(names) or "none")
+"""
+
+CHECK_WITHOUT_A_MODE = """
+from pytest_sentry_gate import errors
+
+def test_plain():
+    pass
+
+def test_token(sentry_check):
+    raise errors.TokenMissing()
+"""
+
+
+def test_a_check_without_a_mode_activates_the_hooks(pytester: pytest.Pytester) -> None:
+    # Given a plain test, then a test that asks for sentry_check, and no mode selected
+    pytester.makeconftest(WATCH)
+    pytester.makepyfile(CHECK_WITHOUT_A_MODE)
+    # When it runs
+    result = pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider")
+    # Then the working hooks were activated for the check: its error is its verdict, said
+    # without a traceback, and the sentry-gate summary closes the run
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "No Sentry auth token" in out
+    assert "raise errors.TokenMissing()" not in out
+    assert "= sentry-gate =" in out
+    result.stdout.fnmatch_lines(["*REGISTERED sentry_gate_active,*"])  # and neither watch
+    assert "sentry_gate_watch" not in out
+    assert "sentry_gate_first_check" not in out
+
+
+def test_a_check_without_a_mode_activates_the_hooks_on_an_xdist_worker(
+    pytester: pytest.Pytester,
+) -> None:
+    # Given the same tests, distributed over a worker
+    pytester.makepyfile(CHECK_WITHOUT_A_MODE)
+    # When they run there
+    result = pytester.runpytest_subprocess("-n", "1", "-p", "xdist", "-p", "no:cacheprovider")
+    # Then the worker activated the hooks: the check's error is its verdict, without a traceback
+    result.assert_outcomes(passed=1, failed=1)
+    assert "No Sentry auth token" in result.stdout.str()
+    assert "raise errors.TokenMissing()" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("source", "args"),
+    [
+        ("def test_plain():\n    pass\n", ()),  # no test asks for sentry_check
+        (CHECK_WITHOUT_A_MODE, ("--collect-only",)),  # one does, but no fixture is set up
+        (CHECK_WITHOUT_A_MODE, ("--setup-plan",)),  # nor here
+        (CHECK_WITHOUT_A_MODE, ("-k", "plain")),  # the one that does is deselected
+    ],
+)
+def test_without_a_check_that_runs_the_plugin_stays_inert(
+    pytester: pytest.Pytester, source: str, args: tuple[str, ...]
+) -> None:
+    # Given no mode selected, and no test that asks for sentry_check runs
+    pytester.makeconftest(WATCH)
+    pytester.makepyfile(source)
+    # When the run ends
+    result = pytester.runpytest_inprocess("-s", "-p", "no:cacheprovider", *args)
+    # Then nothing of the plugin is left registered to run per test, and no summary was written
+    result.stdout.fnmatch_lines(["*REGISTERED none*"])
+    assert "= sentry-gate =" not in result.stdout.str()
+
+
+def test_the_fixture_layer_calls_nothing_above_it(pytester: pytest.Pytester) -> None:
+    # Given the fixture modules loaded without the plugin module (so without its hooks)
+    pytester.makepyfile(
+        "def test_check(sentry_check):\n"
+        "    sentry_check.passed('ok')\n"
+        "    assert sentry_check.check_id == 'test_the_fixture_layer_calls_nothing_above_it"
+        "::test_check'\n"
+    )
+    # When a test asks for sentry_check
+    result = pytester.runpytest_inprocess(
+        "-p", "no:sentry_gate", "-p", "pytest_sentry_gate.fixtures.core", "-p", "no:cacheprovider"
+    )
+    # Then the fixture hands out its record: it reaches into nothing the plugin put in place
+    result.assert_outcomes(passed=1)
+
+
 @pytest.mark.parametrize(
     ("expression", "active"),
     [
