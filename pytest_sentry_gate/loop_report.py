@@ -1,10 +1,17 @@
 """The verify_loop side of a run: the facts the modes gathered, the checkpoint, the report sections.
 
-At the end of the session ``finish`` asks each target's facts store for its ``LoopFacts`` (what
-the checks read, and what they did not, read before the client closed), writes the checkpoint
-when ``verify_loop`` was selected and the API phase held (the unresolved listing is complete and
-no check of the loop ended on an API error), and returns the report's ``verify_loop`` and
-``triage`` sections. A failed or inconclusive API phase never overwrites a good checkpoint.
+At the end of the session ``finish`` asks each target's facts store for its ``LoopFacts`` and
+the release under check, writes the checkpoint when ``verify_loop`` was selected and the API
+phase held (the unresolved listing is complete and no check of the loop ended on an API error),
+and returns the report's ``verify_loop`` and ``triage`` sections. A failed or inconclusive API
+phase never overwrites a good checkpoint.
+
+Nothing here reads Sentry: under verify_loop the fixture layer completed the stores before the
+client closed (``fixtures.loop_end``: what the checks did not ask for was read then, the
+client opened for it if no check had), so the section and the checkpoint are the same whichever
+checks the selection ran. Two runs read nothing more than their checks asked: a replay (the
+recording holds only what its checks asked) and a run whose selection left no check (nothing
+was verified, so nothing is written).
 """
 
 from __future__ import annotations
@@ -36,11 +43,14 @@ def loop_selected(config: pytest.Config) -> bool:
 
 
 REPLAYED: Final = "a replay never reads or writes the live checkpoint"
+NOTHING_RAN: Final = "no check ran in this selection, so nothing was read from Sentry"
 
 
 def _blocked(run: Run, loop: LoopFacts) -> str | None:
     if run.interruption is not None:
         return run.interruption
+    if not run.results:
+        return NOTHING_RAN
     if loop.replay:
         return REPLAYED
     if loop.refused is not None:
@@ -70,9 +80,10 @@ def finish(
     one's under ``targets``.
 
     The facts come from the run's stores (``pytest_sentry_gate.store``), closed to new Sentry
-    reads now: what no check asked for was read before the client closed. Issue titles, culprits
-    and tags are whoever triggered the error's text: every secret of the run is hidden from the
-    sections and from the checkpoint's snapshots before they are kept.
+    reads now: under verify_loop what no check asked for was read before the client closed. The
+    report's release is the store's release under check. Issue titles, culprits and tags are
+    whoever triggered the error's text: every secret of the run is hidden from the sections and
+    from the checkpoint's snapshots before they are kept.
     """
     from pytest_sentry_gate.runlog import finished
     from pytest_sentry_gate.schedule import owned_targets  # -n: one writer per project
@@ -83,9 +94,7 @@ def finish(
     if stores is None or not owned:
         per_target = [(None, _sections(run, LoopFacts() if selected else None, None, redact))]
     else:
-        first = stores.target(stores.targets[0])
-        release = first.memo.peek("release")
-        run.release = release.name if release is not None else run.release
+        run.release = _release(stores.target(stores.targets[0])) or run.release
         several = len(stores.targets) > 1
         per_target = [
             (p, _target_sections(_of(run, p, several), stores.target(p), selected, redact))
@@ -96,6 +105,15 @@ def finish(
     if len(per_target) > 1 and any(found for _, found in per_target):
         sections["targets"] = [{"project": p, **found} for p, found in per_target]
     return sections
+
+
+def _release(store: FactsStore) -> str | None:
+    """The release under check as the store has it (``None``: no name, or it needs a project
+    slug that was not read before the client closed)."""
+    try:
+        return store.release().name
+    except Exception:  # kept by the store; the report then names the configured release
+        return None
 
 
 def _of(run: Run, project: str | None, several: bool) -> Run:
@@ -174,7 +192,7 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
         "checkpoint_written": False,
         "note": None,
     }
-    latest = _point(run, loop, section)
+    latest = _point(loop, section)
     section["history"] = list(trend.extend(previous.history if previous else (), latest))
     why = _blocked(run, loop)
     if why is None and loop.state_file is not None and listing is not None:
@@ -206,15 +224,16 @@ def _loop_section(run: Run, loop: LoopFacts, redact: Callable[[str], str]) -> di
     return section
 
 
-def _point(run: Run, loop: LoopFacts, section: dict[str, Any]) -> dict[str, Any]:
-    """This run's point of the history (crash-free rates from the crash-free check's evidence)."""
-    rates = [
-        r.evidence
-        for r in run.results
-        if r.check_id.split("[")[0].endswith("::test_crash_free_rate")
-    ]
+def _point(loop: LoopFacts, section: dict[str, Any]) -> dict[str, Any]:
+    """This run's point of the history (the crash-free rates the store read of the release)."""
+    found = loop.crash_free
+    rates = (
+        [{"crash_free_sessions": found.sessions_rate, "crash_free_users": found.users_rate}]
+        if found is not None
+        else []
+    )
     return trend.from_section(
-        section, loop.checked_at, high_read=loop.high_severity is not None, rates=rates[-1:]
+        section, loop.checked_at, high_read=loop.high_severity is not None, rates=rates
     )
 
 

@@ -48,7 +48,7 @@ def from_section(
     rates: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One run's point from its verify_loop section (new and resolved are unknown on a baseline)
-    and the crash-free check's evidence, if it ran."""
+    and the release's crash-free rates, if they were read."""
     baseline = bool(section["baseline_established"])
     rate = rates[-1] if rates else {}
     return point(

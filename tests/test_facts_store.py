@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from pytest_sentry_gate import loop_report
 from sentry_simulator import Simulator, SimulatorData, TokenSpec, seeded
+from sentry_simulator.scenarios import demo_data
 from tests.conftest import CANARY_TOKEN, FULL_SCOPES, load_report
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "codictate"
@@ -78,6 +80,87 @@ def test_the_loop_section_and_checkpoint_come_from_the_store_whatever_ran(
     assert loop["checkpoint_written"], loop["note"]
     saved = json.loads(state.read_text())
     assert saved["unresolved_count"] == len(saved["unresolved_ids"]) == loop["unresolved_count"]
+
+
+#: What a run's verify_loop section says about Sentry (not when it ran or where it wrote).
+SAID = (
+    "unresolved_count",
+    "statsPeriod",
+    "high_severity",
+    "release",
+    "release_regressions",
+    "checkpoint_written",
+    "baseline_established",
+    "note",
+)
+
+
+def _said(report: dict[str, Any]) -> dict[str, Any]:
+    loop = report["verify_loop"]
+    history = [{k: v for k, v in p.items() if k != "checked_at"} for p in loop["history"]]
+    return {"report_release": report["release"], "history": history} | {k: loop[k] for k in SAID}
+
+
+def test_a_check_that_reads_no_sentry_fact_still_gets_the_whole_loop(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given the demo's release with its issues and sessions, and two verify_loop runs: the whole
+    # loop, and one check that reads the version files only (no fixture of it opens the client)
+    data = demo_data(DEMO, now=NOW, health_story=True, incident_story=False)
+    alone, whole = tmp_path / "alone.json", tmp_path / "whole.json"
+    with _sim(data) as sim:
+        project = ("--sentry-project=codictate",)
+        only = _run(
+            pytester,
+            sim,
+            "-m",
+            "verify_loop",
+            "-k",
+            "test_versions_aligned",
+            *project,
+            f"--sentry-state-file={alone}",
+        )
+        everything = _run(
+            pytester, sim, "-m", "verify_loop", *project, f"--sentry-state-file={whole}"
+        )
+    # Then the one check's run says what the whole loop says, and writes the same checkpoint:
+    # the release under check, the counts, the crash-free rates of the history's point
+    assert _status(only) == {"test_versions_aligned": "PASS"}
+    said = _said(only)
+    assert said == _said(everything)
+    assert said["checkpoint_written"], said["note"]
+    assert said["report_release"] == said["release"] == "codictate@1.4.2"
+    assert said["history"][0]["crash_free_sessions"] is not None
+    kept = [json.loads(path.read_text()) for path in (alone, whole)]
+    for state in kept:
+        del state["checked_at"]
+        for point in state["history"]:
+            del point["checked_at"]
+    assert kept[0] == kept[1]
+
+
+def test_a_selection_that_leaves_no_check_reads_nothing_and_writes_nothing(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given a verify_loop run whose -k matches no check
+    state = tmp_path / "acme_codictate.json"
+    with _sim(seeded(issues=3, now=NOW)) as sim:
+        report = _run(
+            pytester,
+            sim,
+            "-m",
+            "verify_loop",
+            "-k",
+            "no_such_check",
+            "--sentry-project=codictate",
+            f"--sentry-state-file={state}",
+        )
+        asked = len(sim.requests)
+    # Then Sentry was not asked, no checkpoint was written, and the section says why
+    loop = report["verify_loop"]
+    assert (asked, loop["unresolved_count"], loop["checkpoint_written"]) == (0, None, False)
+    assert loop["note"] == "checkpoint not written: " + loop_report.NOTHING_RAN
+    assert not state.exists()
 
 
 def test_a_failed_read_is_kept_and_read_once() -> None:

@@ -1,9 +1,12 @@
 """The facts store: every Sentry and repository read of a run, once, per (org, project) target.
 
 The fixtures ask it (each fixture is one line), and the report and the checkpoint read it at the
-end of the session, so what they say does not depend on which fixtures happened to run: what is
-missing is read on demand, memoized, failures too. It imports no pytest (a contract): the
-fixture layer hands it the settings, the run's "now" and how to reach the client (``Wiring``).
+end of the session, so what they say does not depend on which fixtures happened to run: under
+verify_loop, what is missing is read before the client closes (``Stores.complete``, which the
+fixture layer's ``loop_end`` calls whichever checks ran, the client opened for it if no fixture
+had), memoized, failures too; the report then reads what the store kept (the loop's facts, the
+release under check). It imports no pytest (a contract): the fixture layer hands it the
+settings, the run's "now" and how to reach the client (``Wiring``).
 
 ``registry``: ``Wiring`` and ``Stores`` (one store per target; the org, the token and the
 repository facts, shared). ``target``: ``FactsStore`` (the slugs, the release, the checkpoint,

@@ -1,8 +1,10 @@
 """What verify_loop's report section and checkpoint are built of, for one target.
 
-Asked at the end of the session: each fact comes from the store, read now when no check asked
-for it (memoized, failures too); a fact that cannot be read is ``None`` and the section says
-why no checkpoint was written.
+Asked twice at the end of the session: once before the client closes (``Stores.complete``,
+which the fixture layer calls under verify_loop whichever checks ran, opening the client if none
+did), where each fact no check asked for is read now; then by the report, from what the store
+kept (memoized, failures too). A fact that cannot be read is ``None`` and the section says why
+no checkpoint was written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 
     from pytest_sentry_gate.checkpoint import Loaded
     from pytest_sentry_gate.checkpoint.legacy import LegacyState
+    from pytest_sentry_gate.sentry.health import CrashFree
     from pytest_sentry_gate.sentry.issues import IssueSummary, UnresolvedListing
     from pytest_sentry_gate.store.target import FactsStore
     from pytest_sentry_gate.store.triage import Triaged
@@ -35,6 +38,8 @@ class LoopFacts:
     high_severity: tuple[IssueSummary, ...] | None = None
     release: str | None = None
     regressions: tuple[IssueSummary, ...] | None = None
+    #: The release's crash-free rates (the history's point keeps them).
+    crash_free: CrashFree | None = None
     #: The store's triage (its buckets' top N and totals), when a check asked for it.
     triage: Triaged | None = None
     #: A replay: the live checkpoint is neither read nor written (the recording is not today).
@@ -73,6 +78,7 @@ def gather_loop(store: FactsStore) -> LoopFacts:
         high_severity=None if unique is None else tuple(unique.values()),
         release=_maybe(store.release_name) if release is not None else None,
         regressions=release[1].issues if release is not None else None,
+        crash_free=_maybe(store.crash_free),
         triage=store.memo.peek("triage"),
         replay=located.replay,
         refused=located.refused,

@@ -101,6 +101,11 @@ class Stores:
                 self._client = self.wiring.connect()
             return self._client
 
+    @property
+    def connected(self) -> bool:
+        """Whether the run's client is open (a check, the prefetch or the end asked for it)."""
+        return self._client is not None
+
     def adopt(self, client: SentryClient) -> None:
         """Take the run's client while its fixture is still being set up (the prefetch's threads
         then read through the stores before any fixture asks for them, without waiting for the
@@ -114,9 +119,10 @@ class Stores:
         self._closed = True
 
     def complete(self, targets: tuple[str | None, ...] | None = None) -> None:
-        """Before the client closes: read what verify_loop's section and checkpoint need, for
-        ``targets`` (an xdist worker's own projects) or every configured target (a replay reads
-        nothing more than its checks asked)."""
+        """Before the client closes (the fixture layer calls it at the end of a verify_loop run,
+        whichever checks ran): read what verify_loop's section and checkpoint need, for
+        ``targets`` (an xdist worker's own projects) or every configured target, opening the
+        client if no check did. A replay reads nothing more than its checks asked."""
         if not self.wiring.loop_selected or self.wiring.replay:
             return
         for project in self.targets if targets is None else targets:
