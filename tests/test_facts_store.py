@@ -471,3 +471,28 @@ def test_several_projects_keep_the_runbook_order(pytester: pytest.Pytester) -> N
     assert [i for i in smoke if i.endswith("]")] == sorted(
         (i for i in smoke if i.endswith("]")), key=lambda i: i.endswith("[beta]")
     )
+
+
+def test_a_bug_at_the_loops_end_is_said_not_lost(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a verify_loop run whose end-of-run completion meets an error that is no failed read
+    from pytest_sentry_gate.store.registry import Stores
+
+    def broken(self: Stores, owned: Any) -> None:
+        raise RuntimeError("a bug, not a read")
+
+    monkeypatch.setattr(Stores, "complete", broken)
+    with _sim(seeded(issues=3, now=NOW)) as sim:
+        report = _run(
+            pytester,
+            sim,
+            "-m",
+            "verify_loop",
+            "-k",
+            "test_versions_aligned",
+            "--sentry-project=codictate",
+            f"--sentry-state-file={tmp_path / 'state.json'}",
+        )
+    # Then the run says so in pytest's warnings instead of ending as if nothing happened
+    assert "verify_loop's end not read: RuntimeError('a bug, not a read')" in report["_out"]
