@@ -328,3 +328,16 @@ def test_the_store_reads_the_outcomes_only_for_an_unexplained_smoke_event(
     # or failed read is no hint (and no verdict of its own)
     assert found is expected
     assert len(calls) == (1 if unexplained(outcome) else 0)
+
+
+def test_the_fixture_module_exports_the_smoke_fact_types_at_run_time() -> None:
+    # ``fixtures.smoke`` names them in __all__ for users' own checks: they exist there at run time
+    from pytest_sentry_gate.fixtures import smoke
+    from pytest_sentry_gate.store.incident import IncidentSymbolication
+
+    exported = {name: getattr(smoke, name) for name in smoke.__all__}
+    assert exported == {
+        "DsnFacts": DsnFacts,
+        "IncidentSymbolication": IncidentSymbolication,
+        "SmokeOutcome": SmokeOutcome,
+    }
