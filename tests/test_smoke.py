@@ -227,12 +227,14 @@ def run_smoke(
     url: str,
     dsn: str | None,
     ini: str = "sentry_kill_switch = HANDY_DISABLE_SENTRY\n",
+    conftest: str = "",
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
-    """``pytest -m local_smoke`` on ``repo`` with a clock that only moves when slept on."""
+    """``pytest -m local_smoke`` on ``repo`` with a clock that only moves when slept on (and
+    ``conftest``'s fixtures beside it)."""
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
     if dsn is not None:
         monkeypatch.setenv("SENTRY_DSN", dsn)
-    pytester.makeconftest(FAKE_TIME_CONFTEST)
+    pytester.makeconftest(FAKE_TIME_CONFTEST + conftest)
     key = (dsn.split("//")[1].split("@")[0],) if dsn else ()
     return run_mode(
         pytester,
@@ -351,6 +353,31 @@ def test_kill_switch_blocks_delivery(
     switch = check(report, "test_kill_switch_off")
     assert (switch["status"], switch["reason"]) == ("FAIL", "kill_switch_on")
     assert "delivery is blocked" in switch["message"]
+    assert check(report, "test_smoke_event_arrives")["status"] == "SKIP"
+    assert not [r for r in sim.requests if r.method == "POST"]
+    assert result.ret == 1
+
+
+KILL_SWITCH_OVERRIDE = """
+@pytest.fixture(scope="session")
+def sentry_kill_switch():
+    from pytest_sentry_gate.repo.dsn import KillSwitch
+
+    return KillSwitch("APP_SENTRY_OFF", engaged=True, source="conftest.py")
+"""
+
+
+def test_a_conftest_engaging_the_kill_switch_withholds_the_smoke_event(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given a conftest.py whose sentry_kill_switch says the app's Sentry is off
+    # When local_smoke runs with --send-test-event
+    result, report = run_smoke(
+        pytester, monkeypatch, repo, "--send-test-event", url=sim.url, dsn=demo_dsn(sim),
+        conftest=KILL_SWITCH_OVERRIDE,
+    )  # fmt: skip
+    # Then the kill-switch check fails on the override, and the send obeys it too: no envelope
+    assert check(report, "test_kill_switch_off")["reason"] == "kill_switch_on"
     assert check(report, "test_smoke_event_arrives")["status"] == "SKIP"
     assert not [r for r in sim.requests if r.method == "POST"]
     assert result.ret == 1

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from pytest_sentry_gate import errors
+from pytest_sentry_gate.repo.dsn import KillSwitch
 from pytest_sentry_gate.repo.release_name import ReleaseTarget
 from pytest_sentry_gate.sentry.client import ClientConfig
 from pytest_sentry_gate.sentry.outcomes import Outcomes
 from pytest_sentry_gate.sentry.smoke import Arrival, ClientKeyFacts, Sent
 from pytest_sentry_gate.store import FactsStore, Stores, Wiring
-from pytest_sentry_gate.store.smoke import SmokeOutcome, dsn_facts, unexplained
+from pytest_sentry_gate.store.smoke import DsnFacts, SmokeOutcome, dsn_facts, unexplained
 from tests.test_smoke import KEY, FakeTime, Reader
 
 DSN = f"https://{KEY}@o1.ingest.us.sentry.io/4500000001"
@@ -81,9 +82,20 @@ class Asked:
         return self.reader
 
 
-def trip(store: FactsStore, sender: Sender, asked: Asked, fake: FakeTime) -> SmokeOutcome | None:
+def trip(
+    store: FactsStore, sender: Sender, asked: Asked, fake: FakeTime, **guards: Any
+) -> SmokeOutcome | None:
+    """The round trip with the store's own DSN, kill switch and keys unless ``guards`` name
+    others (as the ``sentry_dsn``, ``sentry_kill_switch`` and ``sentry_client_keys`` fixtures
+    hand them over, overridden or not)."""
     seam = ClientConfig(sleep=fake.sleep, clock=fake.clock)
-    return store.smoke(seam, RELEASE, asked, send=sender)
+    given = {
+        "dsn": store.stores.dsn(),
+        "kill_switch": store.stores.kill_switch(),
+        "keys": store.client_keys,
+        **guards,
+    }
+    return store.smoke(seam, RELEASE, asked, send=sender, **given)
 
 
 # -- the DSN -------------------------------------------------------------------------------------
@@ -102,8 +114,13 @@ def test_the_dsn_is_parsed_once_per_run_whoever_asks(monkeypatch: pytest.MonkeyP
     real = dsn.parse_dsn
     monkeypatch.setattr(dsn, "parse_dsn", counted)
     run = stores(projects=("alpha", "beta"))
-    # When the run's stores and each target's store ask for the DSN, twice each
-    asked = [run.dsn(), run.target("alpha").dsn(), run.target("beta").dsn(), run.dsn()]
+    # When the run's stores are asked for the DSN, directly and through each target's store
+    asked = [
+        run.dsn(),
+        run.target("alpha").stores.dsn(),
+        run.target("beta").stores.dsn(),
+        run.dsn(),
+    ]
     # Then it was parsed once, and every asker holds the same facts
     assert len(parses) == 1
     assert all(found is asked[0] for found in asked)
@@ -174,6 +191,49 @@ def test_the_kill_switch_withholds_the_smoke_event(monkeypatch: pytest.MonkeyPat
     sender = Sender()
     assert trip(store, sender, Asked(Reader(after=0)), FakeTime()) is None
     assert sender.calls == []
+
+
+@pytest.mark.parametrize(
+    ("why", "guards"),
+    [
+        ("the kill switch given is engaged", {"kill_switch": KillSwitch("OFF", engaged=True)}),
+        ("the DSN given is absent", {"dsn": DsnFacts(None)}),
+        ("the keys given name another host", {"keys": lambda: (key("sentry.example"),)}),
+    ],
+)
+def test_the_round_trip_obeys_the_guards_it_is_given_not_the_stores(
+    why: str, guards: dict[str, Any]
+) -> None:
+    # Given a target whose own DSN, kill switch and keys would let the event go out
+    store = stores().target("codictate")
+    store.memo.get("client_keys", lambda: (key(),))
+    sender, asked = Sender(), Asked(Reader(after=0))
+    # When the round trip is given a guard that forbids it (a conftest's override of a fixture)
+    found = trip(store, sender, asked, FakeTime(), **guards)
+    # Then nothing is sent
+    assert found is None, why
+    assert (sender.calls, asked.times) == ([], 0)
+
+
+def test_the_keys_are_asked_only_when_the_event_could_go_out() -> None:
+    # Given a target with the kill switch engaged, and keys that count how often they are asked
+    store, times = stores().target("codictate"), []
+
+    def keys() -> tuple[ClientKeyFacts, ...]:
+        times.append(1)
+        return (key(),)
+
+    engaged = KillSwitch("OFF", engaged=True)
+    # When the round trip is asked for, withheld, then on another target allowed
+    withheld = trip(
+        store, Sender(), Asked(Reader(after=0)), FakeTime(), keys=keys, kill_switch=engaged
+    )
+    assert (withheld, times) == (None, [])
+    other = stores().target("codictate")
+    sent = trip(other, Sender(), Asked(Reader(after=0)), FakeTime(), keys=keys)
+    # Then the keys were read only for the one that could be sent
+    assert sent is not None
+    assert times == [1]
 
 
 def test_a_server_without_the_key_api_judges_no_host_foreign() -> None:
@@ -268,3 +328,16 @@ def test_the_store_reads_the_outcomes_only_for_an_unexplained_smoke_event(
     # or failed read is no hint (and no verdict of its own)
     assert found is expected
     assert len(calls) == (1 if unexplained(outcome) else 0)
+
+
+def test_the_fixture_module_exports_the_smoke_fact_types_at_run_time() -> None:
+    # ``fixtures.smoke`` names them in __all__ for users' own checks: they exist there at run time
+    from pytest_sentry_gate.fixtures import smoke
+    from pytest_sentry_gate.store.incident import IncidentSymbolication
+
+    exported = {name: getattr(smoke, name) for name in smoke.__all__}
+    assert exported == {
+        "DsnFacts": DsnFacts,
+        "IncidentSymbolication": IncidentSymbolication,
+        "SmokeOutcome": SmokeOutcome,
+    }

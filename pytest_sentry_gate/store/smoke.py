@@ -3,9 +3,11 @@ may say why an accepted smoke event never arrived.
 
 ``dsn_facts`` parses the DSN setting (``Stores.dsn`` keeps it, once per run). ``round_trip``
 decides whether the smoke event may go out (asked for, the kill switch off, a valid DSN on a host
-of the project's client keys), hands the one write of a run to ``send`` (``sentry.smoke.send``
-unless a test gives another), then reads the event back through the store's ``smoke_arrival``
-with the reader it is given (``sentry_arrival_reader``, asked only once the event was accepted).
+of the project's client keys: the DSN, kill switch and keys it is given, the fixtures' values, so
+a ``conftest.py`` override of one is what the send obeys), hands the one write of a run to
+``send`` (``sentry.smoke.send`` unless a test gives another), then reads the event back through
+the store's ``smoke_arrival`` with the reader it is given (``sentry_arrival_reader``, asked only
+once the event was accepted).
 ``unexplained`` is the rule that asks for the outcomes: the event accepted, verifiable, and never
 read back.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from pytest_sentry_gate.repo.dsn import Dsn
+    from pytest_sentry_gate.repo.dsn import Dsn, KillSwitch
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.sentry.client import ClientConfig, SentryClient
     from pytest_sentry_gate.sentry.outcomes import Outcomes
@@ -77,12 +79,14 @@ def dsn_facts(conf: Settings) -> DsnFacts:
         return DsnFacts(source, problem=str(exc))
 
 
-def _client_keys(store: FactsStore) -> tuple[ClientKeyFacts, ...] | None:
+def _client_keys(
+    keys: Callable[[], tuple[ClientKeyFacts, ...]],
+) -> tuple[ClientKeyFacts, ...] | None:
     """The project's client keys; ``None`` on a server without Sentry's key API (Bugsink)."""
     from pytest_sentry_gate.errors import ApiError
 
     try:
-        return store.client_keys()
+        return keys()
     except ApiError:  # nothing is judged foreign there
         return None
 
@@ -93,21 +97,25 @@ def round_trip(
     release: ReleaseTarget,
     read_back: Callable[[], ArrivalReader],
     send: Send,
+    *,
+    dsn: DsnFacts,
+    kill_switch: KillSwitch,
+    keys: Callable[[], tuple[ClientKeyFacts, ...]],
 ) -> SmokeOutcome | None:
-    """The smoke event sent to the DSN, then polled until readable or the wait ends.
+    """The smoke event sent to ``dsn``, then polled until readable or the wait ends.
 
     ``None`` when not asked (``--send-test-event``) or when it cannot be sent (no valid DSN, the
-    kill switch on) or must not be (the DSN's host is none of the project's client keys' hosts:
-    the event would go to a server this run judged foreign): the checks say why.
+    ``kill_switch`` on) or must not be (the DSN's host is none of the hosts of ``keys()``, asked
+    only then: the event would go to a server this run judged foreign): the checks say why.
     """
     from pytest_sentry_gate.smoke_rules import foreign_host
     from pytest_sentry_gate.store.incident import Poll
 
-    conf, dsn = store.wiring.settings, store.stores.dsn()
-    if not conf.send_test_event or store.stores.kill_switch().engaged or dsn.parsed is None:
+    conf = store.wiring.settings
+    if not conf.send_test_event or kill_switch.engaged or dsn.parsed is None:
         return None
-    keys = _client_keys(store)
-    if (keys is not None and foreign_host(dsn.parsed, keys)) or dsn.value is None:
+    known = _client_keys(keys)
+    if (known is not None and foreign_host(dsn.parsed, known)) or dsn.value is None:
         return None
     client = store.client()
     started = seam.clock()

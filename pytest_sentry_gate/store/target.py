@@ -14,6 +14,7 @@ from pytest_sentry_gate.store.memo import Memo
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.checkpoint import Loaded
+    from pytest_sentry_gate.repo.dsn import KillSwitch
     from pytest_sentry_gate.repo.release_name import ReleaseTarget
     from pytest_sentry_gate.repo.wiring import WiringResult
     from pytest_sentry_gate.sentry.client import ClientConfig, SentryClient
@@ -223,27 +224,37 @@ class FactsStore:
             ("arrival", event_id), lambda: incident.smoke_arrival(event_id, reader, poll)
         )
 
-    def dsn(self) -> DsnFacts:
-        """The app's DSN, parsed once per run (every target shares it: ``Stores.dsn``)."""
-        return self.stores.dsn()
-
     def smoke(
         self,
         seam: ClientConfig,
         release: ReleaseTarget,
         read_back: Callable[[], ArrivalReader],
         *,
+        dsn: DsnFacts,
+        kill_switch: KillSwitch,
+        keys: Callable[[], tuple[ClientKeyFacts, ...]],
         send: Send | None = None,
     ) -> SmokeOutcome | None:
         """The smoke round trip of this target, once (``store.smoke.round_trip``): ``seam``'s
         clock and sleep, the ``release`` it names, ``read_back()`` asked only once the event was
-        accepted, and ``send`` its one write (``sentry.smoke.send`` unless given)."""
+        accepted, and ``send`` its one write (``sentry.smoke.send`` unless given), guarded by the
+        ``dsn``, ``kill_switch`` and ``keys()`` it is given (the fixtures' values, which a
+        ``conftest.py`` may override), ``keys()`` asked only when the DSN could be sent to."""
         from pytest_sentry_gate.store import smoke
 
         def trip() -> SmokeOutcome | None:
             from pytest_sentry_gate.sentry import smoke as sender
 
-            return smoke.round_trip(self, seam, release, read_back, send or sender.send)
+            return smoke.round_trip(
+                self,
+                seam,
+                release,
+                read_back,
+                send or sender.send,
+                dsn=dsn,
+                kill_switch=kill_switch,
+                keys=keys,
+            )
 
         return self.memo.get("smoke", trip)
 
