@@ -100,6 +100,7 @@ def test_inert_without_a_mode(pytester: pytest.Pytester, monkeypatch: pytest.Mon
         "    assert 'vcr' not in sys.modules\n"
         "    repo = sorted(m for m in sys.modules if m.startswith('pytest_sentry_gate.repo.'))\n"
         "    assert repo == ['pytest_sentry_gate.repo.defaults']\n"
+        "    assert not [m for m in sys.modules if m.startswith('pytest_sentry_gate.store')]\n"
     )
     # When no mode is selected (fresh interpreter, so imports are real; it imports this checkout,
     # not the one the venv was installed from)
