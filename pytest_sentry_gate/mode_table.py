@@ -1,7 +1,8 @@
-"""The modes as documentation: the table of ``docs/modes/index.md`` and the Modes entries of
-``mkdocs.yml``'s nav, generated from the declarations (``modes/<name>.py``).
+"""The modes as documentation: the table of ``docs/modes/index.md``, the Modes entries of
+``mkdocs.yml``'s nav and the README's table of modes, generated from the declarations
+(``modes/<name>.py``).
 
-``scripts/sync_generated.py`` writes both between their markers; a test holds them equal to the
+``scripts/sync_generated.py`` writes each between its markers; a test holds them equal to the
 declarations, so a new mode's page is listed once its declaration exists.
 """
 
@@ -38,6 +39,16 @@ def nav() -> str:
     return "\n".join(f"      - {m.name}: modes/{m.name}.md" for m in modes.MODES)
 
 
+def readme_markdown() -> str:
+    """The README's ``| marker | what it checks | reference |`` rows, in run order: each mode's
+    marker help (what ``pytest --markers`` prints) and a link to its page."""
+    rows = [
+        f"| `{m.name}` | {_cell(m.help)} | [docs/modes/{m.name}.md](docs/modes/{m.name}.md) |"
+        for m in modes.MODES
+    ]
+    return "\n".join(["| marker | what it checks | reference |", "| --- | --- | --- |", *rows])
+
+
 def _between(text: str, start: str, end: str, body: str) -> str:
     head = text.index(start) + len(start)
     tail = text.index(end, head)
@@ -52,3 +63,8 @@ def replaced(index: str) -> str:
 def replaced_nav(mkdocs: str) -> str:
     """``mkdocs.yml`` with its Modes entries rewritten."""
     return _between(mkdocs, NAV_START, NAV_END, nav())
+
+
+def replaced_readme(readme: str) -> str:
+    """``README.md`` with its table of modes rewritten."""
+    return _between(readme, START, END, readme_markdown())

@@ -130,10 +130,11 @@ CHECK_FIXTURE = "sentry_check"
 
 
 class CheckWatch:
-    """Without a mode: once collected, whether a test asks for ``sentry_check``. If none does,
-    the watch goes and the run stays inert (no hook per test); if one does, ``OnFirstCheck``
+    """Without a mode: once collected, whether a test asks for ``sentry_check``. The watch then
+    goes: if no test does, the run stays inert (no hook per test); if one does, ``OnFirstCheck``
     activates the working hooks as that fixture is first set up (on each xdist worker, where
-    the tests run; not under ``--collect-only`` or ``--setup-plan``, where no fixture is)."""
+    the tests run; not under ``--collect-only`` or ``--setup-plan``, where no fixture is). The
+    xdist controller never collects: the watch stays there, its one hook never called."""
 
     NAME = "sentry_gate_watch"
 
@@ -154,9 +155,9 @@ class OnFirstCheck:
 
     NAME = "sentry_gate_first_check"
 
-    # Neither tryfirst nor trylast: after a plugin that stands in for the fixture (``--setup-plan``
-    # does), before pytest's own, which runs the fixture (a plugin registered later is called
-    # first): the moment the fixture's body used to activate the hooks itself.
+    # Neither tryfirst nor trylast: before pytest's own implementation, which runs the fixture (a
+    # plugin registered later is called first): the moment the fixture's body used to activate
+    # the hooks itself.
     def pytest_fixture_setup(
         self, fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
     ) -> None:

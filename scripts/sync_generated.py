@@ -4,7 +4,7 @@
 ``setting_options.markdown_table``), the agent skill file's reason table (``reason_table``), the
 modes' table in ``docs/modes/index.md`` with their entries in ``mkdocs.yml``'s nav (from the
 mode declarations, ``mode_table``), and the README's table of modes, one row per mode linking to
-its page (from the declarations too, ``readme_modes``).
+its page (from the declarations too, ``mode_table.readme_markdown``).
 
 Run after adding a reason code, a setting or a mode: ``python scripts/sync_generated.py``. The tests
 compare each text with its source, so a forgotten run fails the suite rather than shipping a stale
@@ -17,7 +17,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from pytest_sentry_gate import mode_table, modes, reason_table
+from pytest_sentry_gate import mode_table, reason_table
 from pytest_sentry_gate.modes.mode import PLUGIN_REASON
 from pytest_sentry_gate.setting_options import markdown_table
 from pytest_sentry_gate.verdict import REASONS
@@ -59,29 +59,9 @@ def sync_mode_pages() -> None:
     mkdocs.write_text(mode_table.replaced_nav(mkdocs.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def readme_modes() -> str:
-    """The README's ``| marker | what it checks | reference |`` rows, in run order: each mode's
-    marker help (what ``pytest --markers`` prints) and a link to its page."""
-    rows = [
-        f"| `{m.name}` | {_cell(m.help)} | [docs/modes/{m.name}.md](docs/modes/{m.name}.md) |"
-        for m in modes.MODES
-    ]
-    return "\n".join(["| marker | what it checks | reference |", "| --- | --- | --- |", *rows])
-
-
-def replaced_readme(text: str) -> str:
-    """``README.md`` with its table of modes (between ``mode_table``'s markers) rewritten."""
-    head = text.index(mode_table.START) + len(mode_table.START)
-    tail = text.index(mode_table.END, head)
-    return f"{text[:head]}\n{readme_modes()}\n{text[tail:]}"
-
-
 def sync_readme() -> None:
-    README.write_text(replaced_readme(README.read_text(encoding="utf-8")), encoding="utf-8")
+    text = README.read_text(encoding="utf-8")
+    README.write_text(mode_table.replaced_readme(text), encoding="utf-8")
 
 
 def sync_skill() -> None:

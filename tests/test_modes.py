@@ -233,12 +233,11 @@ def test_the_mode_pages_are_generated_from_the_declarations() -> None:
 
 def test_the_readme_table_of_modes_is_generated_from_the_declarations() -> None:
     from pytest_sentry_gate import mode_table
-    from scripts.sync_generated import README, replaced_readme
 
     # Given the README, whose table of modes scripts/sync_generated.py writes
-    readme = README.read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     # Then the table is the declarations' (run scripts/sync_generated.py otherwise)
-    assert replaced_readme(readme) == readme, "run scripts/sync_generated.py"
+    assert mode_table.replaced_readme(readme) == readme, "run scripts/sync_generated.py"
     # And it has one row per mode, in run order, with its marker help and a link to its page
     table = readme.split(mode_table.START)[1].split(mode_table.END)[0]
     assert table.strip().splitlines()[2:] == [
@@ -304,7 +303,7 @@ def test_the_tables_of_modes_treated_apart_are_the_declarations(registry: object
         "release_gate": ("test_versions_aligned", "test_release_name", "test_release_wiring"),
     }
     assert checkpoint_guard.checkpoint_modes() == {"prod_health", "issue_triage"}
-    assert prefetch.planned(["local_smoke"]) == ()
+    assert prefetch.planned(["local_smoke"]) == ("client_keys",)
     assert prefetch.planned(["prod_health", "release_gate"]) == (
         *("high_severity", "unresolved_count", "release_issues", "crash_free", "release_side"),
         "bundle_scan",
@@ -362,18 +361,19 @@ def test_an_eighth_mode_gets_the_reads_it_declares_warmed(
     sent: list[list[Any]] = []
     monkeypatch.setattr(prefetch, "_together", sent.append)
     go: queue.SimpleQueue[bool] = queue.SimpleQueue()
-    # Given a mode no module of the package names, declaring the token's facts, a fact of the
-    # health checks and one of the loop's
-    modes.register(
-        Mode(name="toy_mode", order=35, help="a toy", prefetch=("auth", "crash_free", "loop_facts"))
-    )
+    # Given a mode no module of the package names, declaring the token's facts, the project's
+    # client keys (an endpoint it does not declare), a fact of the health checks and one of the
+    # loop's
+    reads = ("crash_free", "client_keys", "loop_facts", "auth")
+    modes.register(Mode(name="toy_mode", order=35, help="a toy", prefetch=reads))
     # When its run's first two levels start
     stores = Facts()
     prefetch._level_one(go, stores, Facts(stores), {"toy_mode"})
     prefetch._level_two(go, Facts(stores), {"toy_mode"}, False)
-    # Then the token's facts go out with the slugs, the others once the project id is known
+    # Then the token's facts and the keys go out with the slugs, the others once the project id
+    # is known
     level_one, level_two = ([call.__name__ for call in calls] for calls in sent)
-    assert level_one == ["org_resolution", "project_resolution", "auth"]
+    assert level_one == ["org_resolution", "project_resolution", "auth", "client_keys"]
     assert level_two == ["crash_free", "loop_facts"]
     assert asked == ["release_name", "project_id"]
 

@@ -128,7 +128,10 @@ MODE: Final = Mode(
         "organization outcomes (stats_v2)",
         "release deploys",
     ),
-    # what needs only the project id, then what waits for the incident's events (its deploys,
-    # the impacted release's symbolication)
-    prefetch=("incident", "releases", "outcomes", "mitigation", "incident_symbolication"),
+    # the client keys (with the slugs), what needs only the project id, then what waits for the
+    # incident's events (its deploys, the impacted release's symbolication)
+    prefetch=(
+        "client_keys",
+        *("incident", "releases", "outcomes", "mitigation", "incident_symbolication"),
+    ),
 )

@@ -163,4 +163,5 @@ MODE: Final = Mode(
         "event by id",
         "organization outcomes (stats_v2)",
     ),
+    prefetch=("client_keys",),
 )
