@@ -115,27 +115,6 @@ def test_poll_on_a_server_without_the_event_api() -> None:
     assert (arrival.attempts, fake.slept) == (1, [])
 
 
-def test_the_store_reads_the_smoke_event_back_once_per_event() -> None:
-    from types import SimpleNamespace
-
-    from pytest_sentry_gate.store import FactsStore
-    from pytest_sentry_gate.store.incident import Poll
-
-    # Given a project's facts store and a reader that finds the event on its second poll
-    store = FactsStore(SimpleNamespace(), "codictate")  # type: ignore[arg-type]
-    fake, reader = FakeTime(), Reader(after=1)
-    poll = Poll(30, sleep=fake.sleep, clock=fake.clock)
-    # When the smoke event is asked for twice, and another event once
-    first = store.smoke_arrival("e" * 32, reader, poll)
-    again = store.smoke_arrival("e" * 32, reader, poll)
-    other = store.smoke_arrival("f" * 32, reader, poll)
-    # Then it was polled until it arrived, once; the second ask found it in the store's memo
-    assert again is first
-    assert (first.attempts, first.event, fake.slept) == (2, reader.event, [0.5])
-    # and another event is polled for itself
-    assert (other.attempts, reader.calls) == (1, 3)
-
-
 def test_smoke_event_holds_only_what_the_runbook_says(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a secret in the process environment (sentry-cli send-event would attach it)
     monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)

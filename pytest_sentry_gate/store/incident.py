@@ -2,21 +2,20 @@
 read back, the incident's sampled events, and the impacted release's symbolication (judged as the
 release gate judges it).
 
-The smoke event is polled (``smoke_arrival``: uncached requests, then kept in the store's memo by
-event id) through an ``ArrivalReader``: Sentry's event API by default (``event_reader``), or the
-reader a ``conftest.py`` gives ``sentry_arrival_reader`` for a server that does not serve it.
+The smoke event is read back (``store.smoke.round_trip``, kept in the store's memo with the round
+trip) through an ``ArrivalReader``: Sentry's event API by default (``event_reader``), or the reader
+a ``conftest.py`` gives ``sentry_arrival_reader`` for a server that does not serve it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.incident import IncidentFacts
     from pytest_sentry_gate.sentry.release_facts import SymbolicationFacts
-    from pytest_sentry_gate.sentry.smoke import Arrival, ArrivalReader, ClientKeyFacts
+    from pytest_sentry_gate.sentry.smoke import ArrivalReader, ClientKeyFacts
     from pytest_sentry_gate.store.target import FactsStore
 
 
@@ -47,26 +46,6 @@ def event_reader(store: FactsStore) -> ArrivalReader:
     conf = store.wiring.settings
     org, project = conf.org or store.org(), conf.project or store.project()
     return SentryEventReader(store.client(), org, project)
-
-
-@dataclass(frozen=True)
-class Poll:
-    """How the smoke event is polled: the longest wait, and the client's clock and sleep."""
-
-    wait: float
-    sleep: Callable[[float], None]
-    clock: Callable[[], float]
-    progress: Callable[[str], None] | None = None
-
-
-def smoke_arrival(event_id: str, reader: ArrivalReader, poll: Poll) -> Arrival:
-    """The smoke event ``event_id`` polled through ``reader`` until it is read back or the wait
-    ends."""
-    from pytest_sentry_gate.sentry.smoke import confirm_arrival
-
-    return confirm_arrival(
-        reader, event_id, wait=poll.wait, sleep=poll.sleep, clock=poll.clock, progress=poll.progress
-    )
 
 
 def incident(store: FactsStore) -> IncidentFacts:

@@ -5,9 +5,9 @@ may say why an accepted smoke event never arrived.
 decides whether the smoke event may go out (asked for, the kill switch off, a valid DSN on a host
 of the project's client keys: the DSN, kill switch and keys it is given, the fixtures' values, so
 a ``conftest.py`` override of one is what the send obeys), hands the one write of a run to
-``send`` (``sentry.smoke.send`` unless a test gives another), then reads the event back through
-the store's ``smoke_arrival`` with the reader it is given (``sentry_arrival_reader``, asked only
-once the event was accepted).
+``send`` (``sentry.smoke.send`` unless a test gives another), then polls the event back
+(``sentry.smoke.confirm_arrival``) with the reader it is given (``sentry_arrival_reader``, asked
+only once the event was accepted).
 ``unexplained`` is the rule that asks for the outcomes: the event accepted, verifiable, and never
 read back.
 """
@@ -108,8 +108,8 @@ def round_trip(
     ``kill_switch`` on) or must not be (the DSN's host is none of the hosts of ``keys()``, asked
     only then: the event would go to a server this run judged foreign): the checks say why.
     """
+    from pytest_sentry_gate.sentry.smoke import confirm_arrival
     from pytest_sentry_gate.smoke_rules import foreign_host
-    from pytest_sentry_gate.store.incident import Poll
 
     conf = store.wiring.settings
     if not conf.send_test_event or kill_switch.engaged or dsn.parsed is None:
@@ -128,9 +128,14 @@ def round_trip(
     )
     if not sent.accepted:
         return SmokeOutcome(sent, None, conf.smoke_wait)
-    reader = read_back()
-    poll = Poll(conf.smoke_wait, sleep=seam.sleep, clock=seam.clock, progress=seam.progress)
-    arrival = store.smoke_arrival(sent.event_id, reader, poll)
+    arrival = confirm_arrival(
+        read_back(),
+        sent.event_id,
+        wait=conf.smoke_wait,
+        sleep=seam.sleep,
+        clock=seam.clock,
+        progress=seam.progress,
+    )
     return SmokeOutcome(sent, arrival, conf.smoke_wait, seam.clock() - started)
 
 

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from pytest_sentry_gate.sentry.issues import QueryResult, UnresolvedCount, UnresolvedListing
     from pytest_sentry_gate.sentry.outcomes import Outcomes
     from pytest_sentry_gate.sentry.release_facts import ReleaseSide
-    from pytest_sentry_gate.sentry.smoke import Arrival, ArrivalReader, ClientKeyFacts
+    from pytest_sentry_gate.sentry.smoke import ArrivalReader, ClientKeyFacts
     from pytest_sentry_gate.store.checkpoint import Located
-    from pytest_sentry_gate.store.incident import IncidentSymbolication, Poll
+    from pytest_sentry_gate.store.incident import IncidentSymbolication
     from pytest_sentry_gate.store.loop import LoopFacts
     from pytest_sentry_gate.store.registry import Stores, Wiring
     from pytest_sentry_gate.store.repository import ProjectSlug
@@ -215,14 +215,6 @@ class FactsStore:
         from pytest_sentry_gate.store import incident
 
         return incident.event_reader(self)
-
-    def smoke_arrival(self, event_id: str, reader: ArrivalReader, poll: Poll) -> Arrival:
-        """The smoke event ``event_id`` read back through ``reader``, polled once per event."""
-        from pytest_sentry_gate.store import incident
-
-        return self.memo.get(
-            ("arrival", event_id), lambda: incident.smoke_arrival(event_id, reader, poll)
-        )
 
     def smoke(
         self,
