@@ -92,7 +92,7 @@ def test_the_layer_contracts_hold() -> None:
         ),
         (  # no ignored import any more: the fixture layer reaches the client
             "pytest_sentry_gate/loop_report.py",
-            "from pytest_sentry_gate.fixtures.targets import complete",
+            "from pytest_sentry_gate.fixtures.targets import ENDING",
             "The report and CI output import no client BROKEN",
         ),
         (
