@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_sentry_gate.runlog import Run
+    from pytest_sentry_gate.settings import Settings
 
 #: JUnit property names, one per fact of the verdict.
 JUNIT_STATUS: Final = "sentry_gate_status"
@@ -166,13 +167,17 @@ def publish(
 
 
 def publish_run(
-    run: Run, config: pytest.Config, redact: Callable[[str], str], sections: dict[str, Any]
+    run: Run,
+    config: pytest.Config,
+    conf: Settings | None,
+    redact: Callable[[str], str],
+    sections: dict[str, Any],
 ) -> None:
-    """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary."""
+    """GitHub Actions: annotations on the terminal, the Markdown summary in the step summary
+    (``conf``: the settings as the report names the target, ``runlog.settled``)."""
     if not active(os.environ):
         return
     from pytest_sentry_gate import report, step_context
-    from pytest_sentry_gate.runlog import SETTINGS_KEY
 
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write_line = reporter.write_line if reporter is not None else print
@@ -185,7 +190,7 @@ def publish_run(
         overall=report.overall_status(run),
         redact=redact,
         write_line=write_line,
-        **step_context.context(run, config.stash.get(SETTINGS_KEY, None), sections),
+        **step_context.context(run, conf, sections),
     )
 
 

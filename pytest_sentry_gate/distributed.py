@@ -136,6 +136,8 @@ def send(config: pytest.Config, run: Run, sections: dict[str, Any]) -> None:
         "selection": run.selection,
         "rerun": run.rerun,
         "release": run.release,
+        "org": run.org,
+        "projects": list(run.projects),
         "sections": sections,
     }
 

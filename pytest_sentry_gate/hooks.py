@@ -17,7 +17,15 @@ from pytest_sentry_gate import errors, modes, policy, redaction, verdict
 from pytest_sentry_gate.fixtures.replay import cassette_header
 from pytest_sentry_gate.redact import Redactor
 from pytest_sentry_gate.rerun import after_collection
-from pytest_sentry_gate.runlog import CHECK_KEY, RUN_KEY, SETTINGS_KEY, Run, item_mode, settle
+from pytest_sentry_gate.runlog import (
+    CHECK_KEY,
+    RUN_KEY,
+    SETTINGS_KEY,
+    Run,
+    item_mode,
+    settle,
+    settled,
+)
 from pytest_sentry_gate.selection import selection_words
 
 NAME = "sentry_gate_active"
@@ -205,14 +213,18 @@ class ActiveHooks:
         if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and run.modes:
             # every selected mode has its row (PARTIAL when none of its checks ran): not empty
             session.exitstatus = run.exit_code = pytest.ExitCode.OK
-        conf = config.stash.get(SETTINGS_KEY, None)
-        # verify_loop: the checkpoint and the report's sections
-        loop_sections = distributed.loop_sections(config, run, conf, self.redactor(config))
+        # verify_loop: the checkpoint and the report's sections (on an xdist controller, the
+        # workers' facts merged into ``run``); then the target as the report names it
+        loop_sections = distributed.loop_sections(
+            config, run, config.stash.get(SETTINGS_KEY, None), self.redactor(config)
+        )
+        conf = settled(config, run)
         if distributed.on_worker(config):  # under -n the controller alone reports
             distributed.send(config, run, loop_sections)
             return
-        if run.results or run.modes:  # here, not in the terminal summary: pytest prints none
-            ci_output.publish_run(run, config, self.redactor(config), loop_sections)  # on crash
+        # here, not in the terminal summary: pytest prints none on a crash
+        if run.results or run.modes:
+            ci_output.publish_run(run, config, conf, self.redactor(config), loop_sections)
         if conf is None:
             return
         policy.finish(session, run, conf)  # sentry_fail_on: a PARTIAL fails the run, or not

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,6 +30,10 @@ class Run:
     #: What the user asked for with ``-m``, in the old script's names (``verify-loop``).
     requested: str = ""
     release: str | None = None
+    #: The organization and projects discovery auto-selected (read from the facts store at the
+    #: session's end, or merged from the xdist workers'); unset: the settings name them.
+    org: str | None = None
+    projects: tuple[str, ...] = ()
     #: Modes that have checks in this collection (before ``-m`` deselects any), and modes the
     #: package ships checks for (a mode in neither is "not available yet").
     collected_modes: set[str] = field(default_factory=set)
@@ -149,11 +153,34 @@ def _failure_text(report: pytest.TestReport) -> str:
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
+AUTO_SELECTED = "auto-selected (the only {what} the token sees)"
 RUN_KEY = pytest.StashKey[Run]()
 #: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
 #: the fixture layer, so the report reads the stores at the end without importing the fixtures
 #: (which reach the client): the report's contract in pyproject.toml holds it.
 STORES_KEY = pytest.StashKey["Stores"]()
+
+
+def settled(config: pytest.Config, run: Run) -> Settings | None:
+    """The run's settings as the report names its target: an organization or a project left
+    unset is the one discovery auto-selected (this process's facts store's; on an xdist
+    controller, its workers', merged into ``run`` first)."""
+    conf = config.stash.get(SETTINGS_KEY, None)
+    stores = config.stash.get(STORES_KEY, None)
+    if stores is not None:
+        org, projects = stores.discovered()
+        run.org, run.projects = org or run.org, projects or run.projects
+    if conf is None:
+        return None
+    sources = dict(conf.sources)
+    if not conf.org and run.org:
+        sources["org"] = AUTO_SELECTED.format(what="organization")
+    if not conf.projects and run.projects:
+        sources["project"] = AUTO_SELECTED.format(what="project")
+    if sources == conf.sources:
+        return conf
+    org, projects = conf.org or run.org, conf.projects or run.projects
+    return replace(conf, org=org, projects=projects, sources=sources)
 
 
 def finished(config: pytest.Config) -> Stores | None:

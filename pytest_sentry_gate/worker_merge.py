@@ -69,6 +69,9 @@ def merge(
         run.collected_modes.update(found["collected_modes"])
     run.deselected, run.selection = dict(first["deselected"]), first["selection"]
     run.rerun = first["rerun"]
+    for found in outputs:  # discovery: one organization and project, the same on every worker
+        run.org = run.org or found.get("org")
+        run.projects = run.projects or tuple(found.get("projects", ()))
     ran = sorted((o for o in outputs if o["first"] is not None), key=lambda o: int(o["first"]))
     if len(ran) <= 1 or len(projects) < 2:
         chosen = (ran or [first])[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sentry_simulator import Simulator
-from tests.conftest import CANARY_TOKEN, check, run_mode
+from tests.conftest import CANARY_TOKEN, check, load_report, run_mode
 
 
 def only_codictate(sim: Simulator) -> None:
@@ -83,3 +83,27 @@ def test_version_spellings_name_the_discovered_projects_releases(
     assert aligned["reason"] == "version_spelling", aligned["message"]
     assert "codictate@1.4.2 and codictate@v1.4.2" in aligned["message"]
     assert "{project}@1.4.2" not in aligned["message"]
+
+
+def test_the_report_names_the_discovered_target_under_xdist(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, repo: Path, sim: Simulator
+) -> None:
+    # Given neither an organization nor a project set, one of each that the token sees, and the
+    # checks run by an xdist worker while the controller writes the report
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", CANARY_TOKEN)
+    only_codictate(sim)
+    assert [org.slug for org in sim.data.organizations.values()] == ["acme"]
+    pytester.makeini("[pytest]\nsentry_http_timeout = 2\n")
+    args = (f"--sentry-url={sim.url}", f"--sentry-repo-root={repo}")
+    pytester.runpytest_subprocess(
+        "-p", "xdist", "-n", "1", "-m", "release_gate", "-p", "no:cacheprovider",
+        "--sentry-gate-report=report.json", *args,
+    )  # fmt: skip
+    report = load_report(pytester.path / "report.json")
+    # Then the report names the organization and the project the worker's checks discovered
+    assert (report["org"], report["project"], report["projects"]) == (
+        "acme",
+        "codictate",
+        ["codictate"],
+    )
+    assert check(report, "test_release_wiring")["status"] == "PASS"

@@ -16,6 +16,7 @@ from typing import Final, TypeVar
 
 import httpx
 
+from pytest_sentry_gate import waits
 from pytest_sentry_gate.errors import ApiError
 
 
@@ -131,7 +132,7 @@ def gather(calls: Sequence[Callable[[], _T]]) -> list[_T | ApiError]:
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join()  # (interruptible: Ctrl-C raises here)
+            waits.join(worker)  # (Ctrl-C raises here)
     finally:
         stop.set()
     if errors:

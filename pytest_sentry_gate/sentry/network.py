@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
+from pytest_sentry_gate import waits
 from pytest_sentry_gate.errors import (
     CertificateProblem,
     HostRefused,
@@ -78,7 +79,7 @@ def _resolve(host: str, port: int, timeout: float) -> tuple[tuple[str, ...], str
     # A daemon thread, not an executor: a hung resolver must not hold up interpreter exit.
     worker = threading.Thread(target=work, name=f"sentry-gate-dns-{host}", daemon=True)
     worker.start()
-    worker.join(timeout)
+    waits.join(worker, timeout)
     if not outcome:
         return (), DNS_TIMED_OUT.format(host=host, seconds=timeout)
     return outcome[0]

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from pytest_sentry_gate import waits
 from pytest_sentry_gate.sentry.responses import ApiResponse, next_cursor
 
 _Raw = TypeVar("_Raw")
@@ -48,7 +49,7 @@ class ReadAhead(Generic[_Raw]):
         threading.Thread(target=self._receive_all, daemon=True).start()
         try:
             while True:
-                raw, error = self._received.get()
+                raw, error = self._next()
                 if error is not None:
                     raise error
                 assert raw is not None
@@ -59,6 +60,14 @@ class ReadAhead(Generic[_Raw]):
                 yield page  # the walk asks for the next one while there is one
         finally:
             self.stop()
+
+    def _next(self) -> tuple[_Raw | None, BaseException | None]:
+        """The next page the thread received, waited for in slices (``waits``)."""
+        while True:
+            try:
+                return self._received.get(timeout=waits.SLICE_S)
+            except queue.Empty:
+                continue
 
     def stop(self) -> None:
         """Ask for nothing more (the walk ended, stopped early, or a page failed)."""

@@ -9,6 +9,7 @@ host that timed out or could not be reached so that every later request to it fa
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,6 +17,7 @@ from typing import Final
 
 import httpx
 
+from pytest_sentry_gate import waits
 from pytest_sentry_gate.errors import (
     RateLimited,
     ResponseTooLarge,
@@ -94,7 +96,24 @@ class Sender:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
     ) -> tuple[httpx.Response, int]:
-        """Send with bounded retries, within the deadline; the body is read here, capped."""
+        """Send with bounded retries, within the deadline; the body is read here, capped (off the
+        main thread: Ctrl-C comes through at once, ``waits``)."""
+        call = functools.partial(
+            self._send, method, url, endpoint, retry, params, content, headers, auth
+        )
+        return waits.call(call)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        retry: frozenset[int],
+        params: Pairs,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        auth: httpx.Auth | None,
+    ) -> tuple[httpx.Response, int]:
         attempts = self._max_retries + 1
         started = self._clock()
         target = self._http.base_url.join(url)

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from pytest_sentry_gate import waits
+
 _T = TypeVar("_T")
 
 
@@ -24,13 +26,16 @@ class Memo:
     def get(self, key: Hashable, read: Callable[[], _T]) -> _T:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        waits.acquire(lock)  # (a read under way in another thread: Ctrl-C still comes through)
+        try:
             if key not in self._kept:
                 try:
                     self._kept[key] = (True, read())
                 except Exception as exc:
                     self._kept[key] = (False, exc)
             ok, value = self._kept[key]
+        finally:
+            lock.release()
         if not ok:
             raise value.with_traceback(None)
         found: _T = value

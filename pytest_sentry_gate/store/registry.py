@@ -145,6 +145,14 @@ class Stores:
             ),
         )
 
+    def discovered(self) -> tuple[str | None, tuple[str, ...]]:
+        """The organization and the projects discovery auto-selected so far, whoever asked for
+        them (a check, the read-ahead, the end of a verify_loop run); nothing is read here."""
+        org: Resolution | None = self.memo.peek("org")
+        found = (store.memo.peek("project") for store in self.opened())
+        projects = tuple(r.slug for r in found if r is not None and r.auto_selected)
+        return (org.slug if org is not None and org.auto_selected else None), projects
+
     def app_version(self) -> VersionReport:
         """The app version as each version file states it (a file that does not parse is kept
         as ``error``, so one check fails on it and the others say why they cannot run)."""
