@@ -496,3 +496,46 @@ def test_a_bug_at_the_loops_end_is_said_not_lost(
         )
     # Then the run says so in pytest's warnings instead of ending as if nothing happened
     assert "verify_loop's end not read: RuntimeError('a bug, not a read')" in report["_out"]
+
+
+def test_a_run_stopped_at_its_first_failure_still_gets_the_whole_loop(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # Given a check of the user's that fails first, and -x: pytest stops there, before the other
+    # selected check runs, and tears the session's fixtures down only after the report is built
+    pytester.makepyfile(
+        test_first="""
+        import pytest
+
+        @pytest.mark.setup_preflight
+        @pytest.mark.verify_loop
+        def test_mine_fails(sentry_check):
+            assert False, "the user's own check fails"
+        """
+    )
+    data = seeded(issues=12, now=NOW)
+    state = tmp_path / "acme_codictate.json"
+    with _sim(data) as sim:
+        report = _run(
+            pytester,
+            sim,
+            "-m",
+            "verify_loop",
+            "-x",
+            "-k",
+            "test_mine_fails or test_unresolved_count",
+            "--sentry-project=codictate",
+            f"--sentry-state-file={state}",
+            "test_first.py",
+        )
+    # Then only the failing check ran
+    assert _status(report) == {"test_mine_fails": "FAIL"}
+    assert report["_exit"] == 1
+    # And the section still holds what the store read at the session's end, while the checkpoint
+    # is held back by the failure, which the note names
+    loop = report["verify_loop"]
+    assert loop["unresolved_count"]
+    assert loop["high_severity"] is not None
+    assert not loop["checkpoint_written"]
+    assert not state.exists()
+    assert "test_mine_fails" in loop["note"]
