@@ -98,7 +98,8 @@ SAID = (
 def _said(report: dict[str, Any]) -> dict[str, Any]:
     loop = report["verify_loop"]
     history = [{k: v for k, v in p.items() if k != "checked_at"} for p in loop["history"]]
-    return {"report_release": report["release"], "history": history} | {k: loop[k] for k in SAID}
+    said = {"report_release": report["release"], "history": history, "triage": report["triage"]}
+    return said | {k: loop[k] for k in SAID}
 
 
 def test_a_check_that_reads_no_sentry_fact_still_gets_the_whole_loop(
@@ -131,6 +132,7 @@ def test_a_check_that_reads_no_sentry_fact_still_gets_the_whole_loop(
     assert said["checkpoint_written"], said["note"]
     assert said["report_release"] == said["release"] == "codictate@1.4.2"
     assert said["history"][0]["crash_free_sessions"] is not None
+    assert said["triage"]["totals"], "the triage section is the loop's too"
     kept = [json.loads(path.read_text()) for path in (alone, whole)]
     for state in kept:
         del state["checked_at"]

@@ -40,7 +40,7 @@ class LoopFacts:
     regressions: tuple[IssueSummary, ...] | None = None
     #: The release's crash-free rates (the history's point keeps them).
     crash_free: CrashFree | None = None
-    #: The store's triage (its buckets' top N and totals), when a check asked for it.
+    #: The store's triage (its buckets' top N and totals): issue_triage is part of the loop.
     triage: Triaged | None = None
     #: A replay: the live checkpoint is neither read nor written (the recording is not today).
     replay: bool = False
@@ -63,7 +63,7 @@ def gather_loop(store: FactsStore) -> LoopFacts:
     located = _maybe(store.located)
     if located is None:
         return LoopFacts(
-            org=_maybe(store.org), project=store.configured, triage=store.memo.peek("triage")
+            org=_maybe(store.org), project=store.configured, triage=_maybe(store.triaged)
         )
     loaded = _maybe(store.previous_check)
     high = _maybe(store.high_severity)
@@ -79,7 +79,7 @@ def gather_loop(store: FactsStore) -> LoopFacts:
         release=_maybe(store.release_name) if release is not None else None,
         regressions=release[1].issues if release is not None else None,
         crash_free=_maybe(store.crash_free),
-        triage=store.memo.peek("triage"),
+        triage=_maybe(store.triaged),
         replay=located.replay,
         refused=located.refused,
         legacy=located.legacy,
