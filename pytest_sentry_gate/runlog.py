@@ -153,7 +153,6 @@ def _failure_text(report: pytest.TestReport) -> str:
 
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
-AUTO_SELECTED = "auto-selected (the only {what} the token sees)"
 RUN_KEY = pytest.StashKey[Run]()
 #: The run's facts stores (``sentry_stores`` puts them here). Kept with the other keys, not in
 #: the fixture layer, so the report reads the stores at the end without importing the fixtures
@@ -170,17 +169,9 @@ def settled(config: pytest.Config, run: Run) -> Settings | None:
     if stores is not None:
         org, projects = stores.discovered()
         run.org, run.projects = org or run.org, projects or run.projects
-    if conf is None:
-        return None
-    sources = dict(conf.sources)
-    if not conf.org and run.org:
-        sources["org"] = AUTO_SELECTED.format(what="organization")
-    if not conf.projects and run.projects:
-        sources["project"] = AUTO_SELECTED.format(what="project")
-    if sources == conf.sources:
+    if conf is None or not (run.org or run.projects):
         return conf
-    org, projects = conf.org or run.org, conf.projects or run.projects
-    return replace(conf, org=org, projects=projects, sources=sources)
+    return replace(conf, org=conf.org or run.org, projects=conf.projects or run.projects)
 
 
 def finished(config: pytest.Config) -> Stores | None:
