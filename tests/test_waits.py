@@ -206,3 +206,28 @@ def test_a_page_walk_waiting_for_its_next_page_ends_on_a_pending_ctrl_c() -> Non
         assert not ended.is_set()
     finally:
         release.set()
+
+
+def test_a_closed_memo_does_not_wait_for_a_read_left_behind() -> None:
+    # Given a fact another thread is still reading, and one read before
+    memo, started, release = Memo(), threading.Event(), threading.Event()
+    assert memo.get("done", lambda: "kept") == "kept"
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "late"
+
+    reader = threading.Thread(target=lambda: memo.get("fact", slow), daemon=True)
+    reader.start()
+    assert started.wait(10)
+    try:
+        # When the session is over (the memo closed) and the report asks for both
+        memo.close(lambda: LookupError("left behind"))
+        # Then the fact still being read is not waited for, and the one read before is kept
+        with pytest.raises(LookupError, match="left behind"):
+            memo.get("fact", lambda: "again")
+        assert reader.is_alive()
+        assert memo.get("done", lambda: "again") == "kept"
+    finally:
+        release.set()

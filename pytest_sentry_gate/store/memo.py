@@ -22,11 +22,22 @@ class Memo:
         self._lock = threading.Lock()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._kept: dict[Hashable, tuple[bool, Any]] = {}
+        self._closed: Callable[[], Exception] | None = None
+
+    def close(self, error: Callable[[], Exception]) -> None:
+        """The session is over: a key another thread is still reading is no longer waited for,
+        ``error()`` is raised instead (that read is left behind, as an interrupted run leaves
+        it: a host that never answers must not hold the report for its whole deadline)."""
+        self._closed = error
 
     def get(self, key: Hashable, read: Callable[[], _T]) -> _T:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
-        waits.acquire(lock)  # (a read under way in another thread: Ctrl-C still comes through)
+        closed = self._closed
+        if closed is None:
+            waits.acquire(lock)  # (a read under way elsewhere: Ctrl-C still comes through)
+        elif not lock.acquire(blocking=False):
+            raise closed()
         try:
             if key not in self._kept:
                 try:

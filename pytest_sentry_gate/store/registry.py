@@ -115,8 +115,11 @@ class Stores:
                 self._client = client
 
     def close(self) -> None:
-        """The session is over: a fact not read yet is not read any more."""
+        """The session is over: a fact not read yet is not read any more, and one still being
+        read (a read of an interrupted run, or of a host that never answered) is not waited for."""
         self._closed = True
+        for memo in (self.memo, *(store.memo for store in self.opened())):
+            memo.close(StoreClosed)
 
     def complete(self, targets: tuple[str | None, ...] | None = None) -> None:
         """Before the client closes (the fixture layer calls it at the end of a verify_loop run,
