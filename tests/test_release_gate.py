@@ -632,7 +632,10 @@ def test_no_dist_dir_is_partial_with_build_command(
     assert result.ret == 0
     built = check(report, "test_built_bundles")
     assert (built["status"], built["reason"]) == ("PARTIAL", "no_build")
-    assert built["next_commands"][0] == f"cd {repo} && npm run build"  # no lock file: npm
+    assert built["next_commands"][0] == f"npm --prefix {repo} run build"  # no lock file: npm
+    # And it is a step a program can run as it stands (no ``cd`` for a person's own shell)
+    step = built["steps"][0]
+    assert (step["argv"], step["kind"]) == (["npm", "--prefix", str(repo), "run", "build"], "human")
     assert built["next_commands"][1].startswith("pytest -m release_gate ")  # then rerun
     assert check(report, "test_artifacts_uploaded")["status"] == "PARTIAL"
 

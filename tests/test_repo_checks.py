@@ -286,13 +286,13 @@ def test_handy_like_release_wiring_fails_in_words_with_the_lines_to_add(
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        ({}, "npm"),
-        ({"package-lock.json": "{}"}, "npm"),
-        ({"yarn.lock": ""}, "yarn"),
-        ({"pnpm-lock.yaml": ""}, "pnpm"),
-        ({"bun.lock": ""}, "bun"),
-        ({"bun.lockb": ""}, "bun"),
-        ({"bun.lockb": "", "package-lock.json": "{}"}, "bun"),
+        ({}, "npm --prefix"),
+        ({"package-lock.json": "{}"}, "npm --prefix"),
+        ({"yarn.lock": ""}, "yarn --cwd"),
+        ({"pnpm-lock.yaml": ""}, "pnpm --dir"),
+        ({"bun.lock": ""}, "bun --cwd"),
+        ({"bun.lockb": ""}, "bun --cwd"),
+        ({"bun.lockb": "", "package-lock.json": "{}"}, "bun --cwd"),
     ],
 )
 def test_build_hint_uses_the_lock_files_package_manager(
@@ -302,8 +302,9 @@ def test_build_hint_uses_the_lock_files_package_manager(
     (tmp_path / "package.json").write_text('{"scripts": {"build": "vite build"}}')
     for name, content in files.items():
         (tmp_path / name).write_text(content)
-    # When / Then the hint runs that package manager's build in the repository
-    assert _build_command(tmp_path, "dist/assets") == f"cd {tmp_path} && {expected} run build"
+    # When / Then the hint runs that package manager's build in the repository, as one command
+    # (its own option for the directory: no ``cd``, which only a person's shell would keep)
+    assert _build_command(tmp_path, "dist/assets") == f"{expected} {tmp_path} run build"
 
 
 def test_build_hint_prefers_package_manager_field_and_survives_bad_json(tmp_path: Path) -> None:
@@ -312,7 +313,7 @@ def test_build_hint_prefers_package_manager_field_and_survives_bad_json(tmp_path
         '{"packageManager": "pnpm@9.1.0+sha512.abc", "scripts": {"build": "vite build"}}'
     )
     (tmp_path / "yarn.lock").write_text("")
-    assert _build_command(tmp_path, "dist/assets") == f"cd {tmp_path} && pnpm run build"
+    assert _build_command(tmp_path, "dist/assets") == f"pnpm --dir {tmp_path} run build"
     # Given a package.json that is an array, or nested too deeply / Then no command (the check
     # says it in words, as a fix)
     for content in ('["x"]', "[" * 50_000 + "]" * 50_000):

@@ -15,7 +15,12 @@ from typing import Final, NamedTuple
 
 from pytest_sentry_gate.repo import files
 
-BUILD: Final = "cd {root} && {tool} run build"
+BUILD: Final = "{tool} {flag} {root} run build"
+#: Each package manager's option that runs it as if started in another directory, so the build
+#: is one command a program can run (no ``cd``, which only a person's own shell keeps): npm's
+#: ``--prefix`` (non-global commands run in that folder), pnpm's ``--dir`` (``-C``), yarn's
+#: ``--cwd`` (classic and 2+), bun's ``--cwd``.
+DIRECTORY_FLAGS: Final = {"npm": "--prefix", "pnpm": "--dir", "yarn": "--cwd", "bun": "--cwd"}
 NO_BUILD_SCRIPT: Final = "build the app so that its bundles land in {dist}"
 NOT_READ: Final = " ({why})"
 # The lock file says which package manager the repository uses (first match wins; bun's
@@ -62,9 +67,8 @@ def build_hint(repo_root: Path, dist_dir: str) -> BuildHint:
     scripts = package.get("scripts")
     if not isinstance(scripts, dict) or "build" not in scripts:
         return BuildHint(None, NO_BUILD_SCRIPT.format(dist=repo_root / dist_dir) + refused)
-    command = BUILD.format(
-        root=shlex.quote(str(repo_root)), tool=package_manager(repo_root, package)
-    )
+    tool = package_manager(repo_root, package)
+    command = BUILD.format(tool=tool, flag=DIRECTORY_FLAGS[tool], root=shlex.quote(str(repo_root)))
     return BuildHint(command, command)
 
 
