@@ -219,7 +219,7 @@ def test_ctrl_c_while_the_first_reads_wait_for_a_silent_host_ends_the_run_at_onc
     # Then the run ends as interrupted, well before a read would have timed out (30 s), and its
     # report says so (verify_loop's report does not wait for the reads left behind either)
     assert run.returncode == pytest.ExitCode.INTERRUPTED, out + err
-    assert waited < 25, out + err
+    assert waited < 10, out + err
     assert json.loads((tmp_path / "r.json").read_text())["overall_status"] == "ERROR"
 
 

@@ -21,6 +21,7 @@ BUILD: Final = "{tool} {flag} {root} run build"
 #: ``--prefix`` (non-global commands run in that folder), pnpm's ``--dir`` (``-C``), yarn's
 #: ``--cwd`` (classic and 2+), bun's ``--cwd``.
 DIRECTORY_FLAGS: Final = {"npm": "--prefix", "pnpm": "--dir", "yarn": "--cwd", "bun": "--cwd"}
+PACKAGE_MANAGERS: Final = tuple(DIRECTORY_FLAGS)
 NO_BUILD_SCRIPT: Final = "build the app so that its bundles land in {dist}"
 NOT_READ: Final = " ({why})"
 # The lock file says which package manager the repository uses (first match wins; bun's
@@ -33,7 +34,6 @@ LOCK_FILES: Final = (
     ("package-lock.json", "npm"),
     ("npm-shrinkwrap.json", "npm"),
 )
-PACKAGE_MANAGERS: Final = ("npm", "pnpm", "yarn", "bun")
 
 
 class BuildHint(NamedTuple):

@@ -20,33 +20,48 @@ class Memo:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._locks: dict[Hashable, threading.Lock] = {}
+        #: Notified whenever a read ends (kept, or interrupted and left to the next caller).
+        self._changed = threading.Condition(self._lock)
+        self._reading: set[Hashable] = set()
         self._kept: dict[Hashable, tuple[bool, Any]] = {}
         self._closed: Callable[[], Exception] | None = None
 
     def close(self, error: Callable[[], Exception]) -> None:
         """The session is over: a key another thread is still reading is no longer waited for,
         ``error()`` is raised instead (that read is left behind, as an interrupted run leaves
-        it: a host that never answers must not hold the report for its whole deadline)."""
-        self._closed = error
+        it: a host that never answers must not hold the report for its whole deadline). What
+        was kept is still returned."""
+        with self._lock:
+            self._closed = error
 
     def get(self, key: Hashable, read: Callable[[], _T]) -> _T:
-        with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
-        closed = self._closed
-        if closed is None:
-            waits.acquire(lock)  # (a read under way elsewhere: Ctrl-C still comes through)
-        elif not lock.acquire(blocking=False):
-            raise closed()
+        kept: tuple[bool, Any] | None = None  # (ok, the value or the failure)
+        mine = False
         try:
-            if key not in self._kept:
+            with self._changed:  # (a wait in slices: Ctrl-C comes through, ``waits``)
+                while key not in self._kept and key in self._reading:
+                    if self._closed is not None:
+                        raise self._closed()
+                    self._changed.wait(waits.SLICE_S)
+                kept = self._kept.get(key)
+                if kept is None:
+                    mine = True
+                    self._reading.add(key)
+            if mine:
                 try:
-                    self._kept[key] = (True, read())
+                    value: Any = read()
+                    kept = (True, value)
                 except Exception as exc:
-                    self._kept[key] = (False, exc)
-            ok, value = self._kept[key]
+                    kept = (False, exc)
         finally:
-            lock.release()
+            if mine:  # kept, or interrupted: either way the next caller stops waiting
+                with self._changed:
+                    if kept is not None:
+                        self._kept[key] = kept
+                    self._reading.discard(key)
+                    self._changed.notify_all()
+        assert kept is not None
+        ok, value = kept
         if not ok:
             raise value.with_traceback(None)
         found: _T = value

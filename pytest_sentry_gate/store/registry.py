@@ -81,6 +81,8 @@ class Stores:
         with self._lock:
             if key not in self._stores:
                 self._stores[key] = FactsStore(self, key)
+                if self._closed:  # (asked first by the report: nothing of it is under way)
+                    self._stores[key].memo.close(StoreClosed)
             return self._stores[key]
 
     def opened(self) -> tuple[FactsStore, ...]:
