@@ -286,3 +286,18 @@ def resolved(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Any:
         return data
 
     return run
+
+
+class NamedReads:
+    """A facts store (of a target, or of the run's ``stores``) whose every fact is a read named
+    after it; ``asked`` lists, in order, the reads it made before returning."""
+
+    def __init__(self, asked: list[str], stores: object = None) -> None:
+        self.asked, self.stores = asked, stores
+
+    def __getattr__(self, name: str) -> Any:
+        def read() -> None:
+            self.asked.append(name)
+
+        read.__name__ = name
+        return read

@@ -17,7 +17,7 @@ from pytest_sentry_gate import modes, reasons
 from pytest_sentry_gate.modes import Mode
 from pytest_sentry_gate.sentry import endpoints
 from pytest_sentry_gate.settings import ROWS
-from tests.conftest import load_report
+from tests.conftest import NamedReads, load_report
 
 TOY = Mode(
     name="toy_mode",
@@ -345,19 +345,6 @@ def test_an_eighth_mode_gets_the_reads_it_declares_warmed(
     prefetch = importlib.import_module("pytest_sentry_gate.fixtures.prefetch")
     asked: list[str] = []
 
-    class Facts:
-        """A store (of the target, or of the run) whose every fact is a read named after it."""
-
-        def __init__(self, stores: object = None) -> None:
-            self.stores = stores
-
-        def __getattr__(self, name: str) -> Any:
-            def read() -> None:
-                asked.append(name)
-
-            read.__name__ = name
-            return read
-
     sent: list[list[Any]] = []
     monkeypatch.setattr(prefetch, "_together", sent.append)
     go: queue.SimpleQueue[bool] = queue.SimpleQueue()
@@ -367,9 +354,9 @@ def test_an_eighth_mode_gets_the_reads_it_declares_warmed(
     reads = ("crash_free", "client_keys", "loop_facts", "auth")
     modes.register(Mode(name="toy_mode", order=35, help="a toy", prefetch=reads))
     # When its run's first two levels start
-    stores = Facts()
-    prefetch._level_one(go, stores, Facts(stores), {"toy_mode"})
-    prefetch._level_two(go, Facts(stores), {"toy_mode"}, False)
+    stores = NamedReads(asked)
+    prefetch._level_one(go, stores, NamedReads(asked, stores), {"toy_mode"})
+    prefetch._level_two(go, NamedReads(asked, stores), {"toy_mode"}, False)
     # Then the token's facts and the keys go out with the slugs, the others once the project id
     # is known
     level_one, level_two = ([call.__name__ for call in calls] for calls in sent)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CANARY_TOKEN, demo_target, run_mode
+from tests.conftest import CANARY_TOKEN, NamedReads, demo_target, run_mode
 
 RECORD = """
 import gc, json, pathlib
@@ -93,18 +93,6 @@ def test_level_two_asks_the_store_for_what_triage_and_incident_wait_for_first(
     prefetch = importlib.import_module("pytest_sentry_gate.fixtures.prefetch")
     asked: list[str] = []
 
-    class Store:
-        """A facts store whose every fact is a read named after it."""
-
-        stores = None
-
-        def __getattr__(self, name: str) -> Any:
-            def read() -> None:
-                asked.append(name)
-
-            read.__name__ = name
-            return read
-
     # Given the second level of a run, whose reads are captured
     sent: list[list[Any]] = []
     monkeypatch.setattr(prefetch, "_together", sent.append)
@@ -112,7 +100,7 @@ def test_level_two_asks_the_store_for_what_triage_and_incident_wait_for_first(
     def level_two(modes: set[str], triage: bool) -> list[str]:
         go: queue.SimpleQueue[bool] = queue.SimpleQueue()
         go.put(True)
-        prefetch._level_two(go, Store(), modes, triage)
+        prefetch._level_two(go, NamedReads(asked), modes, triage)
         return [call.__name__ for call in sent.pop()]
 
     # When it starts for prod_health and issue_triage
